@@ -1,0 +1,4 @@
+// The executable's entry (bin/kubectl-bluegreen loads the bundle of this file).
+import { runProcess } from './main.js';
+
+runProcess();

@@ -1,0 +1,200 @@
+// status [ROLLOUT]: the picture of one rollout, or the table of all blue-green rollouts.
+import type { Ctx, Kube } from '../../ctx.js';
+import { CliError, EXIT } from '../../errors.js';
+import { translate } from '../../kube/errors.js';
+import { Watcher, type WatcherState } from '../../kube/watcher.js';
+import { nextActions } from '../../rollout/actions.js';
+import { buildRolloutView, type RolloutView } from '../../rollout/view.js';
+import { POD_TEMPLATE_HASH, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
+import { labelSelector } from '../../kube/client.js';
+import { listJson, serialize, statusJson } from '../../render/formats.js';
+import { renderStatus } from '../../render/status.js';
+import { renderList } from '../../render/tables.js';
+import { paint } from '../../render/text.js';
+import { errorContext, lastChange, loadRollout, validateName, type Loaded } from '../load.js';
+
+export interface StatusArgs {
+  rollout?: string;
+  watch?: boolean;
+  output?: string;
+  allNamespaces?: boolean;
+}
+
+function outputFormat(o: string | undefined): 'table' | 'wide' | 'json' | 'yaml' {
+  const v = o ?? 'table';
+  if (v === 'table' || v === 'wide' || v === 'json' || v === 'yaml') return v;
+  throw new CliError(EXIT.USAGE, 'usage.badOutput', { value: v, allowed: 'table, wide, json, yaml' });
+}
+
+function renderOne(ctx: Ctx, l: Loaded, format: string): string {
+  const now = ctx.io.now();
+  const actions = nextActions(l.view, l.ro, now);
+  if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
+  return renderStatus(ctx.t, l.view, actions, ctx.color, { now, lastChange: lastChange(l.ro) });
+}
+
+export async function status(ctx: Ctx, args: StatusArgs): Promise<number> {
+  const format = outputFormat(args.output);
+  if (args.rollout && args.allNamespaces) throw new CliError(EXIT.USAGE, 'usage.allNamespaces', {});
+  if (args.rollout) validateName('rollout', args.rollout);
+  if (args.watch && (format === 'json' || format === 'yaml')) throw new CliError(EXIT.USAGE, 'usage.watchOutput', {});
+  const kube = await ctx.kube();
+  if (!args.allNamespaces) validateName('namespace', kube.namespace);
+  if (!args.rollout) return list(ctx, kube, format, args.allNamespaces === true);
+  if (args.watch) return watch(ctx, kube, args.rollout);
+  const loaded = await loadRollout(ctx, kube, args.rollout);
+  if (loaded.view.strategy !== 'blueGreen') {
+    throw new CliError(EXIT.STATE, 'state.notBlueGreen', { name: args.rollout, strategy: loaded.view.strategy });
+  }
+  ctx.out(renderOne(ctx, loaded, format));
+  return EXIT.OK;
+}
+
+async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise<number> {
+  const ns = all ? null : kube.namespace;
+  let rollouts: Rollout[];
+  let replicaSets: ReplicaSet[];
+  try {
+    // Two requests whatever the number of rollouts: every Rollout, and every ReplicaSet a rollout made
+    // (they carry the pod-template-hash label).
+    const [ro, rs] = await Promise.all([
+      kube.client.listRollouts(ns, ctx.signal),
+      kube.client.listReplicaSets(ns, POD_TEMPLATE_HASH, ctx.signal),
+    ]);
+    rollouts = ro.items;
+    replicaSets = rs.items;
+  } catch (e) {
+    throw translate(e, errorContext(ctx, kube));
+  }
+  const byOwner = new Map<string, ReplicaSet[]>();
+  for (const rs of replicaSets) {
+    for (const ref of rs.metadata.ownerReferences ?? []) {
+      if (ref.kind !== 'Rollout') continue;
+      const arr = byOwner.get(ref.uid) ?? [];
+      arr.push(rs);
+      byOwner.set(ref.uid, arr);
+    }
+  }
+  const views: RolloutView[] = [];
+  let others = 0;
+  for (const ro of rollouts) {
+    if (!ro.spec?.strategy?.blueGreen) {
+      others++;
+      continue;
+    }
+    views.push(buildRolloutView({ rollout: ro, replicaSets: byOwner.get(ro.metadata.uid ?? '') ?? [] }));
+  }
+  views.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  if (format === 'json' || format === 'yaml') {
+    ctx.out(serialize(listJson(views.map((v) => statusJson(v, null))), format));
+    return EXIT.OK;
+  }
+  if (views.length === 0) {
+    ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
+  } else {
+    ctx.out(renderList(ctx.t, views, { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() }));
+  }
+  if (others > 0) ctx.err(`${ctx.t('list.skippedCanary', { count: String(others) })}\n`);
+  return EXIT.OK;
+}
+
+/** --watch: two watches (the Rollout, its ReplicaSets); redraw only when the picture changes. */
+async function watch(ctx: Ctx, kube: Kube, name: string): Promise<number> {
+  const first = await loadRollout(ctx, kube, name);
+  if (first.view.strategy !== 'blueGreen') {
+    throw new CliError(EXIT.STATE, 'state.notBlueGreen', { name, strategy: first.view.strategy });
+  }
+  const ns = kube.namespace;
+  const selector = labelSelector(first.ro.spec?.selector);
+  const p = paint(ctx.colorErr);
+  let services: { active: Service | null | undefined; preview: Service | null | undefined } = {
+    active: first.activeService,
+    preview: first.previewService,
+  };
+  let banner = '';
+  let lastFrame = '';
+  const tty = ctx.io.stdout.isTTY === true;
+  let scheduled: NodeJS.Timeout | null = null;
+
+  const rollouts = new Watcher<Rollout>({
+    list: async (signal) => {
+      const ro = await kube.client.getRollout(ns, name, signal);
+      return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
+    },
+    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, onEvent, signal),
+    onChange: () => {
+      refreshServices();
+      schedule();
+    },
+    onState: state,
+    signal: ctx.signal,
+  });
+  const replicaSets = new Watcher<ReplicaSet>({
+    list: async (signal) => {
+      const l = await kube.client.listReplicaSets(ns, selector, signal);
+      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+    },
+    watch: (rv, onEvent, signal) => kube.client.watchReplicaSets(ns, selector, rv, onEvent, signal),
+    onChange: schedule,
+    onState: state,
+    signal: ctx.signal,
+  });
+
+  function state(s: WatcherState) {
+    banner = s.kind === 'reconnecting' ? p.yellow(`⟳ ${ctx.t('status.reconnecting', { detail: s.detail })}`) : '';
+    if (s.kind === 'synced') ctx.err(`${p.green(ctx.t('status.reconnected'))}\n`);
+    else ctx.err(`${banner}\n`);
+    if (tty) draw(true);
+  }
+
+  function refreshServices() {
+    const ro = [...rollouts.items.values()][0];
+    const bg = ro?.spec?.strategy?.blueGreen;
+    if (!bg) return;
+    Promise.all([
+      bg.activeService ? kube.client.getService(ns, bg.activeService) : undefined,
+      bg.previewService ? kube.client.getService(ns, bg.previewService) : undefined,
+    ]).then(
+      ([active, preview]) => {
+        services = { active, preview };
+        schedule();
+      },
+      () => undefined, // the watchers report connection trouble
+    );
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = setTimeout(() => {
+      scheduled = null;
+      draw(false);
+    }, 30);
+  }
+
+  function draw(force: boolean) {
+    const ro = [...rollouts.items.values()][0];
+    if (!ro) return;
+    const view = buildRolloutView({ rollout: ro, replicaSets: [...replicaSets.items.values()], activeService: services.active, previewService: services.preview });
+    const loaded: Loaded = { ro, replicaSets: [...replicaSets.items.values()], activeService: services.active, previewService: services.preview, view };
+    const frame = renderOne(ctx, loaded, 'table');
+    if (frame === lastFrame && !force) return;
+    lastFrame = frame;
+    if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);
+    else ctx.out(`${frame}\n`);
+  }
+
+  // Start from what was just read: the Rollout's watch resumes at its resourceVersion; the
+  // ReplicaSets are listed once more to get a collection resourceVersion to watch from.
+  rollouts.seed([first.ro], first.ro.metadata.resourceVersion ?? null);
+  replicaSets.seed(first.replicaSets, null);
+  draw(true);
+  ctx.err(`${p.dim(ctx.t('status.watching'))}\n`);
+  try {
+    await Promise.all([rollouts.run(), replicaSets.run()]);
+  } catch (e) {
+    throw translate(e, errorContext(ctx, kube, name));
+  } finally {
+    if (scheduled) clearTimeout(scheduled);
+  }
+  return EXIT.INTERRUPTED;
+}

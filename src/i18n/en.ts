@@ -1,0 +1,336 @@
+// English messages. Every user-facing sentence lives here and in ko.ts; ko.ts is typed against this
+// catalog, so a message missing in Korean does not compile.
+type S = string;
+type V = string; // a rendered version, e.g. "frontend:v1.054 (revision 8)"
+
+export const en = {
+  // ---- errors: cluster and kubeconfig (exit 1) ----
+  'err.rolloutNotFound': (p: { name: S; ns: S }) =>
+    `rollout "${p.name}" not found in namespace "${p.ns}". List the blue-green rollouts with: kubectl bluegreen status -n ${p.ns} (or -A for all namespaces).`,
+  'err.crdMissing': (p: { server: S }) =>
+    `the Argo Rollouts API (rollouts.argoproj.io) is not installed on the cluster at ${p.server}. Install Argo Rollouts there, or check --context.`,
+  'err.unreachable': (p: { server: S; detail: S }) =>
+    `cannot reach the Kubernetes API server at ${p.server} (${p.detail}). Check that the cluster is running and that --context or --kubeconfig point at it.`,
+  'err.timeout': (p: { server: S; timeout: S }) =>
+    `the API server at ${p.server} did not answer within ${p.timeout}. Retry, or raise --request-timeout.`,
+  'err.unauthorized': (p: { server: S; user: S }) =>
+    `the API server at ${p.server} rejected the credentials of user "${p.user}" (401 Unauthorized): the token or certificate may have expired. Log in again to refresh your kubeconfig, then retry.`,
+  'err.forbidden': (p: { user: S; verb: S; resource: S; group: S; ns: S }) =>
+    `forbidden: user "${p.user}" may not ${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} in namespace "${p.ns}". A Role rule that grants it: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"].`,
+  'err.forbiddenCluster': (p: { user: S; verb: S; resource: S; group: S }) =>
+    `forbidden: user "${p.user}" may not ${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} in all namespaces. A ClusterRole rule that grants it: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"]; or drop -A.`,
+  'err.tls': (p: { server: S; detail: S }) =>
+    `TLS verification of ${p.server} failed (${p.detail}). Check certificate-authority in the kubeconfig (or --certificate-authority).`,
+  'err.api': (p: { code: S; what: S; message: S }) => `the API server answered ${p.code} to ${p.what}: ${p.message}`,
+  'err.noKubeconfig': () =>
+    `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
+  'err.kubeconfigRead': (p: { path: S; detail: S }) => `cannot read the kubeconfig ${p.path}: ${p.detail}.`,
+  'err.contextNotFound': (p: { context: S; available: S }) =>
+    `context "${p.context}" is not in the kubeconfig. Available contexts: ${p.available || 'none'}.`,
+  'err.noCurrentContext': (p: { available: S }) =>
+    `the kubeconfig has no current context: pass --context (available: ${p.available || 'none'}).`,
+  'err.clusterNotFound': (p: { cluster: S }) =>
+    `cluster "${p.cluster}" is not in the kubeconfig. Check the context's cluster or --cluster.`,
+  'err.userNotFound': (p: { user: S }) => `user "${p.user}" is not in the kubeconfig. Check the context's user or --user.`,
+  'err.noServer': () => `the kubeconfig names no API server: set the cluster's server, or pass --server.`,
+  'err.execFailed': (p: { command: S; code: S }) =>
+    `the kubeconfig's credential plugin "${p.command}" failed (${p.code}). Run it yourself to see why (for example, log in again), then retry.`,
+  'err.authProvider': (p: { name: S }) =>
+    `the kubeconfig's auth-provider "${p.name}" could not produce a credential. Log in again, then retry.`,
+  'err.internal': (p: { message: S }) =>
+    `unexpected error: ${p.message}. Re-run with -v to see details, and report it if it persists.`,
+  'err.badServerUrl': (p: { server: S }) => `"${p.server}" is not an https:// or http:// URL of an API server.`,
+
+  // ---- usage (exit 2) ----
+  'usage.yargs': (p: { message: S }) => `${p.message.replace(/\.$/, '')}. See kubectl bluegreen --help.`,
+  'usage.badPair': (p: { arg: S }) =>
+    `"${p.arg}" is not CONTAINER=IMAGE (for example frontend=registry.example.com/apc/frontend:v1.055, or *=IMAGE for every container).`,
+  'usage.badImage': (p: { image: S; reason: S }) => `"${p.image}" is not a valid image reference: ${p.reason}.`,
+  'image.empty': () => 'it is empty',
+  'image.whitespace': () => 'it contains whitespace',
+  'image.uppercase': () => 'repository names must be lowercase',
+  'image.tooLong': () => 'the name is longer than 255 characters',
+  'image.invalid': () => 'expected [registry[:port]/]path[:tag][@sha256:digest]',
+  'usage.unknownContainer': (p: { container: S; name: S; known: S }) =>
+    `rollout "${p.name}" has no container "${p.container}". Its containers: ${p.known || 'none'}.`,
+  'usage.duplicateContainer': (p: { container: S }) => `container "${p.container}" is given more than once.`,
+  'usage.unknownRevision': (p: { revision: S; name: S; available: S }) =>
+    `rollout "${p.name}" has no revision ${p.revision}. Its revisions: ${p.available || 'none'} (see kubectl bluegreen history ${p.name}).`,
+  'usage.badName': (p: { what: S; value: S }) =>
+    `"${p.value}" is not a valid ${p.what} name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`,
+  'usage.badDuration': (p: { flag: S; value: S }) =>
+    `--${p.flag} "${p.value}" is not a duration (for example 30s, 5m, 1h30m).`,
+  'usage.badRevision': (p: { value: S }) => `--to-revision "${p.value}" is not a revision number (a whole number from 1).`,
+  'usage.allNamespaces': () => `-A/--all-namespaces lists rollouts; it cannot be used with a rollout name.`,
+  'usage.reasonTooLong': (p: { max: S }) => `--reason is longer than ${p.max} characters; shorten it.`,
+  'usage.badOutput': (p: { value: S; allowed: S }) => `-o "${p.value}" is not supported here; use one of: ${p.allowed}.`,
+  'usage.watchOutput': () => `--watch draws the status for people; it cannot be combined with -o json or yaml.`,
+  'usage.badLang': (p: { value: S }) => `--lang "${p.value}" is not supported; use en or ko.`,
+
+  // ---- the rollout's state does not allow it (exit 4) ----
+  'state.notBlueGreen': (p: { name: S; strategy: S }) =>
+    `rollout "${p.name}" uses the ${p.strategy} strategy, not blue-green; kubectl bluegreen only manages blue-green rollouts (use kubectl argo rollouts for it).`,
+  'state.workloadRef': (p: { name: S }) =>
+    `rollout "${p.name}" takes its pod template from a workloadRef; change the referenced workload instead.`,
+  'state.nothingToPromote': (p: { name: S; v: V }) =>
+    `nothing to promote: rollout "${p.name}" has no preview waiting; users already get ${p.v}.`,
+  'state.noActiveYet': (p: { name: S }) =>
+    `rollout "${p.name}" has no active version yet: its first version goes live by itself once ready (kubectl bluegreen wait ${p.name} --for=healthy).`,
+  'state.nothingToAbort': (p: { name: S; v: V }) =>
+    `nothing to abort: rollout "${p.name}" has no preview waiting; users get ${p.v}.`,
+  'state.alreadyAborted': (p: { name: S; v: V }) =>
+    `rollout "${p.name}" is already aborted; users get ${p.v}. To settle it, run kubectl bluegreen undo ${p.name} (or set-image).`,
+  'state.abortedPromote': (p: { name: S }) =>
+    `rollout "${p.name}" was aborted, and a plain promote does nothing then. Use --full to promote the aborted preview anyway, or undo to drop it.`,
+  'state.notObserved': (p: { name: S }) =>
+    `the Argo Rollouts controller has not yet seen the latest change to rollout "${p.name}". Wait a moment and retry; if this stays, check that the controller is running.`,
+  'state.notPausedYet': (p: { name: S; phase: S }) =>
+    `the preview of rollout "${p.name}" is not waiting for promotion yet (${p.phase}), so a promote would change nothing. Wait with: kubectl bluegreen wait ${p.name} --for=paused, or use --full to switch as soon as it is ready.`,
+  'state.nothingToUndo': (p: { name: S }) => `nothing to undo to: rollout "${p.name}" has no earlier revision.`,
+  'state.undoAlreadyCurrent': (p: { name: S; revision: S }) =>
+    `nothing to undo: the pod template of rollout "${p.name}" already is revision ${p.revision}.`,
+  'state.changed': (p: { name: S; what: S }) =>
+    `nothing was changed: rollout "${p.name}" changed after it was read (${p.what}). Run the command again to see the new state.`,
+  'state.changedBy': (p: { by: S; action: S; at: S }) => `${p.by} ran ${p.action} at ${p.at}.`,
+  'state.changed.preview': () => 'the preview is a different revision now',
+  'state.changed.active': () => 'a different revision serves users now',
+  'state.changed.spec': () => 'its spec was changed',
+  'state.changed.paused': () => 'it is no longer paused for promotion',
+  'state.changed.unknown': () => 'its state moved on',
+  'state.needsForce': (p: { reasons: S }) => `refusing to promote: ${p.reasons} Re-run with --force to promote anyway.`,
+
+  // ---- confirmation (exit 3) ----
+  'confirm.prompt': () => 'Proceed? [y/N] ',
+  'confirm.noTty': () =>
+    `not confirmed: there is no terminal to ask on (or CI=true). Re-run with --yes to proceed, or with --dry-run to only see the requests.`,
+  'confirm.declined': () => `not confirmed: nothing was changed.`,
+  'interrupted': () => `interrupted: nothing was changed.`,
+  'interrupted.wait': () => `interrupted.`,
+
+  // ---- guard ----
+  'guard.title': (p: { action: S; name: S; ns: S }) => `${p.action} rollout ${p.name} (namespace ${p.ns})`,
+  'guard.usersNow': (p: { v: V }) => `Users now get ${p.v}.`,
+  'guard.usersNowNone': () => `No version serves users yet.`,
+  'guard.after.immediately': (p: { action: S; v: V }) => `After ${p.action} they get ${p.v}.`,
+  'guard.after.same': (p: { action: S; v: V }) => `After ${p.action} they still get ${p.v}.`,
+  'guard.after.afterPromote': (p: { action: S; v: V }) =>
+    `After ${p.action} they still get the same version; ${p.v} becomes the new preview, and users get it only after a promote.`,
+  'guard.after.automatically': (p: { action: S; v: V }) =>
+    `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically once it is ready.`,
+  'guard.after.fast': (p: { action: S; v: V }) => `After ${p.action} they get ${p.v} at once (fast rollback).`,
+  'guard.downgrade': (p: { after: V; before: V; signals: S }) =>
+    `This is a DOWNGRADE, a rollback in effect: ${p.after} is older than ${p.before} (${p.signals}).`,
+  'guard.notRollback': () =>
+    `Promote is not rollback: it makes the preview serve users, whatever its version.`,
+  'guard.keepActive': (p: { v: V }) => `To keep users on ${p.v} instead, run one of:`,
+  'guard.keepActiveCommand': (p: { command: S; v: V }) => `${p.command}    (users stay on ${p.v})`,
+  'guard.notReady': (p: { ready: S; want: S }) => `The preview is not fully ready: ${p.ready} of ${p.want} pods are available.`,
+  'guard.analysisNotPassed': (p: { status: S; message: S }) =>
+    `Its pre-promotion analysis has not passed (${p.status}${p.message ? `: ${p.message}` : ''}).`,
+  'guard.autoPromotion': () =>
+    `Auto-promotion is on (autoPromotionEnabled is not false): users are switched to the new preview automatically once it is ready, with no promote.`,
+  'guard.autoPromotionSeconds': (p: { seconds: S }) =>
+    `Auto-promotion is on: users are switched to the new preview automatically ${p.seconds}s after it is ready, with no promote.`,
+  'guard.countdown': (p: { at: S }) =>
+    `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself.`,
+  'guard.argoCD.auto': (p: { app: S }) =>
+    `Argo CD application "${p.app}" manages this rollout with auto-sync: it may revert this change to what Git says. Change Git, or pause auto-sync first.`,
+  'guard.argoCD.unknown': (p: { app: S }) =>
+    `Argo CD manages this rollout (application "${p.app}"); if it auto-syncs, it may revert this change. Change Git, or pause auto-sync first.`,
+  'guard.argoCD.manual': (p: { app: S }) =>
+    `Argo CD manages this rollout (application "${p.app}", no auto-sync): it will show it OutOfSync until Git matches.`,
+  'guard.undoKeepsActive': (p: { dropped: S }) =>
+    `That is the revision users get now: the controller keeps users there and drops the preview${p.dropped ? ` (${p.dropped})` : ''}.`,
+  'guard.undoFastRollback': (p: { deadline: S }) =>
+    `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
+  'guard.undoNewPreview': () =>
+    `Its ReplicaSet is scaled down: it comes back as a NEW preview, renumbered as the newest revision, and needs a promote before users see it.`,
+  'guard.replacesPreview': (p: { v: V }) => `The preview waiting now (${p.v}) is replaced and scaled down.`,
+  'guard.fullSkipsAnalysis': () => `--full skips the remaining pauses and every analysis.`,
+  'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,
+  'guard.abortLeavesDegraded': (p: { preview: S }) =>
+    `The preview ${p.preview} is scaled down and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
+  'guard.abortedPromoteFull': () => `The rollout was aborted; --full overrides the abort.`,
+  'guard.ephemeralStripped': (p: { keys: S }) =>
+    `Metadata the controller injects (activeMetadata/previewMetadata) is left out of the restored template: ${p.keys}.`,
+  'guard.target': (p: { revision: S; v: V }) => `undo restores revision ${p.revision}: ${p.v}.`,
+  'guard.requests': () => `Requests:`,
+  'guard.requestsDryRun': () => `Requests that would be sent:`,
+  'guard.dryRunDone': () => `Dry run: nothing was changed.`,
+  'guard.dryRunServer': () => `Dry run: the API server accepted the requests in a server-side dry run; nothing was changed.`,
+  'guard.forced': () => `--force given: promoting anyway.`,
+  'guard.noop': (p: { name: S; v: S }) => `rollout "${p.name}" already runs ${p.v}; nothing to change.`,
+
+  // ---- results ----
+  'result.promoted': (p: { name: S; v: V }) =>
+    `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
+  'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
+  'result.undone': (p: { name: S; revision: S; v: V }) =>
+    `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v}).`,
+  'result.imageSet': (p: { name: S; v: V }) => `rollout "${p.name}": image set; ${p.v} is becoming the new preview.`,
+  'result.imageSetActive': (p: { name: S; v: V }) => `rollout "${p.name}": image set back to ${p.v}, which users already get.`,
+  'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
+  'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
+  'result.follow': (p: { name: S; ns: S }) => `Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
+  'result.writeUnknown': (p: { name: S }) =>
+    `the connection failed while the change was being sent; re-reading rollout "${p.name}" to see whether it was made.`,
+  'result.writeDone': () => `The change was made (confirmed by reading the rollout again).`,
+  'result.writeNotDone': () => `The change was NOT made; running the command again is safe.`,
+  'result.writeStillUnknown': () =>
+    `Whether the change was made is unknown: the API server cannot be reached. Check with kubectl bluegreen status before running it again.`,
+
+  // ---- status view ----
+  'status.title': (p: { name: S; ns: S }) => `Rollout ${p.name} · namespace ${p.ns}`,
+  'status.users': () => 'users',
+  'status.active': () => 'ACTIVE · users get this',
+  'status.preview': () => 'PREVIEW · waits, no users',
+  'status.previewAborted': () => 'PREVIEW · aborted, scaling down',
+  'status.previewFirst': () => 'FIRST VERSION · goes live once ready',
+  'status.noPreview': () => 'No preview waits: users get the desired revision.',
+  'status.revision': (p: { n: S }) => `revision ${p.n}`,
+  'status.pods': (p: { ready: S; want: S }) => `pods ${p.ready}/${p.want} ready`,
+  'status.created': (p: { age: S }) => `created ${p.age} ago`,
+  'status.replicaSet': (p: { name: S }) => `ReplicaSet ${p.name}`,
+  'status.replicaSetGone': (p: { hash: S }) => `ReplicaSet with hash ${p.hash} not found (deleted?)`,
+  'status.service': (p: { name: S }) => `Service ${p.name}`,
+  'status.serviceMissing': (p: { name: S }) => `Service ${p.name} NOT FOUND`,
+  'status.noPreviewService': () => 'no preview Service',
+  'status.older': () => 'The preview is OLDER than what users get:',
+  'status.signal.createdBefore': () => 'its ReplicaSet was created before the active one',
+  'status.signal.servedBefore': (p: { revisions: S }) => `it was revision ${p.revisions} before`,
+  'status.signal.tagLower': (p: { preview: S; active: S }) => `tag ${p.preview} < ${p.active}`,
+  'status.phase': () => 'Phase',
+  'status.next': () => 'Next:',
+  'status.next.promote': (p: { v: V }) => `users get ${p.v}`,
+  'status.next.promoteDowngrade': (p: { v: V }) => `users get ${p.v}: a DOWNGRADE (promote is not rollback)`,
+  'status.next.promoteNotReady': (p: { v: V }) => `not yet: the preview is not ready (then users get ${p.v})`,
+  'status.next.undoKeeps': (p: { v: V }) => `users stay on ${p.v}; the preview is dropped`,
+  'status.next.undoFast': (p: { v: V }) => `users switch to ${p.v} at once (fast rollback)`,
+  'status.next.undoPreview': (p: { v: V }) => `${p.v} becomes a new preview; users get it after a promote`,
+  'status.next.undoAuto': (p: { v: V }) => `${p.v} becomes a new preview; users switch to it automatically`,
+  'status.next.abort': (p: { v: V }) => `users stay on ${p.v}; the preview is scaled down`,
+  'status.next.setImage': () => `start a new version as a preview: set-image ROLLOUT CONTAINER=IMAGE`,
+  'status.next.wait': () => `wait until the preview is ready for promotion`,
+  'status.next.full': (p: { v: V }) => `users get the aborted preview ${p.v}`,
+  'status.autoPromotion': () => 'Auto-promotion is on: users switch to a ready preview without a promote.',
+  'status.autoPromotionAt': (p: { at: S; in: S }) => `Auto-promotion: users switch to the preview at ${p.at} (in ${p.in}).`,
+  'status.analysis': (p: { which: S; status: S; message: S }) =>
+    `${p.which} analysis: ${p.status}${p.message ? ` (${p.message})` : ''}`,
+  'status.analysis.pre': () => 'Pre-promotion',
+  'status.analysis.post': () => 'Post-promotion',
+  'status.aborted': (p: { at: S }) => `Aborted${p.at ? ` at ${p.at}` : ''}: users stay on the stable revision.`,
+  'status.notObserved': () => 'The controller has not observed the latest spec yet.',
+  'status.selectorMismatch': (p: { service: S; status: S }) =>
+    `The active Service selects ${p.service} but the controller last recorded ${p.status}: the controller may not be reconciling.`,
+  'status.stableDiffers': (p: { v: S }) => `Stable (last fully promoted) is still ${p.v}: post-promotion checks are running.`,
+  'status.manualPause': () => 'Manually paused (spec.paused): nothing switches until it is promoted.',
+  'status.argoCD': (p: { app: S }) => `Managed by Argo CD (application "${p.app}"): changes made here may be reverted by auto-sync.`,
+  'status.lastChange': (p: { by: S; action: S; at: S; reason: S }) =>
+    `Last change: ${p.action} by ${p.by} at ${p.at}${p.reason ? ` ("${p.reason}")` : ''}`,
+  'status.watching': () => 'watching for changes (Ctrl-C to stop)',
+  'status.reconnecting': (p: { detail: S }) => `connection to the API server lost (${p.detail}); reconnecting… the view below may be out of date`,
+  'status.reconnected': () => 'reconnected; the view is current again',
+  'list.empty': (p: { ns: S }) => `No blue-green rollouts found in ${p.ns}.`,
+  'list.allNamespaces': () => 'any namespace',
+  'list.namespace': (p: { ns: S }) => `namespace "${p.ns}"`,
+  'list.h.namespace': () => 'NAMESPACE',
+  'list.h.name': () => 'NAME',
+  'list.h.phase': () => 'PHASE',
+  'list.h.active': () => 'USERS GET (ACTIVE)',
+  'list.h.preview': () => 'WAITING (PREVIEW)',
+  'list.h.rev': () => 'REV',
+  'list.h.older': () => 'OLDER',
+  'list.h.ready': () => 'READY',
+  'list.h.age': () => 'AGE',
+  'list.h.message': () => 'MESSAGE',
+  'list.h.services': () => 'SERVICES',
+  'list.yes': () => 'YES',
+  'list.no': () => 'no',
+  'list.skippedCanary': (p: { count: S }) => `(${p.count} rollouts with another strategy not shown)`,
+
+  // ---- history / diff ----
+  'history.h.revision': () => 'REVISION',
+  'history.h.role': () => 'ROLE',
+  'history.h.images': () => 'IMAGES',
+  'history.h.created': () => 'CREATED',
+  'history.h.earlier': () => 'EARLIER REVISIONS',
+  'history.h.pods': () => 'PODS',
+  'history.h.replicaSet': () => 'REPLICASET',
+  'role.active': () => 'active (users)',
+  'role.preview': () => 'preview',
+  'role.stable': () => 'stable',
+  'role.scaledDown': () => 'scaled down',
+  'role.scalingDown': () => 'scaling down',
+  'role.old': () => 'old',
+  'history.note': () =>
+    'Revision numbers are not versions: Argo Rollouts renumbers an old template to the newest revision when it comes back (see EARLIER REVISIONS).',
+  'diff.none': (p: { name: S }) => `rollout "${p.name}" has no preview waiting: nothing to compare.`,
+  'diff.same': () => 'The active and the preview pod templates are the same (apart from the pod-template-hash).',
+  'diff.header': (p: { active: V; preview: V }) => `--- active  ${p.active}\n+++ preview ${p.preview}`,
+
+  // ---- wait ----
+  'wait.waiting': (p: { name: S; for: S; now: S }) => `waiting for rollout ${p.name} to be ${p.for} (now ${p.now})`,
+  'wait.reached': (p: { name: S; for: S; now: S }) => `rollout ${p.name} is ${p.for} (${p.now})`,
+  'wait.timeout': (p: { name: S; for: S; timeout: S; now: S }) =>
+    `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}; it is ${p.now}.`,
+  'wait.degraded': (p: { name: S; for: S; now: S }) =>
+    `rollout "${p.name}" is ${p.now} and will not become ${p.for} without action. See kubectl bluegreen status ${p.name}.`,
+  'wait.controllerStalled': (p: { name: S; seconds: S }) =>
+    `the Argo Rollouts controller has not reacted to rollout "${p.name}" for ${p.seconds}s (status not updated, observedGeneration behind): check that it is running.`,
+  'wait.for.healthy': () => 'healthy',
+  'wait.for.paused': () => 'paused for promotion',
+  'wait.for.promoted': () => 'promoted',
+
+  // ---- version ----
+  'version.controller': (p: { v: S; where: S }) => `Argo Rollouts controller: ${p.v} (${p.where})`,
+  'version.controllerUnknown': (p: { why: S }) => `Argo Rollouts controller: version unknown (${p.why})`,
+  'version.notFound': () => 'no Deployment labelled app.kubernetes.io/name=argo-rollouts is visible',
+
+  // ---- help ----
+  'help.usage': () => 'Make Argo Rollouts blue-green safe to operate: see which version users get and which waits, and act only after a guard that says it in versions.',
+  'help.status': () => 'Show who gets users (ACTIVE) and what waits (PREVIEW); without ROLLOUT, list the blue-green rollouts',
+  'help.setImage': () => 'Change container images: makes a new preview',
+  'help.promote': () => 'Make the preview serve users (not a rollback!)',
+  'help.undo': () => 'Put the pod template of an earlier revision back',
+  'help.abort': () => 'Keep users on the active version and scale the preview down',
+  'help.history': () => 'Every revision with its images, creation time and role now',
+  'help.diff': () => 'What differs between the active and the preview pod templates',
+  'help.wait': () => 'Wait until the rollout is healthy, paused for promotion, or promoted (for CI)',
+  'help.version': () => 'Print the plugin version (and the Argo Rollouts controller version)',
+  'help.completion': () => 'Print a shell completion script (bash or zsh)',
+  'help.opt.namespace': () => 'Namespace (default: the kubeconfig context namespace, then "default")',
+  'help.opt.allNamespaces': () => 'List rollouts in all namespaces',
+  'help.opt.context': () => 'Kubeconfig context to use',
+  'help.opt.kubeconfig': () => 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)',
+  'help.opt.cluster': () => 'Kubeconfig cluster to use',
+  'help.opt.user': () => 'Kubeconfig user to use',
+  'help.opt.server': () => 'Address of the API server',
+  'help.opt.token': () => 'Bearer token for the API server',
+  'help.opt.as': () => 'User to impersonate',
+  'help.opt.asGroup': () => 'Group to impersonate (repeatable)',
+  'help.opt.certificateAuthority': () => 'Path to a CA certificate file',
+  'help.opt.clientCertificate': () => 'Path to a client certificate file',
+  'help.opt.clientKey': () => 'Path to a client key file',
+  'help.opt.insecure': () => 'Do not verify the API server certificate (insecure)',
+  'help.opt.tlsServerName': () => 'Server name for TLS verification',
+  'help.opt.requestTimeout': () => 'Time to wait for one request (e.g. 30s, 1m; 0 = no limit)',
+  'help.opt.output': () => 'Output format',
+  'help.opt.noColor': () => 'No colour (also NO_COLOR, or when stdout is not a terminal)',
+  'help.opt.verbose': () => 'Log requests to stderr (credentials are never shown); repeat for more',
+  'help.opt.lang': () => 'Language of messages (default from LANG/LC_ALL)',
+  'help.opt.watch': () => 'Redraw whenever the rollout changes (watch API)',
+  'help.opt.yes': () => 'Do not ask for confirmation',
+  'help.opt.dryRun': () => 'Show the guard and the exact requests; send no change ("server" asks the API server to validate them)',
+  'help.opt.reason': () => 'Why: recorded in the annotation and Event',
+  'help.opt.force': () => 'Promote even if the preview is not ready or its analysis has not passed',
+  'help.opt.full': () => 'Skip remaining pauses and analysis (sets status.promoteFull)',
+  'help.opt.toRevision': () => 'Revision to put back (default: the previous one)',
+  'help.opt.includeInit': () => 'With *=IMAGE, also change init containers',
+  'help.opt.for': () => 'State to wait for',
+  'help.opt.timeout': () => 'Give up after this long (exit 5)',
+  'help.opt.client': () => 'Print only the plugin version; do not contact the cluster',
+  'help.epilog': () =>
+    'Exit codes: 0 done, 1 failure, 2 bad usage, 3 not confirmed, 4 the rollout state does not allow it, 5 wait timed out.',
+};
+
+export type Catalog = typeof en;

@@ -1,0 +1,308 @@
+// 한국어 메시지. en.ts와 같은 키를 모두 가져야 컴파일된다.
+import type { Catalog } from './en.js';
+
+export const ko: Catalog = {
+  // ---- 오류: 클러스터와 kubeconfig (종료 코드 1) ----
+  'err.rolloutNotFound': (p) =>
+    `네임스페이스 "${p.ns}"에 rollout "${p.name}"이(가) 없습니다. blue-green rollout 목록: kubectl bluegreen status -n ${p.ns} (모든 네임스페이스는 -A).`,
+  'err.crdMissing': (p) =>
+    `${p.server} 클러스터에 Argo Rollouts API(rollouts.argoproj.io)가 설치되어 있지 않습니다. Argo Rollouts를 설치하거나 --context를 확인하세요.`,
+  'err.unreachable': (p) =>
+    `Kubernetes API 서버 ${p.server}에 연결할 수 없습니다 (${p.detail}). 클러스터가 실행 중인지, --context나 --kubeconfig가 맞는지 확인하세요.`,
+  'err.timeout': (p) => `API 서버 ${p.server}가 ${p.timeout} 안에 응답하지 않았습니다. 다시 시도하거나 --request-timeout을 늘리세요.`,
+  'err.unauthorized': (p) =>
+    `API 서버 ${p.server}가 사용자 "${p.user}"의 인증 정보를 거부했습니다 (401 Unauthorized): 토큰이나 인증서가 만료되었을 수 있습니다. 다시 로그인해 kubeconfig를 갱신한 뒤 재시도하세요.`,
+  'err.forbidden': (p) =>
+    `권한 없음: 사용자 "${p.user}"은(는) 네임스페이스 "${p.ns}"에서 ${p.resource}${p.group ? `.${p.group}` : ''}에 ${p.verb}할 수 없습니다. 이를 허용하는 Role 규칙: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"].`,
+  'err.forbiddenCluster': (p) =>
+    `권한 없음: 사용자 "${p.user}"은(는) 모든 네임스페이스에서 ${p.resource}${p.group ? `.${p.group}` : ''}에 ${p.verb}할 수 없습니다. 이를 허용하는 ClusterRole 규칙: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"]. 또는 -A 없이 실행하세요.`,
+  'err.tls': (p) =>
+    `${p.server}의 TLS 검증에 실패했습니다 (${p.detail}). kubeconfig의 certificate-authority(또는 --certificate-authority)를 확인하세요.`,
+  'err.api': (p) => `API 서버가 ${p.what} 요청에 ${p.code}(으)로 응답했습니다: ${p.message}`,
+  'err.noKubeconfig': () => `kubeconfig가 없습니다: KUBECONFIG를 설정하거나, --kubeconfig를 주거나, ~/.kube/config를 만드세요.`,
+  'err.kubeconfigRead': (p) => `kubeconfig ${p.path}을(를) 읽을 수 없습니다: ${p.detail}.`,
+  'err.contextNotFound': (p) => `kubeconfig에 context "${p.context}"이(가) 없습니다. 사용할 수 있는 context: ${p.available || '없음'}.`,
+  'err.noCurrentContext': (p) => `kubeconfig에 현재 context가 없습니다: --context를 주세요 (사용 가능: ${p.available || '없음'}).`,
+  'err.clusterNotFound': (p) => `kubeconfig에 cluster "${p.cluster}"이(가) 없습니다. context의 cluster나 --cluster를 확인하세요.`,
+  'err.userNotFound': (p) => `kubeconfig에 user "${p.user}"이(가) 없습니다. context의 user나 --user를 확인하세요.`,
+  'err.noServer': () => `kubeconfig에 API 서버 주소가 없습니다: cluster의 server를 설정하거나 --server를 주세요.`,
+  'err.execFailed': (p) =>
+    `kubeconfig의 인증 플러그인 "${p.command}"이(가) 실패했습니다 (${p.code}). 직접 실행해 원인을 확인하고(예: 다시 로그인) 재시도하세요.`,
+  'err.authProvider': (p) => `kubeconfig의 auth-provider "${p.name}"이(가) 인증 정보를 만들지 못했습니다. 다시 로그인한 뒤 재시도하세요.`,
+  'err.internal': (p) => `예상하지 못한 오류: ${p.message}. -v로 다시 실행해 자세한 내용을 확인하고, 계속되면 제보해 주세요.`,
+  'err.badServerUrl': (p) => `"${p.server}"은(는) API 서버의 https:// 또는 http:// URL이 아닙니다.`,
+
+  // ---- 사용법 (종료 코드 2) ----
+  'usage.yargs': (p) => `${p.message.replace(/\.$/, '')}. kubectl bluegreen --help를 참고하세요.`,
+  'usage.badPair': (p) =>
+    `"${p.arg}"은(는) CONTAINER=IMAGE 형식이 아닙니다 (예: frontend=registry.example.com/apc/frontend:v1.055, 모든 컨테이너는 *=IMAGE).`,
+  'usage.badImage': (p) => `"${p.image}"은(는) 올바른 이미지 참조가 아닙니다: ${p.reason}.`,
+  'image.empty': () => '비어 있습니다',
+  'image.whitespace': () => '공백이 들어 있습니다',
+  'image.uppercase': () => '저장소 이름은 소문자여야 합니다',
+  'image.tooLong': () => '이름이 255자를 넘습니다',
+  'image.invalid': () => '[registry[:port]/]path[:tag][@sha256:digest] 형식이어야 합니다',
+  'usage.unknownContainer': (p) => `rollout "${p.name}"에 컨테이너 "${p.container}"이(가) 없습니다. 컨테이너 목록: ${p.known || '없음'}.`,
+  'usage.duplicateContainer': (p) => `컨테이너 "${p.container}"이(가) 두 번 이상 주어졌습니다.`,
+  'usage.unknownRevision': (p) =>
+    `rollout "${p.name}"에 revision ${p.revision}이(가) 없습니다. 있는 revision: ${p.available || '없음'} (kubectl bluegreen history ${p.name} 참고).`,
+  'usage.badName': (p) =>
+    `"${p.value}"은(는) 올바른 ${p.what} 이름이 아닙니다: 소문자, 숫자, '-', '.'만 쓰고 영문자나 숫자로 시작하고 끝나야 합니다.`,
+  'usage.badDuration': (p) => `--${p.flag} "${p.value}"은(는) 시간 길이가 아닙니다 (예: 30s, 5m, 1h30m).`,
+  'usage.badRevision': (p) => `--to-revision "${p.value}"은(는) revision 번호가 아닙니다 (1 이상의 정수).`,
+  'usage.allNamespaces': () => `-A/--all-namespaces는 목록용입니다. rollout 이름과 함께 쓸 수 없습니다.`,
+  'usage.reasonTooLong': (p) => `--reason이 ${p.max}자를 넘습니다. 줄여 주세요.`,
+  'usage.badOutput': (p) => `여기서는 -o "${p.value}"을(를) 쓸 수 없습니다. 다음 중 하나: ${p.allowed}.`,
+  'usage.watchOutput': () => `--watch는 사람이 보는 화면입니다. -o json이나 yaml과 함께 쓸 수 없습니다.`,
+  'usage.badLang': (p) => `--lang "${p.value}"은(는) 지원하지 않습니다. en 또는 ko를 쓰세요.`,
+
+  // ---- rollout 상태상 불가 (종료 코드 4) ----
+  'state.notBlueGreen': (p) =>
+    `rollout "${p.name}"은(는) blue-green이 아니라 ${p.strategy} 전략을 씁니다. kubectl bluegreen은 blue-green rollout만 다룹니다 (kubectl argo rollouts를 쓰세요).`,
+  'state.workloadRef': (p) => `rollout "${p.name}"은(는) workloadRef에서 pod template을 가져옵니다. 참조하는 워크로드를 바꾸세요.`,
+  'state.nothingToPromote': (p) => `promote할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없고, 사용자는 이미 ${p.v}에 접속 중입니다.`,
+  'state.noActiveYet': (p) =>
+    `rollout "${p.name}"에는 아직 active 버전이 없습니다: 첫 버전은 준비되면 스스로 운영에 들어갑니다 (kubectl bluegreen wait ${p.name} --for=healthy).`,
+  'state.nothingToAbort': (p) => `abort할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없습니다. 사용자는 ${p.v}에 접속 중입니다.`,
+  'state.alreadyAborted': (p) =>
+    `rollout "${p.name}"은(는) 이미 abort되었습니다. 사용자는 ${p.v}에 접속 중입니다. 정리하려면 kubectl bluegreen undo ${p.name}(또는 set-image)를 실행하세요.`,
+  'state.abortedPromote': (p) =>
+    `rollout "${p.name}"은(는) abort된 상태라 일반 promote는 아무것도 하지 않습니다. abort된 preview를 그래도 올리려면 --full을, 버리려면 undo를 쓰세요.`,
+  'state.notObserved': (p) =>
+    `Argo Rollouts 컨트롤러가 rollout "${p.name}"의 최근 변경을 아직 반영하지 않았습니다. 잠시 후 다시 시도하고, 계속되면 컨트롤러가 실행 중인지 확인하세요.`,
+  'state.notPausedYet': (p) =>
+    `rollout "${p.name}"의 preview가 아직 promote 대기 상태가 아니라서 (${p.phase}) 지금 promote해도 바뀌는 것이 없습니다. kubectl bluegreen wait ${p.name} --for=paused로 기다리거나, 준비되는 즉시 전환하려면 --full을 쓰세요.`,
+  'state.nothingToUndo': (p) => `되돌릴 대상이 없습니다: rollout "${p.name}"에 이전 revision이 없습니다.`,
+  'state.undoAlreadyCurrent': (p) => `되돌릴 것이 없습니다: rollout "${p.name}"의 pod template이 이미 revision ${p.revision}입니다.`,
+  'state.changed': (p) =>
+    `아무것도 바꾸지 않았습니다: rollout "${p.name}"이(가) 읽은 뒤에 바뀌었습니다 (${p.what}). 명령을 다시 실행해 새 상태를 확인하세요.`,
+  'state.changedBy': (p) => `${p.at}에 ${p.by}이(가) ${p.action}을(를) 실행했습니다.`,
+  'state.changed.preview': () => 'preview가 다른 revision이 되었습니다',
+  'state.changed.active': () => '다른 revision이 사용자 트래픽을 받고 있습니다',
+  'state.changed.spec': () => 'spec이 바뀌었습니다',
+  'state.changed.paused': () => '더 이상 promote 대기 상태가 아닙니다',
+  'state.changed.unknown': () => '상태가 바뀌었습니다',
+  'state.needsForce': (p) => `promote를 거부합니다: ${p.reasons} 그래도 promote하려면 --force로 다시 실행하세요.`,
+
+  // ---- 확인 (종료 코드 3) ----
+  'confirm.prompt': () => '계속할까요? [y/N] ',
+  'confirm.noTty': () =>
+    `확인되지 않음: 물어볼 터미널이 없습니다 (또는 CI=true). 진행하려면 --yes로, 요청만 보려면 --dry-run으로 다시 실행하세요.`,
+  'confirm.declined': () => `확인되지 않음: 아무것도 바꾸지 않았습니다.`,
+  'interrupted': () => `중단됨: 아무것도 바꾸지 않았습니다.`,
+  'interrupted.wait': () => `중단됨.`,
+
+  // ---- 가드 ----
+  'guard.title': (p) => `${p.action}: rollout ${p.name} (네임스페이스 ${p.ns})`,
+  'guard.usersNow': (p) => `지금 사용자는 ${p.v}에 접속 중입니다.`,
+  'guard.usersNowNone': () => `아직 사용자에게 서비스 중인 버전이 없습니다.`,
+  'guard.after.immediately': (p) => `${p.action} 후에는 사용자가 ${p.v}에 접속합니다.`,
+  'guard.after.same': (p) => `${p.action} 후에도 사용자는 계속 ${p.v}에 접속합니다.`,
+  'guard.after.afterPromote': (p) =>
+    `${p.action} 후에도 사용자는 같은 버전에 접속합니다. ${p.v}은(는) 새 preview가 되고, promote해야 사용자에게 나갑니다.`,
+  'guard.after.automatically': (p) =>
+    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 사용자가 자동으로 그쪽으로 전환됩니다.`,
+  'guard.after.fast': (p) => `${p.action} 후 사용자는 즉시 ${p.v}에 접속합니다 (빠른 롤백).`,
+  'guard.downgrade': (p) => `이것은 다운그레이드, 사실상 롤백입니다: ${p.after}은(는) ${p.before}보다 이전 버전입니다 (${p.signals}).`,
+  'guard.notRollback': () => `Promote는 롤백이 아닙니다: 버전과 상관없이 preview를 사용자에게 내보냅니다.`,
+  'guard.keepActive': (p) => `대신 사용자를 ${p.v}에 그대로 두려면 다음 중 하나를 실행하세요:`,
+  'guard.keepActiveCommand': (p) => `${p.command}    (사용자는 ${p.v} 유지)`,
+  'guard.notReady': (p) => `preview가 아직 준비되지 않았습니다: pod ${p.want}개 중 ${p.ready}개만 사용 가능합니다.`,
+  'guard.analysisNotPassed': (p) => `promote 전 분석(pre-promotion analysis)을 통과하지 못했습니다 (${p.status}${p.message ? `: ${p.message}` : ''}).`,
+  'guard.autoPromotion': () =>
+    `자동 promote가 켜져 있습니다 (autoPromotionEnabled가 false가 아님): 새 preview가 준비되면 promote 없이 사용자가 자동으로 전환됩니다.`,
+  'guard.autoPromotionSeconds': (p) => `자동 promote가 켜져 있습니다: 새 preview가 준비되고 ${p.seconds}초 뒤 promote 없이 사용자가 자동으로 전환됩니다.`,
+  'guard.countdown': (p) => `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다.`,
+  'guard.argoCD.auto': (p) =>
+    `Argo CD 애플리케이션 "${p.app}"이(가) 이 rollout을 auto-sync로 관리합니다: 이 변경을 Git 내용으로 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
+  'guard.argoCD.unknown': (p) =>
+    `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}"). auto-sync가 켜져 있다면 이 변경을 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
+  'guard.argoCD.manual': (p) => `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}", auto-sync 없음): Git과 맞을 때까지 OutOfSync로 표시됩니다.`,
+  'guard.undoKeepsActive': (p) =>
+    `그 revision이 지금 사용자가 접속 중인 버전입니다: 컨트롤러는 사용자를 그대로 두고 preview를 버립니다${p.dropped ? ` (${p.dropped})` : ''}.`,
+  'guard.undoFastRollback': (p) =>
+    `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
+  'guard.undoNewPreview': () =>
+    `그 ReplicaSet은 이미 축소되었습니다: 가장 새 revision 번호를 받은 새 preview로 다시 올라오고, 사용자에게 나가려면 promote가 필요합니다.`,
+  'guard.replacesPreview': (p) => `지금 대기 중인 preview(${p.v})는 교체되어 축소됩니다.`,
+  'guard.fullSkipsAnalysis': () => `--full은 남은 일시정지와 모든 분석을 건너뜁니다.`,
+  'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,
+  'guard.abortLeavesDegraded': (p) =>
+    `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
+  'guard.abortedPromoteFull': () => `rollout이 abort된 상태입니다. --full은 abort를 무시하고 진행합니다.`,
+  'guard.ephemeralStripped': (p) =>
+    `컨트롤러가 주입한 메타데이터(activeMetadata/previewMetadata)는 복원하는 template에서 뺍니다: ${p.keys}.`,
+  'guard.target': (p) => `undo는 revision ${p.revision}을(를) 복원합니다: ${p.v}.`,
+  'guard.requests': () => `요청:`,
+  'guard.requestsDryRun': () => `보낼 요청:`,
+  'guard.dryRunDone': () => `Dry run: 아무것도 바꾸지 않았습니다.`,
+  'guard.dryRunServer': () => `Dry run: API 서버가 server-side dry run으로 요청을 받아들였습니다. 아무것도 바꾸지 않았습니다.`,
+  'guard.forced': () => `--force가 주어져 그래도 promote합니다.`,
+  'guard.noop': (p) => `rollout "${p.name}"은(는) 이미 ${p.v}을(를) 실행 중입니다. 바꿀 것이 없습니다.`,
+
+  // ---- 결과 ----
+  'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
+  'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
+  'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다.`,
+  'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다. ${p.v}이(가) 새 preview가 되고 있습니다.`,
+  'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다.`,
+  'result.recorded': (p) => `${p.by}(으)로 기록했습니다 (annotation bluegreen.kubectl.io/last-change와 Event).`,
+  'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
+  'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
+  'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,
+  'result.writeDone': () => `변경되었습니다 (rollout을 다시 읽어 확인함).`,
+  'result.writeNotDone': () => `변경되지 않았습니다. 명령을 다시 실행해도 안전합니다.`,
+  'result.writeStillUnknown': () =>
+    `변경 여부를 알 수 없습니다: API 서버에 연결할 수 없습니다. 다시 실행하기 전에 kubectl bluegreen status로 확인하세요.`,
+
+  // ---- status 화면 ----
+  'status.title': (p) => `Rollout ${p.name} · 네임스페이스 ${p.ns}`,
+  'status.users': () => '사용자 트래픽',
+  'status.active': () => 'ACTIVE · 사용자가 접속 중',
+  'status.preview': () => 'PREVIEW · 대기 중, 사용자 접속 없음',
+  'status.previewAborted': () => 'PREVIEW · abort됨, 축소 중',
+  'status.previewFirst': () => '첫 버전 · 준비되면 운영 시작',
+  'status.noPreview': () => '대기 중인 preview가 없습니다: 사용자가 원하는 revision에 접속 중입니다.',
+  'status.revision': (p) => `revision ${p.n}`,
+  'status.pods': (p) => `pod ${p.ready}/${p.want} 준비됨`,
+  'status.created': (p) => `${p.age} 전 생성`,
+  'status.replicaSet': (p) => `ReplicaSet ${p.name}`,
+  'status.replicaSetGone': (p) => `해시 ${p.hash}의 ReplicaSet이 없습니다 (삭제됨?)`,
+  'status.service': (p) => `Service ${p.name}`,
+  'status.serviceMissing': (p) => `Service ${p.name} 없음`,
+  'status.noPreviewService': () => 'preview Service 없음',
+  'status.older': () => 'preview가 지금 사용자가 보는 버전보다 이전 버전입니다:',
+  'status.signal.createdBefore': () => 'ReplicaSet이 active보다 먼저 만들어졌습니다',
+  'status.signal.servedBefore': (p) => `예전에 revision ${p.revisions}이었습니다`,
+  'status.signal.tagLower': (p) => `태그 ${p.preview} < ${p.active}`,
+  'status.phase': () => '상태',
+  'status.next': () => '다음 동작:',
+  'status.next.promote': (p) => `사용자가 ${p.v}에 접속`,
+  'status.next.promoteDowngrade': (p) => `사용자가 ${p.v}에 접속: 다운그레이드 (promote는 롤백이 아님)`,
+  'status.next.promoteNotReady': (p) => `아직 아님: preview가 준비되지 않음 (이후 사용자는 ${p.v}에 접속)`,
+  'status.next.undoKeeps': (p) => `사용자는 ${p.v} 유지, preview는 버림`,
+  'status.next.undoFast': (p) => `사용자가 즉시 ${p.v}(으)로 전환 (빠른 롤백)`,
+  'status.next.undoPreview': (p) => `${p.v}이(가) 새 preview가 됨, promote 후 사용자에게 나감`,
+  'status.next.undoAuto': (p) => `${p.v}이(가) 새 preview가 되고 사용자가 자동으로 전환됨`,
+  'status.next.abort': (p) => `사용자는 ${p.v} 유지, preview는 축소`,
+  'status.next.setImage': () => `새 버전을 preview로 시작: set-image ROLLOUT CONTAINER=IMAGE`,
+  'status.next.wait': () => `preview가 promote 가능한 상태가 될 때까지 대기`,
+  'status.next.full': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감`,
+  'status.autoPromotion': () => '자동 promote 켜짐: preview가 준비되면 promote 없이 사용자가 전환됩니다.',
+  'status.autoPromotionAt': (p) => `자동 promote: ${p.at}에 (${p.in} 후) 사용자가 preview로 전환됩니다.`,
+  'status.analysis': (p) => `${p.which} 분석: ${p.status}${p.message ? ` (${p.message})` : ''}`,
+  'status.analysis.pre': () => 'promote 전',
+  'status.analysis.post': () => 'promote 후',
+  'status.aborted': (p) => `Abort됨${p.at ? ` (${p.at})` : ''}: 사용자는 stable revision에 그대로 있습니다.`,
+  'status.notObserved': () => '컨트롤러가 최신 spec을 아직 반영하지 않았습니다.',
+  'status.selectorMismatch': (p) =>
+    `active Service는 ${p.service}을(를) 가리키지만 컨트롤러의 마지막 기록은 ${p.status}입니다: 컨트롤러가 동작하지 않을 수 있습니다.`,
+  'status.stableDiffers': (p) => `stable(마지막으로 완전히 promote된 버전)은 아직 ${p.v}입니다: promote 후 검사가 진행 중입니다.`,
+  'status.manualPause': () => '수동 일시정지 (spec.paused): promote 전까지 아무것도 전환되지 않습니다.',
+  'status.argoCD': (p) => `Argo CD가 관리 중 (애플리케이션 "${p.app}"): 여기서 한 변경은 auto-sync로 되돌려질 수 있습니다.`,
+  'status.lastChange': (p) => `마지막 변경: ${p.at}에 ${p.by}의 ${p.action}${p.reason ? ` ("${p.reason}")` : ''}`,
+  'status.watching': () => '변경을 지켜보는 중 (Ctrl-C로 종료)',
+  'status.reconnecting': (p) => `API 서버 연결이 끊겼습니다 (${p.detail}). 다시 연결하는 중… 아래 화면은 최신이 아닐 수 있습니다`,
+  'status.reconnected': () => '다시 연결되었습니다. 화면이 다시 최신입니다',
+  'list.empty': (p) => `${p.ns}에 blue-green rollout이 없습니다.`,
+  'list.allNamespaces': () => '모든 네임스페이스',
+  'list.namespace': (p) => `네임스페이스 "${p.ns}"`,
+  'list.h.namespace': () => '네임스페이스',
+  'list.h.name': () => '이름',
+  'list.h.phase': () => '상태',
+  'list.h.active': () => '사용자 접속 (ACTIVE)',
+  'list.h.preview': () => '대기 (PREVIEW)',
+  'list.h.rev': () => 'REV',
+  'list.h.older': () => '이전 버전',
+  'list.h.ready': () => '준비',
+  'list.h.age': () => '나이',
+  'list.h.message': () => '메시지',
+  'list.h.services': () => 'SERVICE',
+  'list.yes': () => '예',
+  'list.no': () => '아니오',
+  'list.skippedCanary': (p) => `(다른 전략의 rollout ${p.count}개는 표시하지 않음)`,
+
+  // ---- history / diff ----
+  'history.h.revision': () => 'REVISION',
+  'history.h.role': () => '역할',
+  'history.h.images': () => '이미지',
+  'history.h.created': () => '생성',
+  'history.h.earlier': () => '이전 REVISION',
+  'history.h.pods': () => 'POD',
+  'history.h.replicaSet': () => 'REPLICASET',
+  'role.active': () => 'active (사용자 접속)',
+  'role.preview': () => 'preview',
+  'role.stable': () => 'stable',
+  'role.scaledDown': () => '축소됨',
+  'role.scalingDown': () => '축소 예정',
+  'role.old': () => '이전',
+  'history.note': () =>
+    'revision 번호는 버전이 아닙니다: Argo Rollouts는 예전 template이 다시 올라오면 가장 새 revision 번호를 붙입니다 (이전 REVISION 열 참고).',
+  'diff.none': (p) => `rollout "${p.name}"에 대기 중인 preview가 없어 비교할 것이 없습니다.`,
+  'diff.same': () => 'active와 preview의 pod template이 같습니다 (pod-template-hash 제외).',
+  'diff.header': (p) => `--- active  ${p.active}\n+++ preview ${p.preview}`,
+
+  // ---- wait ----
+  'wait.waiting': (p) => `rollout ${p.name}이(가) ${p.for} 상태가 되기를 기다리는 중 (지금 ${p.now})`,
+  'wait.reached': (p) => `rollout ${p.name}: ${p.for} (${p.now})`,
+  'wait.timeout': (p) => `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now}.`,
+  'wait.degraded': (p) =>
+    `rollout "${p.name}"은(는) ${p.now} 상태라 조치 없이는 ${p.for} 상태가 되지 않습니다. kubectl bluegreen status ${p.name}을(를) 보세요.`,
+  'wait.controllerStalled': (p) =>
+    `Argo Rollouts 컨트롤러가 ${p.seconds}초 동안 rollout "${p.name}"에 반응하지 않았습니다 (status 미갱신, observedGeneration 뒤처짐): 컨트롤러가 실행 중인지 확인하세요.`,
+  'wait.for.healthy': () => 'healthy',
+  'wait.for.paused': () => 'promote 대기(paused)',
+  'wait.for.promoted': () => 'promote 완료',
+
+  // ---- version ----
+  'version.controller': (p) => `Argo Rollouts 컨트롤러: ${p.v} (${p.where})`,
+  'version.controllerUnknown': (p) => `Argo Rollouts 컨트롤러: 버전을 알 수 없음 (${p.why})`,
+  'version.notFound': () => 'app.kubernetes.io/name=argo-rollouts 레이블의 Deployment가 보이지 않습니다',
+
+  // ---- 도움말 ----
+  'help.usage': () =>
+    'Argo Rollouts blue-green을 안전하게: 사용자가 어떤 버전에 접속 중이고 어떤 버전이 대기 중인지 보여 주고, 버전으로 결과를 설명하는 확인 후에만 실행합니다.',
+  'help.status': () => '누가 사용자 트래픽을 받는지(ACTIVE), 무엇이 대기 중인지(PREVIEW) 표시. ROLLOUT이 없으면 blue-green rollout 목록',
+  'help.setImage': () => '컨테이너 이미지 변경: 새 preview를 만듭니다',
+  'help.promote': () => 'preview를 사용자에게 내보냅니다 (롤백이 아님!)',
+  'help.undo': () => '이전 revision의 pod template을 되돌립니다',
+  'help.abort': () => '사용자를 active 버전에 두고 preview를 축소합니다',
+  'help.history': () => '모든 revision의 이미지, 생성 시각, 지금 역할',
+  'help.diff': () => 'active와 preview pod template의 차이',
+  'help.wait': () => 'rollout이 healthy, promote 대기, promote 완료가 될 때까지 대기 (CI용)',
+  'help.version': () => '플러그인 버전 (과 Argo Rollouts 컨트롤러 버전) 출력',
+  'help.completion': () => '셸 자동완성 스크립트 출력 (bash 또는 zsh)',
+  'help.opt.namespace': () => '네임스페이스 (기본: kubeconfig context의 네임스페이스, 없으면 "default")',
+  'help.opt.allNamespaces': () => '모든 네임스페이스의 rollout 목록',
+  'help.opt.context': () => '사용할 kubeconfig context',
+  'help.opt.kubeconfig': () => 'kubeconfig 파일 경로 (기본: KUBECONFIG, 없으면 ~/.kube/config)',
+  'help.opt.cluster': () => '사용할 kubeconfig cluster',
+  'help.opt.user': () => '사용할 kubeconfig user',
+  'help.opt.server': () => 'API 서버 주소',
+  'help.opt.token': () => 'API 서버용 Bearer 토큰',
+  'help.opt.as': () => '가장(impersonate)할 사용자',
+  'help.opt.asGroup': () => '가장할 그룹 (여러 번 가능)',
+  'help.opt.certificateAuthority': () => 'CA 인증서 파일 경로',
+  'help.opt.clientCertificate': () => '클라이언트 인증서 파일 경로',
+  'help.opt.clientKey': () => '클라이언트 키 파일 경로',
+  'help.opt.insecure': () => 'API 서버 인증서를 검증하지 않음 (안전하지 않음)',
+  'help.opt.tlsServerName': () => 'TLS 검증에 쓸 서버 이름',
+  'help.opt.requestTimeout': () => '요청 하나를 기다리는 시간 (예: 30s, 1m, 0 = 제한 없음)',
+  'help.opt.output': () => '출력 형식',
+  'help.opt.noColor': () => '색 없이 출력 (NO_COLOR, 또는 stdout이 터미널이 아닐 때도)',
+  'help.opt.verbose': () => '요청을 stderr에 기록 (인증 정보는 절대 표시하지 않음). 여러 번 주면 더 자세히',
+  'help.opt.lang': () => '메시지 언어 (기본: LANG/LC_ALL)',
+  'help.opt.watch': () => 'rollout이 바뀔 때마다 다시 그림 (watch API)',
+  'help.opt.yes': () => '확인하지 않고 진행',
+  'help.opt.dryRun': () => '가드와 정확한 요청만 보여 주고 변경하지 않음 ("server"는 API 서버에 검증을 요청)',
+  'help.opt.reason': () => '이유: annotation과 Event에 기록됩니다',
+  'help.opt.force': () => 'preview가 준비되지 않았거나 분석을 통과하지 않았어도 promote',
+  'help.opt.full': () => '남은 일시정지와 분석을 건너뜀 (status.promoteFull 설정)',
+  'help.opt.toRevision': () => '되돌릴 revision (기본: 직전 revision)',
+  'help.opt.includeInit': () => '*=IMAGE일 때 init 컨테이너도 변경',
+  'help.opt.for': () => '기다릴 상태',
+  'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5)',
+  'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',
+  'help.epilog': () =>
+    '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과.',
+};

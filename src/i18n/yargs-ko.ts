@@ -1,0 +1,37 @@
+// Korean for the parser's own words (usage errors, help headings). yargs looks these up by their
+// English text; its bundled locale files are not available inside a single-file bundle.
+export const yargsKo: Record<string, string | { one: string; other: string }> = {
+  'Commands:': '명령:',
+  'Options:': '옵션:',
+  'Examples:': '예시:',
+  'Positionals:': '위치 인수:',
+  boolean: '불리언',
+  count: '횟수',
+  string: '문자열',
+  number: '숫자',
+  array: '배열',
+  required: '필수',
+  default: '기본값',
+  'default:': '기본값:',
+  'choices:': '선택지:',
+  'aliases:': '별칭:',
+  'Show help': '도움말 표시',
+  'Not enough non-option arguments: got %s, need at least %s': {
+    one: '인수가 부족합니다: %s개를 받았고 최소 %s개가 필요합니다',
+    other: '인수가 부족합니다: %s개를 받았고 최소 %s개가 필요합니다',
+  },
+  'Too many non-option arguments: got %s, maximum of %s': {
+    one: '인수가 너무 많습니다: %s개를 받았고 최대 %s개까지 됩니다',
+    other: '인수가 너무 많습니다: %s개를 받았고 최대 %s개까지 됩니다',
+  },
+  'Missing argument value: %s': { one: '값이 없는 옵션: %s', other: '값이 없는 옵션: %s' },
+  'Missing required argument: %s': { one: '필수 옵션이 없습니다: %s', other: '필수 옵션이 없습니다: %s' },
+  'Unknown argument: %s': { one: '알 수 없는 인수: %s', other: '알 수 없는 인수: %s' },
+  'Unknown command: %s': { one: '알 수 없는 명령: %s', other: '알 수 없는 명령: %s' },
+  'Invalid values:': '잘못된 값:',
+  'Argument: %s, Given: %s, Choices: %s': '인수: %s, 주어진 값: %s, 선택지: %s',
+  'Not enough arguments following: %s': '다음 옵션에 값이 없습니다: %s',
+  'Did you mean %s?': '%s을(를) 말씀하신 건가요?',
+  'Arguments %s and %s are mutually exclusive': '%s와(과) %s는(은) 함께 쓸 수 없습니다',
+  'generate completion script': '자동완성 스크립트 생성',
+};

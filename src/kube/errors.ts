@@ -1,0 +1,64 @@
+// Translates what the API (or the network) said into one CliError with the contract's exit code and a
+// sentence that names the object and the way out. Never includes credentials: only the server URL,
+// the user's name and the API server's own message (which holds no secrets).
+import { ApiError, NetworkError } from './http.js';
+import { CliError, EXIT } from '../errors.js';
+
+export interface ErrorContext {
+  server: string;
+  user: string;
+  namespace: string;
+  /** The rollout the command is about, for "not found". */
+  rollout?: string;
+  requestTimeout?: string;
+}
+
+export function isConflict(e: unknown): boolean {
+  // A failed JSON Patch `test` is 422 (Invalid) or 409/500 depending on the server version; a
+  // resourceVersion precondition is 409.
+  if (!(e instanceof ApiError)) return false;
+  if (e.status === 409) return true;
+  const text = `${e.body.message ?? ''} ${e.rawText}`;
+  return (e.status === 422 || e.status === 500) && /test(ing)? (operation|value)|jsonpatch|doc is missing path|unable to remove nonexistent key|the server rejected our request due to an error in our request/i.test(text);
+}
+
+export function translate(e: unknown, ctx: ErrorContext): unknown {
+  if (e instanceof CliError) return e;
+  if (e instanceof NetworkError) {
+    if (e.kind === 'tls') return new CliError(EXIT.FAILURE, 'err.tls', { server: ctx.server, detail: e.message }, e);
+    if (e.kind === 'timeout') {
+      return new CliError(EXIT.FAILURE, 'err.timeout', { server: ctx.server, timeout: ctx.requestTimeout ?? 'the request timeout' }, e);
+    }
+    return new CliError(EXIT.FAILURE, 'err.unreachable', { server: ctx.server, detail: e.message }, e);
+  }
+  if (e instanceof ApiError) {
+    const t = e.target;
+    const ns = t.namespace ?? ctx.namespace;
+    switch (e.status) {
+      case 401:
+        return new CliError(EXIT.FAILURE, 'err.unauthorized', { server: ctx.server, user: ctx.user }, e);
+      case 403: {
+        const user = /User "([^"]*)"/.exec(e.body.message ?? '')?.[1] ?? ctx.user;
+        if (!t.namespace) {
+          return new CliError(EXIT.FAILURE, 'err.forbiddenCluster', { user, verb: t.verb, resource: t.resource, group: t.group }, e);
+        }
+        return new CliError(EXIT.FAILURE, 'err.forbidden', { user, verb: t.verb, resource: t.resource, group: t.group, ns }, e);
+      }
+      case 404: {
+        // A Status from the rollouts resource means the object is missing; anything else (a plain
+        // "404 page not found") means the API group itself is not served.
+        if (t.group === 'argoproj.io' && t.resource.startsWith('rollouts')) {
+          const isStatus = e.body.kind === 'Status' && (e.body.details?.kind === 'rollouts' || e.body.reason === 'NotFound');
+          if (isStatus && e.body.details?.kind === 'rollouts') {
+            return new CliError(EXIT.FAILURE, 'err.rolloutNotFound', { name: t.name ?? ctx.rollout ?? '', ns }, e);
+          }
+          return new CliError(EXIT.FAILURE, 'err.crdMissing', { server: ctx.server }, e);
+        }
+        break;
+      }
+    }
+    const what = `${t.verb} ${t.resource}${t.name ? ` "${t.name}"` : ''}${t.namespace ? ` in namespace "${t.namespace}"` : ''}`;
+    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }, e);
+  }
+  return e;
+}

@@ -1,0 +1,167 @@
+// Entry: builds the context, runs the command line, and is the only place that turns errors into an
+// exit code and a sentence. `version --client`/`--version` answer before anything else is loaded.
+import { colorAllowed, isInteractive, parseDuration, type Ctx, type GlobalFlags, type IO, type Kube } from './ctx.js';
+import { CliError, EXIT, Interrupted } from './errors.js';
+import { detectLang, translator, type Key } from './i18n/index.js';
+import { VERSION } from './version.js';
+
+/** Reads the few global flags needed before the parser exists (language, colour, verbosity). */
+export function prescan(argv: string[]): { lang?: string; color?: boolean; verbose: number; output?: string } {
+  const r: { lang?: string; color?: boolean; verbose: number; output?: string } = { verbose: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === '--lang') r.lang = argv[i + 1];
+    else if (a.startsWith('--lang=')) r.lang = a.slice(7);
+    else if (a === '--no-color' || a === '--color=false') r.color = false;
+    else if (/^-v+$/.test(a)) r.verbose += a.length - 1;
+    else if (a === '--verbose') r.verbose++;
+    else if (a === '-o' || a === '--output') r.output = argv[i + 1];
+    else if (a.startsWith('-o=') || a.startsWith('--output=')) r.output = a.slice(a.indexOf('=') + 1);
+  }
+  return r;
+}
+
+
+export function createCtx(io: IO, argv: string[], signal: AbortSignal): Ctx & { closeKube(): void } {
+  const pre = prescan(argv);
+  const lang = detectLang(pre.lang === 'ko' || pre.lang === 'en' ? pre.lang : undefined, io.env);
+  const t = translator(lang);
+  const machine = pre.output === 'json' || pre.output === 'yaml';
+  const flags: GlobalFlags = {};
+  let kube: Promise<Kube> | null = null;
+  let created: Kube | null = null;
+  const ctx: Ctx & { closeKube(): void } = {
+    io,
+    t,
+    lang,
+    color: !machine && colorAllowed(io.stdout, io.env, pre.color),
+    colorErr: colorAllowed(io.stderr, io.env, pre.color),
+    verbose: pre.verbose,
+    flags,
+    interactive: isInteractive(io),
+    signal,
+    out: (s) => void io.stdout.write(s),
+    err: (s) => void io.stderr.write(s),
+    kube() {
+      kube ??= (async () => {
+        const timeoutText = flags.requestTimeout ?? '30s';
+        const timeoutMs = parseDuration(timeoutText);
+        if (timeoutMs === null) throw new CliError(EXIT.USAGE, 'usage.badDuration', { flag: 'request-timeout', value: timeoutText });
+        const { resolveKubeconfig } = await import('./kube/kubeconfig.js');
+        const { KubeClient } = await import('./kube/client.js');
+        const cfg = resolveKubeconfig(flags, io.env);
+        const client = await KubeClient.create(cfg, {
+          timeoutMs,
+          verbose: pre.verbose,
+          log: (line) => io.stderr.write(`I ${new Date().toISOString().slice(11, 23)} ${line}\n`),
+          onRequest: io.onRequest,
+        });
+        created = { client, cfg, namespace: cfg.namespace, user: cfg.userName ?? 'unknown' };
+        return created;
+      })();
+      return kube;
+    },
+    closeKube() {
+      created?.client.close();
+    },
+  };
+  return ctx;
+}
+
+/** The sentence for an error, in the user's language, with control characters removed. */
+export async function describeError(ctx: Ctx, e: unknown): Promise<{ code: number; text: string }> {
+  const { cleanParams } = await import('./render/text.js');
+  if (e instanceof CliError) {
+    const lines = [ctx.t(e.key, cleanParams(e.params) as never)];
+    for (const x of e.extra) lines.push(ctx.t(x.key as Key, cleanParams(x.params) as never));
+    return { code: e.exitCode, text: lines.join(' ') };
+  }
+  // Errors from the kube layer that no command translated (for example during completion).
+  const { translate } = await import('./kube/errors.js');
+  const translated = translate(e, { server: '(the API server)', user: 'unknown', namespace: '' });
+  if (translated instanceof CliError) return describeError(ctx, translated);
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: EXIT.FAILURE, text: ctx.t('err.internal', { message: cleanParams({ m: message }).m! }) };
+}
+
+export async function main(argv: string[], io: IO): Promise<number> {
+  // Fast path: no parser, no client, no i18n.
+  if ((argv.length === 1 && argv[0] === '--version') || (argv[0] === 'version' && argv.includes('--client') && argv.length === 2)) {
+    io.stdout.write(`kubectl-bluegreen ${VERSION}\n`);
+    return EXIT.OK;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const off = io.onInterrupt(() => {
+    interrupts++;
+    controller.abort();
+    if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
+  });
+  const ctx = createCtx(io, argv, controller.signal);
+  try {
+    const { buildCli } = await import('./cli/index.js');
+    const { completeFromCluster } = await import('./cli/complete.js');
+    const cli = buildCli(ctx, (current, a) => completeFromCluster(ctx, current, a));
+    if (argv[0] === '__complete') {
+      // kubectl's plugin completion protocol (kubectl_complete-bluegreen): one candidate per line,
+      // then ":4" (no file completion).
+      const words = argv.slice(1);
+      const current = words[words.length - 1] ?? '';
+      const got = await cli.completions(['kubectl-bluegreen', ...words.slice(0, -1), current]);
+      io.stdout.write(`${got.map((c) => c.split(':')[0]).join('\n')}${got.length ? '\n' : ''}:4\n`);
+      return EXIT.OK;
+    }
+    const code = await cli.run(argv.length === 0 ? ['--help'] : argv);
+    if (controller.signal.aborted && code === EXIT.OK) return EXIT.INTERRUPTED;
+    return code;
+  } catch (e) {
+    if (e instanceof Interrupted || (controller.signal.aborted && !(e instanceof CliError))) {
+      io.stderr.write(`${ctx.t('interrupted')}\n`);
+      return EXIT.INTERRUPTED;
+    }
+    const { code, text } = await describeError(ctx, e);
+    io.stderr.write(`error: ${text}\n`);
+    if (ctx.verbose > 0 && e instanceof Error) {
+      const cause = (e as { cause?: unknown }).cause;
+      const stack = cause instanceof Error ? cause.stack : e.stack;
+      if (stack && !(e instanceof CliError && !cause)) io.stderr.write(`${stack}\n`);
+    }
+    return code;
+  } finally {
+    off();
+    ctx.closeKube();
+  }
+}
+
+/** Wires main() to the real process. */
+export function runProcess(): void {
+  const io: IO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    now: () => new Date(),
+    onInterrupt(handler) {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+  // Output piped into `head`: a closed stdout is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT.FAILURE;
+    },
+  );
+}

@@ -1,0 +1,123 @@
+// The guard: before any change, what users get now and after, in versions, and every consequence
+// that applies. Then the exact requests. Pure: returns text.
+import type { T } from '../i18n/index.js';
+import type { Consequence, Plan, PlannedRequest } from '../rollout/plan.js';
+import type { OlderSignal } from '../rollout/view.js';
+import { cleanDeep, paint } from './text.js';
+import { versionText } from './status.js';
+
+export function signalsText(t: T, signals: OlderSignal[]): string {
+  return signals
+    .map((s) =>
+      s.signal === 'createdBefore'
+        ? t('status.signal.createdBefore')
+        : s.signal === 'servedBefore'
+          ? t('status.signal.servedBefore', { revisions: s.revisions.join(',') })
+          : t('status.signal.tagLower', { preview: s.previewTag, active: s.activeTag }),
+    )
+    .join('; ');
+}
+
+function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
+  const before = versionText(t, plan.before);
+  const after = versionText(t, plan.after);
+  switch (c.kind) {
+    case 'downgrade': {
+      const lines = [t('guard.downgrade', { after, before, signals: signalsText(t, c.signals) })];
+      if (plan.action === 'promote') {
+        lines.push(t('guard.notRollback'));
+        if (c.keepActive.length) {
+          lines.push(t('guard.keepActive', { v: before }));
+          for (const k of c.keepActive) lines.push(`    ${t('guard.keepActiveCommand', { command: k.command, v: versionText(t, k.leadsTo) })}`);
+        }
+      }
+      return lines;
+    }
+    case 'notReady':
+      return [t('guard.notReady', { ready: String(c.ready), want: String(c.want) })];
+    case 'analysisNotPassed':
+      return [t('guard.analysisNotPassed', { status: c.status, message: c.message })];
+    case 'autoPromotion':
+      return [c.seconds > 0 ? t('guard.autoPromotionSeconds', { seconds: String(c.seconds) }) : t('guard.autoPromotion')];
+    case 'countdown':
+      return [t('guard.countdown', { at: c.promotesAt })];
+    case 'argoCD': {
+      const app = c.application ?? '?';
+      if (c.autoSync === true) return [t('guard.argoCD.auto', { app })];
+      if (c.autoSync === false) return [t('guard.argoCD.manual', { app })];
+      return [t('guard.argoCD.unknown', { app })];
+    }
+    case 'undoKeepsActive':
+      return [t('guard.undoKeepsActive', { dropped: c.dropped ? versionText(t, c.dropped) : '' })];
+    case 'undoFastRollback':
+      return [t('guard.undoFastRollback', { deadline: c.deadline })];
+    case 'undoNewPreview':
+      return [t('guard.undoNewPreview')];
+    case 'replacesPreview':
+      return [t('guard.replacesPreview', { v: versionText(t, c.replaced) })];
+    case 'fullSkipsAnalysis':
+      return [t('guard.fullSkipsAnalysis')];
+    case 'clearsManualPause':
+      return [t('guard.clearsManualPause')];
+    case 'abortLeavesDegraded':
+      return [t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', ') })];
+    case 'abortedPromoteFull':
+      return [t('guard.abortedPromoteFull')];
+    case 'ephemeralStripped':
+      return [t('guard.ephemeralStripped', { keys: c.keys.join(', ') })];
+    case 'newerThanActive':
+      return [];
+  }
+}
+
+const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown']);
+
+export interface GuardInput {
+  plan: Plan;
+  /** For undo: the revision it restores. */
+  target?: { revision: number | null; images: string[] } | null;
+}
+
+export function renderGuard(t: T, input: GuardInput, color: boolean): string {
+  const { plan, target } = cleanDeep(input);
+  const p = paint(color);
+  const out: string[] = [];
+  out.push(p.bold(t('guard.title', { action: plan.action, name: plan.name, ns: plan.namespace })));
+  out.push('');
+  if (target) out.push(`  ${t('guard.target', { revision: String(target.revision ?? '?'), v: target.images.join(', ') })}`);
+  out.push(`  ${plan.before ? t('guard.usersNow', { v: versionText(t, plan.before) }) : t('guard.usersNowNone')}`);
+  const action = plan.action;
+  if (plan.after) {
+    const vt = versionText(t, plan.after);
+    const line =
+      plan.switchesWhen === 'never'
+        ? t('guard.after.same', { action, v: versionText(t, plan.before) })
+        : plan.switchesWhen === 'afterPromote'
+          ? t('guard.after.afterPromote', { action, v: vt })
+          : plan.switchesWhen === 'automatically'
+            ? t('guard.after.automatically', { action, v: vt })
+            : plan.action === 'undo'
+              ? t('guard.after.fast', { action, v: vt })
+              : t('guard.after.immediately', { action, v: vt });
+    out.push(`  ${p.bold(line)}`);
+  }
+  const all = [...plan.needsForce, ...plan.consequences];
+  if (all.length) out.push('');
+  for (const c of all) {
+    const lines = consequenceLines(t, plan, c);
+    if (!lines.length) continue;
+    const mark = WARN.has(c.kind) ? p.yellow('⚠') : '•';
+    out.push(`  ${mark} ${WARN.has(c.kind) && c.kind === 'downgrade' ? p.yellow(lines[0]!) : lines[0]}`);
+    for (const l of lines.slice(1)) out.push(`    ${l}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** The requests, exactly as they would be sent. */
+export function renderRequests(requests: PlannedRequest[]): string {
+  return (
+    requests
+      .map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${JSON.stringify(r.body, null, 2)}`)
+      .join('\n\n') + '\n'
+  );
+}

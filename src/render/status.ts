@@ -1,0 +1,168 @@
+// The status picture: users → ACTIVE box, PREVIEW box below, what makes the preview older, and what each
+// next step would do to users. The way the team already draws blue-green (see the seed documents).
+import type { T } from '../i18n/index.js';
+import type { NextAction } from '../rollout/actions.js';
+import type { Version } from '../rollout/plan.js';
+import type { RevisionView, RolloutView } from '../rollout/view.js';
+import { shortImage } from '../rollout/image.js';
+import { age, cleanDeep, duration, padEnd, paint, width, type Paint } from './text.js';
+
+export interface StatusExtras {
+  lastChange?: { by: string; action: string; at: string; reason: string } | null;
+  now: Date;
+}
+
+const ICONS: Record<string, string> = { Healthy: '✔', Paused: '॥', Progressing: '◌', Degraded: '✖' };
+
+export function phaseIcon(phase: string): string {
+  return ICONS[phase] ?? '?';
+}
+
+export function colorPhase(p: Paint, phase: string, text: string): string {
+  if (phase === 'Healthy') return p.green(text);
+  if (phase === 'Degraded') return p.red(text);
+  if (phase === 'Progressing') return p.blue(text);
+  return text;
+}
+
+export function versionText(t: T, v: Version | null): string {
+  if (!v) return '-';
+  const images = v.images.length ? v.images.join(', ') : '?';
+  return v.revision !== null ? `${images} (${t('status.revision', { n: String(v.revision) })})` : images;
+}
+
+function box(lines: string[], title: string, color: (s: string) => string, minWidth: number): string[] {
+  const inner = Math.max(minWidth, width(title) + 4, ...lines.map((l) => width(l) + 2));
+  const top = `┌─ ${title} ${'─'.repeat(Math.max(0, inner - width(title) - 3))}┐`;
+  const body = lines.map((l) => `│ ${padEnd(l, inner - 2)} │`);
+  const bottom = `└${'─'.repeat(inner + 1)}┘`;
+  return [top, ...body, bottom].map((l) => color(l));
+}
+
+function revisionLines(t: T, r: RevisionView, want: number, service: string | null, serviceFound: boolean | null, now: Date): string[] {
+  const lines: string[] = [];
+  const rev = r.revision !== null ? t('status.revision', { n: String(r.revision) }) : '';
+  const imgs = r.containers.length > 1 ? r.containers.map((c) => `${c.name}: ${c.image}`) : r.images.length ? r.images : ['?'];
+  imgs.forEach((img, i) => lines.push(i === 0 && rev ? `${img}  ·  ${rev}` : img));
+  if (r.replicaSet) {
+    lines.push(
+      [t('status.pods', { ready: String(r.availableReplicas), want: String(want) }), t('status.replicaSet', { name: r.replicaSet })].join(' · '),
+    );
+    lines.push(t('status.created', { age: age(r.createdAt, now) }));
+  } else {
+    lines.push(t('status.replicaSetGone', { hash: r.podTemplateHash }));
+  }
+  if (service) {
+    lines.push(serviceFound === false ? t('status.serviceMissing', { name: service }) : t('status.service', { name: service }));
+  }
+  return lines;
+}
+
+export function renderStatus(
+  t: T,
+  rawView: RolloutView,
+  actions: NextAction[],
+  color: boolean,
+  extras: StatusExtras,
+): string {
+  const v = cleanDeep(rawView);
+  const acts = cleanDeep(actions);
+  const p = paint(color);
+  const now = extras.now;
+  const out: string[] = [];
+  out.push(p.bold(t('status.title', { name: v.name, ns: v.namespace })));
+  const phaseLine = `${phaseIcon(v.phase)} ${v.phase}${v.message ? ` · ${v.message}` : ''}`;
+  out.push(`${t('status.phase')}: ${colorPhase(p, v.phase, phaseLine)}`);
+  out.push('');
+
+  const want = v.spec.replicas;
+  const previewWant = v.spec.previewReplicaCount ?? want;
+  const activeLines = v.active
+    ? revisionLines(t, v.active, want, v.services.active, v.serviceState.activeServiceFound, now)
+    : [t('guard.usersNowNone')];
+  const previewLines = v.preview
+    ? revisionLines(t, v.preview, v.aborted ? 0 : previewWant, v.services.preview, v.serviceState.previewServiceFound, now)
+    : null;
+  if (previewLines && !v.services.preview) previewLines.push(t('status.noPreviewService'));
+  const minWidth = Math.max(52, ...activeLines.map(width), ...(previewLines ?? []).map(width)) + 2;
+
+  const indent = (ls: string[]) => ls.map((l) => `  ${l}`);
+  const users = t('status.users');
+  out.push(`    ${p.bold(users)}`);
+  out.push(`      │`);
+  out.push(`      ▼`);
+  out.push(...indent(box(activeLines, t('status.active'), p.green, minWidth)));
+  if (previewLines) {
+    const title = !v.active ? t('status.previewFirst') : v.aborted ? t('status.previewAborted') : t('status.preview');
+    out.push(...indent(box(previewLines, title, v.aborted ? p.dim : p.blue, minWidth)));
+  } else {
+    out.push(`  ${p.dim(t('status.noPreview'))}`);
+  }
+
+  if (v.previewIsOlder) {
+    out.push(`  ${p.yellow(`⚠ ${t('status.older')}`)}`);
+    for (const s of v.olderSignals) {
+      const text =
+        s.signal === 'createdBefore'
+          ? t('status.signal.createdBefore')
+          : s.signal === 'servedBefore'
+            ? t('status.signal.servedBefore', { revisions: s.revisions.join(',') })
+            : t('status.signal.tagLower', { preview: s.previewTag, active: s.activeTag });
+      out.push(`    · ${text}`);
+    }
+  }
+
+  const notes: string[] = [];
+  if (!v.observed) notes.push(t('status.notObserved'));
+  const ss = v.serviceState;
+  if (ss.activeSelectorInService && ss.activeSelectorInStatus && ss.activeSelectorInService !== ss.activeSelectorInStatus) {
+    notes.push(t('status.selectorMismatch', { service: ss.activeSelectorInService, status: ss.activeSelectorInStatus }));
+  }
+  if (v.paused.manual) notes.push(t('status.manualPause'));
+  if (v.aborted) notes.push(t('status.aborted', { at: v.abortedAt ?? '' }));
+  if (v.autoPromotion.enabled && v.preview && !v.aborted) {
+    if (v.autoPromotion.promotesAt) {
+      const ms = Date.parse(v.autoPromotion.promotesAt) - now.getTime();
+      notes.push(t('status.autoPromotionAt', { at: v.autoPromotion.promotesAt, in: duration(ms) }));
+    } else {
+      notes.push(t('status.autoPromotion'));
+    }
+  }
+  if (v.hasPrePromotionAnalysis && v.analysis.prePromotion?.status) {
+    notes.push(t('status.analysis', { which: t('status.analysis.pre'), status: v.analysis.prePromotion.status, message: v.analysis.prePromotion.message ?? '' }));
+  }
+  if (v.hasPostPromotionAnalysis && v.analysis.postPromotion?.status) {
+    notes.push(t('status.analysis', { which: t('status.analysis.post'), status: v.analysis.postPromotion.status, message: v.analysis.postPromotion.message ?? '' }));
+  }
+  if (v.stable && v.active && v.stable.podTemplateHash !== v.active.podTemplateHash && !v.aborted) {
+    const st = v.history.find((h) => h.podTemplateHash === v.stable!.podTemplateHash);
+    notes.push(t('status.stableDiffers', { v: st ? st.images.map(shortImage).join(', ') : v.stable.podTemplateHash }));
+  }
+  if (v.argoCD) notes.push(t('status.argoCD', { app: v.argoCD.application ?? '?' }));
+  const lc = extras.lastChange ? cleanDeep(extras.lastChange) : null;
+  if (lc) notes.push(t('status.lastChange', lc));
+  if (notes.length) {
+    out.push('');
+    for (const n of notes) out.push(`  ${n}`);
+  }
+
+  if (acts.length) {
+    out.push('');
+    out.push(p.bold(t('status.next')));
+    const col = Math.max(...acts.map((a) => width(a.action))) + 3;
+    for (const a of acts) {
+      const vt = versionText(t, a.version);
+      const effect =
+        a.effect === 'promoteDowngrade'
+          ? p.yellow(t('status.next.promoteDowngrade', { v: vt }))
+          : a.effect === 'setImage'
+            ? t('status.next.setImage')
+            : a.effect === 'wait'
+              ? t('status.next.wait')
+              : t(`status.next.${a.effect}`, { v: vt });
+      out.push(`  ${padEnd(a.action, col)}${effect}`);
+      if (a.effect !== 'setImage') out.push(`  ${' '.repeat(col)}${p.dim(a.command)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

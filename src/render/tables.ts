@@ -1,0 +1,90 @@
+// Tables: the rollout listing, the revision history, and the template diff. Pure: returns text.
+import type { T } from '../i18n/index.js';
+import type { Change } from '../rollout/diff.js';
+import { shortImage } from '../rollout/image.js';
+import type { HistoryEntry, RolloutView } from '../rollout/view.js';
+import { age, clean, cleanDeep, paint, table } from './text.js';
+import { colorPhase, phaseIcon } from './status.js';
+
+export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
+  const views = cleanDeep(rawViews);
+  const p = paint(opts.color);
+  const head = [
+    ...(opts.allNamespaces ? [t('list.h.namespace')] : []),
+    t('list.h.name'),
+    t('list.h.phase'),
+    t('list.h.active'),
+    t('list.h.rev'),
+    t('list.h.preview'),
+    t('list.h.rev'),
+    t('list.h.older'),
+    t('list.h.ready'),
+    t('list.h.age'),
+    ...(opts.wide ? [t('list.h.services'), t('list.h.message')] : []),
+  ];
+  const rows = views.map((v) => {
+    const images = (r: RolloutView['active']) => (r ? (opts.wide ? r.images : r.images.map(shortImage)).join(',') || '?' : '-');
+    const rev = (r: RolloutView['active']) => (r?.revision != null ? String(r.revision) : '-');
+    const ready = v.active ? `${v.active.availableReplicas}/${v.spec.replicas}` : `0/${v.spec.replicas}`;
+    const created = v.history.map((h) => h.createdAt).filter(Boolean).sort()[0] ?? null;
+    return [
+      ...(opts.allNamespaces ? [v.namespace] : []),
+      v.name,
+      colorPhase(p, v.phase, `${phaseIcon(v.phase)} ${v.phase}`),
+      images(v.active),
+      rev(v.active),
+      images(v.preview),
+      rev(v.preview),
+      v.previewIsOlder ? p.yellow(t('list.yes')) : v.preview ? t('list.no') : '-',
+      ready,
+      age(created, opts.now),
+      ...(opts.wide ? [`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`, v.message || '-'] : []),
+    ];
+  });
+  return table([head, ...rows]);
+}
+
+export function renderHistory(t: T, rawEntries: HistoryEntry[], opts: { color: boolean; now: Date; wide: boolean }): string {
+  const entries = cleanDeep(rawEntries);
+  const p = paint(opts.color);
+  const head = [
+    t('history.h.revision'),
+    t('history.h.role'),
+    t('history.h.images'),
+    t('history.h.created'),
+    t('history.h.earlier'),
+    t('history.h.pods'),
+    ...(opts.wide ? [t('history.h.replicaSet')] : []),
+  ];
+  const rows = entries.map((e) => {
+    const role = e.roles.map((r) => t(`role.${r}`)).join(', ');
+    const colored = e.roles.includes('active') ? p.green(role) : e.roles.includes('preview') ? p.blue(role) : role;
+    return [
+      e.revision != null ? String(e.revision) : '?',
+      colored,
+      (opts.wide ? e.images : e.images.map(shortImage)).join(', ') || '?',
+      `${age(e.createdAt, opts.now)}`,
+      e.revisionHistory.length ? e.revisionHistory.join(',') : '-',
+      `${e.availableReplicas}/${e.replicas}`,
+      ...(opts.wide ? [e.replicaSet ?? '-'] : []),
+    ];
+  });
+  return table([head, ...rows]);
+}
+
+function show(x: unknown): string {
+  return clean(typeof x === 'string' ? x : JSON.stringify(x));
+}
+
+export function renderDiff(t: T, header: { active: string; preview: string }, changes: Change[], color: boolean): string {
+  const p = paint(color);
+  if (changes.length === 0) return `${t('diff.same')}\n`;
+  const out = [p.bold(t('diff.header', cleanDeep(header)))];
+  for (const c of changes) {
+    const path = clean(c.path);
+    if (c.kind === 'changed') out.push(p.yellow(`~ ${path}: ${show(c.from)} → ${show(c.to)}`));
+    else if (c.kind === 'removed') out.push(p.red(`- ${path}: ${show(c.from)}`));
+    else out.push(p.green(`+ ${path}: ${show(c.to)}`));
+  }
+  return out.join('\n') + '\n';
+}

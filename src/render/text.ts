@@ -1,0 +1,150 @@
+// Text helpers for people-facing output: colour (only when allowed), terminal-safe strings, display
+// width (Korean is two columns wide), ages. Pure.
+import Table from 'cli-table3';
+
+/**
+ * Removes terminal control sequences and control characters from text that came from the cluster
+ * (names, images, annotations, messages, reasons): a crafted image tag must not repaint the screen,
+ * move the cursor or fake a prompt. Tabs and newlines become spaces.
+ */
+export function clean(s: string): string {
+  return (
+    s
+      // CSI ... final byte, OSC ... BEL/ST, other ESC sequences
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+      .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
+      .replace(/\u001b[@-Z\\-_]/g, '')
+      .replace(/[\t\n\r\v\f]/g, ' ')
+      // C0, DEL, C1 controls; bidi overrides that can reorder what is shown
+      .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+  );
+}
+
+/** Deep copy with every string cleaned: render cluster data for people only through this. */
+export function cleanDeep<T>(x: T): T {
+  if (typeof x === 'string') return clean(x) as T;
+  if (Array.isArray(x)) return x.map(cleanDeep) as T;
+  if (x && typeof x === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = cleanDeep(v);
+    return out as T;
+  }
+  return x;
+}
+
+export function cleanParams(p: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = clean(String(v)).slice(0, 2000);
+  return out;
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+/** Columns the text takes in a terminal. */
+export function width(s: string): number {
+  let w = 0;
+  for (const ch of s.replace(ANSI, '')) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x20 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200b) continue;
+    w += isWide(cp) ? 2 : 1;
+  }
+  return w;
+}
+
+export function padEnd(s: string, n: number): string {
+  return s + ' '.repeat(Math.max(0, n - width(s)));
+}
+
+/** Cuts to n columns with an ellipsis (ANSI-free input). */
+export function truncate(s: string, n: number): string {
+  if (width(s) <= n) return s;
+  let out = '';
+  for (const ch of s) {
+    if (width(out + ch) > n - 1) break;
+    out += ch;
+  }
+  return out + '…';
+}
+
+export interface Paint {
+  enabled: boolean;
+  green(s: string): string;
+  blue(s: string): string;
+  yellow(s: string): string;
+  red(s: string): string;
+  bold(s: string): string;
+  dim(s: string): string;
+}
+
+export function paint(enabled: boolean): Paint {
+  const wrap = (open: string, close = '\u001b[0m') => (s: string) => (enabled ? `${open}${s}${close}` : s);
+  return {
+    enabled,
+    green: wrap('\u001b[32m'),
+    blue: wrap('\u001b[94m'),
+    yellow: wrap('\u001b[33m'),
+    red: wrap('\u001b[31m'),
+    bold: wrap('\u001b[1m', '\u001b[22m'),
+    dim: wrap('\u001b[2m', '\u001b[22m'),
+  };
+}
+
+/** kubectl-style age: 45s, 12m, 5h, 3d, 2y. */
+export function age(from: string | null, now: Date): string {
+  if (!from) return '-';
+  const secs = Math.max(0, Math.floor((now.getTime() - Date.parse(from)) / 1000));
+  if (!Number.isFinite(secs)) return '-';
+  if (secs < 120) return `${secs}s`;
+  const mins = Math.floor(secs / 60);
+  if (mins < 60) return `${mins}m`;
+  const hours = Math.floor(mins / 60);
+  if (hours < 48) return hours < 10 && mins % 60 ? `${hours}h${mins % 60}m` : `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (days < 365 * 2) return `${days}d`;
+  return `${Math.floor(days / 365)}y`;
+}
+
+/** Duration in words for countdowns: 1m30s. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+}
+
+/** A kubectl-style table (cli-table3 without borders): columns separated by three spaces. */
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const t = new Table({
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+    },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
+  });
+  t.push(...rows);
+  return (
+    t
+      .toString()
+      .split('\n')
+      .map((line) => line.trimEnd())
+      .join('\n') + '\n'
+  );
+}

@@ -1,0 +1,120 @@
+// Narrow shapes of the objects the plugin reads. Only the fields it uses are typed; the rest passes
+// through untouched. Kubernetes core types come from @kubernetes/client-node (type-only imports: no
+// runtime cost).
+import type { V1ObjectMeta, V1PodTemplateSpec, V1LabelSelector } from '@kubernetes/client-node';
+
+export type { V1PodTemplateSpec as PodTemplateSpec } from '@kubernetes/client-node';
+
+export interface ObjectMeta extends Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'> {
+  name?: string;
+  namespace?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+export interface BlueGreenStrategy {
+  activeService?: string;
+  previewService?: string;
+  autoPromotionEnabled?: boolean;
+  autoPromotionSeconds?: number;
+  scaleDownDelaySeconds?: number;
+  scaleDownDelayRevisionLimit?: number;
+  previewReplicaCount?: number;
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: unknown;
+  postPromotionAnalysis?: unknown;
+  activeMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  previewMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+export interface PauseCondition {
+  reason: string;
+  startTime?: string;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface AnalysisRunStatus {
+  name?: string;
+  status?: string;
+  message?: string;
+}
+
+export interface RolloutSpec {
+  replicas?: number;
+  selector?: V1LabelSelector;
+  template?: V1PodTemplateSpec;
+  workloadRef?: { apiVersion?: string; kind?: string; name?: string };
+  paused?: boolean;
+  restartAt?: string;
+  revisionHistoryLimit?: number;
+  strategy?: { blueGreen?: BlueGreenStrategy; canary?: unknown };
+}
+
+export interface RolloutStatus {
+  phase?: string;
+  message?: string;
+  observedGeneration?: string;
+  currentPodHash?: string;
+  stableRS?: string;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  abort?: boolean;
+  abortedAt?: string;
+  promoteFull?: boolean;
+  controllerPause?: boolean;
+  pauseConditions?: PauseCondition[] | null;
+  conditions?: Condition[];
+  restartedAt?: string;
+  blueGreen?: {
+    activeSelector?: string;
+    previewSelector?: string;
+    scaleUpPreviewCheckPoint?: boolean;
+    prePromotionAnalysisRunStatus?: AnalysisRunStatus;
+    postPromotionAnalysisRunStatus?: AnalysisRunStatus;
+  };
+}
+
+export interface Rollout {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: RolloutSpec;
+  status?: RolloutStatus;
+}
+
+export interface ReplicaSet {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { replicas?: number; selector?: V1LabelSelector; template?: V1PodTemplateSpec };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
+}
+
+export interface Service {
+  metadata: ObjectMeta;
+  spec?: { selector?: Record<string, string> };
+}
+
+export interface List<T> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+/** Well-known label and annotation keys (Argo Rollouts v1.9). */
+export const POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
+export const REVISION = 'rollout.argoproj.io/revision';
+export const REVISION_HISTORY = 'rollout.argoproj.io/revision-history';
+export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
+export const EPHEMERAL_METADATA = 'rollout.argoproj.io/ephemeral-metadata';
+export const ARGOCD_TRACKING_ID = 'argocd.argoproj.io/tracking-id';
+export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';

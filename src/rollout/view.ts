@@ -1,0 +1,351 @@
+// buildRolloutView: everything `status`, the guards and `history` show, computed from the objects read
+// from the cluster. Pure: no I/O, the clock is a parameter.
+import { getRolloutPhase, isGenerationObserved } from './phase.js';
+import { compareTags, repositoryOf, tagOf } from './image.js';
+import {
+  ARGOCD_INSTANCE_LABEL,
+  ARGOCD_TRACKING_ID,
+  POD_TEMPLATE_HASH,
+  REVISION,
+  REVISION_HISTORY,
+  SCALE_DOWN_DEADLINE,
+  type AnalysisRunStatus,
+  type PodTemplateSpec,
+  type ReplicaSet,
+  type Rollout,
+  type Service,
+} from './types.js';
+
+export interface ContainerImage {
+  name: string;
+  image: string;
+}
+
+export interface RevisionView {
+  revision: number | null;
+  podTemplateHash: string;
+  replicaSet: string | null;
+  images: string[];
+  containers: ContainerImage[];
+  initContainers: ContainerImage[];
+  /** Desired pods of this ReplicaSet (spec.replicas). */
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  createdAt: string | null;
+  /** Earlier revision numbers this template had (rollout.argoproj.io/revision-history). */
+  revisionHistory: number[];
+  /** When the controller will scale this ReplicaSet to zero (scale-down-deadline), if set. */
+  scaleDownDeadline: string | null;
+  template: PodTemplateSpec | null;
+}
+
+export type OlderSignal =
+  | { signal: 'createdBefore'; previewCreatedAt: string; activeCreatedAt: string }
+  | { signal: 'servedBefore'; revisions: number[] }
+  | { signal: 'tagLower'; container: string; previewTag: string; activeTag: string };
+
+export type Role = 'active' | 'preview' | 'stable' | 'scaledDown' | 'scalingDown' | 'old';
+
+export interface HistoryEntry extends RevisionView {
+  roles: Role[];
+}
+
+export interface RolloutView {
+  name: string;
+  namespace: string;
+  uid: string | null;
+  generation: number;
+  strategy: 'blueGreen' | 'canary' | 'unknown';
+  phase: string;
+  message: string;
+  /** What users get now. null only before the first version went live. */
+  active: RevisionView | null;
+  /** What waits. null when the desired revision is the active one. */
+  preview: RevisionView | null;
+  stable: { podTemplateHash: string } | null;
+  desiredHash: string | null;
+  previewIsOlder: boolean;
+  olderSignals: OlderSignal[];
+  services: { active: string | null; preview: string | null };
+  /** The Service selectors as read, and what the controller last recorded. */
+  serviceState: {
+    activeServiceFound: boolean | null;
+    previewServiceFound: boolean | null;
+    activeSelectorInService: string | null;
+    activeSelectorInStatus: string | null;
+  };
+  autoPromotion: { enabled: boolean; seconds: number; promotesAt: string | null };
+  paused: { manual: boolean; reasons: string[]; since: string | null; controllerPause: boolean };
+  aborted: boolean;
+  abortedAt: string | null;
+  promoteFull: boolean;
+  analysis: { prePromotion: AnalysisRunStatus | null; postPromotion: AnalysisRunStatus | null };
+  hasPrePromotionAnalysis: boolean;
+  hasPostPromotionAnalysis: boolean;
+  observed: boolean;
+  argoCD: { application: string | null } | null;
+  spec: {
+    replicas: number;
+    scaleDownDelaySeconds: number;
+    abortScaleDownDelaySeconds: number;
+    previewReplicaCount: number | null;
+    workloadRef: boolean;
+  };
+  /** Every ReplicaSet of the rollout, newest revision first. */
+  history: HistoryEntry[];
+}
+
+function parseRevision(s: string | undefined): number | null {
+  if (s === undefined || !/^\d{1,15}$/.test(s.trim())) return null;
+  return Number(s.trim());
+}
+
+function parseHistory(s: string | undefined): number[] {
+  if (!s) return [];
+  const out: number[] = [];
+  for (const part of s.split(',')) {
+    const n = parseRevision(part);
+    if (n !== null && !out.includes(n)) out.push(n);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function images(list: Array<{ name?: string; image?: string }> | undefined): ContainerImage[] {
+  return (list ?? []).map((c) => ({ name: String(c.name ?? ''), image: String(c.image ?? '') }));
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+export function ownedBy(rs: ReplicaSet, ro: Rollout): boolean {
+  const refs = rs.metadata.ownerReferences ?? [];
+  if (ro.metadata.uid) return refs.some((r) => r.uid === ro.metadata.uid);
+  return refs.some((r) => r.kind === 'Rollout' && r.name === ro.metadata.name);
+}
+
+export function hashOf(rs: ReplicaSet): string {
+  return rs.metadata.labels?.[POD_TEMPLATE_HASH] ?? '';
+}
+
+export function revisionView(rs: ReplicaSet): RevisionView {
+  const spec = rs.spec?.template?.spec;
+  const containers = images(spec?.containers);
+  const ts = rs.metadata.creationTimestamp;
+  return {
+    revision: parseRevision(rs.metadata.annotations?.[REVISION]),
+    podTemplateHash: hashOf(rs),
+    replicaSet: rs.metadata.name ?? null,
+    images: uniq(containers.map((c) => c.image)),
+    containers,
+    initContainers: images(spec?.initContainers),
+    replicas: rs.spec?.replicas ?? 0,
+    readyReplicas: rs.status?.readyReplicas ?? 0,
+    availableReplicas: rs.status?.availableReplicas ?? 0,
+    createdAt: ts ? new Date(ts).toISOString().replace('.000Z', 'Z') : null,
+    revisionHistory: parseHistory(rs.metadata.annotations?.[REVISION_HISTORY]),
+    scaleDownDeadline: rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] ?? null,
+    template: rs.spec?.template ?? null,
+  };
+}
+
+function missingRevision(hash: string): RevisionView {
+  return {
+    revision: null,
+    podTemplateHash: hash,
+    replicaSet: null,
+    images: [],
+    containers: [],
+    initContainers: [],
+    replicas: 0,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    createdAt: null,
+    revisionHistory: [],
+    scaleDownDeadline: null,
+    template: null,
+  };
+}
+
+/** The signals that say the preview is an older build than what users get, strongest first. */
+export function olderSignals(preview: RevisionView, active: RevisionView): OlderSignal[] {
+  const signals: OlderSignal[] = [];
+  if (preview.createdAt && active.createdAt && Date.parse(preview.createdAt) < Date.parse(active.createdAt)) {
+    signals.push({ signal: 'createdBefore', previewCreatedAt: preview.createdAt, activeCreatedAt: active.createdAt });
+  }
+  if (active.revision !== null) {
+    const earlier = preview.revisionHistory.filter((r) => r < active.revision!);
+    if (earlier.length > 0) signals.push({ signal: 'servedBefore', revisions: earlier });
+  }
+  for (const pc of preview.containers) {
+    const ac =
+      active.containers.find((c) => c.name === pc.name) ??
+      (preview.containers.length === 1 && active.containers.length === 1 ? active.containers[0] : undefined);
+    if (!ac || repositoryOf(ac.image) !== repositoryOf(pc.image)) continue;
+    const pt = tagOf(pc.image);
+    const at = tagOf(ac.image);
+    if (pt && at && compareTags(pt, at) === -1) {
+      signals.push({ signal: 'tagLower', container: pc.name, previewTag: pt, activeTag: at });
+    }
+  }
+  return signals;
+}
+
+export function olderBecauseText(s: OlderSignal): string {
+  switch (s.signal) {
+    case 'createdBefore':
+      return 'created before the active ReplicaSet';
+    case 'servedBefore':
+      return `served revisions ${s.revisions.join(',')} before`;
+    case 'tagLower':
+      return `tag ${s.previewTag} < ${s.activeTag}`;
+  }
+}
+
+function argoCDApplication(ro: Rollout): { application: string | null } | null {
+  const tracking = ro.metadata.annotations?.[ARGOCD_TRACKING_ID];
+  if (tracking) return { application: tracking.split(':')[0] || null };
+  const instance = ro.metadata.labels?.[ARGOCD_INSTANCE_LABEL];
+  // The instance label alone is also set by Helm; only trust it together with an Argo CD annotation.
+  if (instance && Object.keys(ro.metadata.annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/'))) {
+    return { application: instance };
+  }
+  return null;
+}
+
+export interface ViewInput {
+  rollout: Rollout;
+  replicaSets: ReplicaSet[];
+  /** undefined: not read; null: read and not found. */
+  activeService?: Service | null;
+  previewService?: Service | null;
+}
+
+export function buildRolloutView(input: ViewInput): RolloutView {
+  const ro = input.rollout;
+  const spec = ro.spec ?? {};
+  const status = ro.status ?? {};
+  const bg = spec.strategy?.blueGreen;
+  const strategy = bg ? 'blueGreen' : spec.strategy?.canary != null ? 'canary' : 'unknown';
+  const { phase, message } = getRolloutPhase(ro);
+
+  const owned = input.replicaSets.filter((rs) => ownedBy(rs, ro) && !rs.metadata.deletionTimestamp);
+  const byHash = new Map<string, ReplicaSet>();
+  for (const rs of owned) {
+    const h = hashOf(rs);
+    if (h && !byHash.has(h)) byHash.set(h, rs);
+  }
+  const viewOf = (hash: string | null | undefined): RevisionView | null => {
+    if (!hash) return null;
+    const rs = byHash.get(hash);
+    return rs ? revisionView(rs) : missingRevision(hash);
+  };
+
+  const selectorIn = (svc: Service | null | undefined) => svc?.spec?.selector?.[POD_TEMPLATE_HASH] ?? null;
+  const activeSelectorInService = selectorIn(input.activeService);
+  const activeSelectorInStatus = status.blueGreen?.activeSelector || null;
+  // The Service is the ground truth of what users get; the status is the controller's last record of it.
+  const activeHash = activeSelectorInService ?? activeSelectorInStatus;
+  const desiredHash = status.currentPodHash || null;
+  const previewHash = desiredHash && desiredHash !== activeHash ? desiredHash : null;
+
+  const active = viewOf(activeHash);
+  const preview = viewOf(previewHash);
+  const signals = active && preview ? olderSignals(preview, active) : [];
+
+  const enabled = bg?.autoPromotionEnabled !== false;
+  const seconds = bg?.autoPromotionSeconds ?? 0;
+  const pauseConditions = status.pauseConditions ?? [];
+  const bgPause = pauseConditions.find((p) => p.reason === 'BlueGreenPause');
+  const promotesAt =
+    enabled && seconds > 0 && bgPause?.startTime
+      ? new Date(Date.parse(bgPause.startTime) + seconds * 1000).toISOString().replace('.000Z', 'Z')
+      : null;
+
+  const stableHash = status.stableRS || null;
+  const history: HistoryEntry[] = owned
+    .map((rs) => {
+      const v = revisionView(rs);
+      const roles: Role[] = [];
+      if (v.podTemplateHash === activeHash) roles.push('active');
+      if (v.podTemplateHash === previewHash) roles.push('preview');
+      if (v.podTemplateHash === stableHash) roles.push('stable');
+      if (roles.length === 0) {
+        if (v.replicas === 0 && (rs.status?.replicas ?? 0) === 0) roles.push('scaledDown');
+        else if (v.scaleDownDeadline) roles.push('scalingDown');
+        else roles.push('old');
+      }
+      return { ...v, roles };
+    })
+    .sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+
+  return {
+    name: ro.metadata.name ?? '',
+    namespace: ro.metadata.namespace ?? '',
+    uid: ro.metadata.uid ?? null,
+    generation: ro.metadata.generation ?? 0,
+    strategy,
+    phase,
+    message,
+    active,
+    preview,
+    stable: stableHash ? { podTemplateHash: stableHash } : null,
+    desiredHash,
+    previewIsOlder: signals.length > 0,
+    olderSignals: signals,
+    services: { active: bg?.activeService ?? null, preview: bg?.previewService ?? null },
+    serviceState: {
+      activeServiceFound: input.activeService === undefined ? null : input.activeService !== null,
+      previewServiceFound: input.previewService === undefined ? null : input.previewService !== null,
+      activeSelectorInService,
+      activeSelectorInStatus,
+    },
+    autoPromotion: { enabled, seconds, promotesAt },
+    paused: {
+      manual: spec.paused === true,
+      reasons: pauseConditions.map((p) => p.reason),
+      since: pauseConditions[0]?.startTime ?? null,
+      controllerPause: status.controllerPause === true,
+    },
+    aborted: status.abort === true,
+    abortedAt: status.abortedAt ?? null,
+    promoteFull: status.promoteFull === true,
+    analysis: {
+      prePromotion: status.blueGreen?.prePromotionAnalysisRunStatus ?? null,
+      postPromotion: status.blueGreen?.postPromotionAnalysisRunStatus ?? null,
+    },
+    hasPrePromotionAnalysis: bg?.prePromotionAnalysis != null,
+    hasPostPromotionAnalysis: bg?.postPromotionAnalysis != null,
+    observed: isGenerationObserved(ro),
+    argoCD: argoCDApplication(ro),
+    spec: {
+      replicas: spec.replicas ?? 1,
+      scaleDownDelaySeconds: bg?.scaleDownDelaySeconds ?? 30,
+      abortScaleDownDelaySeconds: bg?.abortScaleDownDelaySeconds ?? 30,
+      previewReplicaCount: bg?.previewReplicaCount ?? null,
+      workloadRef: spec.workloadRef != null,
+    },
+    history,
+  };
+}
+
+/** Is the preview ready to take users: every desired pod available. */
+export function previewReady(v: RolloutView): boolean {
+  if (!v.preview) return false;
+  const want = v.spec.previewReplicaCount ?? v.spec.replicas;
+  return v.preview.replicaSet !== null && v.preview.availableReplicas >= want && want > 0;
+}
+
+/** Is the controller holding the preview for a human (BlueGreenPause or a manual pause). */
+export function waitingForPromotion(v: RolloutView): boolean {
+  return v.preview !== null && !v.aborted && (v.paused.reasons.length > 0 || v.paused.manual);
+}
+
+/** The pre-promotion analysis has not succeeded (and one is configured). */
+export function analysisBlocking(v: RolloutView): { status: string; message: string } | null {
+  if (!v.hasPrePromotionAnalysis) return null;
+  const a = v.analysis.prePromotion;
+  if (a?.status === 'Successful') return null;
+  return { status: a?.status ?? 'Pending', message: a?.message ?? '' };
+}
