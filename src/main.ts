@@ -122,11 +122,8 @@ export async function main(argv: string[], io: IO): Promise<number> {
     }
     const { code, text } = await describeError(ctx, e);
     io.stderr.write(`error: ${text}\n`);
-    if (ctx.verbose > 0 && e instanceof Error) {
-      const cause = (e as { cause?: unknown }).cause;
-      const stack = cause instanceof Error ? cause.stack : e.stack;
-      if (stack && !(e instanceof CliError && !cause)) io.stderr.write(`${stack}\n`);
-    }
+    // A stack only for what was not expected (a bug), and only when asked for with -v.
+    if (ctx.verbose > 0 && e instanceof Error && !(e instanceof CliError) && e.stack) io.stderr.write(`${e.stack}\n`);
     return code;
   } finally {
     off();

@@ -260,7 +260,12 @@ export function buildCli(ctx: Ctx, complete: (current: string, argv: Args) => Pr
   return {
     async run(argv: string[]) {
       code = EXIT.OK;
-      await parser.parseAsync(argv);
+      // With a parse callback yargs hands over what it would print (help) instead of using console.
+      let output = '';
+      await parser.parse(argv, {}, (_err: unknown, _argv: unknown, out: string) => {
+        output = out;
+      });
+      if (output) ctx.out(output.endsWith('\n') ? output : `${output}\n`);
       return code;
     },
     completions(words: string[]) {

@@ -1,22 +1,26 @@
-// "Proceed? [y/N]" on stderr, answer from stdin. Only called when there is a terminal to ask on.
-// Ctrl-C at the prompt is an interruption (exit 130, nothing changed); end of input is "no".
+// "Proceed? [y/N]" on stderr, one line of answer from stdin. Only called when there is a terminal to
+// ask on. Ctrl-C at the prompt reaches the process as SIGINT, which aborts ctx.signal: an
+// interruption (exit 130, nothing changed). End of input is "no".
 import { createInterface } from 'node:readline';
 import type { Ctx } from '../ctx.js';
 import { Interrupted } from '../errors.js';
 
 export function confirm(ctx: Ctx, question: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr as NodeJS.WritableStream, terminal: ctx.io.stdin.isTTY === true });
+    ctx.err(question);
+    const rl = createInterface({ input: ctx.io.stdin, terminal: false });
     let done = false;
     const finish = (fn: () => void) => {
       if (done) return;
       done = true;
+      ctx.signal.removeEventListener('abort', onAbort);
       rl.close();
       fn();
     };
-    rl.on('SIGINT', () => finish(() => reject(new Interrupted())));
-    rl.on('close', () => finish(() => resolve(false)));
-    ctx.signal.addEventListener('abort', () => finish(() => reject(new Interrupted())), { once: true });
-    rl.question(question, (answer) => finish(() => resolve(/^(y|yes|예|네|ㅛ)$/i.test(answer.trim()))));
+    const onAbort = () => finish(() => reject(new Interrupted()));
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    rl.once('line', (answer) => finish(() => resolve(/^(y|yes|예|네)$/i.test(answer.trim()))));
+    rl.once('close', () => finish(() => resolve(false)));
   });
 }

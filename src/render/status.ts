@@ -35,7 +35,7 @@ function box(lines: string[], title: string, color: (s: string) => string, minWi
   const inner = Math.max(minWidth, width(title) + 4, ...lines.map((l) => width(l) + 2));
   const top = `┌─ ${title} ${'─'.repeat(Math.max(0, inner - width(title) - 3))}┐`;
   const body = lines.map((l) => `│ ${padEnd(l, inner - 2)} │`);
-  const bottom = `└${'─'.repeat(inner + 1)}┘`;
+  const bottom = `└${'─'.repeat(inner)}┘`;
   return [top, ...body, bottom].map((l) => color(l));
 }
 

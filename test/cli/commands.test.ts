@@ -1,0 +1,457 @@
+// The command line end to end against an HTTPS API server on 127.0.0.1: real parser, real HTTP, real
+// kubeconfig; checks stdout, stderr, exit codes, and what reached the server.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
+import { runCli } from './run.js';
+import { loadFixture } from '../fixtures/load.js';
+
+const TOKEN = 'sekret-token-0123456789abcdef';
+const NOW = new Date('2026-11-23T12:00:00Z');
+const ESC = '\u001b';
+
+let fake: FakeApiServer;
+let dir: string;
+let env: Record<string, string>;
+
+async function startWith(fixture: string, opts: Partial<FakeOptions> = {}): Promise<void> {
+  fake = await FakeApiServer.start({ token: TOKEN, ...opts });
+  const f = loadFixture(fixture);
+  fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services });
+  dir = mkdtempSync(join(tmpdir(), 'bluegreen-cli-'));
+  env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+}
+
+const run = (argv: string[], o: Parameters<typeof runCli>[1] = {}) => runCli(argv, { now: NOW, ...o, env: { ...env, ...o.env } });
+
+afterEach(async () => {
+  await fake?.stop();
+});
+
+describe('status', () => {
+  beforeEach(() => startWith('christmas.yaml'));
+
+  it('draws who gets users and what waits, and says the preview is older (golden)', async () => {
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain(ESC);
+    await expect(r.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
+  });
+
+  it('speaks Korean with LANG=ko_KR.UTF-8 (golden)', async () => {
+    const r = await run(['status', 'frontend'], { env: { LANG: 'ko_KR.UTF-8' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('사용자 트래픽');
+    await expect(r.stdout).toMatchFileSnapshot('__golden__/status-christmas.ko.txt');
+  });
+
+  it('prints the documented JSON', async () => {
+    const r = await run(['status', 'frontend', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      apiVersion: 'bluegreen/v1',
+      kind: 'RolloutStatus',
+      name: 'frontend',
+      namespace: 'apc-fe-ns',
+      phase: 'Paused',
+      message: 'BlueGreenPause',
+      active: { revision: 8, podTemplateHash: '5f6d8c9b77', replicaSet: 'frontend-5f6d8c9b77', images: ['registry.example.com/apc/frontend:v1.054'], replicas: 3, readyReplicas: 3, createdAt: '2026-11-20T09:00:00Z' },
+      preview: { revision: 9, podTemplateHash: '6c8d7f5b9d' },
+      stable: { podTemplateHash: '5f6d8c9b77' },
+      previewIsOlder: true,
+      olderBecause: ['created before the active ReplicaSet', 'served revisions 5,7 before', 'tag v1.053 < v1.054'],
+      services: { active: 'frontend-active', preview: 'frontend-preview' },
+      autoPromotion: { enabled: false, seconds: 0 },
+    });
+    expect(typeof j.active.revision).toBe('number');
+  });
+
+  it('reads one rollout in at most 4 requests', async () => {
+    await run(['status', 'frontend']);
+    expect(fake.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('lists blue-green rollouts in two requests, with -A across namespaces', async () => {
+    const r = await run(['status', '-A']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/NAMESPACE\s+NAME\s+PHASE/);
+    expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+॥ Paused\s+frontend:v1\.054\s+8\s+frontend:v1\.053\s+9\s+YES/);
+    expect(fake.requests.map((q) => q.path)).toEqual(['/apis/argoproj.io/v1alpha1/rollouts', '/apis/apps/v1/replicasets']);
+  });
+
+  it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
+    expect((await run(['status', 'frontend'], { stdoutTTY: true })).stdout).toContain(ESC);
+    expect((await run(['status', 'frontend', '--no-color'], { stdoutTTY: true })).stdout).not.toContain(ESC);
+    expect((await run(['status', 'frontend'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(ESC);
+  });
+
+  it('refuses -A with a name (exit 2, no request)', async () => {
+    const r = await run(['status', 'frontend', '-A']);
+    expect(r.code).toBe(2);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('names the rollout and the way out when it does not exist', async () => {
+    const r = await run(['status', 'backend']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: rollout "backend" not found in namespace "apc-fe-ns". List the blue-green rollouts with: kubectl bluegreen status -n apc-fe-ns (or -A for all namespaces).\n',
+    );
+  });
+});
+
+describe('promote of an older preview (the Christmas incident)', () => {
+  beforeEach(() => startWith('christmas.yaml'));
+
+  it('without a terminal: explains the downgrade, changes nothing, exits 3', async () => {
+    const r = await run(['promote', 'frontend']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Users now get frontend:v1.054 (revision 8).');
+    expect(r.stderr).toContain('After promote they get frontend:v1.053 (revision 9).');
+    expect(r.stderr).toContain('DOWNGRADE');
+    expect(r.stderr).toContain('Promote is not rollback');
+    expect(r.stderr).toContain('kubectl bluegreen undo frontend -n apc-fe-ns    (users stay on frontend:v1.054 (revision 8))');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('with CI=true it never asks, even on a terminal', async () => {
+    const r = await run(['promote', 'frontend'], { tty: true, env: { CI: 'true' } });
+    expect(r.code).toBe(3);
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('asks on a terminal; "n" changes nothing (exit 3)', async () => {
+    const r = await run(['promote', 'frontend'], { tty: true, input: 'n\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Proceed? [y/N]');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('Ctrl-C at the prompt exits 130 and changes nothing', async () => {
+    const r = await run(['promote', 'frontend'], { tty: true, interruptAfterMs: 300 });
+    expect(r.code).toBe(130);
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('--dry-run prints the exact request, sends nothing, exits 0', async () => {
+    const r = await run(['promote', 'frontend', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PATCH /apis/argoproj.io/v1alpha1/namespaces/apc-fe-ns/rollouts/frontend/status');
+    expect(r.stdout).toContain('Content-Type: application/json-patch+json');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('--dry-run=server asks the server to validate and changes nothing', async () => {
+    const r = await run(['promote', 'frontend', '--dry-run=server']);
+    expect(r.code).toBe(0);
+    expect(fake.writes().every((w) => w.query.dryRun === 'All')).toBe(true);
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toHaveLength(1);
+  });
+
+  it('--yes: one pinned JSON Patch on /status, then the record (annotation and Event)', async () => {
+    const r = await run(['promote', 'frontend', '--yes', '--reason', 'ticket 42']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('rollout "frontend" promoted: the controller is switching users to frontend:v1.053 (revision 9).\n');
+    const [patch, audit, event] = fake.writes();
+    expect(patch!.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/apc-fe-ns/rollouts/frontend/status');
+    expect(patch!.body).toEqual([
+      { op: 'test', path: '/metadata/generation', value: 5 },
+      { op: 'test', path: '/status/currentPodHash', value: '6c8d7f5b9d' },
+      { op: 'test', path: '/status/blueGreen/activeSelector', value: '5f6d8c9b77' },
+      { op: 'remove', path: '/status/pauseConditions' },
+    ]);
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    expect(ro.status.pauseConditions).toBeUndefined();
+    const recorded = JSON.parse(ro.metadata.annotations['bluegreen.kubectl.io/last-change']);
+    expect(recorded).toMatchObject({ by: 'alice@example.com', action: 'promote', reason: 'ticket 42', from: { images: ['frontend:v1.054'], revision: 8 }, to: { images: ['frontend:v1.053'], revision: 9 } });
+    expect(audit!.contentType).toBe('application/merge-patch+json');
+    expect(event!.path).toBe('/api/v1/namespaces/apc-fe-ns/events');
+    expect(fake.events[0]).toMatchObject({ reason: 'BlueGreenPromoted', involvedObject: { kind: 'Rollout', name: 'frontend' } });
+  });
+
+  it('a terminal "y" promotes', async () => {
+    const r = await run(['promote', 'frontend'], { tty: true, input: 'y\n' });
+    expect(r.code).toBe(0);
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
+  });
+});
+
+describe('what the user confirmed is what happens', () => {
+  it('a preview that changed after reading is not promoted (exit 4)', async () => {
+    let changed = false;
+    await startWith('christmas.yaml', {
+      afterRolloutGet: (ro, f) => {
+        if (changed) return;
+        changed = true;
+        f.put('rollouts', { ...ro, status: { ...ro.status, currentPodHash: '8a7b6c5d4e' } });
+      },
+    });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('nothing was changed');
+    expect(r.stderr).toContain('the preview is a different revision now');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toHaveLength(1);
+  });
+
+  it('undo does not write over a spec changed after reading (exit 4)', async () => {
+    let changed = false;
+    await startWith('christmas.yaml', {
+      afterRolloutGet: (ro, f) => {
+        if (changed) return;
+        changed = true;
+        f.put('rollouts', { ...ro, metadata: { ...ro.metadata, generation: 6 } });
+      },
+    });
+    const r = await run(['undo', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('its spec was changed');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template.spec.containers[0].image).toBe('registry.example.com/apc/frontend:v1.053');
+  });
+});
+
+describe('undo', () => {
+  beforeEach(() => startWith('christmas.yaml'));
+
+  it('restores the active revision: users stay on v1.054, the preview is dropped', async () => {
+    const r = await run(['undo', 'frontend', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('undo restores revision 8');
+    expect(r.stderr).toContain('After undo they still get frontend:v1.054 (revision 8).');
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    expect(ro.spec.template.spec.containers[0].image).toBe('registry.example.com/apc/frontend:v1.054');
+    expect(ro.spec.template.metadata.labels).toEqual({ app: 'frontend' });
+    expect(JSON.parse(ro.metadata.annotations['bluegreen.kubectl.io/last-change']).action).toBe('undo');
+  });
+
+  it('--to-revision that does not exist: exit 2, lists the revisions, writes nothing', async () => {
+    const r = await run(['undo', 'frontend', '--to-revision', '99', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has no revision 99. Its revisions: 9, 8, 6');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('--to-revision that is not a number: exit 2 before any request', async () => {
+    const r = await run(['undo', 'frontend', '--to-revision', 'abc']);
+    expect(r.code).toBe(2);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('set-image', () => {
+  beforeEach(() => startWith('settled.yaml'));
+
+  it('an invalid image reference: exit 2, no request at all', async () => {
+    const r = await run(['set-image', 'frontend', 'frontend=Registry.Example.com/APC/Frontend:v1', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a valid image reference');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('an unknown container: exit 2, names the containers, writes nothing', async () => {
+    const r = await run(['set-image', 'frontend', 'backend=registry.example.com/apc/backend:v2', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rollout "frontend" has no container "backend". Its containers: frontend.');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('says users switch only after a promote (auto-promotion off), and pins the spec', async () => {
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('frontend:v1.055 becomes the new preview, and users get it only after a promote');
+    const [w] = fake.writes();
+    expect((w!.body as Array<{ op: string; path: string }>)[0]).toEqual({ op: 'test', path: '/metadata/generation', value: 5 });
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template.spec.containers[0].image).toBe('registry.example.com/apc/frontend:v1.055');
+  });
+});
+
+describe('state does not allow it (exit 4)', () => {
+  it('promote with nothing waiting', async () => {
+    await startWith('settled.yaml');
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('error: nothing to promote: rollout "frontend" has no preview waiting; users already get frontend:v1.054 (revision 8).\n');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('promote of a preview that is not ready yet', async () => {
+    await startWith('progressing.yaml');
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('kubectl bluegreen wait frontend --for=paused');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('a canary rollout', async () => {
+    await startWith('christmas.yaml');
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', { ...ro, spec: { ...ro.spec, strategy: { canary: { steps: [] } } } });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('uses the canary strategy, not blue-green');
+  });
+});
+
+describe('cluster errors (exit 1), never a credential', () => {
+  it('forbidden: names the verb, the resource and the rule; nothing half-done', async () => {
+    await startWith('christmas.yaml', { deny: ['patch rollouts/status'] });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('forbidden: user "bob" may not patch rollouts/status.argoproj.io in namespace "apc-fe-ns"');
+    expect(r.stderr).toContain('resources: ["rollouts/status"], verbs: ["patch"]');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.metadata.annotations).toBeUndefined();
+  });
+
+  it('an expired token: 401 says to log in again; the token is never printed, even with -vv', async () => {
+    await startWith('christmas.yaml');
+    env.KUBECONFIG = fake.kubeconfig(dir, { token: 'expired-token-should-not-appear' });
+    const r = await run(['status', 'frontend', '-vv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('rejected the credentials of user "fake-user" (401 Unauthorized)');
+    expect(r.stderr + r.stdout).not.toContain('expired-token-should-not-appear');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the good token is not printed at any verbosity either', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['promote', 'frontend', '--yes', '-vvv']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('PATCH /apis/argoproj.io');
+    expect(r.stderr + r.stdout).not.toContain(TOKEN);
+  });
+
+  it('an unreachable server', async () => {
+    await startWith('christmas.yaml');
+    const url = fake.url;
+    await fake.stop();
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: cannot reach the Kubernetes API server at ${url} (connection refused). Check that the cluster is running and that --context or --kubeconfig point at it.\n`);
+    fake = await FakeApiServer.start({ token: TOKEN });
+  });
+
+  it('a server certificate from an unknown CA is refused', async () => {
+    await startWith('christmas.yaml');
+    env.KUBECONFIG = fake.kubeconfig(dir, { withCa: false });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('TLS verification of');
+    expect(r.stderr).toContain('certificate signed by an unknown authority');
+  });
+
+  it('reads are retried on 503 with backoff', async () => {
+    await startWith('christmas.yaml', { failFirst: { count: 2, status: 503 } });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts/frontend')).length).toBe(3);
+  });
+});
+
+describe('kubeconfig as kubectl resolves it', () => {
+  it('KUBECONFIG with several files: first file wins per name; namespace from the context', async () => {
+    await startWith('christmas.yaml');
+    const second = join(dir, 'second');
+    writeFileSync(
+      second,
+      `apiVersion: v1\nkind: Config\ncurrent-context: other\nclusters: [{name: fake, cluster: {server: "https://127.0.0.1:1"}}]\ncontexts: [{name: other, context: {cluster: fake, user: fake-user, namespace: elsewhere}}]\nusers: [{name: fake-user, user: {token: wrong}}]\n`,
+    );
+    const r = await run(['status', 'frontend'], { env: { KUBECONFIG: `${env.KUBECONFIG}:${second}` } });
+    expect(r.code).toBe(0);
+  });
+
+  it('--context that does not exist: lists the contexts', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['status', 'frontend', '--context', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: context "nope" is not in the kubeconfig. Available contexts: fake.\n');
+  });
+
+  it('-n overrides the context namespace', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['status', 'frontend', '-n', 'other-ns']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not found in namespace "other-ns"');
+  });
+});
+
+describe('usage', () => {
+  beforeEach(() => startWith('christmas.yaml'));
+
+  it('--help exits 0 with examples', async () => {
+    const r = await run(['promote', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('kubectl bluegreen promote frontend -n apc-fe-ns');
+  });
+
+  it('an unknown flag exits 2 with one line', async () => {
+    const r = await run(['status', 'frontend', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: Unknown argument: bogus. See kubectl bluegreen --help.\n');
+  });
+
+  it('Korean errors with --lang ko', async () => {
+    const r = await run(['promote', 'frontend', '--lang', 'ko']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('다운그레이드');
+    expect(r.stderr).toContain('Promote는 롤백이 아닙니다');
+    expect(r.stderr).toContain('확인되지 않음');
+  });
+});
+
+describe('history, diff, wait', () => {
+  beforeEach(() => startWith('christmas.yaml'));
+
+  it('history shows earlier revision numbers and roles', async () => {
+    const r = await run(['history', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/9\s+preview\s+frontend:v1\.053\s+\S+\s+5,7/);
+    expect(r.stdout).toMatch(/8\s+active \(users\), stable\s+frontend:v1\.054/);
+  });
+
+  it('diff shows image and env differences', async () => {
+    const r = await run(['diff', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('~ spec.containers[frontend].image: registry.example.com/apc/frontend:v1.054 → registry.example.com/apc/frontend:v1.053');
+    expect(r.stdout).toContain('- spec.containers[frontend].env[BANNER].value: christmas');
+  });
+
+  it('wait --for=paused returns at once when already paused', async () => {
+    const r = await run(['wait', 'frontend', '--for=paused']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('is paused for promotion');
+  });
+
+  it('wait --for=promoted times out with exit 5', async () => {
+    const r = await run(['wait', 'frontend', '--for=promoted', '--timeout', '1s']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('timed out after 1s');
+  });
+
+  it('wait sees a change through the watch API', async () => {
+    setTimeout(() => {
+      const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+      fake.put('rollouts', {
+        ...ro,
+        status: { ...ro.status, phase: 'Healthy', message: '', pauseConditions: undefined, controllerPause: false, stableRS: '6c8d7f5b9d', blueGreen: { activeSelector: '6c8d7f5b9d', previewSelector: '6c8d7f5b9d' } },
+      });
+    }, 300);
+    const r = await run(['wait', 'frontend', '--for=promoted', '--timeout', '10s']);
+    expect(r.code).toBe(0);
+    expect(fake.requests.some((q) => q.query.watch === '1')).toBe(true);
+  });
+});
+
+describe('terminal safety', () => {
+  it('control sequences from the cluster are stripped from what people see', async () => {
+    await startWith('christmas.yaml');
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', { ...ro, status: { ...ro.status, phase: undefined, message: `evil${ESC}[2J${ESC}]0;pwned\u0007 message` } });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain(ESC);
+    expect(r.stdout).not.toContain('\u0007');
+  });
+});

@@ -1,0 +1,314 @@
+// An in-process HTTPS server on 127.0.0.1 that speaks the part of the Kubernetes API the plugin uses:
+// rollouts (+ /status), replicasets, services, events, selfsubjectreviews, JSON Patch with `test`,
+// merge patch, watch streams, bearer tokens and per-token denials. Its JSON Patch is written here
+// independently of the plugin, so a plugin bug cannot hide behind a shared implementation.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+
+export interface Recorded {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType?: string;
+  authorization?: string;
+  body?: unknown;
+}
+
+type Obj = Record<string, any>;
+
+export interface Pki {
+  dir: string;
+  caCert: string;
+  cert: string;
+  key: string;
+}
+
+let pkiCache: Pki | null = null;
+
+/** A throw-away CA and a serving certificate for 127.0.0.1 (openssl, once per test process). */
+export function pki(): Pki {
+  if (pkiCache) return pkiCache;
+  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-fake-'));
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=fake-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=fake-apiserver', '-keyout', 'srv.key', '-out', 'srv.csr');
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'srv.crt', '-extfile', 'ext.cnf');
+  pkiCache = {
+    dir,
+    caCert: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    cert: readFileSync(join(dir, 'srv.crt'), 'utf8'),
+    key: readFileSync(join(dir, 'srv.key'), 'utf8'),
+  };
+  return pkiCache;
+}
+
+function unescape(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** RFC 6902 subset: add, remove, replace, test. Throws on failure (the server answers 422). */
+export function applyJsonPatch(doc: Obj, ops: Array<{ op: string; path: string; value?: unknown }>): Obj {
+  const out = structuredClone(doc);
+  for (const op of ops) {
+    const parts = op.path.split('/').slice(1).map(unescape);
+    const last = parts.pop()!;
+    let parent: any = out;
+    for (const p of parts) {
+      if (parent == null || typeof parent !== 'object' || !(p in parent)) throw new Error(`doc is missing path: ${op.path}`);
+      parent = parent[p];
+    }
+    if (parent == null || typeof parent !== 'object') throw new Error(`doc is missing path: ${op.path}`);
+    const idx = Array.isArray(parent) ? (last === '-' ? parent.length : Number(last)) : last;
+    switch (op.op) {
+      case 'test':
+        if (JSON.stringify(parent[idx as any]) !== JSON.stringify(op.value)) throw new Error(`testing value ${op.path} failed`);
+        break;
+      case 'remove':
+        if (!(idx in parent)) throw new Error(`unable to remove nonexistent key: ${last}`);
+        if (Array.isArray(parent)) parent.splice(idx as number, 1);
+        else delete parent[idx];
+        break;
+      case 'replace':
+        if (!(idx in parent)) throw new Error(`doc is missing key: ${op.path}`);
+        parent[idx as any] = structuredClone(op.value);
+        break;
+      case 'add':
+        if (Array.isArray(parent)) parent.splice(idx as number, 0, structuredClone(op.value));
+        else parent[idx] = structuredClone(op.value);
+        break;
+      default:
+        throw new Error(`unsupported op ${op.op}`);
+    }
+  }
+  return out;
+}
+
+function mergePatch(target: any, patch: any): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+export interface FakeOptions {
+  /** Accepted bearer token (client certs are not used by the fake). */
+  token: string;
+  /** "verb resource" pairs refused with 403, e.g. "patch rollouts/status". */
+  deny?: string[];
+  /** Called after each GET of a rollout: lets a test change the object between read and write. */
+  afterRolloutGet?: (ro: Obj, fake: FakeApiServer) => void;
+  /** Answer every request with this status (e.g. 503) for the first N requests. */
+  failFirst?: { count: number; status: number };
+}
+
+export class FakeApiServer {
+  readonly requests: Recorded[] = [];
+  readonly rollouts = new Map<string, Obj>();
+  readonly replicaSets = new Map<string, Obj>();
+  readonly services = new Map<string, Obj>();
+  readonly events: Obj[] = [];
+  private server!: Server;
+  private rv = 100;
+  private watchers: Array<{ kind: string; ns: string; name?: string; res: ServerResponse }> = [];
+  url = '';
+
+  constructor(private readonly opts: FakeOptions) {}
+
+  static async start(opts: FakeOptions): Promise<FakeApiServer> {
+    const f = new FakeApiServer(opts);
+    const p = pki();
+    f.server = createServer({ cert: p.cert, key: p.key }, (req, res) => f.handle(req, res));
+    await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
+    const addr = f.server.address() as { port: number };
+    f.url = `https://127.0.0.1:${addr.port}`;
+    return f;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.watchers) w.res.end();
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  load(objects: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null } }): void {
+    const ns = objects.rollout.metadata.namespace;
+    this.put('rollouts', objects.rollout);
+    for (const rs of objects.replicaSets) this.put('replicasets', { ...rs, metadata: { namespace: ns, ...rs.metadata } });
+    for (const svc of [objects.services.active, objects.services.preview]) {
+      if (svc) this.put('services', { ...svc, metadata: { namespace: ns, ...svc.metadata } });
+    }
+  }
+
+  private store(kind: string): Map<string, Obj> {
+    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : this.services;
+  }
+
+  put(kind: string, obj: Obj): Obj {
+    const o = structuredClone(obj);
+    o.metadata.resourceVersion = String(++this.rv);
+    o.metadata.generation ??= 1;
+    this.store(kind).set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+    for (const w of this.watchers) {
+      if (w.kind === kind && w.ns === o.metadata.namespace && (!w.name || w.name === o.metadata.name)) {
+        w.res.write(`${JSON.stringify({ type: 'MODIFIED', object: o })}\n`);
+      }
+    }
+    return o;
+  }
+
+  rollout(ns: string, name: string): Obj | undefined {
+    return this.rollouts.get(`${ns}/${name}`);
+  }
+
+  writes(): Recorded[] {
+    return this.requests.filter((r) => r.method !== 'GET' && !r.path.includes('selfsubjectreviews'));
+  }
+
+  kubeconfig(dir: string, opts: { namespace?: string; token?: string; withCa?: boolean } = {}): string {
+    const file = join(dir, 'kubeconfig');
+    const cfg = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'fake',
+      clusters: [
+        {
+          name: 'fake',
+          cluster: {
+            server: this.url,
+            ...(opts.withCa === false ? {} : { 'certificate-authority-data': Buffer.from(pki().caCert).toString('base64') }),
+          },
+        },
+      ],
+      users: [{ name: 'fake-user', user: { token: opts.token ?? this.opts.token } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-user', namespace: opts.namespace ?? 'apc-fe-ns' } }],
+    };
+    writeFileSync(file, dump(cfg));
+    return file;
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private status(res: ServerResponse, code: number, reason: string, message: string, details?: Obj): void {
+    this.send(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code, details });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const rec: Recorded = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    };
+    this.requests.push(rec);
+    if (this.opts.failFirst && this.opts.failFirst.count > 0) {
+      this.opts.failFirst.count--;
+      return this.status(res, this.opts.failFirst.status, 'ServiceUnavailable', 'try again');
+    }
+    if (req.headers.authorization !== `Bearer ${this.opts.token}`) return this.status(res, 401, 'Unauthorized', 'Unauthorized');
+
+    let m: RegExpMatchArray | null;
+    if (rec.method === 'POST' && url.pathname === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      return this.send(res, 201, { kind: 'SelfSubjectReview', status: { userInfo: { username: 'alice@example.com' } } });
+    }
+    const deny = (verb: string, resource: string, ns: string, name?: string, group = 'argoproj.io') => {
+      if (!this.opts.deny?.includes(`${verb} ${resource}`)) return false;
+      this.status(
+        res,
+        403,
+        'Forbidden',
+        `${resource.split('/')[0]}.${group} "${name ?? ''}" is forbidden: User "bob" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${ns}"`,
+        { name, group, kind: resource.split('/')[0] },
+      );
+      return true;
+    };
+    if ((m = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/(?:namespaces\/([^/]+)\/)?rollouts(?:\/([^/]+))?(\/status)?$/))) {
+      const [, ns = '', name, sub] = m;
+      if (rec.method === 'GET' && !name) {
+        if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''));
+        if (deny('list', 'rollouts', ns)) return;
+        const items = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
+        return this.send(res, 200, { kind: 'RolloutList', metadata: { resourceVersion: String(this.rv) }, items });
+      }
+      const key = `${ns}/${name}`;
+      const ro = this.rollouts.get(key);
+      if (rec.method === 'GET') {
+        if (deny('get', 'rollouts', ns, name)) return;
+        if (!ro) return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'rollouts' });
+        this.send(res, 200, ro);
+        this.opts.afterRolloutGet?.(ro, this);
+        return;
+      }
+      if (rec.method === 'PATCH') {
+        if (deny('patch', sub ? 'rollouts/status' : 'rollouts', ns, name)) return;
+        if (!ro) return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'rollouts' });
+        let patched: Obj;
+        try {
+          patched =
+            rec.contentType === 'application/json-patch+json'
+              ? applyJsonPatch(ro, rec.body as never)
+              : mergePatch(ro, rec.body);
+        } catch (e) {
+          return this.status(res, 422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message}`);
+        }
+        // Subresource semantics: /status changes only status; the main resource never changes status.
+        const next: Obj = sub ? { ...ro, status: patched.status } : { ...patched, status: ro.status };
+        if (!sub && JSON.stringify(next.spec) !== JSON.stringify(ro.spec)) next.metadata = { ...next.metadata, generation: (ro.metadata.generation ?? 1) + 1 };
+        if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
+        return this.send(res, 200, this.put('rollouts', next));
+      }
+    }
+    if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?replicasets$/))) {
+      const ns = m[1] ?? '';
+      if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns);
+      if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
+      const sel = url.searchParams.get('labelSelector') ?? '';
+      const reqs = sel ? sel.split(',') : [];
+      const items = [...this.replicaSets.values()].filter((rs) => {
+        if (ns && rs.metadata.namespace !== ns) return false;
+        return reqs.every((r) => {
+          const [k, v] = r.split('=');
+          const labels = rs.metadata.labels ?? {};
+          return v === undefined ? k! in labels : labels[k!] === v;
+        });
+      });
+      return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/))) {
+      const svc = this.services.get(`${m[1]}/${m[2]}`);
+      if (!svc) return this.status(res, 404, 'NotFound', `services "${m[2]}" not found`, { name: m[2], kind: 'services' });
+      return this.send(res, 200, svc);
+    }
+    if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/events$/)) && rec.method === 'POST') {
+      if (deny('create', 'events', m[1]!, undefined, '')) return;
+      this.events.push(rec.body as Obj);
+      return this.send(res, 201, rec.body);
+    }
+    this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private watch(res: ServerResponse, kind: string, ns: string, name?: string): void {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.write('');
+    const w = { kind, ns, name, res };
+    this.watchers.push(w);
+    res.on('close', () => (this.watchers = this.watchers.filter((x) => x !== w)));
+  }
+}
