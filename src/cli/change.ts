@@ -151,7 +151,13 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
   const plan = planner(loaded, { argoAutoSync, now });
   const t = ctx.t;
 
-  if (plan.refusal) throw refusalError(ctx, plan, view);
+  if (plan.refusal) {
+    // If someone changed it moments ago (two operators at once), say who.
+    const err = refusalError(ctx, plan, view);
+    const lc = lastChange(loaded.ro);
+    if (lc && now.getTime() - Date.parse(lc.at) < 120_000) err.with('state.changedBy', { by: lc.by, action: lc.action, at: lc.at });
+    throw err;
+  }
   if (plan.noop) {
     ctx.err(`${t('guard.noop', { name: plan.name, v: clean((plan.after?.images ?? []).join(', ')) })}\n`);
     return EXIT.OK;
