@@ -132,7 +132,7 @@ export const en = {
   'guard.autoPromotionSeconds': (p: { seconds: S }) =>
     `Auto-promotion is on: users are switched to the new preview automatically ${p.seconds}s after it is ready, with no promote.`,
   'guard.countdown': (p: { at: S }) =>
-    `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself.`,
+    `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself. Promote ends the countdown now (clearing the pause would only restart it).`,
   'guard.argoCD.auto': (p: { app: S }) =>
     `Argo CD application "${p.app}" manages this rollout with auto-sync: it may revert this change to what Git says. Change Git, or pause auto-sync first.`,
   'guard.argoCD.unknown': (p: { app: S }) =>

@@ -112,7 +112,8 @@ export const ko: Catalog = {
   'guard.autoPromotion': () =>
     `자동 promote가 켜져 있습니다 (autoPromotionEnabled가 false가 아님): 새 preview가 준비되면 promote 없이 사용자가 자동으로 전환됩니다.`,
   'guard.autoPromotionSeconds': (p) => `자동 promote가 켜져 있습니다: 새 preview가 준비되고 ${p.seconds}초 뒤 promote 없이 사용자가 자동으로 전환됩니다.`,
-  'guard.countdown': (p) => `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다.`,
+  'guard.countdown': (p) =>
+    `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다. promote는 카운트다운을 지금 끝냅니다 (일시정지를 지우기만 하면 카운트다운이 다시 시작될 뿐입니다).`,
   'guard.argoCD.auto': (p) =>
     `Argo CD 애플리케이션 "${p.app}"이(가) 이 rollout을 auto-sync로 관리합니다: 이 변경을 Git 내용으로 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
   'guard.argoCD.unknown': (p) =>

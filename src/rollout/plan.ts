@@ -158,6 +158,8 @@ function pins(v: RolloutView, ro: Rollout): JsonPatchOp[] {
 
 export interface PlanOptions {
   full?: boolean;
+  /** The clock, for a promote during an auto-promotion countdown. */
+  now?: Date;
   /** Argo CD auto-sync of the managing Application, when it could be read. */
   argoAutoSync?: boolean | null;
 }
@@ -197,9 +199,19 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {})
   plan.consequences.push(...argoCD(v, opts.argoAutoSync ?? null));
 
   const statusOps: JsonPatchOp[] = [];
+  const pauses = ro.status?.pauseConditions ?? [];
   if (opts.full) {
     if (!ro.status?.promoteFull) statusOps.push({ op: 'add', path: '/status/promoteFull', value: true });
-  } else if ((ro.status?.pauseConditions ?? []).length > 0) {
+  } else if (v.autoPromotion.promotesAt && pauses.length === 1 && pauses[0]!.reason === 'BlueGreenPause') {
+    // Measured on v1.9.1: clearing the pause during an autoPromotionSeconds countdown does not switch
+    // users; the controller pauses again with a new startTime and the countdown restarts. Moving the
+    // pause's start back by autoPromotionSeconds ends the countdown now, with any post-promotion
+    // analysis still run (unlike --full).
+    const now = (opts.now ?? new Date()).getTime();
+    const start = new Date(now - (v.autoPromotion.seconds + 1) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    statusOps.push({ op: 'test', path: '/status/pauseConditions/0/reason', value: 'BlueGreenPause' });
+    statusOps.push({ op: 'replace', path: '/status/pauseConditions/0/startTime', value: start });
+  } else if (pauses.length > 0) {
     statusOps.push({ op: 'remove', path: '/status/pauseConditions' });
   }
   if (statusOps.length > 0) {

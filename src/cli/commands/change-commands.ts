@@ -21,7 +21,7 @@ export interface PromoteArgs extends ChangeArgs {
 }
 
 export async function promote(ctx: Ctx, args: PromoteArgs): Promise<number> {
-  const code = await runChange(ctx, args, (l, x) => planPromote(l.view, l.ro, { full: args.full, argoAutoSync: x.argoAutoSync }));
+  const code = await runChange(ctx, args, (l, x) => planPromote(l.view, l.ro, { full: args.full, argoAutoSync: x.argoAutoSync, now: x.now }));
   if (code !== EXIT.OK || !args.wait || args.dryRun !== undefined) return code;
   return waitFor(ctx, { rollout: args.rollout, for: 'promoted', timeout: args.timeout ?? '5m' });
 }

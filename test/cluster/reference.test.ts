@@ -1,0 +1,155 @@
+// Claims of the Argo Rollouts reference that were read from source and never run, turned into tests
+// against the real controller (v1.9.1). Where the controller disagreed, the assertion states what it
+// really does, and the plugin follows it. Summary in docs/ARGO-BEHAVIOUR.md.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  bluegreen,
+  clusterEnv,
+  clusterView,
+  deploy,
+  IMAGE,
+  kubectl,
+  kubectlOk,
+  newNamespace,
+  newPreview,
+  printLogsOnFailure,
+  promoteAndWait,
+  rsOf,
+  statusJson,
+  until,
+} from './e2e.js';
+
+printLogsOnFailure();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function upstream(args: string[]) {
+  const e = clusterEnv();
+  return promisify(execFile)(e.KUBECTL_ARGO_ROLLOUTS_BIN!, args, { env: { ...process.env, KUBECONFIG: e.KUBECONFIG } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (r: { code?: number; stdout?: string; stderr?: string }) => ({ code: r.code ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }),
+  );
+}
+
+describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
+  it('clearing the pause (what upstream promote sends) restarts the countdown instead of switching', async () => {
+    const ns = await newNamespace('ref-countdown');
+    await deploy(ns, { autoPromotionEnabled: null as unknown as boolean, autoPromotionSeconds: 300 });
+    await newPreview(ns, 'v1.054');
+    const before = await clusterView(ns);
+    const startedAt = before.status.pauseConditions[0].startTime;
+    await sleep(1100); // so that a new startTime is distinguishable (seconds resolution)
+    const r = await upstream(['promote', 'frontend', '-n', ns]);
+    expect(r.stdout).toContain("rollout 'frontend' promoted");
+    // The controller pauses again with a fresh startTime; users stay where they were.
+    const again = await until('paused again', async () => {
+      const v = await clusterView(ns);
+      const p = v.status.pauseConditions?.[0];
+      return p && p.startTime !== startedAt ? v : undefined;
+    });
+    expect(again.status.pauseConditions[0].reason).toBe('BlueGreenPause');
+    await sleep(3000);
+    const later = await clusterView(ns);
+    expect(later.activeHash).toBe(rsOf(later, 'v1.052').hash);
+  });
+
+  it('kubectl bluegreen promote ends the countdown now (moves the pause start back) and users switch', async () => {
+    const ns = await newNamespace('ref-countdown2');
+    await deploy(ns, { autoPromotionEnabled: null as unknown as boolean, autoPromotionSeconds: 300 });
+    await newPreview(ns, 'v1.054');
+    const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toContain('Promote ends the countdown now');
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '30s']);
+    expect(w.code, w.stderr).toBe(0);
+    const v = await clusterView(ns);
+    expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
+  });
+});
+
+describe('§9.2 undo with activeMetadata/previewMetadata', () => {
+  const metadata = { scaleDownDelaySeconds: 2, previewMetadata: { labels: { role: 'preview' } }, activeMetadata: { labels: { role: 'active' } } };
+
+  it('upstream undo to the active revision copies the injected label and creates a NEW ReplicaSet (a spurious preview)', async () => {
+    const ns = await newNamespace('ref-eph-up');
+    await deploy(ns, metadata);
+    await newPreview(ns, 'v1.054');
+    const activeHash = (await clusterView(ns)).activeHash;
+    const r = await upstream(['undo', 'frontend', '-n', ns]);
+    expect(r.code, r.stderr).toBe(0);
+    const ro = await until('a new ReplicaSet', async () => {
+      const v = await clusterView(ns);
+      return v.rs.length === 3 ? v : undefined;
+    });
+    const fresh = ro.rs.find((x) => x.revision === '3')!;
+    expect(fresh.image).toBe(IMAGE('v1.052')); // the same version users already get, as a new preview
+    expect(fresh.hash).not.toBe(activeHash);
+    const tmpl = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'jsonpath={.spec.template.metadata.labels}']));
+    expect(tmpl.role).toBe('active');
+  });
+
+  it('kubectl bluegreen undo leaves the injected label out: the same ReplicaSet, preview dropped, Healthy', async () => {
+    const ns = await newNamespace('ref-eph-ours');
+    await deploy(ns, metadata);
+    await newPreview(ns, 'v1.054');
+    const activeHash = (await clusterView(ns)).activeHash;
+    const u = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stderr).toContain('left out of the restored template: label role');
+    const h = await bluegreen(['wait', 'frontend', '-n', ns, '--for=healthy', '--timeout', '30s']);
+    expect(h.code, h.stderr).toBe(0);
+    const v = await clusterView(ns);
+    expect(v.rs).toHaveLength(2);
+    expect(v.activeHash).toBe(activeHash);
+    expect(v.status.currentPodHash).toBe(activeHash);
+  });
+});
+
+describe('§9.5 fast rollback within the scale-down delay in v1.9.1', () => {
+  it('works from a plain template change: users switch back without a pause (see also bluegreen.test.ts)', async () => {
+    const ns = await newNamespace('ref-fast');
+    await deploy(ns, { scaleDownDelaySeconds: 300 });
+    await newPreview(ns, 'v1.054');
+    await promoteAndWait(ns);
+    const old = rsOf(await clusterView(ns), 'v1.052');
+    await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example.com/apc/frontend:v1.052' }])]);
+    await until('active back on the old ReplicaSet', async () => (await clusterView(ns)).activeHash === old.hash, 30_000);
+    const s = await statusJson(ns);
+    expect(s.phase).toBe('Healthy');
+    expect(s.paused.reasons).toEqual([]);
+  });
+});
+
+describe('JSON Patch preconditions on the real API server', () => {
+  it('a failed `test` on the status subresource is refused as 422 Invalid, and nothing is written', async () => {
+    const ns = await newNamespace('ref-jsonpatch');
+    await deploy(ns);
+    const r = await kubectl([
+      'patch', 'rollout', 'frontend', '-n', ns, '--subresource=status', '--type', 'json', '-v=6',
+      '-p', JSON.stringify([{ op: 'test', path: '/status/currentPodHash', value: 'not-the-hash' }, { op: 'add', path: '/status/abort', value: true }]),
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/422 Unprocessable Entity/);
+    const v = await clusterView(ns);
+    expect(v.status.abort).toBeUndefined();
+  });
+});
+
+describe('§2.1 promote --full and abort', () => {
+  it('--full overrides an abort and switches users (skipping analysis)', async () => {
+    const ns = await newNamespace('ref-full');
+    await deploy(ns);
+    await newPreview(ns, 'v1.054');
+    expect((await bluegreen(['abort', 'frontend', '-n', ns, '--yes'])).code).toBe(0);
+    await until('aborted', async () => (await clusterView(ns)).status.abort === true);
+    const plain = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
+    expect(plain.code).toBe(4);
+    const full = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--full']);
+    expect(full.code, full.stderr).toBe(0);
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(0);
+    const v = await clusterView(ns);
+    expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
+  });
+});
