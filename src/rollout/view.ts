@@ -144,7 +144,11 @@ export function revisionView(rs: ReplicaSet): RevisionView {
     readyReplicas: rs.status?.readyReplicas ?? 0,
     availableReplicas: rs.status?.availableReplicas ?? 0,
     createdAt: ts ? new Date(ts).toISOString().replace('.000Z', 'Z') : null,
-    revisionHistory: parseHistory(rs.metadata.annotations?.[REVISION_HISTORY]),
+    // Measured on v1.9.1: the controller can append a ReplicaSet's own current number to its history
+    // (and twice): only earlier numbers mean anything.
+    revisionHistory: parseHistory(rs.metadata.annotations?.[REVISION_HISTORY]).filter(
+      (r) => r !== parseRevision(rs.metadata.annotations?.[REVISION]),
+    ),
     scaleDownDeadline: rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] ?? null,
     template: rs.spec?.template ?? null,
   };

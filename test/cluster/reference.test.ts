@@ -35,7 +35,7 @@ function upstream(args: string[]) {
 describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
   it('clearing the pause (what upstream promote sends) restarts the countdown instead of switching', async () => {
     const ns = await newNamespace('ref-countdown');
-    await deploy(ns, { autoPromotionEnabled: null as unknown as boolean, autoPromotionSeconds: 300 });
+    await deploy(ns, { autoPromotionEnabled: null, autoPromotionSeconds: 300 });
     await newPreview(ns, 'v1.054');
     const before = await clusterView(ns);
     const startedAt = before.status.pauseConditions[0].startTime;
@@ -56,7 +56,7 @@ describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
 
   it('kubectl bluegreen promote ends the countdown now (moves the pause start back) and users switch', async () => {
     const ns = await newNamespace('ref-countdown2');
-    await deploy(ns, { autoPromotionEnabled: null as unknown as boolean, autoPromotionSeconds: 300 });
+    await deploy(ns, { autoPromotionEnabled: null, autoPromotionSeconds: 300 });
     await newPreview(ns, 'v1.054');
     const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
     expect(p.code, p.stderr).toBe(0);
