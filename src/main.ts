@@ -100,18 +100,17 @@ export async function main(argv: string[], io: IO): Promise<number> {
   });
   const ctx = createCtx(io, argv, controller.signal);
   try {
-    const { buildCli } = await import('./cli/index.js');
-    const { completeFromCluster } = await import('./cli/complete.js');
-    const cli = buildCli(ctx, (current, a) => completeFromCluster(ctx, current, a));
     if (argv[0] === '__complete') {
       // kubectl's plugin completion protocol (kubectl_complete-bluegreen): one candidate per line,
       // then ":4" (no file completion).
       const words = argv.slice(1);
-      const current = words[words.length - 1] ?? '';
-      const got = await cli.completions(['kubectl-bluegreen', ...words.slice(0, -1), current]);
-      io.stdout.write(`${got.map((c) => c.split(':')[0]).join('\n')}${got.length ? '\n' : ''}:4\n`);
+      const { complete } = await import('./cli/complete.js');
+      const got = await complete(ctx, words.slice(0, -1), words[words.length - 1] ?? '');
+      io.stdout.write(`${got.join('\n')}${got.length ? '\n' : ''}:4\n`);
       return EXIT.OK;
     }
+    const { buildCli } = await import('./cli/index.js');
+    const cli = buildCli(ctx);
     const code = await cli.run(argv.length === 0 ? ['--help'] : argv);
     if (controller.signal.aborted && code === EXIT.OK) return EXIT.INTERRUPTED;
     return code;

@@ -1,28 +1,109 @@
-// Shell completion beyond yargs' commands and flags: rollout names from the cluster (for the
-// ROLLOUT positional), namespaces for -n. Bounded by a short timeout: a slow cluster must not hang
-// the shell.
+// Shell completion: commands, flags, flag values, and rollout names from the cluster (bounded by a
+// short timeout so a slow cluster never hangs the shell). Serves kubectl's plugin completion protocol
+// (`kubectl_complete-bluegreen` -> `kubectl-bluegreen __complete ARGS... CURRENT`) and the bash/zsh
+// scripts printed by `kubectl bluegreen completion`. test/unit/complete.test.ts checks every flag here
+// against the real parser, so the two cannot drift.
 import type { Ctx } from '../ctx.js';
+import { contextNames } from '../kube/kubeconfig.js';
 
-const TAKES_ROLLOUT = new Set(['status', 'set-image', 'promote', 'undo', 'abort', 'history', 'diff', 'wait']);
+export const GLOBAL_FLAGS = ['--namespace', '-n', '--all-namespaces', '-A', '--context', '--kubeconfig', '--request-timeout', '--output', '-o', '--no-color', '--verbose', '-v', '--lang', '--help', '-h'];
+const CHANGE_FLAGS = ['--yes', '-y', '--dry-run', '--reason'];
 
-export async function completeFromCluster(ctx: Ctx, current: string, argv: { _: Array<string | number> }): Promise<string[]> {
-  if (current.startsWith('-')) return [];
-  const words = argv._.map(String);
-  const command = words[0];
-  // argv._ holds the command and the positionals typed so far; the word being completed is `current`.
-  const typed = words.slice(1).filter((w) => w !== current);
-  if (!command || !TAKES_ROLLOUT.has(command) || typed.length > 0) return [];
+export const COMMANDS: Record<string, { flags: string[]; rollout: boolean }> = {
+  status: { flags: ['--watch', '-w'], rollout: true },
+  'set-image': { flags: [...CHANGE_FLAGS, '--include-init'], rollout: true },
+  promote: { flags: [...CHANGE_FLAGS, '--full', '--force', '--wait', '--timeout'], rollout: true },
+  undo: { flags: [...CHANGE_FLAGS, '--to-revision'], rollout: true },
+  abort: { flags: CHANGE_FLAGS, rollout: true },
+  history: { flags: [], rollout: true },
+  diff: { flags: [], rollout: true },
+  wait: { flags: ['--for', '--timeout'], rollout: true },
+  version: { flags: ['--client'], rollout: false },
+  completion: { flags: [], rollout: false },
+};
+
+/** Flags that take a value (the next word is that value, not a positional). */
+export const VALUE_FLAGS = new Set([
+  '--namespace', '-n', '--context', '--kubeconfig', '--cluster', '--user', '--server', '-s', '--token', '--as', '--as-group',
+  '--certificate-authority', '--client-certificate', '--client-key', '--tls-server-name', '--request-timeout', '--output',
+  '-o', '--lang', '--reason', '--to-revision', '--for', '--timeout', '--stall-timeout',
+]);
+
+const FIXED_VALUES: Record<string, string[]> = {
+  '--output': ['table', 'wide', 'json', 'yaml'],
+  '-o': ['table', 'wide', 'json', 'yaml'],
+  '--for': ['healthy', 'paused', 'promoted'],
+  '--lang': ['en', 'ko'],
+};
+
+export async function complete(ctx: Ctx, words: string[], current: string): Promise<string[]> {
+  const positionals: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('-')) {
+      if (VALUE_FLAGS.has(w)) {
+        const value = words[++i];
+        if (w === '-n' || w === '--namespace') ctx.flags.namespace = value;
+        if (w === '--context') ctx.flags.context = value;
+        if (w === '--kubeconfig') ctx.flags.kubeconfig = value;
+      }
+      continue;
+    }
+    positionals.push(w);
+  }
+  const prev = words[words.length - 1];
+  const match = (xs: string[]) => xs.filter((x) => x.startsWith(current));
+  if (prev && VALUE_FLAGS.has(prev)) {
+    if (FIXED_VALUES[prev]) return match(FIXED_VALUES[prev]);
+    if (prev === '--context') return match(safe(() => contextNames(ctx.flags, ctx.io.env)));
+    return [];
+  }
+  const command = positionals[0];
+  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(Object.keys(COMMANDS));
+  const spec = COMMANDS[command];
+  if (!spec) return [];
+  if (current.startsWith('-')) return match([...spec.flags, ...GLOBAL_FLAGS]);
+  if (command === 'completion' && positionals.length === 1) return match(['bash', 'zsh']);
+  if (!spec.rollout || positionals.length > 1) return [];
+  return match(await rolloutNames(ctx));
+}
+
+function safe<T>(f: () => T[]): T[] {
   try {
-    const kube = await ctx.kube();
-    const timer = setTimeout(() => kube.client.close(), 2000);
-    const list = await kube.client.listRollouts(kube.namespace);
-    clearTimeout(timer);
-    kube.client.close();
-    return list.items
-      .filter((r) => r.spec?.strategy?.blueGreen)
-      .map((r) => r.metadata.name ?? '')
-      .filter((n) => n.startsWith(current));
+    return f();
   } catch {
     return [];
   }
+}
+
+async function rolloutNames(ctx: Ctx): Promise<string[]> {
+  try {
+    const kube = await ctx.kube();
+    const timer = setTimeout(() => kube.client.close(), 2000);
+    try {
+      const list = await kube.client.listRollouts(kube.namespace);
+      return list.items.filter((r) => r.spec?.strategy?.blueGreen).map((r) => r.metadata.name ?? '');
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch {
+    return [];
+  }
+}
+
+export function completionScript(shell: string): string {
+  const bash = `# kubectl-bluegreen completion for bash. Install: kubectl bluegreen completion bash >> ~/.bashrc
+_kubectl_bluegreen() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" IFS=$'\\n' out
+  out=$(kubectl-bluegreen __complete "\${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null | grep -v '^:')
+  COMPREPLY=($(compgen -W "$out" -- "$cur"))
+}
+complete -F _kubectl_bluegreen kubectl-bluegreen
+`;
+  if (shell === 'zsh') {
+    return `# kubectl-bluegreen completion for zsh. Install: kubectl bluegreen completion zsh >> ~/.zshrc
+autoload -U +X bashcompinit && bashcompinit
+${bash}`;
+  }
+  return bash;
 }

@@ -65,10 +65,9 @@ function changeFlags(y: Argv, t: T): Argv {
 
 export interface Cli {
   run(argv: string[]): Promise<number>;
-  completions(words: string[]): Promise<string[]>;
 }
 
-export function buildCli(ctx: Ctx, complete: (current: string, argv: Args) => Promise<string[]>): Cli {
+export function buildCli(ctx: Ctx): Cli {
   const t = ctx.t;
   let code: number = EXIT.OK;
   const handle =
@@ -247,14 +246,16 @@ export function buildCli(ctx: Ctx, complete: (current: string, argv: Args) => Pr
       (y) => y.option('client', { type: 'boolean', describe: t('help.opt.client') }),
       handle(async (c, a: Args) => (await lazy.version()).version(c, { client: a.client as boolean, output: a.output as string })),
     )
-    .completion('completion', t('help.completion'), (current: string, argv: Args, defaults: (cb: (err: unknown, c: string[] | undefined) => void) => void, done: (c: string[]) => void) => {
-      defaults((_err, base) => {
-        complete(current, argv).then(
-          (extra) => done([...(base ?? []), ...extra]),
-          () => done(base ?? []),
-        );
-      });
-    })
+    .command(
+      'completion [shell]',
+      t('help.completion'),
+      (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh'] }).example('kubectl bluegreen completion bash >> ~/.bashrc', ''),
+      handle(async (c, a: Args) => {
+        const shell = (a.shell as string | undefined) ?? (/zsh/.test(c.io.env.SHELL ?? '') ? 'zsh' : 'bash');
+        c.out((await import('./complete.js')).completionScript(shell));
+        return EXIT.OK;
+      }),
+    )
     .demandCommand(1, '');
 
   return {
@@ -267,11 +268,6 @@ export function buildCli(ctx: Ctx, complete: (current: string, argv: Args) => Pr
       });
       if (output) ctx.out(output.endsWith('\n') ? output : `${output}\n`);
       return code;
-    },
-    completions(words: string[]) {
-      return new Promise((resolve) => {
-        parser.getCompletion(words, (_err, c) => resolve([...(c ?? [])]));
-      });
     },
   };
 }

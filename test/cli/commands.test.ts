@@ -89,6 +89,11 @@ describe('status', () => {
     expect((await run(['status', 'frontend'], { stdoutTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(ESC);
   });
 
+  it('completes rollout names from the cluster (kubectl plugin completion protocol)', async () => {
+    const r = await run(['__complete', 'promote', 'fr']);
+    expect(r.stdout).toBe('frontend\n:4\n');
+  });
+
   it('refuses -A with a name (exit 2, no request)', async () => {
     const r = await run(['status', 'frontend', '-A']);
     expect(r.code).toBe(2);
