@@ -17,7 +17,10 @@ export interface InStream extends NodeJS.ReadableStream {
 export interface IO {
   stdout: OutStream;
   stderr: OutStream;
+  /** Created only when a prompt reads it: process.stdin costs ~10 ms to set up. */
   stdin: InStream;
+  /** Whether stdin is a terminal, known without creating the stream. */
+  stdinIsTTY: boolean;
   env: Record<string, string | undefined>;
   now(): Date;
   /** Subscribes to Ctrl-C (SIGINT/SIGTERM); returns the unsubscribe function. */
@@ -73,7 +76,7 @@ export function colorAllowed(stream: OutStream, env: IO['env'], flag: boolean | 
 export function isInteractive(io: IO): boolean {
   const ci = (io.env.CI ?? '').toLowerCase();
   if (ci === 'true' || ci === '1') return false;
-  return io.stdin.isTTY === true && io.stderr.isTTY === true;
+  return io.stdinIsTTY && io.stderr.isTTY === true;
 }
 
 /** Parses kubectl-style durations: 30s, 5m, 1h30m, 500ms, or a bare number of seconds. 0 = none. */

@@ -4,6 +4,7 @@ import { colorAllowed, isInteractive, parseDuration, type Ctx, type GlobalFlags,
 import { CliError, EXIT, Interrupted } from './errors.js';
 import { detectLang, translator, type Key } from './i18n/index.js';
 import { VERSION } from './version.js';
+import { isatty } from 'node:tty';
 
 /** Reads the few global flags needed before the parser exists (language, colour, verbosity). */
 export function prescan(argv: string[]): { lang?: string; color?: boolean; verbose: number; output?: string } {
@@ -109,9 +110,16 @@ export async function main(argv: string[], io: IO): Promise<number> {
       io.stdout.write(`${got.join('\n')}${got.length ? '\n' : ''}:4\n`);
       return EXIT.OK;
     }
-    const { buildCli } = await import('./cli/index.js');
-    const cli = buildCli(ctx);
-    const code = await cli.run(argv.length === 0 ? ['--help'] : argv);
+    const { fastParse } = await import('./cli/parse.js');
+    const { dispatch } = await import('./cli/dispatch.js');
+    const parsed = argv.length > 0 ? fastParse(argv) : null;
+    let code: number;
+    if (parsed) {
+      code = await dispatch(ctx, parsed.command.name, parsed.args);
+    } else {
+      const { buildCli } = await import('./cli/index.js');
+      code = await buildCli(ctx, (command, args) => dispatch(ctx, command, args)).run(argv.length === 0 ? ['--help'] : argv);
+    }
     if (controller.signal.aborted && code === EXIT.OK) return EXIT.INTERRUPTED;
     return code;
   } catch (e) {
@@ -135,7 +143,10 @@ export function runProcess(): void {
   const io: IO = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
+    stdinIsTTY: isatty(0),
     env: process.env,
     now: () => new Date(),
     onInterrupt(handler) {

@@ -1,33 +1,26 @@
 // Shell completion: commands, flags, flag values, and rollout names from the cluster (bounded by a
 // short timeout so a slow cluster never hangs the shell). Serves kubectl's plugin completion protocol
 // (`kubectl_complete-bluegreen` -> `kubectl-bluegreen __complete ARGS... CURRENT`) and the bash/zsh
-// scripts printed by `kubectl bluegreen completion`. test/unit/complete.test.ts checks every flag here
-// against the real parser, so the two cannot drift.
+// scripts printed by `kubectl bluegreen completion`. Commands and flags come from ./spec.ts.
 import type { Ctx } from '../ctx.js';
 import { contextNames } from '../kube/kubeconfig.js';
+import { COMMANDS as SPEC_COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
-export const GLOBAL_FLAGS = ['--namespace', '-n', '--all-namespaces', '-A', '--context', '--kubeconfig', '--request-timeout', '--output', '-o', '--no-color', '--verbose', '-v', '--lang', '--help', '-h'];
-const CHANGE_FLAGS = ['--yes', '-y', '--dry-run', '--reason'];
+const flagsOf = (options: OptionSpec[]) =>
+  options.filter((o) => !o.hidden).flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]);
 
-export const COMMANDS: Record<string, { flags: string[]; rollout: boolean }> = {
-  status: { flags: ['--watch', '-w'], rollout: true },
-  'set-image': { flags: [...CHANGE_FLAGS, '--include-init'], rollout: true },
-  promote: { flags: [...CHANGE_FLAGS, '--full', '--force', '--wait', '--timeout'], rollout: true },
-  undo: { flags: [...CHANGE_FLAGS, '--to-revision'], rollout: true },
-  abort: { flags: CHANGE_FLAGS, rollout: true },
-  history: { flags: [], rollout: true },
-  diff: { flags: [], rollout: true },
-  wait: { flags: ['--for', '--timeout'], rollout: true },
-  version: { flags: ['--client'], rollout: false },
-  completion: { flags: [], rollout: false },
-};
+export const GLOBAL_FLAGS = [...flagsOf(GLOBAL_OPTIONS), '--no-color', '--help', '-h'];
+
+export const COMMAND_SPECS: Record<string, { flags: string[]; rollout: boolean }> = Object.fromEntries(
+  SPEC_COMMANDS.map((c) => [c.name, { flags: flagsOf(c.options), rollout: c.positionals[0]?.name === 'rollout' }]),
+);
 
 /** Flags that take a value (the next word is that value, not a positional). */
-export const VALUE_FLAGS = new Set([
-  '--namespace', '-n', '--context', '--kubeconfig', '--cluster', '--user', '--server', '-s', '--token', '--as', '--as-group',
-  '--certificate-authority', '--client-certificate', '--client-key', '--tls-server-name', '--request-timeout', '--output',
-  '-o', '--lang', '--reason', '--to-revision', '--for', '--timeout', '--stall-timeout',
-]);
+export const VALUE_FLAGS = new Set(
+  [...GLOBAL_OPTIONS, ...SPEC_COMMANDS.flatMap((c) => c.options)]
+    .filter((o) => o.type === 'string' || o.type === 'array')
+    .flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]),
+);
 
 const FIXED_VALUES: Record<string, string[]> = {
   '--output': ['table', 'wide', 'json', 'yaml'],
@@ -59,8 +52,8 @@ export async function complete(ctx: Ctx, words: string[], current: string): Prom
     return [];
   }
   const command = positionals[0];
-  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(Object.keys(COMMANDS));
-  const spec = COMMANDS[command];
+  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(Object.keys(COMMAND_SPECS));
+  const spec = COMMAND_SPECS[command];
   if (!spec) return [];
   if (current.startsWith('-')) return match([...spec.flags, ...GLOBAL_FLAGS]);
   if (command === 'completion' && positionals.length === 1) return match(['bash', 'zsh']);

@@ -326,6 +326,7 @@ export const en = {
   'help.opt.full': () => 'Skip remaining pauses and analysis (sets status.promoteFull)',
   'help.opt.toRevision': () => 'Revision to put back (default: the previous one)',
   'help.opt.includeInit': () => 'With *=IMAGE, also change init containers',
+  'help.opt.wait': () => 'After promoting, wait until users are switched (as wait --for=promoted)',
   'help.opt.for': () => 'State to wait for',
   'help.opt.timeout': () => 'Give up after this long (exit 5)',
   'help.opt.client': () => 'Print only the plugin version; do not contact the cluster',

@@ -301,6 +301,7 @@ export const ko: Catalog = {
   'help.opt.full': () => '남은 일시정지와 분석을 건너뜀 (status.promoteFull 설정)',
   'help.opt.toRevision': () => '되돌릴 revision (기본: 직전 revision)',
   'help.opt.includeInit': () => '*=IMAGE일 때 init 컨테이너도 변경',
+  'help.opt.wait': () => 'promote 후 사용자가 전환될 때까지 대기 (wait --for=promoted와 같음)',
   'help.opt.for': () => '기다릴 상태',
   'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5)',
   'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',

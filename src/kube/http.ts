@@ -2,6 +2,7 @@
 // credentials, bounded retries for reads, watch streams. Credentials are never logged.
 import * as https from 'node:https';
 import * as http from 'node:http';
+import * as tls from 'node:tls';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { CliError } from '../errors.js';
 
@@ -146,11 +147,12 @@ export class KubeHttp {
     } else if (this.base.protocol === 'http:') {
       this.agent = new http.Agent({ keepAlive: true });
     } else {
+      // One secure context for every connection: building it (CA store, client key) is the most
+      // expensive part of a connection, and parallel requests would each build their own.
+      const secureContext = tls.createSecureContext({ ca: cfg.ca, cert: creds.cert ?? cfg.cert, key: creds.key ?? cfg.key });
       this.agent = new https.Agent({
         keepAlive: true,
-        ca: cfg.ca,
-        cert: creds.cert ?? cfg.cert,
-        key: creds.key ?? cfg.key,
+        secureContext,
         rejectUnauthorized: !cfg.insecure,
         servername: cfg.tlsServerName,
       });

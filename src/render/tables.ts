@@ -3,7 +3,8 @@ import type { T } from '../i18n/index.js';
 import type { Change } from '../rollout/diff.js';
 import { shortImage } from '../rollout/image.js';
 import type { HistoryEntry, RolloutView } from '../rollout/view.js';
-import { age, clean, cleanDeep, paint, table } from './text.js';
+import { age, clean, cleanDeep, padTable, paint } from './text.js';
+import { table } from './table.js';
 import { colorPhase, phaseIcon } from './status.js';
 
 export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
@@ -41,7 +42,7 @@ export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces:
       ...(opts.wide ? [`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`, v.message || '-'] : []),
     ];
   });
-  return table([head, ...rows]);
+  return padTable([head, ...rows]);
 }
 
 export function renderHistory(t: T, rawEntries: HistoryEntry[], opts: { color: boolean; now: Date; wide: boolean }): string {

@@ -33,6 +33,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Run
     stdout: { write: (s: string) => ((stdout += s), true), isTTY: opts.stdoutTTY === true, columns: 120 },
     stderr: { write: (s: string) => ((stderr += s), true), isTTY: opts.tty === true },
     stdin,
+    stdinIsTTY: opts.tty === true,
     env: { HOME: '/nonexistent', ...opts.env },
     now: () => opts.now ?? new Date(),
     onInterrupt(h) {

@@ -1,7 +1,7 @@
 // Completion's table of commands and flags must match the real parser: every flag it offers appears in
 // that command's --help.
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, GLOBAL_FLAGS } from '../../src/cli/complete.js';
+import { COMMAND_SPECS as COMMANDS, GLOBAL_FLAGS } from '../../src/cli/complete.js';
 import { runCli } from '../cli/run.js';
 
 describe('completion table', () => {
