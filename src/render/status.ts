@@ -65,7 +65,8 @@ export function renderStatus(
   color: boolean,
   extras: StatusExtras,
 ): string {
-  const v = cleanDeep(rawView);
+  // Templates are not shown; leave them out of the copy.
+  const v = cleanDeep({ ...rawView, history: rawView.history.map((h) => ({ ...h, template: null })), active: rawView.active && { ...rawView.active, template: null }, preview: rawView.preview && { ...rawView.preview, template: null } });
   const acts = cleanDeep(actions);
   const p = paint(color);
   const now = extras.now;

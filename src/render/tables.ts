@@ -7,8 +7,9 @@ import { age, clean, cleanDeep, padTable, paint } from './text.js';
 import { table } from './table.js';
 import { colorPhase, phaseIcon } from './status.js';
 
-export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
-  const views = cleanDeep(rawViews);
+export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
+  // Every cell that comes from the cluster goes through clean() (not cleanDeep: the views carry whole
+  // pod templates, and copying them for thousands of rollouts is the listing's largest cost).
   const p = paint(opts.color);
   const head = [
     ...(opts.allNamespaces ? [t('list.h.namespace')] : []),
@@ -24,14 +25,14 @@ export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces:
     ...(opts.wide ? [t('list.h.services'), t('list.h.message')] : []),
   ];
   const rows = views.map((v) => {
-    const images = (r: RolloutView['active']) => (r ? (opts.wide ? r.images : r.images.map(shortImage)).join(',') || '?' : '-');
+    const images = (r: RolloutView['active']) => (r ? clean((opts.wide ? r.images : r.images.map(shortImage)).join(',')) || '?' : '-');
     const rev = (r: RolloutView['active']) => (r?.revision != null ? String(r.revision) : '-');
     const ready = v.active ? `${v.active.availableReplicas}/${v.spec.replicas}` : `0/${v.spec.replicas}`;
     const created = v.history.map((h) => h.createdAt).filter(Boolean).sort()[0] ?? null;
     return [
-      ...(opts.allNamespaces ? [v.namespace] : []),
-      v.name,
-      colorPhase(p, v.phase, `${phaseIcon(v.phase)} ${v.phase}`),
+      ...(opts.allNamespaces ? [clean(v.namespace)] : []),
+      clean(v.name),
+      colorPhase(p, v.phase, `${phaseIcon(v.phase)} ${clean(v.phase)}`),
       images(v.active),
       rev(v.active),
       images(v.preview),
@@ -39,7 +40,7 @@ export function renderList(t: T, rawViews: RolloutView[], opts: { allNamespaces:
       v.previewIsOlder ? p.yellow(t('list.yes')) : v.preview ? t('list.no') : '-',
       ready,
       age(created, opts.now),
-      ...(opts.wide ? [`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`, v.message || '-'] : []),
+      ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
     ];
   });
   return padTable([head, ...rows]);

@@ -129,6 +129,11 @@ export function hashOf(rs: ReplicaSet): string {
   return rs.metadata.labels?.[POD_TEMPLATE_HASH] ?? '';
 }
 
+/** The API server writes RFC 3339 UTC (2026-11-20T09:00:00Z); anything else is normalised. */
+function normalizeTime(ts: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ts) ? ts : new Date(ts).toISOString().replace('.000Z', 'Z');
+}
+
 export function revisionView(rs: ReplicaSet): RevisionView {
   const spec = rs.spec?.template?.spec;
   const containers = images(spec?.containers);
@@ -143,7 +148,7 @@ export function revisionView(rs: ReplicaSet): RevisionView {
     replicas: rs.spec?.replicas ?? 0,
     readyReplicas: rs.status?.readyReplicas ?? 0,
     availableReplicas: rs.status?.availableReplicas ?? 0,
-    createdAt: ts ? new Date(ts).toISOString().replace('.000Z', 'Z') : null,
+    createdAt: ts ? normalizeTime(ts) : null,
     // Measured on v1.9.1: the controller can append a ReplicaSet's own current number to its history
     // (and twice): only earlier numbers mean anything.
     revisionHistory: parseHistory(rs.metadata.annotations?.[REVISION_HISTORY]).filter(
@@ -240,10 +245,16 @@ export function buildRolloutView(input: ViewInput): RolloutView {
     const h = hashOf(rs);
     if (h && !byHash.has(h)) byHash.set(h, rs);
   }
+  const views = new Map<ReplicaSet, RevisionView>();
+  const viewOfRs = (rs: ReplicaSet): RevisionView => {
+    let v = views.get(rs);
+    if (!v) views.set(rs, (v = revisionView(rs)));
+    return v;
+  };
   const viewOf = (hash: string | null | undefined): RevisionView | null => {
     if (!hash) return null;
     const rs = byHash.get(hash);
-    return rs ? revisionView(rs) : missingRevision(hash);
+    return rs ? viewOfRs(rs) : missingRevision(hash);
   };
 
   const selectorIn = (svc: Service | null | undefined) => svc?.spec?.selector?.[POD_TEMPLATE_HASH] ?? null;
@@ -270,7 +281,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
   const stableHash = status.stableRS || null;
   const history: HistoryEntry[] = owned
     .map((rs) => {
-      const v = revisionView(rs);
+      const v = viewOfRs(rs);
       const roles: Role[] = [];
       if (v.podTemplateHash === activeHash) roles.push('active');
       if (v.podTemplateHash === previewHash) roles.push('preview');
