@@ -7,6 +7,7 @@ import { translate } from '../kube/errors.js';
 import { buildRolloutView, type RolloutView } from '../rollout/view.js';
 import type { ReplicaSet, Rollout, Service } from '../rollout/types.js';
 import { AUDIT_ANNOTATION } from '../rollout/plan.js';
+import { normalizeReplicaSet, normalizeRollout } from '../rollout/normalize.js';
 
 export interface Loaded {
   ro: Rollout;
@@ -36,12 +37,12 @@ export async function readParts(kube: Kube, ro: Rollout, signal?: AbortSignal): 
     bg?.activeService ? kube.client.getService(ns, bg.activeService, signal) : Promise.resolve(undefined),
     bg?.previewService ? kube.client.getService(ns, bg.previewService, signal) : Promise.resolve(undefined),
   ]);
-  return { replicaSets: rs.items, activeService: active, previewService: preview };
+  return { replicaSets: rs.items.map(normalizeReplicaSet), activeService: active, previewService: preview };
 }
 
 export async function loadRollout(ctx: Ctx, kube: Kube, name: string): Promise<Loaded> {
   try {
-    const ro = await kube.client.getRollout(kube.namespace, name, ctx.signal);
+    const ro = normalizeRollout(await kube.client.getRollout(kube.namespace, name, ctx.signal));
     const parts = await readParts(kube, ro, ctx.signal);
     return { ro, ...parts, view: buildRolloutView({ rollout: ro, ...parts }) };
   } catch (e) {

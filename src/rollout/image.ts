@@ -99,7 +99,7 @@ export function compareTags(a: string, b: string): -1 | 0 | 1 | undefined {
   const ta = tokenize(a);
   const tb = tokenize(b);
   if (ta.length === 0 || tb.length === 0) return undefined;
-  if (!ta.some((t) => t.kind === 'num')) return undefined;
+  if (!ta.some((t) => t.kind === 'num') || !tb.some((t) => t.kind === 'num')) return undefined;
   // Allow a longer version to extend a shorter one only by trailing numbers (1.2 vs 1.2.1).
   const n = Math.min(ta.length, tb.length);
   for (let i = 0; i < n; i++) {

@@ -130,8 +130,11 @@ export function hashOf(rs: ReplicaSet): string {
 }
 
 /** The API server writes RFC 3339 UTC (2026-11-20T09:00:00Z); anything else is normalised. */
-function normalizeTime(ts: string): string {
-  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ts) ? ts : new Date(ts).toISOString().replace('.000Z', 'Z');
+function normalizeTime(ts: unknown): string | null {
+  if (typeof ts !== 'string') return null;
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ts)) return ts;
+  const ms = Date.parse(ts);
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : null;
 }
 
 export function revisionView(rs: ReplicaSet): RevisionView {
@@ -148,7 +151,7 @@ export function revisionView(rs: ReplicaSet): RevisionView {
     replicas: rs.spec?.replicas ?? 0,
     readyReplicas: rs.status?.readyReplicas ?? 0,
     availableReplicas: rs.status?.availableReplicas ?? 0,
-    createdAt: ts ? normalizeTime(ts) : null,
+    createdAt: normalizeTime(ts),
     // Measured on v1.9.1: the controller can append a ReplicaSet's own current number to its history
     // (and twice): only earlier numbers mean anything.
     revisionHistory: parseHistory(rs.metadata.annotations?.[REVISION_HISTORY]).filter(

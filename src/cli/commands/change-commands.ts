@@ -12,7 +12,6 @@ import {
   type SetImageInputError,
 } from '../../rollout/plan.js';
 import { runChange, type ChangeArgs } from '../change.js';
-import { waitFor } from './wait.js';
 
 export interface PromoteArgs extends ChangeArgs {
   full?: boolean;
@@ -23,6 +22,7 @@ export interface PromoteArgs extends ChangeArgs {
 export async function promote(ctx: Ctx, args: PromoteArgs): Promise<number> {
   const code = await runChange(ctx, args, (l, x) => planPromote(l.view, l.ro, { full: args.full, argoAutoSync: x.argoAutoSync, now: x.now }));
   if (code !== EXIT.OK || !args.wait || args.dryRun !== undefined) return code;
+  const { waitFor } = await import('./wait.js');
   return waitFor(ctx, { rollout: args.rollout, for: 'promoted', timeout: args.timeout ?? '5m' });
 }
 

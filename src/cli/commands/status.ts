@@ -7,6 +7,7 @@ import { nextActions } from '../../rollout/actions.js';
 import { buildRolloutView, type RolloutView } from '../../rollout/view.js';
 import { POD_TEMPLATE_HASH, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
 import { labelSelector } from '../../kube/client.js';
+import { normalizeReplicaSet, normalizeRollout } from '../../rollout/normalize.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { renderStatus } from '../../render/status.js';
 import { renderList } from '../../render/tables.js';
@@ -61,8 +62,8 @@ async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise
       kube.client.listRollouts(ns, ctx.signal),
       kube.client.listReplicaSets(ns, POD_TEMPLATE_HASH, ctx.signal),
     ]);
-    rollouts = ro.items;
-    replicaSets = rs.items;
+    rollouts = ro.items.map(normalizeRollout);
+    replicaSets = rs.items.map(normalizeReplicaSet);
   } catch (e) {
     throw translate(e, errorContext(ctx, kube));
   }
@@ -118,10 +119,10 @@ async function watch(ctx: Ctx, kube: Kube, name: string): Promise<number> {
 
   const rollouts = new Watcher<Rollout>({
     list: async (signal) => {
-      const ro = await kube.client.getRollout(ns, name, signal);
+      const ro = normalizeRollout(await kube.client.getRollout(ns, name, signal));
       return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
     },
-    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, onEvent, signal),
+    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, (ev) => onEvent({ ...ev, object: normalizeRollout(ev.object) }), signal),
     onChange: () => {
       refreshServices();
       schedule();
@@ -132,9 +133,9 @@ async function watch(ctx: Ctx, kube: Kube, name: string): Promise<number> {
   const replicaSets = new Watcher<ReplicaSet>({
     list: async (signal) => {
       const l = await kube.client.listReplicaSets(ns, selector, signal);
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      return { items: l.items.map(normalizeReplicaSet), resourceVersion: l.metadata?.resourceVersion ?? '' };
     },
-    watch: (rv, onEvent, signal) => kube.client.watchReplicaSets(ns, selector, rv, onEvent, signal),
+    watch: (rv, onEvent, signal) => kube.client.watchReplicaSets(ns, selector, rv, (ev) => onEvent({ ...ev, object: normalizeReplicaSet(ev.object) }), signal),
     onChange: schedule,
     onState: state,
     signal: ctx.signal,

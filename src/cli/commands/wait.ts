@@ -7,6 +7,7 @@ import { translate } from '../../kube/errors.js';
 import { Watcher } from '../../kube/watcher.js';
 import { getRolloutPhase, isGenerationObserved, isUnpausing } from '../../rollout/phase.js';
 import type { Rollout } from '../../rollout/types.js';
+import { normalizeRollout } from '../../rollout/normalize.js';
 import { errorContext, validateName } from '../load.js';
 import { startSpinner } from '../spinner.js';
 
@@ -68,7 +69,7 @@ export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
   let outcome: { code: number; error?: unknown } | null = null;
   let current: Rollout | null = null;
   let stalledSince: number | null = null;
-  const spinner = startSpinner(ctx, '');
+  const spinner = await startSpinner(ctx, '');
 
   const finish = (o: { code: number; error?: unknown }) => {
     if (outcome) return;
@@ -92,10 +93,10 @@ export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
 
   const watcher = new Watcher<Rollout>({
     list: async (signal) => {
-      const ro = await kube.client.getRollout(ns, name, signal);
+      const ro = normalizeRollout(await kube.client.getRollout(ns, name, signal));
       return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
     },
-    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, onEvent, signal),
+    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, (ev) => onEvent({ ...ev, object: ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : normalizeRollout(ev.object) }), signal),
     onChange: evaluate,
     signal: stop.signal,
   });

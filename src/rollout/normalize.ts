@@ -1,0 +1,142 @@
+// The boundary between the cluster and the pure core: every field the plugin reads gets the type the
+// core expects (a list that is not a list becomes empty, a number that is not a number goes away),
+// and everything else passes through untouched, so a template written back by undo is the one read.
+// The API server validates most of this, but not annotations, not every CRD field, and not what an
+// older controller or a hand-edited object left behind. Found by the property tests.
+import type { ReplicaSet, Rollout } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
+const obj = (x: unknown): Obj => (isObj(x) ? x : {});
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : undefined);
+const list = (x: unknown): Obj[] => (Array.isArray(x) ? x.filter(isObj) : []);
+
+/** label and annotation maps: string values only. */
+function stringMap(x: unknown): Record<string, string> | undefined {
+  if (!isObj(x)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Drops keys whose value is undefined, so `x ?? default` works downstream. */
+function defined<T extends Obj>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+function metadata(x: unknown): Obj {
+  const m = obj(x);
+  return defined({
+    ...m,
+    name: str(m.name),
+    namespace: str(m.namespace),
+    uid: str(m.uid),
+    generation: num(m.generation),
+    resourceVersion: str(m.resourceVersion),
+    creationTimestamp: str(m.creationTimestamp),
+    deletionTimestamp: str(m.deletionTimestamp),
+    labels: stringMap(m.labels),
+    annotations: stringMap(m.annotations),
+    ownerReferences: m.ownerReferences === undefined ? undefined : list(m.ownerReferences).map((r) => defined({ ...r, kind: str(r.kind), name: str(r.name), uid: str(r.uid) })),
+  });
+}
+
+function containers(x: unknown): Obj[] | undefined {
+  if (x === undefined) return undefined;
+  return list(x).map((c) => defined({ ...c, name: str(c.name), image: str(c.image) }));
+}
+
+function template(x: unknown): Obj | undefined {
+  if (!isObj(x)) return undefined;
+  const spec = obj(x.spec);
+  const meta = obj(x.metadata);
+  return defined({
+    ...x,
+    metadata: defined({ ...meta, labels: stringMap(meta.labels), annotations: stringMap(meta.annotations) }),
+    spec: defined({ ...spec, containers: containers(spec.containers) ?? [], initContainers: containers(spec.initContainers) }),
+  });
+}
+
+function analysis(x: unknown): Obj | undefined {
+  if (!isObj(x)) return undefined;
+  return defined({ name: str(x.name), status: str(x.status), message: str(x.message) });
+}
+
+export function normalizeRollout(raw: unknown): Rollout {
+  const r = obj(raw);
+  const spec = obj(r.spec);
+  const strategy = obj(spec.strategy);
+  const bg = isObj(strategy.blueGreen) ? strategy.blueGreen : undefined;
+  const st = obj(r.status);
+  const sbg = obj(st.blueGreen);
+  return {
+    ...r,
+    metadata: metadata(r.metadata),
+    spec: defined({
+      ...spec,
+      replicas: num(spec.replicas),
+      paused: bool(spec.paused),
+      restartAt: str(spec.restartAt),
+      workloadRef: isObj(spec.workloadRef) ? spec.workloadRef : undefined,
+      selector: isObj(spec.selector) ? spec.selector : undefined,
+      template: template(spec.template),
+      strategy: defined({
+        ...strategy,
+        blueGreen: bg
+          ? defined({
+              ...bg,
+              activeService: str(bg.activeService),
+              previewService: str(bg.previewService),
+              autoPromotionEnabled: bool(bg.autoPromotionEnabled),
+              autoPromotionSeconds: num(bg.autoPromotionSeconds),
+              scaleDownDelaySeconds: num(bg.scaleDownDelaySeconds),
+              abortScaleDownDelaySeconds: num(bg.abortScaleDownDelaySeconds),
+              previewReplicaCount: num(bg.previewReplicaCount),
+            })
+          : undefined,
+      }),
+    }),
+    status: defined({
+      ...st,
+      phase: str(st.phase),
+      message: str(st.message),
+      observedGeneration: str(st.observedGeneration),
+      currentPodHash: str(st.currentPodHash),
+      stableRS: str(st.stableRS),
+      replicas: num(st.replicas),
+      updatedReplicas: num(st.updatedReplicas),
+      readyReplicas: num(st.readyReplicas),
+      availableReplicas: num(st.availableReplicas),
+      abort: bool(st.abort),
+      abortedAt: str(st.abortedAt),
+      promoteFull: bool(st.promoteFull),
+      controllerPause: bool(st.controllerPause),
+      restartedAt: str(st.restartedAt),
+      pauseConditions: st.pauseConditions === undefined || st.pauseConditions === null ? undefined : list(st.pauseConditions).map((p) => defined({ reason: str(p.reason) ?? 'Unknown', startTime: str(p.startTime) })),
+      conditions: list(st.conditions).map((c) => defined({ ...c, type: str(c.type) ?? '', status: str(c.status) ?? '', reason: str(c.reason), message: str(c.message) })),
+      blueGreen: defined({
+        ...sbg,
+        activeSelector: str(sbg.activeSelector),
+        previewSelector: str(sbg.previewSelector),
+        prePromotionAnalysisRunStatus: analysis(sbg.prePromotionAnalysisRunStatus),
+        postPromotionAnalysisRunStatus: analysis(sbg.postPromotionAnalysisRunStatus),
+      }),
+    }),
+  } as Rollout;
+}
+
+export function normalizeReplicaSet(raw: unknown): ReplicaSet {
+  const r = obj(raw);
+  const spec = obj(r.spec);
+  const st = obj(r.status);
+  return {
+    ...r,
+    metadata: metadata(r.metadata),
+    spec: defined({ ...spec, replicas: num(spec.replicas), template: template(spec.template) }),
+    status: defined({ ...st, replicas: num(st.replicas), readyReplicas: num(st.readyReplicas), availableReplicas: num(st.availableReplicas) }),
+  } as ReplicaSet;
+}

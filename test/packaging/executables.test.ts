@@ -1,0 +1,134 @@
+// Every single executable is run where this machine can run it (linux/amd64 natively, linux/arm64 under
+// qemu-user) and otherwise taken apart: format and CPU, the SEA blob holding this very bundle, the fuse
+// Node flips, and for darwin the ad-hoc signature recomputed page by page. An executable that exits 0
+// and prints nothing (a generator/target version mismatch) fails here.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { detectFormat, fuseState, seaBlob, seaBlobHeader, verifyMachoSignature } from '../../scripts/packaging/inspect.js';
+import { TARGETS, targetId, type Target } from '../../scripts/packaging/targets.js';
+import { FakeApiServer } from '../cli/fake-apiserver.js';
+import { loadFixture } from '../fixtures/load.js';
+import { cleanEnv, packageVersion, RELEASE_DIR, tempDir } from './helpers.js';
+
+const execFileP = promisify(execFile);
+const executables = inject('executables');
+const version = `kubectl-bluegreen v${packageVersion()}`;
+const bundle = readFileSync(join(RELEASE_DIR, '.build', 'kubectl-bluegreen.cjs'));
+
+/** How to run a target's executable here, or null when this machine cannot. */
+function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promise<{ code: number; stdout: string; stderr: string }>) | null {
+  const exe = executables[targetId(t)]!;
+  let cmd: [string, string[]] | null = null;
+  if (process.platform === 'linux' && t.os === 'linux') {
+    if ((t.arch === 'amd64' && process.arch === 'x64') || (t.arch === 'arm64' && process.arch === 'arm64')) cmd = [exe, []];
+    // qemu-user from scripts/install-packaging-deps.sh; the cross libc is the dynamic loader's root.
+    else if (t.arch === 'arm64') cmd = ['qemu-aarch64-static', ['-L', '/usr/aarch64-linux-gnu', exe]];
+  }
+  if (!cmd) return null;
+  const [file, pre] = cmd;
+  return async (args, env = cleanEnv()) => {
+    try {
+      const r = await execFileP(file, [...pre, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code?: number | string; stdout?: string; stderr?: string };
+      if (typeof x.code !== 'number') throw e;
+      return { code: x.code, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
+    }
+  };
+}
+
+let fake: FakeApiServer;
+beforeAll(async () => {
+  fake = await FakeApiServer.start({ token: 'packaging-test-token' });
+  const f = loadFixture('christmas.yaml');
+  fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services });
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+describe.each(TARGETS.filter((t) => runner(t)).map((t) => [targetId(t), t] as const))('%s runs here', (_id, t) => {
+  const run = runner(t)!;
+
+  it('prints its version for `version --client` and `--version`, and nothing on stderr', async () => {
+    for (const args of [['version', '--client'], ['--version']]) {
+      const r = await run(args);
+      expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
+  it('shows help as `kubectl bluegreen` (yargs and the i18n tables are in the bundle)', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('kubectl bluegreen <command>');
+    for (const cmd of ['status', 'promote', 'undo', 'abort']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('talks to an API server: the lazily imported client is inlined and TLS works', async () => {
+    const dir = tempDir();
+    const r = await run(['status', 'frontend', '-n', 'apc-fe-ns'], cleanEnv({ KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' }));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('registry.example.com/apc/frontend:v1.054');
+    expect(r.stdout).toContain('ACTIVE');
+  });
+
+  it('reports a usage error with exit code and one line, no stack trace', async () => {
+    const r = await run(['no-such-command']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.each(TARGETS.map((t) => [targetId(t), t] as const))('%s executable, taken apart', (_id, t) => {
+  const exe = readFileSync(executables[targetId(t)]!);
+
+  it('has the right format and CPU', () => {
+    const want = {
+      linux_amd64: { kind: 'elf', machine: 'x86_64' },
+      linux_arm64: { kind: 'elf', machine: 'aarch64' },
+      darwin_amd64: { kind: 'macho', cpu: 'x86_64' },
+      darwin_arm64: { kind: 'macho', cpu: 'arm64' },
+      windows_amd64: { kind: 'pe', machine: 'amd64', pe32plus: true },
+    }[targetId(t)];
+    expect(detectFormat(exe)).toEqual(want);
+  });
+
+  it('carries a NODE_SEA_BLOB with this bundle, and the fuse is flipped', () => {
+    expect(fuseState(exe)).toBe('1');
+    const blob = seaBlob(exe);
+    expect(blob, 'NODE_SEA_BLOB resource/segment/note').not.toBeNull();
+    expect(blob!.includes(bundle)).toBe(true);
+    // Code cache only where generator and target are the same platform (this machine's).
+    const native = `${t.os}_${t.arch}` === 'linux_amd64' && process.platform === 'linux' && process.arch === 'x64';
+    expect(seaBlobHeader(blob!).codeCache).toBe(native);
+  });
+
+  if (t.os === 'darwin') {
+    it('is signed ad hoc: LC_CODE_SIGNATURE present, every page hash and special slot matches', () => {
+      const sig = verifyMachoSignature(exe);
+      expect(sig).toMatchObject({
+        identifier: 'kubectl-bluegreen',
+        adhoc: true,
+        // No hardened runtime: V8's JIT would then need the allow-jit entitlement.
+        hardenedRuntime: false,
+        hashType: 2,
+        pageSize: 4096,
+        execSegFlags: 1n, // CS_EXECSEG_MAIN_BINARY
+      });
+    });
+
+    it('the signature check notices a changed byte', () => {
+      const tampered = Buffer.from(exe);
+      tampered[0x5000] = tampered[0x5000]! ^ 0xff;
+      expect(() => verifyMachoSignature(tampered)).toThrow(/page 5 hash mismatch/);
+    });
+  }
+});
