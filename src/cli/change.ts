@@ -240,14 +240,20 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
         // A later request failing after an earlier one was applied is still a partial change: say so.
         throw await describeConflict(ctx, kube, loaded, now);
       }
-      if (e instanceof NetworkError && e.maybeSent) {
+      if (e instanceof NetworkError && !e.maybeSent && sent === 0) {
+        // The request never left (connection refused): nothing changed, and saying so is certain.
+        throw (translate(e, errorContext(ctx, kube, view.name)) as CliError).with('result.writeNotDone', {});
+      }
+      if (e instanceof NetworkError) {
+        // The answer was lost: the change may or may not have been made. Read the rollout again
+        // (for up to ~20 s, in case the API server is restarting) and say which.
         ctx.err(`${t('result.writeUnknown', { name: view.name })}\n`);
         let after: Rollout | null = null;
-        for (let i = 0; i < 5 && !after; i++) {
+        for (let i = 0; i < 10 && !after && !ctx.signal.aborted; i++) {
           try {
             after = await kube.client.getRollout(view.namespace, view.name);
           } catch {
-            await new Promise((r) => setTimeout(r, 1000));
+            await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** i, 4000)));
           }
         }
         if (!after) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown', {});

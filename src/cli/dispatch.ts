@@ -26,7 +26,7 @@ export async function dispatch(ctx: Ctx, command: string, a: A): Promise<number>
     case 'set-image':
       return (await import('./commands/change-commands.js')).setImage(ctx, { ...change, images: (a.images as unknown[]).map(String), includeInit: a.includeInit === true });
     case 'promote':
-      return (await import('./commands/change-commands.js')).promote(ctx, { ...change, full: a.full === true, force: a.force === true, wait: a.wait === true, timeout: str(a.timeout) });
+      return (await import('./commands/change-commands.js')).promote(ctx, { ...change, full: a.full === true, force: a.force === true, wait: a.wait === true, timeout: str(a.timeout), stallTimeout: str(a.stallTimeout) });
     case 'undo':
       return (await import('./commands/change-commands.js')).undo(ctx, { ...change, toRevision: str(a.toRevision) });
     case 'abort':

@@ -97,6 +97,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'force', type: 'boolean', describe: 'help.opt.force' },
       { name: 'wait', type: 'boolean', describe: 'help.opt.wait' },
       { name: 'timeout', type: 'string', describe: 'help.opt.timeout', default: '5m' },
+      { name: 'stall-timeout', type: 'string', describe: 'help.opt.timeout', hidden: true },
     ],
     examples: [
       'kubectl bluegreen promote frontend -n apc-fe-ns',

@@ -223,6 +223,8 @@ export const en = {
   'status.selectorMismatch': (p: { service: S; status: S }) =>
     `The active Service selects ${p.service} but the controller last recorded ${p.status}: the controller may not be reconciling.`,
   'status.stableDiffers': (p: { v: S }) => `Stable (last fully promoted) is still ${p.v}: post-promotion checks are running.`,
+  'status.unpausing': (p: { since: S }) =>
+    `A promote was sent${p.since ? ` at ${p.since}` : ''} and the controller has not acted on it yet; if this stays, the Argo Rollouts controller is not reconciling (is it running?).`,
   'status.manualPause': () => 'Manually paused (spec.paused): nothing switches until it is promoted.',
   'status.argoCD': (p: { app: S }) => `Managed by Argo CD (application "${p.app}"): changes made here may be reverted by auto-sync.`,
   'status.lastChange': (p: { by: S; action: S; at: S; reason: S }) =>

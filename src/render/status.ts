@@ -115,6 +115,9 @@ export function renderStatus(
 
   const notes: string[] = [];
   if (!v.observed) notes.push(t('status.notObserved'));
+  if (v.paused.controllerPause && v.paused.reasons.length === 0 && !v.paused.manual) {
+    notes.push(t('status.unpausing', { since: extras.lastChange?.action === 'promote' ? extras.lastChange.at : '' }));
+  }
   const ss = v.serviceState;
   if (ss.activeSelectorInService && ss.activeSelectorInStatus && ss.activeSelectorInService !== ss.activeSelectorInStatus) {
     notes.push(t('status.selectorMismatch', { service: ss.activeSelectorInService, status: ss.activeSelectorInStatus }));

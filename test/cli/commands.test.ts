@@ -460,3 +460,27 @@ describe('terminal safety', () => {
     expect(r.stdout).not.toContain('\u0007');
   });
 });
+
+describe('faults seen from the client', () => {
+  it('429 with Retry-After is retried for reads', async () => {
+    await startWith('christmas.yaml', { failFirst: { count: 1, status: 429 } });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+  });
+
+  it('Ctrl-C during wait exits 130', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['wait', 'frontend', '--for=promoted', '--timeout', '30s'], { interruptAfterMs: 400 });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted');
+  });
+
+  it('a lost answer to a write: the rollout is read again and the outcome stated', async () => {
+    await startWith('christmas.yaml', { dropResponseTo: 'PATCH' });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.stderr).toContain('the connection failed while the change was being sent');
+    expect(r.stderr).toContain('The change was made (confirmed by reading the rollout again).');
+    expect(r.code).toBe(0);
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
+  });
+});

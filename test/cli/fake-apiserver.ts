@@ -108,6 +108,8 @@ export interface FakeOptions {
   afterRolloutGet?: (ro: Obj, fake: FakeApiServer) => void;
   /** Answer every request with this status (e.g. 503) for the first N requests. */
   failFirst?: { count: number; status: number };
+  /** Apply the first request with this method, then drop the connection without answering. */
+  dropResponseTo?: string;
 }
 
 export class FakeApiServer {
@@ -272,7 +274,13 @@ export class FakeApiServer {
         const next: Obj = sub ? { ...ro, status: patched.status } : { ...patched, status: ro.status };
         if (!sub && JSON.stringify(next.spec) !== JSON.stringify(ro.spec)) next.metadata = { ...next.metadata, generation: (ro.metadata.generation ?? 1) + 1 };
         if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
-        return this.send(res, 200, this.put('rollouts', next));
+        const stored = this.put('rollouts', next);
+        if (this.opts.dropResponseTo === 'PATCH') {
+          this.opts.dropResponseTo = undefined;
+          req.socket.destroy();
+          return;
+        }
+        return this.send(res, 200, stored);
       }
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?replicasets$/))) {

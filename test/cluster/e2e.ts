@@ -170,6 +170,11 @@ export async function deploy(ns: string, o: DeployOptions = {}): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
 }
 
+/** Changes the image with kubectl (not the plugin), as a Git revert or another tool would. */
+export async function setImageRaw(ns: string, tag: string): Promise<void> {
+  await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(tag) }])]);
+}
+
 /** set-image + wait paused, through the plugin. */
 export async function newPreview(ns: string, tag: string): Promise<void> {
   const s = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE(tag)}`, '-n', ns, '--yes']);

@@ -17,13 +17,14 @@ export interface PromoteArgs extends ChangeArgs {
   full?: boolean;
   wait?: boolean;
   timeout?: string;
+  stallTimeout?: string;
 }
 
 export async function promote(ctx: Ctx, args: PromoteArgs): Promise<number> {
   const code = await runChange(ctx, args, (l, x) => planPromote(l.view, l.ro, { full: args.full, argoAutoSync: x.argoAutoSync, now: x.now }));
   if (code !== EXIT.OK || !args.wait || args.dryRun !== undefined) return code;
   const { waitFor } = await import('./wait.js');
-  return waitFor(ctx, { rollout: args.rollout, for: 'promoted', timeout: args.timeout ?? '5m' });
+  return waitFor(ctx, { rollout: args.rollout, for: 'promoted', timeout: args.timeout ?? '5m', stallTimeout: args.stallTimeout });
 }
 
 export function abort(ctx: Ctx, args: ChangeArgs): Promise<number> {

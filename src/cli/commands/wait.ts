@@ -69,6 +69,7 @@ export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
   let outcome: { code: number; error?: unknown } | null = null;
   let current: Rollout | null = null;
   let stalledSince: number | null = null;
+  let lastStatus = '';
   const spinner = await startSpinner(ctx, '');
 
   const finish = (o: { code: number; error?: unknown }) => {
@@ -87,8 +88,13 @@ export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
     if (phase.phase === 'Degraded') {
       return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: describe(ro) }) });
     }
+    // Stalled: the rollout waits on the controller (spec not observed, or a promote not acted on) and
+    // its status has not changed since. Any status change means the controller is alive.
     const waitingOnController = !isGenerationObserved(ro) || isUnpausing(ro);
-    stalledSince = waitingOnController ? (stalledSince ?? Date.now()) : null;
+    const fingerprint = JSON.stringify(ro.status ?? {});
+    if (!waitingOnController) stalledSince = null;
+    else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = Date.now();
+    lastStatus = fingerprint;
   };
 
   const watcher = new Watcher<Rollout>({

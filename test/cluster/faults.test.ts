@@ -1,0 +1,122 @@
+// Faults injected into the real control plane: the API server stopped and restarted under a watch and
+// under a confirmed change, the Argo Rollouts controller stopped under a promote, output cut short.
+// Each outcome is recorded for docs/RELIABILITY.md.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { startComponent, stopComponent } from '../../tools/cluster/harness.js';
+import { record } from '../reliability.js';
+import {
+  bluegreen,
+  bluegreenOnTty,
+  clusterEnv,
+  clusterView,
+  deploy,
+  newNamespace,
+  newPreview,
+  pluginEnv,
+  printLogsOnFailure,
+  rsOf,
+  setImageRaw,
+  until,
+} from './e2e.js';
+
+printLogsOnFailure();
+
+describe('API server restarts', () => {
+  it('status --watch says it is reconnecting, re-lists, and shows the change made while it was away', async () => {
+    const ns = await newNamespace('fault-watch');
+    await deploy(ns);
+    const e = clusterEnv();
+    const child = spawn(e.KUBECTL_BIN!, ['bluegreen', 'status', 'frontend', '-n', ns, '--watch'], { env: { ...process.env, ...pluginEnv() } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await until('first frame', async () => out.includes('ACTIVE'));
+      await stopComponent('kube-apiserver');
+      await until('reconnecting message', async () => err.includes('reconnecting'), 30_000);
+      await startComponent('kube-apiserver');
+      await until('reconnected message', async () => err.includes('reconnected'), 60_000);
+      // A change made after the restart must appear: the watch resumed (or re-listed), not stale.
+      await setImageRaw(ns, 'v1.060');
+      await until('the new preview in the watch output', async () => out.includes('frontend:v1.060'), 60_000);
+    } finally {
+      child.kill('SIGINT');
+    }
+    record({ kind: 'fault', area: 'kube-apiserver stopped and restarted during status --watch', case: 'watch over a restart', outcome: 'said "reconnecting", re-listed after reconnecting, then showed a change made after the restart' });
+  });
+
+  it('unreachable after the prompt was confirmed: says the change was not made; running it again is safe', async () => {
+    const ns = await newNamespace('fault-write');
+    await deploy(ns);
+    await newPreview(ns, 'v1.054');
+    const before = await clusterView(ns);
+    const r = await bluegreenOnTty(['promote', 'frontend', '-n', ns], async () => {
+      await stopComponent('kube-apiserver');
+      setTimeout(() => void startComponent('kube-apiserver'), 3000); // comes back while the command checks
+      return 'y\n';
+    });
+    await until('API server back', async () => (await bluegreen(['status', 'frontend', '-n', ns])).code === 0, 60_000);
+    expect(r.code, r.transcript).toBe(1);
+    expect(r.transcript).toMatch(/The change was NOT made; running the command again is safe\.|The change was made/);
+    const mid = await clusterView(ns);
+    const made = !r.transcript.includes('NOT made');
+    if (!made) expect(mid.status.pauseConditions?.[0]?.reason).toBe('BlueGreenPause');
+    expect(mid.activeHash === before.activeHash || made).toBe(true);
+    const again = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
+    expect([0, 4]).toContain(again.code); // 4 only if the first one did get through
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(0);
+    const after = await clusterView(ns);
+    expect(after.activeHash).toBe(rsOf(after, 'v1.054').hash);
+    record({
+      kind: 'fault',
+      area: 'kube-apiserver stopped after the prompt was confirmed',
+      case: 'promote, answer y while the API server is down',
+      outcome: `exit 1, "${made ? 'the change was made' : 'the change was NOT made; running the command again is safe'}"; the second run promoted; users switched once`,
+    });
+  });
+});
+
+describe('Argo Rollouts controller stopped', () => {
+  it('promote writes, the switch never comes: status and promote --wait say the controller is not reconciling', async () => {
+    const ns = await newNamespace('fault-ctrl');
+    await deploy(ns);
+    await newPreview(ns, 'v1.054');
+    await stopComponent('rollouts-controller');
+    try {
+      const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--wait', '--stall-timeout', '8s', '--timeout', '60s']);
+      expect(p.code).toBe(1);
+      expect(p.stderr).toContain('the Argo Rollouts controller has not reacted to rollout "frontend" for 8s');
+      const s = await bluegreen(['status', 'frontend', '-n', ns]);
+      expect(s.stdout).toContain('the controller has not acted on it yet');
+      expect(s.stdout).toContain('Progressing · waiting for rollout to unpause');
+      const v = await clusterView(ns);
+      expect(v.activeHash).toBe(rsOf(v, 'v1.052').hash); // nothing switched without the controller
+    } finally {
+      await startComponent('rollouts-controller');
+    }
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(0);
+    record({ kind: 'fault', area: 'rollouts-controller stopped', case: 'promote --wait while the controller is down', outcome: 'exit 1 after the stall timeout: "the controller has not reacted"; status said the promote was not acted on; users switched once the controller was back' });
+  });
+});
+
+describe('output cut short', () => {
+  it('stdout closed before the plugin writes (as with | head): no error, exit 0', async () => {
+    const ns = await newNamespace('fault-pipe');
+    await deploy(ns);
+    const e = clusterEnv();
+    const r = await new Promise<{ code: number; stderr: string }>((res) => {
+      const child = spawn(e.KUBECTL_BIN!, ['bluegreen', 'status', 'frontend', '-n', ns], { env: { ...process.env, ...pluginEnv() } });
+      child.stdout.destroy(); // the reader is gone before the first write: that write gets EPIPE
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => res({ code: code ?? 1, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    record({ kind: 'fault', area: 'stdout closed early', case: 'the reader of stdout exits before the plugin writes (| head)', outcome: 'exit 0, nothing on stderr' });
+  });
+});
