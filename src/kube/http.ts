@@ -326,7 +326,14 @@ export async function credentials(cfg: ResolvedConfig, readFile: (p: string) => 
     // Only here is @kubernetes/client-node loaded: its KubeConfig runs exec credential plugins and
     // auth-providers (with token caching) and builds proxy agents.
     const { pluginCredentials } = await import('./plugin-auth.js');
-    const got = await pluginCredentials(cfg);
+    let got: Credentials;
+    try {
+      got = await pluginCredentials(cfg);
+    } catch (e) {
+      const f = (e as { failure?: { key: 'err.execFailed' | 'err.authProvider'; params: Record<string, string> } }).failure;
+      if (f) throw new CliError(1, f.key, f.params);
+      throw new CliError(1, 'err.authProvider', { name: cfg.authProvider?.name ?? cfg.exec?.command ?? 'unknown' });
+    }
     Object.assign(headers, got.headers);
     cert = got.cert;
     key = got.key;

@@ -8,7 +8,16 @@ import type * as http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { ResolvedConfig } from './kubeconfig.js';
 import type { Credentials } from './http.js';
-import { CliError } from '../errors.js';
+
+/**
+ * This module is a separate bundle in the npm package, so it cannot share error classes with the
+ * main program: it reports a failure as data, which http.ts turns into the CliError.
+ */
+export class AuthFailure extends Error {
+  constructor(readonly failure: { key: 'err.execFailed' | 'err.authProvider'; params: Record<string, string> }) {
+    super(failure.key);
+  }
+}
 
 export async function pluginCredentials(cfg: ResolvedConfig): Promise<Credentials> {
   const kc = new KubeConfig();
@@ -39,9 +48,9 @@ export async function pluginCredentials(cfg: ResolvedConfig): Promise<Credential
     if (cfg.exec) {
       const err = e as NodeJS.ErrnoException;
       const code = err.code === 'ENOENT' ? 'not found on PATH' : err.code === 'EACCES' ? 'not executable' : 'it exited with an error';
-      throw new CliError(1, 'err.execFailed', { command: cfg.exec.command, code });
+      throw new AuthFailure({ key: 'err.execFailed', params: { command: cfg.exec.command, code } });
     }
-    throw new CliError(1, 'err.authProvider', { name: cfg.authProvider?.name ?? 'unknown' });
+    throw new AuthFailure({ key: 'err.authProvider', params: { name: cfg.authProvider?.name ?? 'unknown' } });
   }
   const headers: Record<string, string> = {};
   const auth = opts.headers?.Authorization ?? opts.headers?.authorization;

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
 import { runCli } from './run.js';
 import { loadFixture } from '../fixtures/load.js';
+import { record } from '../reliability.js';
 
 const TOKEN = 'sekret-token-0123456789abcdef';
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -140,6 +141,7 @@ describe('promote of an older preview (the Christmas incident)', () => {
     const r = await run(['promote', 'frontend'], { tty: true, interruptAfterMs: 300 });
     expect(r.code).toBe(130);
     expect(fake.writes()).toHaveLength(0);
+    record({ kind: 'fault', area: 'Ctrl-C', case: 'at the Proceed? prompt', outcome: 'exit 130, no write sent' });
   });
 
   it('--dry-run prints the exact request, sends nothing, exits 0', async () => {
@@ -184,6 +186,7 @@ describe('promote of an older preview (the Christmas incident)', () => {
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
   });
 });
+    record({ kind: 'fault', area: 'connection dropped after the write was applied (HTTPS test server)', case: 'promote --yes, answer lost', outcome: 'the rollout re-read; "the change was made"; exit 0' });
 
 describe('what the user confirmed is what happens', () => {
   it('a preview that changed after reading is not promoted (exit 4)', async () => {
@@ -352,6 +355,7 @@ describe('cluster errors (exit 1), never a credential', () => {
     const r = await run(['status', 'frontend']);
     expect(r.code).toBe(0);
     expect(fake.requests.filter((q) => q.path.endsWith('/rollouts/frontend')).length).toBe(3);
+    record({ kind: 'fault', area: 'API answers 503 to reads (HTTPS test server)', case: 'two 503s, then success', outcome: 'retried with backoff; status shown, exit 0' });
   });
 });
 
@@ -466,6 +470,7 @@ describe('faults seen from the client', () => {
     await startWith('christmas.yaml', { failFirst: { count: 1, status: 429 } });
     const r = await run(['status', 'frontend']);
     expect(r.code).toBe(0);
+    record({ kind: 'fault', area: 'API answers 429 to reads (HTTPS test server)', case: 'one 429', outcome: 'retried; exit 0' });
   });
 
   it('Ctrl-C during wait exits 130', async () => {
@@ -473,6 +478,7 @@ describe('faults seen from the client', () => {
     const r = await run(['wait', 'frontend', '--for=promoted', '--timeout', '30s'], { interruptAfterMs: 400 });
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('interrupted');
+    record({ kind: 'fault', area: 'Ctrl-C', case: 'during wait', outcome: 'exit 130' });
   });
 
   it('a lost answer to a write: the rollout is read again and the outcome stated', async () => {

@@ -18,6 +18,7 @@ import {
   statusJson,
   until,
 } from './e2e.js';
+import { record } from '../reliability.js';
 
 printLogsOnFailure();
 
@@ -207,6 +208,7 @@ describe('what the user confirmed is what happens', () => {
     expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
     const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=BlueGreenPromoted', '-o', 'json']));
     expect(events.items).toHaveLength(1);
+    record({ kind: 'fault', area: 'two operators promote at once', case: 'two promote --yes started together', outcome: 'exactly one exit 0; the other exit 4 naming who promoted and when; one Event' });
   });
 });
 
