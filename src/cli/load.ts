@@ -6,6 +6,7 @@ import { labelSelector } from '../kube/client.js';
 import { translate } from '../kube/errors.js';
 import { buildRolloutView, type RolloutView } from '../rollout/view.js';
 import type { ReplicaSet, Rollout, Service } from '../rollout/types.js';
+import type { WatcherOptions } from '../kube/watcher.js';
 import { AUDIT_ANNOTATION } from '../rollout/plan.js';
 import { normalizeReplicaSet, normalizeRollout } from '../rollout/normalize.js';
 
@@ -68,4 +69,22 @@ export function lastChange(ro: Rollout): LastChange | null {
   } catch {
     return null;
   }
+}
+
+/** The list-and-watch pair for one Rollout (by name), normalized like every read. */
+export function oneRolloutSource(kube: Kube, ns: string, name: string): Pick<WatcherOptions<Rollout>, 'list' | 'watch'> {
+  return {
+    list: async (signal) => {
+      const ro = normalizeRollout(await kube.client.getRollout(ns, name, signal));
+      return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
+    },
+    watch: (rv, onEvent, signal) =>
+      kube.client.watchRollouts(
+        ns,
+        `metadata.name=${name}`,
+        rv,
+        (ev) => onEvent({ ...ev, object: ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : normalizeRollout(ev.object) }),
+        signal,
+      ),
+  };
 }

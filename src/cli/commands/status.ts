@@ -12,7 +12,7 @@ import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { renderStatus } from '../../render/status.js';
 import { renderList } from '../../render/tables.js';
 import { paint } from '../../render/text.js';
-import { errorContext, lastChange, loadRollout, validateName, type Loaded } from '../load.js';
+import { errorContext, lastChange, loadRollout, oneRolloutSource, validateName, type Loaded } from '../load.js';
 
 export interface StatusArgs {
   rollout?: string;
@@ -118,11 +118,7 @@ async function watch(ctx: Ctx, kube: Kube, name: string): Promise<number> {
   let scheduled: NodeJS.Timeout | null = null;
 
   const rollouts = new Watcher<Rollout>({
-    list: async (signal) => {
-      const ro = normalizeRollout(await kube.client.getRollout(ns, name, signal));
-      return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
-    },
-    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, (ev) => onEvent({ ...ev, object: normalizeRollout(ev.object) }), signal),
+    ...oneRolloutSource(kube, ns, name),
     onChange: () => {
       refreshServices();
       schedule();

@@ -7,8 +7,7 @@ import { translate } from '../../kube/errors.js';
 import { Watcher } from '../../kube/watcher.js';
 import { getRolloutPhase, isGenerationObserved, isUnpausing } from '../../rollout/phase.js';
 import type { Rollout } from '../../rollout/types.js';
-import { normalizeRollout } from '../../rollout/normalize.js';
-import { errorContext, validateName } from '../load.js';
+import { errorContext, oneRolloutSource, validateName } from '../load.js';
 import { startSpinner } from '../spinner.js';
 
 export type WaitFor = 'healthy' | 'paused' | 'promoted';
@@ -98,11 +97,7 @@ export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
   };
 
   const watcher = new Watcher<Rollout>({
-    list: async (signal) => {
-      const ro = normalizeRollout(await kube.client.getRollout(ns, name, signal));
-      return { items: [ro], resourceVersion: ro.metadata.resourceVersion ?? '' };
-    },
-    watch: (rv, onEvent, signal) => kube.client.watchRollouts(ns, `metadata.name=${name}`, rv, (ev) => onEvent({ ...ev, object: ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : normalizeRollout(ev.object) }), signal),
+    ...oneRolloutSource(kube, ns, name),
     onChange: evaluate,
     signal: stop.signal,
   });
