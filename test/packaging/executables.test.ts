@@ -2,24 +2,21 @@
 // qemu-user) and otherwise taken apart: format and CPU, the SEA blob holding this very bundle, the fuse
 // Node flips, and for darwin the ad-hoc signature recomputed page by page. An executable that exits 0
 // and prints nothing (a generator/target version mismatch) fails here.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { detectFormat, fuseState, seaBlob, seaBlobHeader, verifyMachoSignature } from '../../scripts/packaging/inspect.js';
+import { detectFormat, fuseState, peCertificateTable, seaBlob, seaBlobHeader, verifyMachoSignature } from '../../scripts/packaging/inspect.js';
 import { TARGETS, targetId, type Target } from '../../scripts/packaging/targets.js';
 import { FakeApiServer } from '../cli/fake-apiserver.js';
 import { loadFixture } from '../fixtures/load.js';
-import { cleanEnv, packageVersion, RELEASE_DIR, tempDir } from './helpers.js';
+import { cleanEnv, execAsync, packageVersion, RELEASE_DIR, tempDir, type Result } from './helpers.js';
 
-const execFileP = promisify(execFile);
 const executables = inject('executables');
 const version = `kubectl-bluegreen v${packageVersion()}`;
 const bundle = readFileSync(join(RELEASE_DIR, '.build', 'kubectl-bluegreen.cjs'));
 
 /** How to run a target's executable here, or null when this machine cannot. */
-function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promise<{ code: number; stdout: string; stderr: string }>) | null {
+function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promise<Result>) | null {
   const exe = executables[targetId(t)]!;
   let cmd: [string, string[]] | null = null;
   if (process.platform === 'linux' && t.os === 'linux') {
@@ -29,16 +26,7 @@ function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promis
   }
   if (!cmd) return null;
   const [file, pre] = cmd;
-  return async (args, env = cleanEnv()) => {
-    try {
-      const r = await execFileP(file, [...pre, ...args], { env, encoding: 'utf8', timeout: 120_000 });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (e) {
-      const x = e as { code?: number | string; stdout?: string; stderr?: string };
-      if (typeof x.code !== 'number') throw e;
-      return { code: x.code, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
-    }
-  };
+  return (args, env = cleanEnv()) => execAsync(file, [...pre, ...args], { env });
 }
 
 let fake: FakeApiServer;
@@ -110,6 +98,12 @@ describe.each(TARGETS.map((t) => [targetId(t), t] as const))('%s executable, tak
     const native = `${t.os}_${t.arch}` === 'linux_amd64' && process.platform === 'linux' && process.arch === 'x64';
     expect(seaBlobHeader(blob!).codeCache).toBe(native);
   });
+
+  if (t.os === 'windows') {
+    it('has no certificate table left pointing into the SEA resources (unsigned, not malformed)', () => {
+      expect(peCertificateTable(exe)).toEqual({ offset: 0, size: 0 });
+    });
+  }
 
   if (t.os === 'darwin') {
     it('is signed ad hoc: LC_CODE_SIGNATURE present, every page hash and special slot matches', () => {

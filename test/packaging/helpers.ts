@@ -1,5 +1,5 @@
 // Shared by the packaging tests: processes, temporary directories, archives, kubectl.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, spawnSync, type ExecFileOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,18 @@ export interface Result {
   stderr: string;
 }
 
-export function exec(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Result {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000, ...opts });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+/**
+ * Runs a command without blocking the event loop (tests serve HTTP to the child from this process);
+ * resolves with the exit code, also when it is not 0.
+ */
+export function execAsync(cmd: string, args: string[], opts: ExecFileOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000, ...opts }, (err, stdout, stderr) => {
+      const code = err ? (err as { code?: unknown }).code : 0;
+      if (err && typeof code !== 'number') reject(err);
+      else resolve({ code: code as number, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
 }
 
 /** A clean environment for running the plugin: no inherited Node options, no colours, no kubeconfig. */

@@ -2,7 +2,7 @@
 # Builds the local control plane's binaries from Go modules (through the Go module proxy) into a cache
 # outside the repository. Nothing built here is ever committed.
 #
-#   tools/cluster/build.sh [all|etcd|kube|argo|kwok|krew ...]   build what is missing (default: all but krew)
+#   tools/cluster/build.sh [all|etcd|kube|argo|kwok ...]        build what is missing (default: all)
 #   tools/cluster/build.sh env [components...]                  print NAME=path lines for built components
 #
 # Each component has its own cache directory keyed by its versions, the Go version and RECIPE_REV, so a
@@ -32,7 +32,6 @@ versions_of() {
     kube) echo "k8s=$K8S_VERSION staging=$K8S_STAGING_VERSION" ;;
     argo) echo "argo=$ARGO_ROLLOUTS_VERSION commit=$ARGO_ROLLOUTS_COMMIT" ;;
     kwok) echo "kwok=$KWOK_VERSION" ;;
-    krew) echo "krew=$KREW_VERSION" ;;
     *) die "unknown component: $1" ;;
   esac
 }
@@ -108,11 +107,6 @@ build_kwok() {
   "$1/bin/kwok" --version 2>/dev/null || true
 }
 
-build_krew() {
-  GOBIN="$1/bin" go install -ldflags "-s -w" "sigs.k8s.io/krew/cmd/krew@$KREW_VERSION"
-  "$1/bin/krew" version || true
-}
-
 build_one() {
   local c="$1" out tmp start
   out="$(dir_of "$c")"
@@ -152,7 +146,6 @@ print_env() {
       argo) echo "ROLLOUTS_CONTROLLER_BIN=$d/bin/rollouts-controller"; echo "KUBECTL_ARGO_ROLLOUTS_BIN=$d/bin/kubectl-argo-rollouts"
             echo "ROLLOUTS_CRDS_DIR=$d/crds" ;;
       kwok) echo "KWOK_BIN=$d/bin/kwok"; echo "KWOK_STAGES=$d/kwok-stages.yaml" ;;
-      krew) echo "KREW_BIN=$d/bin/krew" ;;
     esac
   done
 }
