@@ -34,7 +34,7 @@ const env = readEnv();
 const state = readState()!;
 const KUBECTL = env.KUBECTL_BIN!;
 const ARGO = env.KUBECTL_ARGO_ROLLOUTS_BIN!;
-const SEA = join(REPO_ROOT, 'release', 'linux-amd64', 'kubectl-bluegreen');
+const SEA = join(REPO_ROOT, 'release', '.build', 'linux_amd64', 'kubectl-bluegreen');
 const OURS_NPM = join(REPO_ROOT, 'bin', 'kubectl-bluegreen');
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 // An inherited NODE_EXTRA_CA_CERTS makes every Node start ~40 ms slower (Node 20 reads it eagerly); it

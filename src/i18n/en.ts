@@ -171,6 +171,8 @@ export const en = {
   'result.imageSetActive': (p: { name: S; v: V }) => `rollout "${p.name}": image set back to ${p.v}, which users already get.`,
   'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
+  'result.notActedYet': (p: { name: S; ns: S }) =>
+    `warning: the Argo Rollouts controller has not acted on it yet (it may be busy, or not running). Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.follow': (p: { name: S; ns: S }) => `Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p: { name: S }) =>
     `the connection failed while the change was being sent; re-reading rollout "${p.name}" to see whether it was made.`,

@@ -149,6 +149,8 @@ export const ko: Catalog = {
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다.`,
   'result.recorded': (p) => `${p.by}(으)로 기록했습니다 (annotation bluegreen.kubectl.io/last-change와 Event).`,
   'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
+  'result.notActedYet': (p) =>
+    `경고: Argo Rollouts 컨트롤러가 아직 처리하지 않았습니다 (바쁘거나 실행 중이 아닐 수 있습니다). 진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDone': () => `변경되었습니다 (rollout을 다시 읽어 확인함).`,

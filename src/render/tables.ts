@@ -28,7 +28,7 @@ export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: bo
     const images = (r: RolloutView['active']) => (r ? clean((opts.wide ? r.images : r.images.map(shortImage)).join(',')) || '?' : '-');
     const rev = (r: RolloutView['active']) => (r?.revision != null ? String(r.revision) : '-');
     const ready = v.active ? `${v.active.availableReplicas}/${v.spec.replicas}` : `0/${v.spec.replicas}`;
-    const created = v.history.map((h) => h.createdAt).filter(Boolean).sort()[0] ?? null;
+    const created = v.createdAt;
     return [
       ...(opts.allNamespaces ? [clean(v.namespace)] : []),
       clean(v.name),

@@ -56,6 +56,8 @@ export interface RolloutView {
   namespace: string;
   uid: string | null;
   generation: number;
+  /** When the Rollout was created. */
+  createdAt: string | null;
   strategy: 'blueGreen' | 'canary' | 'unknown';
   phase: string;
   message: string;
@@ -180,6 +182,28 @@ function missingRevision(hash: string): RevisionView {
   };
 }
 
+/**
+ * The desired revision as the Rollout itself describes it, for listings that do not read every
+ * ReplicaSet: the template is spec.template, the revision is the Rollout's revision annotation, and
+ * in blue-green the status counts are the active ReplicaSet's (the desired one once settled).
+ * The ReplicaSet's own facts (creation time, earlier revisions) are left empty.
+ */
+function desiredFromRollout(ro: Rollout, hash: string): RevisionView {
+  const containers = images(ro.spec?.template?.spec?.containers);
+  return {
+    ...missingRevision(hash),
+    revision: parseRevision(ro.metadata.annotations?.[REVISION]),
+    replicaSet: ro.metadata.name ? `${ro.metadata.name}-${hash}` : null,
+    images: uniq(containers.map((c) => c.image)),
+    containers,
+    initContainers: images(ro.spec?.template?.spec?.initContainers),
+    replicas: ro.spec?.replicas ?? 1,
+    readyReplicas: ro.status?.readyReplicas ?? 0,
+    availableReplicas: ro.status?.availableReplicas ?? 0,
+    template: ro.spec?.template ?? null,
+  };
+}
+
 /** The signals that say the preview is an older build than what users get, strongest first. */
 export function olderSignals(preview: RevisionView, active: RevisionView): OlderSignal[] {
   const signals: OlderSignal[] = [];
@@ -232,6 +256,8 @@ export interface ViewInput {
   /** undefined: not read; null: read and not found. */
   activeService?: Service | null;
   previewService?: Service | null;
+  /** The ReplicaSets given are only a subset: describe a missing desired revision from the Rollout. */
+  desiredFromRollout?: boolean;
 }
 
 export function buildRolloutView(input: ViewInput): RolloutView {
@@ -257,7 +283,11 @@ export function buildRolloutView(input: ViewInput): RolloutView {
   const viewOf = (hash: string | null | undefined): RevisionView | null => {
     if (!hash) return null;
     const rs = byHash.get(hash);
-    return rs ? viewOfRs(rs) : missingRevision(hash);
+    if (rs) return viewOfRs(rs);
+    // Not read (a listing reads only what it needs) or gone: the desired one can be described from
+    // the Rollout itself, once the controller has observed its spec.
+    if (input.desiredFromRollout && hash === status.currentPodHash && isGenerationObserved(ro)) return desiredFromRollout(ro, hash);
+    return missingRevision(hash);
   };
 
   const selectorIn = (svc: Service | null | undefined) => svc?.spec?.selector?.[POD_TEMPLATE_HASH] ?? null;
@@ -303,6 +333,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
     namespace: ro.metadata.namespace ?? '',
     uid: ro.metadata.uid ?? null,
     generation: ro.metadata.generation ?? 0,
+    createdAt: normalizeTime(ro.metadata.creationTimestamp),
     strategy,
     phase,
     message,

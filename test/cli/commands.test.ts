@@ -76,12 +76,22 @@ describe('status', () => {
     expect(fake.requests.length).toBeLessThanOrEqual(4);
   });
 
+  it('a settled rollout is listed from the Rollout alone: one request', async () => {
+    await fake.stop();
+    await startWith('settled.yaml');
+    const r = await run(['status', '-A']);
+    expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+✔ Healthy\s+frontend:v1\.054\s+8\s+-\s+-\s+-\s+3\/3\s+22d/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('lists blue-green rollouts in two requests, with -A across namespaces', async () => {
     const r = await run(['status', '-A']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NAMESPACE\s+NAME\s+PHASE/);
     expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+॥ Paused\s+frontend:v1\.054\s+8\s+frontend:v1\.053\s+9\s+YES/);
     expect(fake.requests.map((q) => q.path)).toEqual(['/apis/argoproj.io/v1alpha1/rollouts', '/apis/apps/v1/replicasets']);
+    // only the ReplicaSets of rollouts with a preview waiting: here the active and the preview of one
+    expect(fake.requests[1]!.query.labelSelector).toBe('rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)');
   });
 
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
@@ -488,5 +498,24 @@ describe('faults seen from the client', () => {
     expect(r.stderr).toContain('The change was made (confirmed by reading the rollout again).');
     expect(r.code).toBe(0);
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
+  });
+});
+
+describe('a controller that does not react to the promote', () => {
+  it('is nudged with an annotation change, and a warning says to look', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(0);
+    const nudges = fake.writes().filter((w) => JSON.stringify(w.body ?? '').includes('bluegreen.kubectl.io/nudged-at'));
+    expect(nudges.length).toBeGreaterThanOrEqual(1);
+    expect(r.stderr).toContain('warning: the Argo Rollouts controller has not acted on it yet');
+  });
+
+  it('a controller that reacts needs no nudge', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(0);
+    expect(fake.writes().some((w) => JSON.stringify(w.body ?? '').includes('nudged-at'))).toBe(false);
+    expect(r.stderr).not.toContain('has not acted');
   });
 });

@@ -110,6 +110,8 @@ export interface FakeOptions {
   failFirst?: { count: number; status: number };
   /** Apply the first request with this method, then drop the connection without answering. */
   dropResponseTo?: string;
+  /** Do not play the controller (which reacts to a promote or an abort by changing the phase). */
+  noController?: boolean;
 }
 
 export class FakeApiServer {
@@ -275,6 +277,7 @@ export class FakeApiServer {
         if (!sub && JSON.stringify(next.spec) !== JSON.stringify(ro.spec)) next.metadata = { ...next.metadata, generation: (ro.metadata.generation ?? 1) + 1 };
         if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
         const stored = this.put('rollouts', next);
+        if (sub && !this.opts.noController) this.react(ns, name!);
         if (this.opts.dropResponseTo === 'PATCH') {
           this.opts.dropResponseTo = undefined;
           req.socket.destroy();
@@ -288,12 +291,15 @@ export class FakeApiServer {
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns);
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      const reqs = sel ? sel.split(',') : [];
+      // requirements separated by commas outside parentheses: k=v, k, k in (a,b)
+      const reqs = sel ? sel.split(/,(?![^(]*\))/) : [];
       const items = [...this.replicaSets.values()].filter((rs) => {
         if (ns && rs.metadata.namespace !== ns) return false;
+        const labels = rs.metadata.labels ?? {};
         return reqs.every((r) => {
+          const inSet = /^(\S+) in \(([^)]*)\)$/.exec(r);
+          if (inSet) return inSet[2]!.split(',').includes(labels[inSet[1]!]);
           const [k, v] = r.split('=');
-          const labels = rs.metadata.labels ?? {};
           return v === undefined ? k! in labels : labels[k!] === v;
         });
       });
@@ -310,6 +316,19 @@ export class FakeApiServer {
       return this.send(res, 201, rec.body);
     }
     this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  /** A minimal controller: a cleared pause or an abort changes the phase shortly after. */
+  private react(ns: string, name: string): void {
+    setTimeout(() => {
+      const ro = this.rollouts.get(`${ns}/${name}`);
+      if (!ro) return;
+      const st = ro.status ?? {};
+      if (st.abort && !st.abortedAt) this.put('rollouts', { ...ro, status: { ...st, abortedAt: new Date().toISOString(), phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update' } });
+      else if ((!st.pauseConditions || st.pauseConditions.length === 0) && st.phase === 'Paused') {
+        this.put('rollouts', { ...ro, status: { ...st, controllerPause: false, phase: 'Progressing', message: 'active service cutover pending' } });
+      }
+    }, 30);
   }
 
   private watch(res: ServerResponse, kind: string, ns: string, name?: string): void {

@@ -20,6 +20,7 @@ import {
   statusJson,
   until,
 } from './e2e.js';
+import { record } from '../reliability.js';
 
 printLogsOnFailure();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,5 +152,24 @@ describe('§2.1 promote --full and abort', () => {
     expect(w.code, w.stderr).toBe(0);
     const v = await clusterView(ns);
     expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
+  });
+});
+
+describe('promote right after the pause appears (measured: v1.9.1 can lose it)', () => {
+  it('ten promotes, each right after wait --for=paused: every one switches users (the plugin nudges a stuck controller)', async () => {
+    const ns = await newNamespace('ref-rapid');
+    await deploy(ns, { replicas: 1, scaleDownDelaySeconds: 1 });
+    let nudged = 0;
+    for (let i = 0; i < 10; i++) {
+      await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v7.${i}`) }])]);
+      expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s'])).code).toBe(0);
+      const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
+      expect(p.code, p.stderr).toBe(0);
+      const ro = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json']));
+      if (ro.metadata.annotations?.['bluegreen.kubectl.io/nudged-at']) nudged++;
+      const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '20s']);
+      expect(w.code, `round ${i}: ${w.stderr}`).toBe(0);
+    }
+    record({ kind: 'fault', area: 'Argo Rollouts v1.9.1 loses a promote made right after its pause', case: '10 rounds of wait --for=paused then promote --yes', outcome: `every round switched users; the controller needed a nudge in ${nudged} of them` });
   });
 });

@@ -51,19 +51,31 @@ export async function status(ctx: Ctx, args: StatusArgs): Promise<number> {
   return EXIT.OK;
 }
 
+/** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
+const MAX_HASH_SELECTOR = 100;
+
 async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise<number> {
   const ns = all ? null : kube.namespace;
   let rollouts: Rollout[];
-  let replicaSets: ReplicaSet[];
+  let replicaSets: ReplicaSet[] = [];
   try {
-    // Two requests whatever the number of rollouts: every Rollout, and every ReplicaSet a rollout made
-    // (they carry the pod-template-hash label).
-    const [ro, rs] = await Promise.all([
-      kube.client.listRollouts(ns, ctx.signal),
-      kube.client.listReplicaSets(ns, POD_TEMPLATE_HASH, ctx.signal),
-    ]);
-    rollouts = ro.items.map(normalizeRollout);
-    replicaSets = rs.items.map(normalizeReplicaSet);
+    // Requests do not grow with the number of rollouts: one list of Rollouts; then, only if some have
+    // a preview waiting, one list of just the ReplicaSets those need (active and preview, to tell
+    // which is older). A settled rollout is described from the Rollout itself.
+    rollouts = (await kube.client.listRollouts(ns, ctx.signal)).items.map(normalizeRollout);
+    const hashes = new Set<string>();
+    for (const ro of rollouts) {
+      const st = ro.status;
+      if (!ro.spec?.strategy?.blueGreen || !st?.currentPodHash) continue;
+      const active = st.blueGreen?.activeSelector;
+      if (active === st.currentPodHash) continue;
+      hashes.add(st.currentPodHash);
+      if (active) hashes.add(active);
+    }
+    if (hashes.size > 0) {
+      const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
+      replicaSets = (await kube.client.listReplicaSets(ns, selector, ctx.signal)).items.map(normalizeReplicaSet);
+    }
   } catch (e) {
     throw translate(e, errorContext(ctx, kube));
   }
@@ -83,7 +95,7 @@ async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise
       others++;
       continue;
     }
-    views.push(buildRolloutView({ rollout: ro, replicaSets: byOwner.get(ro.metadata.uid ?? '') ?? [] }));
+    views.push(buildRolloutView({ rollout: ro, replicaSets: byOwner.get(ro.metadata.uid ?? '') ?? [], desiredFromRollout: true }));
   }
   views.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   if (format === 'json' || format === 'yaml') {
