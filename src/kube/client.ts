@@ -58,11 +58,12 @@ export class KubeClient {
     });
   }
 
-  listRollouts(ns: string | null, signal?: AbortSignal): Promise<List<Rollout>> {
+  listRollouts(ns: string | null, signal?: AbortSignal, page?: { limit: number; continue?: string }): Promise<List<Rollout>> {
     const path = ns ? `${ROLLOUTS_API}/namespaces/${encodeURIComponent(ns)}/rollouts` : `${ROLLOUTS_API}/rollouts`;
     return this.http.json<List<Rollout>>({
       method: 'GET',
       path,
+      query: page ? { limit: String(page.limit), continue: page.continue } : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,

@@ -248,8 +248,12 @@ export class FakeApiServer {
       if (rec.method === 'GET' && !name) {
         if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''));
         if (deny('list', 'rollouts', ns)) return;
-        const items = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
-        return this.send(res, 200, { kind: 'RolloutList', metadata: { resourceVersion: String(this.rv) }, items });
+        const all = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
+        const limit = Number(url.searchParams.get('limit') ?? 0);
+        const from = Number(url.searchParams.get('continue') ?? 0);
+        const items = limit > 0 ? all.slice(from, from + limit) : all;
+        const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
+        return this.send(res, 200, { kind: 'RolloutList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
       }
       const key = `${ns}/${name}`;
       const ro = this.rollouts.get(key);

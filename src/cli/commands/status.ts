@@ -7,7 +7,7 @@ import { nextActions } from '../../rollout/actions.js';
 import { buildRolloutView, type RolloutView } from '../../rollout/view.js';
 import { POD_TEMPLATE_HASH, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
 import { labelSelector } from '../../kube/client.js';
-import { normalizeReplicaSet, normalizeRollout } from '../../rollout/normalize.js';
+import { compactRollout, normalizeReplicaSet } from '../../rollout/normalize.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { renderStatus } from '../../render/status.js';
 import { renderList } from '../../render/tables.js';
@@ -53,6 +53,7 @@ export async function status(ctx: Ctx, args: StatusArgs): Promise<number> {
 
 /** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
 const MAX_HASH_SELECTOR = 100;
+const PAGE = 500;
 
 async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise<number> {
   const ns = all ? null : kube.namespace;
@@ -62,7 +63,15 @@ async function list(ctx: Ctx, kube: Kube, format: string, all: boolean): Promise
     // Requests do not grow with the number of rollouts: one list of Rollouts; then, only if some have
     // a preview waiting, one list of just the ReplicaSets those need (active and preview, to tell
     // which is older). A settled rollout is described from the Rollout itself.
-    rollouts = (await kube.client.listRollouts(ns, ctx.signal)).items.map(normalizeRollout);
+    // In pages of 500, as kubectl does, each reduced to what the table shows before the next is read:
+    // memory stays bounded however many rollouts there are.
+    rollouts = [];
+    let cont: string | undefined;
+    do {
+      const page = await kube.client.listRollouts(ns, ctx.signal, { limit: PAGE, continue: cont });
+      for (const item of page.items) rollouts.push(compactRollout(item));
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
     const hashes = new Set<string>();
     for (const ro of rollouts) {
       const st = ro.status;
