@@ -49,7 +49,7 @@ if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the
 const scratch = mkdtempSync(join(tmpdir(), 'kubectl-bluegreen-bench-'));
 const seaNoCache = join(scratch, 'kubectl-bluegreen-nocache');
 const node26 = nodeBinary(TARGETS[0]!);
-buildSea({ generator: node26, executable: node26, bundle: join(ROOT, 'release/.build/kubectl-bluegreen.cjs'), output: seaNoCache, useCodeCache: false });
+buildSea({ generator: node26, executable: node26, bundle: join(ROOT, 'release/.build/kubectl-bluegreen.cjs'), pluginAuth: join(ROOT, 'release/.build/plugin-auth.cjs'), output: seaNoCache, useCodeCache: false });
 
 const cases: Case[] = [
   { label: `\`node -e 0\` (system Node ${process.version}, the floor)`, argv: [process.execPath, '-e', '0'] },

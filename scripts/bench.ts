@@ -299,7 +299,7 @@ for (let i = 0; i < RUNS + 1; i++) {
     if (counted) counting = `promote-${t.name}`;
     const s = await timed(t.cmd(args), counted ? { KUBECONFIG: proxyKubeconfig } : {});
     counting = null;
-    const switched = await watch.done;
+    const switched = await Promise.race([watch.done, new Promise<bigint>((_, rej) => setTimeout(() => rej(new Error(`${t.name}: the active Service did not switch within 60 s`)), 60_000))]);
     watch.stop();
     if (s.code !== 0) throw new Error(`${t.name} promote exited ${s.code}`);
     const r = (promoteRuns[t.name] ??= { exit: [], switch: [], requests: 0 });

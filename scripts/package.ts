@@ -51,7 +51,7 @@ export interface Built {
   executable: string;
 }
 
-async function buildTarget(t: Target, bundle: string, bundleHash: string, license: Buffer, mtime: number): Promise<Built> {
+async function buildTarget(t: Target, bundle: string, pluginAuth: string, bundleHash: string, license: Buffer, mtime: number): Promise<Built> {
   const host = hostTarget();
   const native = t.os === host.os && t.arch === host.arch;
   const dir = join(BUILD_DIR, targetId(t));
@@ -76,6 +76,7 @@ async function buildTarget(t: Target, bundle: string, bundleHash: string, licens
     generator: nodeBinary(TARGETS.find((x) => x.os === host.os && x.arch === host.arch)!),
     executable: nodeBinary(t),
     bundle,
+    pluginAuth,
     output: exe,
     // The code cache is V8 bytecode for this CPU and Node build: only a native build can make it.
     useCodeCache: native,
@@ -124,12 +125,13 @@ export async function packageRelease(): Promise<Built[]> {
   mkdirSync(BUILD_DIR, { recursive: true });
 
   const bundle = join(BUILD_DIR, 'kubectl-bluegreen.cjs');
-  await bundleCjs(bundle);
-  const bundleHash = sha256(readFileSync(bundle));
+  const pluginAuth = join(BUILD_DIR, 'plugin-auth.cjs');
+  await bundleCjs(bundle, pluginAuth);
+  const bundleHash = sha256(Buffer.concat([readFileSync(bundle), readFileSync(pluginAuth)]));
   log(`bundle: ${(readFileSync(bundle).length / 1024).toFixed(0)} KiB, Node ${NODE_VERSION}, v${version}`);
 
   const built: Built[] = [];
-  for (const t of TARGETS) built.push(await buildTarget(t, bundle, bundleHash, license, mtime));
+  for (const t of TARGETS) built.push(await buildTarget(t, bundle, pluginAuth, bundleHash, license, mtime));
 
   // Only this build's assets: a stale archive of another version must not be uploaded by a glob.
   const names = new Set(built.map((b) => archiveName(b.target)));

@@ -2,12 +2,15 @@
 // qemu-user) and otherwise taken apart: format and CPU, the SEA blob holding this very bundle, the fuse
 // Node flips, and for darwin the ad-hoc signature recomputed page by page. An executable that exits 0
 // and prints nothing (a generator/target version mismatch) fails here.
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { dump, load } from 'js-yaml';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { detectFormat, fuseState, peCertificateTable, seaBlob, seaBlobHeader, verifyMachoSignature } from '../../scripts/packaging/inspect.js';
 import { TARGETS, targetId, type Target } from '../../scripts/packaging/targets.js';
 import { FakeApiServer } from '../cli/fake-apiserver.js';
+
+const FAKE_TOKEN = 'packaging-test-token';
 import { loadFixture } from '../fixtures/load.js';
 import { cleanEnv, execAsync, packageVersion, RELEASE_DIR, tempDir, type Result } from './helpers.js';
 
@@ -31,7 +34,7 @@ function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promis
 
 let fake: FakeApiServer;
 beforeAll(async () => {
-  fake = await FakeApiServer.start({ token: 'packaging-test-token' });
+  fake = await FakeApiServer.start({ token: FAKE_TOKEN });
   const f = loadFixture('christmas.yaml');
   fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services });
 });
@@ -63,6 +66,21 @@ describe.each(TARGETS.filter((t) => runner(t)).map((t) => [targetId(t), t] as co
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('registry.example.com/apc/frontend:v1.054');
+    expect(r.stdout).toContain('ACTIVE');
+  });
+
+  it('an exec credential plugin works: client-node is loaded from the embedded asset', async () => {
+    const dir = tempDir();
+    const cred = join(dir, 'cred');
+    writeFileSync(cred, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${FAKE_TOKEN}"}}'\n`);
+    chmodSync(cred, 0o755);
+    const kc = load(readFileSync(fake.kubeconfig(dir), 'utf8')) as { users: Array<{ user: unknown }> };
+    kc.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: cred, interactiveMode: 'Never' } };
+    const file = join(dir, 'kubeconfig-exec');
+    writeFileSync(file, dump(kc));
+    const r = await run(['status', 'frontend', '-n', 'apc-fe-ns'], cleanEnv({ KUBECONFIG: file, LANG: 'en_US.UTF-8' }));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain('ACTIVE');
   });
 
