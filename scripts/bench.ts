@@ -441,10 +441,12 @@ for (const [name, w] of Object.entries(watchResults) as Array<[string, { cpuPerc
   lines.push(`| ${name} | ${w.cpuPercent.toFixed(2)}% | ${w.idleCpuPercent.toFixed(2)}% | ${w.delaysMs ? `${f(w.delaysMs.median)} (${f(w.delaysMs.min)}–${f(w.delaysMs.max)})` : 'never shown'} | ${w.redraws} |`);
 }
 const notesFile = join(REPO_ROOT, 'docs', 'PERFORMANCE-notes.md');
-if (existsSync(notesFile)) lines.push('', readFileSync(notesFile, 'utf8').trim());
+if (existsSync(notesFile) && SCALE === 500) lines.push('', readFileSync(notesFile, 'utf8').trim());
 if (!SMOKE) {
-  writeFileSync(join(REPO_ROOT, 'docs', 'PERFORMANCE.md'), lines.join('\n') + '\n');
-  log('wrote docs/PERFORMANCE.md');
+  // The default run (500 rollouts) is docs/PERFORMANCE.md; other scales get their own page.
+  const page = SCALE === 500 ? 'PERFORMANCE.md' : `PERFORMANCE-scale-${SCALE}.md`;
+  writeFileSync(join(REPO_ROOT, 'docs', page), lines.join('\n') + '\n');
+  log(`wrote docs/${page}`);
 } else {
   process.stdout.write(lines.join('\n') + '\n');
 }
