@@ -26,6 +26,8 @@ const RUNS = flag('runs', SMOKE ? 3 : 10);
 const WARMUP = SMOKE ? 1 : 3;
 const WATCH_SECONDS = flag('watch-seconds', SMOKE ? 12 : 60);
 const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(SCALE / 25)));
+/** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch). */
+const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4').split(',').map(Number));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 // ---------- cluster ----------
@@ -194,6 +196,7 @@ const results: PairResult[] = [];
 const extra: Record<string, unknown> = {};
 
 // ---------- workload 1: one rollout with a preview pending ----------
+if (ONLY.has(1)) {
 log('workload 1: one blue-green rollout with a preview pending');
 freshNamespace('bench-one');
 kubectl(['apply', '-n', 'bench-one', '-f', '-'], manifests({ replicas: 2 }));
@@ -204,7 +207,10 @@ for (const o of ours) {
   results.push(await compare('status of one rollout', o, ['status', 'frontend', '-n', 'bench-one'], theirs, ['get', 'rollout', 'frontend', '-n', 'bench-one']));
 }
 
+}
+
 // ---------- workload 2: SCALE rollouts over NAMESPACES namespaces ----------
+if (ONLY.has(2)) {
 log(`workload 2: ${SCALE} blue-green rollouts over ${NAMESPACES} namespaces (1 replica each)`);
 kubectl(
   ['apply', '-f', '-'],
@@ -252,7 +258,10 @@ for (const o of ours) {
   results.push(await compare(`list ${totalRollouts} rollouts (-A)`, o, ['status', '-A'], theirs, ['list', 'rollouts', '-A']));
 }
 
+}
+
 // ---------- workload 3: promote ----------
+if (ONLY.has(3)) {
 log('workload 3: promote, to exit and to the active Service switching');
 freshNamespace('bench-promote');
 kubectl(['apply', '-n', 'bench-promote', '-f', '-'], manifests({ replicas: 1, scaleDownDelaySeconds: 1 }));
@@ -346,7 +355,11 @@ for (const o of ours) {
   });
 }
 
+}
+
 // ---------- workload 4: watch ----------
+const watchResults: Record<string, unknown> = {};
+if (ONLY.has(4)) {
 log(`workload 4: status --watch for ${WATCH_SECONDS} s on a rollout that changes every 5 s`);
 freshNamespace('bench-watch');
 kubectl(['apply', '-n', 'bench-watch', '-f', '-'], manifests({ replicas: 1, scaleDownDelaySeconds: 1 }));
@@ -393,11 +406,11 @@ async function watchRun(t: Tool, args: string[]): Promise<{ cpuPercent: number; 
     redraws: seen.length,
   };
 }
-const watchResults: Record<string, unknown> = {};
 for (const o of ours) watchResults[o.name] = await watchRun(o, ['status', 'frontend', '-n', 'bench-watch', '--watch']);
 watchResults[theirs.name] = await watchRun(theirs, ['get', 'rollout', 'frontend', '-n', 'bench-watch', '--watch']);
 extra.watch = watchResults;
 log(`watch: ${JSON.stringify(watchResults)}`);
+}
 
 // ---------- report ----------
 proxy.close();
