@@ -217,7 +217,8 @@ kubectl(
   dump({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: 'bench-node-0', annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', 'kubernetes.io/hostname': 'bench-node-0' } },
+    // One node per scale: a Node's capacity is status, which `kubectl apply` does not change later.
+    metadata: { name: `bench-node-${SCALE}`, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', 'kubernetes.io/hostname': `bench-node-${SCALE}` } },
     status: {
       allocatable: { cpu: '4000', memory: '16Ti', pods: String(SCALE * 2 + 100) },
       capacity: { cpu: '4000', memory: '16Ti', pods: String(SCALE * 2 + 100) },
