@@ -28,7 +28,7 @@ import { dump as yamlDump } from 'js-yaml';
 
 import { fetchText, KubeApi, type TlsMaterial } from './http.js';
 import { makePki, makeTokenUsers, writeTokenFile, type Pki, type TokenUser } from './pki.js';
-import { freePorts, isOurProcess, spawnDetached, stopProcess, tailFile, type StopOutcome } from './proc.js';
+import { describeIdentity, freePorts, isOurProcess, spawnDetached, stopProcess, tailFile, type StopOutcome } from './proc.js';
 
 const execFileP = promisify(execFile);
 
@@ -597,7 +597,16 @@ async function launch(
     timeoutMs: opts.timeoutMs,
     intervalMs: 100,
     signal: opts.signal,
-    dead: () => (isAlive(rec) ? undefined : `${rec.name} (pid ${rec.pid}) exited; see ${rec.log}`),
+    // Declared dead only after three looks 100 ms apart: /proc can be caught mid-update.
+    dead: () => {
+      if (isAlive(rec)) return undefined;
+      for (let i = 0; i < 2; i++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // a synchronous 100 ms pause
+        if (isAlive(rec)) return undefined;
+      }
+      const why = rec.pid === null ? 'not started' : describeIdentity({ pid: rec.pid, bin: rec.bin, startTicks: rec.startTicks });
+      return `${rec.name} (pid ${rec.pid}) exited (${why}); see ${rec.log}`;
+    },
   });
 }
 

@@ -61,6 +61,17 @@ export function isOurProcess(id: ProcIdentity): boolean {
   return cmd !== null && cmd[0] === id.bin;
 }
 
+/**
+ * Why a recorded process does not look like ours (for error messages): gone, a zombie, another start
+ * time, another binary. Seen once: a component declared "exited" during start-up was in fact running.
+ */
+export function describeIdentity(id: ProcIdentity): string {
+  const stat = readProcStat(id.pid);
+  if (!stat) return 'no such process';
+  const cmd = readCmdline(id.pid);
+  return `state ${stat.state}, start ${stat.startTicks} (recorded ${id.startTicks}), cmdline[0] ${cmd?.[0] ?? '?'}`;
+}
+
 export interface SpawnSpec {
   bin: string;
   args: string[];
