@@ -285,7 +285,7 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
           )
           .catch((e: unknown) => recordErrors.push(describe(e)))
       : undefined,
-    kube.client.createEvent(view.namespace, eventFor(ctx, loaded.ro, last, audit)).catch((e: unknown) => recordErrors.push(describe(e))),
+    kube.client.createEvent(view.namespace, eventFor(loaded.ro, last, audit)).catch((e: unknown) => recordErrors.push(describe(e))),
   ]);
 
   // Measured on Argo Rollouts v1.9.1: a promote that lands while the controller is finishing the
@@ -382,7 +382,7 @@ const EVENT_REASONS: Record<Plan['action'], string> = {
   'set-image': 'BlueGreenImageSet',
 };
 
-function eventFor(ctx: Ctx, ro: Rollout, after: Rollout | null, a: Audit): Record<string, unknown> {
+function eventFor(ro: Rollout, after: Rollout | null, a: Audit): Record<string, unknown> {
   const v = (x: Audit['from']) => (x ? `${x.images.join(', ')}${x.revision !== null ? ` (revision ${x.revision})` : ''}` : 'none');
   const message = `${a.action} by ${a.by}: users ${v(a.from)} -> ${v(a.to)}${a.reason ? `; reason: ${a.reason}` : ''}`.slice(0, 1024);
   const name = ro.metadata.name ?? 'rollout';

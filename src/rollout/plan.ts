@@ -3,7 +3,7 @@
 // returns data. Nothing here talks to the cluster.
 import { parseImage, shortImage } from './image.js';
 import { analysisBlocking, previewReady, type RevisionView, type RolloutView, type OlderSignal, olderSignals } from './view.js';
-import { EPHEMERAL_METADATA, POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
+import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 
 export const ROLLOUTS_API = '/apis/argoproj.io/v1alpha1';
 export const AUDIT_ANNOTATION = 'bluegreen.kubectl.io/last-change';
@@ -148,7 +148,7 @@ function argoCD(v: RolloutView, autoSync: boolean | null): Consequence[] {
 }
 
 /** Pins what the user saw: the spec (generation), the preview (desired hash) and the active hash. */
-function pins(v: RolloutView, ro: Rollout): JsonPatchOp[] {
+function pins(ro: Rollout): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }];
   ops.push({ op: 'test', path: '/status/currentPodHash', value: ro.status?.currentPodHash ?? '' });
   const activeInStatus = ro.status?.blueGreen?.activeSelector;
@@ -219,7 +219,7 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {})
       method: 'PATCH',
       path: rolloutPath(v, 'status'),
       contentType: 'application/json-patch+json',
-      body: [...pins(v, ro), ...statusOps],
+      body: [...pins(ro), ...statusOps],
       purpose: 'status',
     });
   }
@@ -228,7 +228,7 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {})
       method: 'PATCH',
       path: rolloutPath(v),
       contentType: 'application/json-patch+json',
-      body: [...pins(v, ro), { op: 'replace', path: '/spec/paused', value: false }],
+      body: [...pins(ro), { op: 'replace', path: '/spec/paused', value: false }],
       purpose: 'spec',
     });
   }
@@ -265,7 +265,7 @@ export function planAbort(v: RolloutView, ro: Rollout, opts: PlanOptions = {}): 
     method: 'PATCH',
     path: rolloutPath(v, 'status'),
     contentType: 'application/json-patch+json',
-    body: [...pins(v, ro), { op: 'add', path: '/status/abort', value: true }],
+    body: [...pins(ro), { op: 'add', path: '/status/abort', value: true }],
     purpose: 'status',
   });
   return plan;
