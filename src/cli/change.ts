@@ -24,6 +24,7 @@ import { clean } from '../render/text.js';
 import { errorContext, lastChange, loadRollout, validateName, type Loaded } from './load.js';
 import { confirm } from './prompt.js';
 import { normalizeRollout } from '../rollout/normalize.js';
+import { isUnpausing } from '../rollout/phase.js';
 
 export const REASON_MAX = 512;
 
@@ -82,20 +83,33 @@ function withAudit(req: PlannedRequest, ro: Rollout, value: string): PlannedRequ
 }
 
 /** What moved between our read and the failed write, in words, and who did it if recorded. */
-async function describeConflict(ctx: Ctx, kube: Kube, before: Loaded, since: Date): Promise<CliError> {
-  const name = before.view.name;
+/** Did anyone (controller or person) write the Rollout in the last `ms`? From managedFields times. */
+function changedWithin(ro: Rollout, now: Date, ms: number): boolean {
+  return (ro.metadata.managedFields ?? []).some((f) => {
+    const t = f.time ? Date.parse(String(f.time)) : NaN;
+    return Number.isFinite(t) && now.getTime() - t < ms;
+  });
+}
+
+/** Re-reads the rollout until its audit annotation satisfies `accept` (~1.5 s at most). */
+async function rereadForRecord(ctx: Ctx, kube: Kube, name: string, accept: (lc: ReturnType<typeof lastChange>) => boolean): Promise<Loaded | null> {
   let now: Loaded | null = null;
   // The winner of a race records itself right after its write; give it a moment.
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 8; i++) {
     try {
       now = await loadRollout(ctx, kube, name);
     } catch {
       break;
     }
-    const lc = lastChange(now.ro);
-    if (lc && Date.parse(lc.at) >= since.getTime() - 1000) break;
+    if (accept(lastChange(now.ro))) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  return now;
+}
+
+async function describeConflict(ctx: Ctx, kube: Kube, before: Loaded, since: Date): Promise<CliError> {
+  const name = before.view.name;
+  const now = await rereadForRecord(ctx, kube, name, (lc) => !!lc && Date.parse(lc.at) >= since.getTime() - 1000);
   const what = !now
     ? ctx.t('state.changed.unknown')
     : now.ro.status?.currentPodHash !== before.ro.status?.currentPodHash
@@ -154,9 +168,13 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
   const t = ctx.t;
 
   if (plan.refusal) {
-    // If someone changed it moments ago (two operators at once), say who.
+    // If someone changed it moments ago (two operators at once), say who. A promote still in flight
+    // (the pause cleared, the controller not done) may not have recorded itself yet: wait for it.
     const err = refusalError(ctx, plan, view);
-    const lc = lastChange(loaded.ro);
+    const seen = lastChange(loaded.ro);
+    const moving = isUnpausing(loaded.ro) || changedWithin(loaded.ro, now, 5000);
+    const fresh = moving ? await rereadForRecord(ctx, kube, view.name, (lc) => !!lc && lc.at !== seen?.at) : loaded;
+    const lc = lastChange((fresh ?? loaded).ro);
     if (lc && now.getTime() - Date.parse(lc.at) < 120_000) err.with('state.changedBy', { by: lc.by, action: lc.action, at: lc.at });
     throw err;
   }
