@@ -146,7 +146,13 @@ describe('§2.1 promote --full and abort', () => {
     await until('aborted', async () => (await clusterView(ns)).status.abort === true);
     const plain = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
     expect(plain.code).toBe(4);
-    const full = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--full']);
+    // After an abort the preview is scaled down (abortScaleDownDelaySeconds), so the guard also says it
+    // is not ready: --full alone is refused, --full --force goes ahead and the controller scales it back.
+    await until('preview scaled down after the abort', async () => rsOf(await clusterView(ns), 'v1.054').replicas === 0);
+    const refused = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--full']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('The preview is not fully ready');
+    const full = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--full', '--force']);
     expect(full.code, full.stderr).toBe(0);
     const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
     expect(w.code, w.stderr).toBe(0);
