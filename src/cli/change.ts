@@ -91,7 +91,7 @@ function changedWithin(ro: Rollout, now: Date, ms: number): boolean {
   });
 }
 
-/** Re-reads the rollout until its audit annotation satisfies `accept` (~1.5 s at most). */
+/** Re-reads the rollout until its audit annotation satisfies `accept` (~2 s at most). */
 async function rereadForRecord(ctx: Ctx, kube: Kube, name: string, accept: (lc: ReturnType<typeof lastChange>) => boolean): Promise<Loaded | null> {
   let now: Loaded | null = null;
   // The winner of a race records itself right after its write; give it a moment.
@@ -344,7 +344,7 @@ function reacted(before: Rollout, now: Rollout): boolean {
   return n.phase !== b.phase || n.message !== b.message || n.blueGreen?.activeSelector !== b.blueGreen?.activeSelector || n.abort !== b.abort && !!n.abortedAt;
 }
 
-async function confirmReaction(ctx: Ctx, kube: Kube, before: Rollout, written: Rollout, budgetMs = 6000, nudgeEveryMs = 1500): Promise<boolean> {
+async function confirmReaction(ctx: Ctx, kube: Kube, before: Rollout, written: Rollout, budgetMs = 6000, nudgeEveryMs = 700): Promise<boolean> {
   const ns = before.metadata.namespace ?? kube.namespace;
   const name = before.metadata.name ?? '';
   const stop = new AbortController();
