@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
+import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
 import { IMAGE, manifests } from '../tools/cluster/manifests.js';
 
 // ---------- options ----------
@@ -31,7 +31,9 @@ const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--worklo
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 // ---------- cluster ----------
-if (!(await isHealthy())) await up({ log });
+// A cluster this run starts is stopped at the end (KEEP_CLUSTER=1 keeps it); a running one is reused.
+const startedCluster = !(await isHealthy());
+if (startedCluster) await up({ log });
 const env = readEnv();
 const state = readState()!;
 const KUBECTL = env.KUBECTL_BIN!;
@@ -464,3 +466,5 @@ if (!SMOKE) {
 } else {
   process.stdout.write(lines.join('\n') + '\n');
 }
+
+if (startedCluster && process.env.KEEP_CLUSTER !== '1') await down({ log });
