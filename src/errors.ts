@@ -36,7 +36,7 @@ export class CliError extends Error {
 
 /** The user stopped the command (Ctrl-C). */
 export class Interrupted extends Error {
-  constructor(readonly changed = false) {
+  constructor() {
     super('interrupted');
   }
 }

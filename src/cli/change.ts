@@ -107,7 +107,7 @@ async function rereadForRecord(ctx: Ctx, kube: Kube, name: string, accept: (lc: 
   return now;
 }
 
-async function describeConflict(ctx: Ctx, kube: Kube, before: Loaded, since: Date): Promise<CliError> {
+async function describeConflict(ctx: Ctx, kube: Kube, before: Loaded, since: Date, partial = false): Promise<CliError> {
   const name = before.view.name;
   const now = await rereadForRecord(ctx, kube, name, (lc) => !!lc && Date.parse(lc.at) >= since.getTime() - 1000);
   const what = !now
@@ -121,7 +121,7 @@ async function describeConflict(ctx: Ctx, kube: Kube, before: Loaded, since: Dat
           : (now.ro.status?.pauseConditions ?? []).length !== (before.ro.status?.pauseConditions ?? []).length
             ? ctx.t('state.changed.paused')
             : ctx.t('state.changed.unknown');
-  const err = new CliError(EXIT.STATE, 'state.changed', { name, what });
+  const err = new CliError(EXIT.STATE, partial ? 'state.changedPartial' : 'state.changed', { name, what });
   const lc = now ? lastChange(now.ro) : null;
   if (lc && Date.parse(lc.at) >= since.getTime() - 1000) err.with('state.changedBy', { by: lc.by, action: lc.action, at: lc.at });
   return err;
@@ -257,8 +257,8 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
       sent++;
     } catch (e) {
       if (isConflict(e)) {
-        // A later request failing after an earlier one was applied is still a partial change: say so.
-        throw await describeConflict(ctx, kube, loaded, now);
+        // Only promote of a manually paused rollout sends two requests: the first may stand.
+        throw await describeConflict(ctx, kube, loaded, now, sent > 0);
       }
       if (e instanceof NetworkError && !e.maybeSent && sent === 0) {
         // The request never left (connection refused): nothing changed, and saying so is certain.
@@ -285,7 +285,8 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner): P
         sent++;
         continue;
       }
-      throw translate(e, errorContext(ctx, kube, view.name));
+      const err = translate(e, errorContext(ctx, kube, view.name));
+      throw sent > 0 && err instanceof CliError ? err.with('state.partial', {}) : err;
     }
   }
 

@@ -1,5 +1,5 @@
 // From parsed arguments (either parser) to the command handler, loading only that command's code.
-import type { Ctx, GlobalFlags } from '../ctx.js';
+import type { Ctx } from '../ctx.js';
 import { EXIT } from '../errors.js';
 
 type A = Record<string, unknown>;
@@ -47,5 +47,3 @@ export async function dispatch(ctx: Ctx, command: string, a: A): Promise<number>
   }
   return EXIT.USAGE;
 }
-
-export type { GlobalFlags };

@@ -92,6 +92,10 @@ export const en = {
   'state.changed': (p: { name: S; what: S }) =>
     `nothing was changed: rollout "${p.name}" changed after it was read (${p.what}). Run the command again to see the new state.`,
   'state.changedBy': (p: { by: S; action: S; at: S }) => `${p.by} ran ${p.action} at ${p.at}.`,
+  'state.changedPartial': (p: { name: S; what: S }) =>
+    `rollout "${p.name}" changed between the two requests of this promote (${p.what}): the pause conditions are cleared, but it is still manually paused (spec.paused). Run the command again to see the new state and finish.`,
+  'state.partial': () =>
+    `The first request was applied already (the pause conditions are cleared), but the rollout is still manually paused (spec.paused): run the command again to finish it.`,
   'state.changed.preview': () => 'the preview is a different revision now',
   'state.changed.active': () => 'a different revision serves users now',
   'state.changed.spec': () => 'its spec was changed',

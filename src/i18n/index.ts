@@ -17,5 +17,3 @@ export function translator(lang: Lang): T {
   const catalog: Catalog = lang === 'ko' ? ko : en;
   return ((key: Key, ...params: unknown[]) => (catalog[key] as (...a: unknown[]) => string)(...params)) as T;
 }
-
-export const catalogs: Record<Lang, Catalog> = { en, ko };

@@ -77,6 +77,10 @@ export const ko: Catalog = {
   'state.changed': (p) =>
     `아무것도 바꾸지 않았습니다: rollout "${p.name}"이(가) 읽은 뒤에 바뀌었습니다 (${p.what}). 명령을 다시 실행해 새 상태를 확인하세요.`,
   'state.changedBy': (p) => `${p.at}에 ${p.by}이(가) ${p.action}을(를) 실행했습니다.`,
+  'state.changedPartial': (p) =>
+    `이번 promote의 두 요청 사이에 rollout "${p.name}"이(가) 바뀌었습니다 (${p.what}): 일시정지 조건은 해제되었지만 여전히 수동 일시정지 상태입니다(spec.paused). 명령을 다시 실행해 새 상태를 보고 마무리하세요.`,
+  'state.partial': () =>
+    `첫 번째 요청은 이미 적용되었지만(일시정지 조건 해제) rollout은 여전히 수동 일시정지 상태입니다(spec.paused). 명령을 다시 실행해 마무리하세요.`,
   'state.changed.preview': () => 'preview가 다른 revision이 되었습니다',
   'state.changed.active': () => '다른 revision이 사용자 트래픽을 받고 있습니다',
   'state.changed.spec': () => 'spec이 바뀌었습니다',

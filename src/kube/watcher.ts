@@ -40,9 +40,6 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export class Watcher<T extends Meta> {
   readonly items = new Map<string, T>();
-  /** Set once the first list succeeded. */
-  synced = false;
-  relists = 0;
   private down = false;
 
   constructor(private readonly o: WatcherOptions<T>) {}
@@ -56,7 +53,6 @@ export class Watcher<T extends Meta> {
   private replace(l: Listed<T>): string {
     this.items.clear();
     for (const it of l.items) this.items.set(key(it), it);
-    this.synced = true;
     this.rv = l.resourceVersion;
     return l.resourceVersion;
   }
@@ -67,7 +63,6 @@ export class Watcher<T extends Meta> {
   seed(items: T[], resourceVersion: string | null): void {
     this.items.clear();
     for (const it of items) this.items.set(key(it), it);
-    this.synced = resourceVersion !== null;
     this.rv = resourceVersion;
   }
 
@@ -79,7 +74,6 @@ export class Watcher<T extends Meta> {
       try {
         if (this.rv === null) {
           this.replace(await this.o.list(this.o.signal));
-          this.relists++;
           this.o.onChange();
           if (this.down) {
             this.down = false;

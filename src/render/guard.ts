@@ -65,8 +65,6 @@ function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.abortedPromoteFull')];
     case 'ephemeralStripped':
       return [t('guard.ephemeralStripped', { keys: c.keys.join(', ') })];
-    case 'newerThanActive':
-      return [];
   }
 }
 

@@ -69,17 +69,6 @@ export function padEnd(s: string, n: number): string {
   return s + ' '.repeat(Math.max(0, n - width(s)));
 }
 
-/** Cuts to n columns with an ellipsis (ANSI-free input). */
-export function truncate(s: string, n: number): string {
-  if (width(s) <= n) return s;
-  let out = '';
-  for (const ch of s) {
-    if (width(out + ch) > n - 1) break;
-    out += ch;
-  }
-  return out + '…';
-}
-
 export interface Paint {
   enabled: boolean;
   green(s: string): string;

@@ -42,8 +42,7 @@ export type Consequence =
   | { kind: 'clearsManualPause' }
   | { kind: 'abortLeavesDegraded'; previewImages: string[] }
   | { kind: 'abortedPromoteFull' }
-  | { kind: 'ephemeralStripped'; keys: string[] }
-  | { kind: 'newerThanActive' };
+  | { kind: 'ephemeralStripped'; keys: string[] };
 
 export type Refusal =
   | { key: 'notBlueGreen'; strategy: string }

@@ -519,3 +519,17 @@ describe('a controller that does not react to the promote', () => {
     expect(r.stderr).not.toContain('has not acted');
   });
 });
+
+describe('a promote that sends two requests (manual pause)', () => {
+  it('when the second is refused, says the first already stands and how to finish', async () => {
+    await startWith('christmas.yaml', { deny: ['patch rollouts'] });
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', { ...ro, spec: { ...ro.spec, paused: true } }); // BlueGreenPause and a manual pause
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('may not patch rollouts.argoproj.io');
+    expect(r.stderr).toContain('The first request was applied already');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.paused).toBe(true);
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
+  });
+});
