@@ -1,8 +1,9 @@
-// Expected failures carry an exit code and a message key; the one top-level handler in main.ts prints
-// them as a sentence (in the user's language) and exits. Anything else is a bug: printed as one line,
-// with the stack only under --verbose.
-import type { Key } from './i18n/index.js';
+// Expected failures carry an exit code and a sentence (a message key with that key's parameters, checked
+// by the compiler); the one top-level handler in main.ts prints them in the user's language and exits.
+// Anything else is a bug: printed as one line, with the stack only under --verbose.
+import type { Key, ParamsOf } from './i18n/index.js';
 
+/** The contract's exit codes (README "Exit codes"). 130 is Ctrl-C before anything was changed. */
 export const EXIT = {
   OK: 0,
   FAILURE: 1,
@@ -15,26 +16,47 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export class CliError extends Error {
-  /** Extra sentences (already rendered keys) printed after the main one. */
-  readonly extra: Array<{ key: Key; params: Record<string, string> }> = [];
+/** A key's parameters; keys without parameters also accept an empty object. */
+export type ArgsOf<K extends Key> = ParamsOf<K> extends [] ? [params?: Record<string, never>] : ParamsOf<K>;
+
+/** One sentence: a message key and its parameters, rendered later in the user's language. */
+export interface Sentence {
+  key: Key;
+  params: readonly unknown[];
+}
+
+export class CliError<K extends Key = Key> extends Error {
+  readonly sentences: Sentence[];
+  override cause?: unknown;
 
   constructor(
-    readonly exitCode: number,
-    readonly key: Key,
-    readonly params: Record<string, string>,
-    override readonly cause?: unknown,
+    readonly exitCode: ExitCode,
+    readonly key: K,
+    ...params: ArgsOf<K>
   ) {
     super(key);
+    this.sentences = [{ key, params }];
   }
 
-  with(key: Key, params: Record<string, string>): this {
-    this.extra.push({ key, params });
+  /** The parameters of the first sentence. */
+  get params(): Record<string, unknown> {
+    return (this.sentences[0]!.params[0] ?? {}) as Record<string, unknown>;
+  }
+
+  /** Adds a sentence printed after the others. */
+  with<K2 extends Key>(key: K2, ...params: ArgsOf<K2>): this {
+    this.sentences.push({ key, params });
+    return this;
+  }
+
+  /** The lower-level error this one explains (shown with -v). */
+  causedBy(cause: unknown): this {
+    this.cause = cause;
     return this;
   }
 }
 
-/** The user stopped the command (Ctrl-C). */
+/** The user stopped the command (Ctrl-C) before anything was changed. */
 export class Interrupted extends Error {
   constructor() {
     super('interrupted');

@@ -1,8 +1,8 @@
 // Entry: builds the context, runs the command line, and is the only place that turns errors into an
 // exit code and a sentence. `version --client`/`--version` answer before anything else is loaded.
 import { colorAllowed, isInteractive, parseDuration, type Ctx, type GlobalFlags, type IO, type Kube } from './ctx.js';
-import { CliError, EXIT, Interrupted } from './errors.js';
-import { detectLang, translator, type Key } from './i18n/index.js';
+import { CliError, EXIT, Interrupted, type ExitCode } from './errors.js';
+import { detectLang, render, translator } from './i18n/index.js';
 import { VERSION } from './version.js';
 import { isatty } from 'node:tty';
 
@@ -70,20 +70,17 @@ export function createCtx(io: IO, argv: string[], signal: AbortSignal): Ctx & { 
   return ctx;
 }
 
-/** The sentence for an error, in the user's language, with control characters removed. */
-export async function describeError(ctx: Ctx, e: unknown): Promise<{ code: number; text: string }> {
-  const { cleanParams } = await import('./render/text.js');
+/** The sentence for an error, in the user's language (parameters are sanitized by the translator). */
+export async function describeError(ctx: Pick<Ctx, 't'>, e: unknown): Promise<{ code: ExitCode; text: string }> {
   if (e instanceof CliError) {
-    const lines = [ctx.t(e.key, cleanParams(e.params) as never)];
-    for (const x of e.extra) lines.push(ctx.t(x.key as Key, cleanParams(x.params) as never));
-    return { code: e.exitCode, text: lines.join(' ') };
+    return { code: e.exitCode, text: e.sentences.map((s) => render(ctx.t, s.key, s.params)).join(' ') };
   }
   // Errors from the kube layer that no command translated (for example during completion).
   const { translate } = await import('./kube/errors.js');
   const translated = translate(e, { server: '(the API server)', user: 'unknown', namespace: '' });
   if (translated instanceof CliError) return describeError(ctx, translated);
   const message = e instanceof Error ? e.message : String(e);
-  return { code: EXIT.FAILURE, text: ctx.t('err.internal', { message: cleanParams({ m: message }).m! }) };
+  return { code: EXIT.FAILURE, text: ctx.t('err.internal', { message }) };
 }
 
 export async function main(argv: string[], io: IO): Promise<number> {

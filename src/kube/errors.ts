@@ -22,27 +22,27 @@ export function isConflict(e: unknown): boolean {
   return (e.status === 422 || e.status === 500) && /test(ing)? (operation|value)|jsonpatch|doc is missing path|unable to remove nonexistent key|the server rejected our request due to an error in our request/i.test(text);
 }
 
-export function translate(e: unknown, ctx: ErrorContext): unknown {
+export function translate(e: unknown, ctx: ErrorContext): CliError | unknown {
   if (e instanceof CliError) return e;
   if (e instanceof NetworkError) {
-    if (e.kind === 'tls') return new CliError(EXIT.FAILURE, 'err.tls', { server: ctx.server, detail: e.message }, e);
+    if (e.kind === 'tls') return new CliError(EXIT.FAILURE, 'err.tls', { server: ctx.server, detail: e.message }).causedBy(e);
     if (e.kind === 'timeout') {
-      return new CliError(EXIT.FAILURE, 'err.timeout', { server: ctx.server, timeout: ctx.requestTimeout ?? 'the request timeout' }, e);
+      return new CliError(EXIT.FAILURE, 'err.timeout', { server: ctx.server, timeout: ctx.requestTimeout ?? 'the request timeout' }).causedBy(e);
     }
-    return new CliError(EXIT.FAILURE, 'err.unreachable', { server: ctx.server, detail: e.message }, e);
+    return new CliError(EXIT.FAILURE, 'err.unreachable', { server: ctx.server, detail: e.message }).causedBy(e);
   }
   if (e instanceof ApiError) {
     const t = e.target;
     const ns = t.namespace ?? ctx.namespace;
     switch (e.status) {
       case 401:
-        return new CliError(EXIT.FAILURE, 'err.unauthorized', { server: ctx.server, user: ctx.user }, e);
+        return new CliError(EXIT.FAILURE, 'err.unauthorized', { server: ctx.server, user: ctx.user }).causedBy(e);
       case 403: {
         const user = /User "([^"]*)"/.exec(e.body.message ?? '')?.[1] ?? ctx.user;
         if (!t.namespace) {
-          return new CliError(EXIT.FAILURE, 'err.forbiddenCluster', { user, verb: t.verb, resource: t.resource, group: t.group }, e);
+          return new CliError(EXIT.FAILURE, 'err.forbiddenCluster', { user, verb: t.verb, resource: t.resource, group: t.group }).causedBy(e);
         }
-        return new CliError(EXIT.FAILURE, 'err.forbidden', { user, verb: t.verb, resource: t.resource, group: t.group, ns }, e);
+        return new CliError(EXIT.FAILURE, 'err.forbidden', { user, verb: t.verb, resource: t.resource, group: t.group, ns }).causedBy(e);
       }
       case 404: {
         // A Status from the rollouts resource means the object is missing; anything else (a plain
@@ -50,15 +50,15 @@ export function translate(e: unknown, ctx: ErrorContext): unknown {
         if (t.group === 'argoproj.io' && t.resource.startsWith('rollouts')) {
           const isStatus = e.body.kind === 'Status' && (e.body.details?.kind === 'rollouts' || e.body.reason === 'NotFound');
           if (isStatus && e.body.details?.kind === 'rollouts') {
-            return new CliError(EXIT.FAILURE, 'err.rolloutNotFound', { name: t.name ?? ctx.rollout ?? '', ns }, e);
+            return new CliError(EXIT.FAILURE, 'err.rolloutNotFound', { name: t.name ?? ctx.rollout ?? '', ns }).causedBy(e);
           }
-          return new CliError(EXIT.FAILURE, 'err.crdMissing', { server: ctx.server }, e);
+          return new CliError(EXIT.FAILURE, 'err.crdMissing', { server: ctx.server }).causedBy(e);
         }
         break;
       }
     }
     const what = `${t.verb} ${t.resource}${t.name ? ` "${t.name}"` : ''}${t.namespace ? ` in namespace "${t.namespace}"` : ''}`;
-    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }, e);
+    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }).causedBy(e);
   }
   return e;
 }

@@ -331,7 +331,7 @@ export async function credentials(cfg: ResolvedConfig, readFile: (p: string) => 
       got = await pluginCredentials(cfg);
     } catch (e) {
       const f = (e as { failure?: { key: 'err.execFailed' | 'err.authProvider'; params: Record<string, string> } }).failure;
-      if (f) throw new CliError(1, f.key, f.params);
+      if (f?.key === 'err.execFailed') throw new CliError(1, f.key, { command: f.params.command ?? '', code: f.params.code ?? '' });
       throw new CliError(1, 'err.authProvider', { name: cfg.authProvider?.name ?? cfg.exec?.command ?? 'unknown' });
     }
     Object.assign(headers, got.headers);

@@ -1,41 +1,7 @@
-// Text helpers for people-facing output: colour (only when allowed), terminal-safe strings, display
-// width (Korean is two columns wide), ages. Pure.
+// Text helpers for people-facing output: colour (only when allowed), display width (Korean is two
+// columns wide), ages. Pure. Terminal safety lives in ../sanitize.ts.
 
-/**
- * Removes terminal control sequences and control characters from text that came from the cluster
- * (names, images, annotations, messages, reasons): a crafted image tag must not repaint the screen,
- * move the cursor or fake a prompt. Tabs and newlines become spaces.
- */
-export function clean(s: string): string {
-  return (
-    s
-      // CSI ... final byte, OSC ... BEL/ST, other ESC sequences
-      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
-      .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
-      .replace(/\u001b[@-Z\\-_]/g, '')
-      .replace(/[\t\n\r\v\f]/g, ' ')
-      // C0, DEL, C1 controls; bidi overrides that can reorder what is shown
-      .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
-  );
-}
-
-/** Deep copy with every string cleaned: render cluster data for people only through this. */
-export function cleanDeep<T>(x: T): T {
-  if (typeof x === 'string') return clean(x) as T;
-  if (Array.isArray(x)) return x.map(cleanDeep) as T;
-  if (x && typeof x === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) out[k] = cleanDeep(v);
-    return out as T;
-  }
-  return x;
-}
-
-export function cleanParams(p: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p)) out[k] = clean(String(v)).slice(0, 2000);
-  return out;
-}
+export { clean, cleanDeep } from '../sanitize.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
