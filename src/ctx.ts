@@ -1,6 +1,9 @@
 // The one context every command receives: streams, environment, clock, language, colour, signals and
-// a lazily created Kubernetes client. No globals: tests build a Ctx with recording streams.
-import type { Lang, T } from './i18n/index.js';
+// a lazily created Kubernetes client. Built once from the parsed arguments and never changed after
+// (main.ts); no globals: tests build a Ctx with recording streams. Functions take only the slice they
+// use (Pick<Ctx, ...>), so their dependencies show.
+import { detectLang, translator, type Lang, type T } from './i18n/index.js';
+import { KUBE_FLAGS, type GlobalArgs } from './cli/spec.js';
 import type { KubeFlags, ResolvedConfig } from './kube/kubeconfig.js';
 import type { KubeClient } from './kube/client.js';
 
@@ -8,6 +11,7 @@ export interface OutStream {
   write(s: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 export interface InStream extends NodeJS.ReadableStream {
@@ -23,20 +27,14 @@ export interface IO {
   stdinIsTTY: boolean;
   env: Record<string, string | undefined>;
   now(): Date;
-  /** Subscribes to Ctrl-C (SIGINT/SIGTERM); returns the unsubscribe function. */
+  /** Subscribes to Ctrl-C (SIGINT/SIGTERM) and a lost terminal (SIGHUP); returns the unsubscribe function. */
   onInterrupt(handler: () => void): () => void;
   /** Counts API requests (benchmark, tests). */
   onRequest?: (method: string, path: string) => void;
 }
 
-export interface GlobalFlags extends KubeFlags {
-  allNamespaces?: boolean;
-  output?: string;
-  color?: boolean;
-  verbose?: number;
-  lang?: string;
-  requestTimeout?: string;
-}
+/** The kubectl connection flags plus the per-request timeout, as given on the command line. */
+export type ConnectionFlags = Readonly<KubeFlags & { requestTimeout: string }>;
 
 export interface Kube {
   client: KubeClient;
@@ -47,22 +45,22 @@ export interface Kube {
 }
 
 export interface Ctx {
-  io: IO;
-  t: T;
-  lang: Lang;
-  /** Colour and decoration on stdout (TTY, no NO_COLOR, no --no-color, TERM not dumb). */
-  color: boolean;
+  readonly io: IO;
+  readonly t: T;
+  readonly lang: Lang;
+  /** Colour and decoration on stdout (TTY, no NO_COLOR, no --no-color, TERM not dumb, not -o json/yaml). */
+  readonly color: boolean;
   /** Colour on stderr. */
-  colorErr: boolean;
-  verbose: number;
-  flags: GlobalFlags;
+  readonly colorErr: boolean;
+  readonly verbose: number;
+  readonly flags: ConnectionFlags;
   /** The user may be asked a question: stdin and stderr are terminals and CI is not set. */
-  interactive: boolean;
+  readonly interactive: boolean;
   out(s: string): void;
   err(s: string): void;
   kube(): Promise<Kube>;
-  /** Aborted on Ctrl-C. */
-  signal: AbortSignal;
+  /** Aborted on Ctrl-C, SIGTERM, or when the terminal goes away. */
+  readonly signal: AbortSignal;
 }
 
 export function colorAllowed(stream: OutStream, env: IO['env'], flag: boolean | undefined): boolean {
@@ -79,20 +77,54 @@ export function isInteractive(io: IO): boolean {
   return io.stdinIsTTY && io.stderr.isTTY === true;
 }
 
-/** Parses kubectl-style durations: 30s, 5m, 1h30m, 500ms, or a bare number of seconds. 0 = none. */
-export function parseDuration(s: string): number | null {
-  const text = s.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    if (m.index !== consumed) return null;
-    consumed += m[0].length;
-    const n = Number(m[1]);
-    total += m[2] === 'h' ? n * 3600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-  }
-  if (consumed !== text.length || consumed === 0) return null;
-  return Math.round(total);
+/** The context of one run, from the parsed global arguments. */
+export function createCtx(
+  io: IO,
+  args: GlobalArgs & { output?: string },
+  signal: AbortSignal,
+  lang: Lang = detectLang(args.lang, io.env),
+): Ctx & { closeKube(): void } {
+  const t = translator(lang);
+  const machine = args.output === 'json' || args.output === 'yaml';
+  const flags: Record<string, unknown> = { requestTimeout: args.requestTimeout };
+  for (const k of KUBE_FLAGS) if (args[k] !== undefined) flags[k] = args[k];
+  if (Array.isArray(flags.asGroup) && flags.asGroup.length === 0) delete flags.asGroup;
+  const frozen = Object.freeze(flags) as ConnectionFlags;
+  let kube: Promise<Kube> | null = null;
+  let created: Kube | null = null;
+  return {
+    io,
+    t,
+    lang,
+    color: !machine && colorAllowed(io.stdout, io.env, args.color),
+    colorErr: colorAllowed(io.stderr, io.env, args.color),
+    verbose: args.verbose,
+    flags: frozen,
+    interactive: isInteractive(io),
+    signal,
+    out: (s) => void io.stdout.write(s),
+    err: (s) => void io.stderr.write(s),
+    kube() {
+      kube ??= (async () => {
+        const { durationFlag } = await import('./cli/duration.js');
+        const timeoutMs = durationFlag('request-timeout', frozen.requestTimeout);
+        const { resolveKubeconfig } = await import('./kube/kubeconfig.js');
+        const { KubeClient } = await import('./kube/client.js');
+        const cfg = resolveKubeconfig(frozen, io.env);
+        const client = await KubeClient.create(cfg, {
+          timeoutMs,
+          verbose: args.verbose,
+          log: (line) => io.stderr.write(`I ${new Date().toISOString().slice(11, 23)} ${line}\n`),
+          onRequest: io.onRequest,
+        });
+        created = { client, cfg, namespace: cfg.namespace, user: cfg.userName ?? 'unknown' };
+        return created;
+      })();
+      return kube;
+    },
+    closeKube() {
+      created?.client.close();
+    },
+  };
 }
+

@@ -2,63 +2,54 @@
 // short timeout so a slow cluster never hangs the shell). Serves kubectl's plugin completion protocol
 // (`kubectl_complete-bluegreen` -> `kubectl-bluegreen __complete ARGS... CURRENT`) and the bash/zsh
 // scripts printed by `kubectl bluegreen completion`. Commands and flags come from ./spec.ts.
-import type { Ctx } from '../ctx.js';
+import { createCtx, type IO } from '../ctx.js';
 import { contextNames } from '../kube/kubeconfig.js';
-import { COMMANDS as SPEC_COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
+import { camel, commandSpec, COMMANDS, finalizeArgs, GLOBAL_OPTIONS, optionsOf, type GlobalArgs, type OptionSpec, type PositionalSpec } from './spec.js';
 
-const flagsOf = (options: OptionSpec[]) =>
+const flagsOf = (options: readonly OptionSpec[]) =>
   options.filter((o) => !o.hidden).flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]);
 
+/** Flags every command takes, as offered. */
 export const GLOBAL_FLAGS = [...flagsOf(GLOBAL_OPTIONS), '--no-color', '--help', '-h'];
 
-export const COMMAND_SPECS: Record<string, { flags: string[]; rollout: boolean }> = Object.fromEntries(
-  SPEC_COMMANDS.map((c) => [c.name, { flags: flagsOf(c.options), rollout: c.positionals[0]?.name === 'rollout' }]),
-);
+/** The option a flag word names, for command `command` (or among the global ones). */
+function optionOf(word: string, command: string | undefined): OptionSpec | undefined {
+  const name = word.replace(/=.*$/, '');
+  return optionsOf(commandSpec(command ?? '')).find((o) => `--${o.name}` === name || (o.alias && `-${o.alias}` === name));
+}
 
-/** Flags that take a value (the next word is that value, not a positional). */
-export const VALUE_FLAGS = new Set(
-  [...GLOBAL_OPTIONS, ...SPEC_COMMANDS.flatMap((c) => c.options)]
-    .filter((o) => o.type === 'string' || o.type === 'array')
-    .flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]),
-);
+const takesValue = (o: OptionSpec | undefined) => !!o && (o.type === 'string' || o.type === 'array') && o.name !== 'dry-run';
 
-const FIXED_VALUES: Record<string, string[]> = {
-  '--output': ['table', 'wide', 'json', 'yaml'],
-  '-o': ['table', 'wide', 'json', 'yaml'],
-  '--for': ['healthy', 'paused', 'promoted'],
-  '--lang': ['en', 'ko'],
-};
-
-export async function complete(ctx: Ctx, words: string[], current: string): Promise<string[]> {
+export async function complete(io: IO, words: string[], current: string): Promise<string[]> {
   const positionals: string[] = [];
+  const given: Record<string, unknown> = {};
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w.startsWith('-')) {
-      if (VALUE_FLAGS.has(w)) {
-        const value = words[++i];
-        if (w === '-n' || w === '--namespace') ctx.flags.namespace = value;
-        if (w === '--context') ctx.flags.context = value;
-        if (w === '--kubeconfig') ctx.flags.kubeconfig = value;
-      }
+      const o = optionOf(w, positionals[0]);
+      if (takesValue(o) && !w.includes('=')) given[camel(o!.name)] = words[++i];
       continue;
     }
     positionals.push(w);
   }
+  const command = positionals[0];
+  const spec = commandSpec(command ?? '');
   const prev = words[words.length - 1];
-  const match = (xs: string[]) => xs.filter((x) => x.startsWith(current));
-  if (prev && VALUE_FLAGS.has(prev)) {
-    if (FIXED_VALUES[prev]) return match(FIXED_VALUES[prev]);
-    if (prev === '--context') return match(safe(() => contextNames(ctx.flags, ctx.io.env)));
+  const match = (xs: readonly string[]) => xs.filter((x) => x.startsWith(current));
+  const prevOption = prev?.startsWith('-') ? optionOf(prev, command) : undefined;
+  if (takesValue(prevOption) && !prev!.includes('=')) {
+    if (prevOption!.choices) return match(prevOption!.choices.filter((c) => c !== ''));
+    if (prevOption!.name === 'context') return match(safe(() => contextNames(given, io.env)));
     return [];
   }
-  const command = positionals[0];
-  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(Object.keys(COMMAND_SPECS));
-  const spec = COMMAND_SPECS[command];
+  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(COMMANDS.map((c) => c.name));
   if (!spec) return [];
-  if (current.startsWith('-')) return match([...spec.flags, ...GLOBAL_FLAGS]);
-  if (command === 'completion' && positionals.length === 1) return match(['bash', 'zsh']);
-  if (!spec.rollout || positionals.length > 1) return [];
-  return match(await rolloutNames(ctx));
+  if (current.startsWith('-')) return match([...flagsOf(spec.options), ...GLOBAL_FLAGS]);
+  const positional = (spec.positionals as readonly PositionalSpec[])[positionals.length - 1];
+  if (!positional || positional.variadic) return [];
+  if (positional.choices) return match(positional.choices);
+  if (positional.name !== 'rollout') return [];
+  return match(await rolloutNames(io, finalizeArgs(spec, given) as GlobalArgs));
 }
 
 function safe<T>(f: () => T[]): T[] {
@@ -69,18 +60,17 @@ function safe<T>(f: () => T[]): T[] {
   }
 }
 
-async function rolloutNames(ctx: Ctx): Promise<string[]> {
+/** Blue-green rollout names in the namespace, within 2 s: a slow cluster never hangs the shell. */
+async function rolloutNames(io: IO, args: GlobalArgs): Promise<string[]> {
+  const ctx = createCtx(io, args, AbortSignal.timeout(2000));
   try {
     const kube = await ctx.kube();
-    const timer = setTimeout(() => kube.client.close(), 2000);
-    try {
-      const list = await kube.client.listRollouts(kube.namespace);
-      return list.items.filter((r) => r.spec?.strategy?.blueGreen).map((r) => r.metadata.name ?? '');
-    } finally {
-      clearTimeout(timer);
-    }
+    const list = await kube.client.listRollouts(kube.namespace, ctx.signal);
+    return list.items.filter((r) => r.spec?.strategy?.blueGreen).map((r) => r.metadata.name ?? '');
   } catch {
     return [];
+  } finally {
+    ctx.closeKube();
   }
 }
 

@@ -42,7 +42,6 @@ export const en = {
   'err.badServerUrl': (p: { server: S }) => `"${p.server}" is not an https:// or http:// URL of an API server.`,
 
   // ---- usage (exit 2) ----
-  'usage.yargs': (p: { message: S }) => `${p.message.replace(/\.$/, '')}. See kubectl bluegreen --help.`,
   'usage.badPair': (p: { arg: S }) =>
     `"${p.arg}" is not CONTAINER=IMAGE (for example frontend=registry.example.com/apc/frontend:v1.055, or *=IMAGE for every container).`,
   'usage.badImage': (p: { image: S; reason: S }) => `"${p.image}" is not a valid image reference: ${p.reason}.`,
@@ -58,14 +57,29 @@ export const en = {
     `rollout "${p.name}" has no revision ${p.revision}. Its revisions: ${p.available || 'none'} (see kubectl bluegreen history ${p.name}).`,
   'usage.badName': (p: { what: S; value: S }) =>
     `"${p.value}" is not a valid ${p.what} name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`,
+  'usage.nameTooLong': (p: { what: S; value: S; max: S; length: S }) =>
+    `the ${p.what} name "${p.value}" is ${p.length} characters long; Kubernetes allows at most ${p.max}.`,
   'usage.badDuration': (p: { flag: S; value: S }) =>
     `--${p.flag} "${p.value}" is not a duration (for example 30s, 5m, 1h30m).`,
   'usage.badRevision': (p: { value: S }) => `--to-revision "${p.value}" is not a revision number (a whole number from 1).`,
   'usage.allNamespaces': () => `-A/--all-namespaces lists rollouts; it cannot be used with a rollout name.`,
   'usage.reasonTooLong': (p: { max: S }) => `--reason is longer than ${p.max} characters; shorten it.`,
-  'usage.badOutput': (p: { value: S; allowed: S }) => `-o "${p.value}" is not supported here; use one of: ${p.allowed}.`,
   'usage.watchOutput': () => `--watch draws the status for people; it cannot be combined with -o json or yaml.`,
-  'usage.badLang': (p: { value: S }) => `--lang "${p.value}" is not supported; use en or ko.`,
+  'usage.watchNeedsName': () => `--watch follows one rollout: give its name, e.g. kubectl bluegreen status frontend --watch.`,
+  'usage.unknownCommand': (p: { word: S; suggestion: S; commands: S }) =>
+    `unknown command "${p.word}"${p.suggestion ? `; did you mean "${p.suggestion}"?` : '.'} Commands: ${p.commands}. See kubectl bluegreen --help.`,
+  'usage.unknownFlag': (p: { flag: S; command: S; suggestion: S }) =>
+    `unknown flag ${p.flag} for ${p.command}${p.suggestion ? `; did you mean ${p.suggestion}?` : '.'} See kubectl bluegreen ${p.command} --help.`,
+  'usage.flagNotHere': (p: { flag: S; command: S; commands: S }) =>
+    `${p.flag} is not a flag of ${p.command} (it belongs to ${p.commands}). See kubectl bluegreen ${p.command} --help.`,
+  'usage.badChoice': (p: { flag: S; value: S; allowed: S; command: S }) =>
+    `${p.flag} "${p.value}" is not supported by ${p.command}; use one of: ${p.allowed}.`,
+  'usage.missingValue': (p: { flag: S; hint: S }) => `${p.flag} needs a value (${p.hint}).`,
+  'usage.missingArgument': (p: { command: S; what: S }) =>
+    `${p.command} needs ${p.what}: kubectl bluegreen ${p.command} ${p.what}. See kubectl bluegreen ${p.command} --help.`,
+  'usage.tooManyArguments': (p: { command: S; extra: S }) =>
+    `${p.command} takes fewer arguments; not expected: ${p.extra}. See kubectl bluegreen ${p.command} --help.`,
+  'usage.missingFlag': (p: { flag: S; command: S; hint: S }) => `${p.command} needs ${p.flag}${p.hint ? ` (${p.hint})` : ''}.`,
 
   // ---- the rollout's state does not allow it (exit 4) ----
   'state.notBlueGreen': (p: { name: S; strategy: S }) =>
@@ -109,7 +123,6 @@ export const en = {
     `not confirmed: there is no terminal to ask on (or CI=true). Re-run with --yes to proceed, or with --dry-run to only see the requests.`,
   'confirm.declined': () => `not confirmed: nothing was changed.`,
   'interrupted': () => `interrupted: nothing was changed.`,
-  'interrupted.wait': () => `interrupted.`,
 
   // ---- guard ----
   'guard.title': (p: { action: S; name: S; ns: S }) => `${p.action} rollout ${p.name} (namespace ${p.ns})`,
@@ -120,7 +133,9 @@ export const en = {
   'guard.after.afterPromote': (p: { action: S; v: V }) =>
     `After ${p.action} they still get the same version; ${p.v} becomes the new preview, and users get it only after a promote.`,
   'guard.after.automatically': (p: { action: S; v: V }) =>
-    `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically once it is ready.`,
+    `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically once it is ready, with no promote (auto-promotion is on).`,
+  'guard.after.automaticallyAfter': (p: { action: S; v: V; seconds: S }) =>
+    `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically ${p.seconds}s after it is ready, with no promote (auto-promotion is on).`,
   'guard.after.fast': (p: { action: S; v: V }) => `After ${p.action} they get ${p.v} at once (fast rollback).`,
   'guard.downgrade': (p: { after: V; before: V; signals: S }) =>
     `This is a DOWNGRADE, a rollback in effect: ${p.after} is older than ${p.before} (${p.signals}).`,
@@ -131,10 +146,6 @@ export const en = {
   'guard.notReady': (p: { ready: S; want: S }) => `The preview is not fully ready: ${p.ready} of ${p.want} pods are available.`,
   'guard.analysisNotPassed': (p: { status: S; message: S }) =>
     `Its pre-promotion analysis has not passed (${p.status}${p.message ? `: ${p.message}` : ''}).`,
-  'guard.autoPromotion': () =>
-    `Auto-promotion is on (autoPromotionEnabled is not false): users are switched to the new preview automatically once it is ready, with no promote.`,
-  'guard.autoPromotionSeconds': (p: { seconds: S }) =>
-    `Auto-promotion is on: users are switched to the new preview automatically ${p.seconds}s after it is ready, with no promote.`,
   'guard.countdown': (p: { at: S }) =>
     `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself. Promote ends the countdown now (clearing the pause would only restart it).`,
   'guard.argoCD.auto': (p: { app: S }) =>
@@ -148,7 +159,7 @@ export const en = {
   'guard.undoFastRollback': (p: { deadline: S }) =>
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
   'guard.undoNewPreview': () =>
-    `Its ReplicaSet is scaled down: it comes back as a NEW preview, renumbered as the newest revision, and needs a promote before users see it.`,
+    `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
   'guard.replacesPreview': (p: { v: V }) => `The preview waiting now (${p.v}) is replaced and scaled down.`,
   'guard.fullSkipsAnalysis': () => `--full skips the remaining pauses and every analysis.`,
   'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,
@@ -158,17 +169,21 @@ export const en = {
   'guard.ephemeralStripped': (p: { keys: S }) =>
     `Metadata the controller injects (activeMetadata/previewMetadata) is left out of the restored template: ${p.keys}.`,
   'guard.target': (p: { revision: S; v: V }) => `undo restores revision ${p.revision}: ${p.v}.`,
-  'guard.requests': () => `Requests:`,
   'guard.requestsDryRun': () => `Requests that would be sent:`,
   'guard.dryRunDone': () => `Dry run: nothing was changed.`,
   'guard.dryRunServer': () => `Dry run: the API server accepted the requests in a server-side dry run; nothing was changed.`,
+  'guard.nudgeNote': (p: { count: S; seconds: S }) =>
+    `Then, if the Argo Rollouts controller has not reacted ${p.seconds}s later, up to ${p.count} more PATCHes of the annotation bluegreen.kubectl.io/nudged-at wake it (a controller can lose a change made right after it paused).`,
   'guard.forced': () => `--force given: promoting anyway.`,
   'guard.noop': (p: { name: S; v: S }) => `rollout "${p.name}" already runs ${p.v}; nothing to change.`,
+  'guard.noopPreview': (p: { name: S; v: V; users: V }) =>
+    `nothing to change: ${p.v} is already the preview waiting in rollout "${p.name}"; users still get ${p.users} until it is promoted.`,
 
   // ---- results ----
   'result.promoted': (p: { name: S; v: V }) =>
     `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
   'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
+  'result.retried': (p: { name: S; v: V; users: V }) => `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
   'result.undone': (p: { name: S; revision: S; v: V }) =>
     `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v}).`,
   'result.imageSet': (p: { name: S; v: V }) => `rollout "${p.name}": image set; ${p.v} is becoming the new preview.`,
@@ -177,6 +192,8 @@ export const en = {
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
   'result.notActedYet': (p: { name: S; ns: S }) =>
     `warning: the Argo Rollouts controller has not acted on it yet (it may be busy, or not running). Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
+  'result.cannotConfirm': () => `The change was made, but whether the Argo Rollouts controller took it up cannot be watched:`,
+  'result.stoppedWaiting': () => `Stopped waiting for the controller (Ctrl-C); the change was made.`,
   'result.follow': (p: { name: S; ns: S }) => `Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p: { name: S }) =>
     `the connection failed while the change was being sent; re-reading rollout "${p.name}" to see whether it was made.`,
@@ -218,6 +235,7 @@ export const en = {
   'status.next.setImage': () => `start a new version as a preview: set-image ROLLOUT CONTAINER=IMAGE`,
   'status.next.wait': () => `wait until the preview is ready for promotion`,
   'status.next.full': (p: { v: V }) => `users get the aborted preview ${p.v}`,
+  'status.next.fullDowngrade': (p: { v: V }) => `users get the aborted preview ${p.v}: a DOWNGRADE (promote is not rollback)`,
   'status.autoPromotion': () => 'Auto-promotion is on: users switch to a ready preview without a promote.',
   'status.autoPromotionAt': (p: { at: S; in: S }) => `Auto-promotion: users switch to the preview at ${p.at} (in ${p.in}).`,
   'status.analysis': (p: { which: S; status: S; message: S }) =>
@@ -254,7 +272,7 @@ export const en = {
   'list.h.services': () => 'SERVICES',
   'list.yes': () => 'YES',
   'list.no': () => 'no',
-  'list.skippedCanary': (p: { count: S }) => `(${p.count} rollouts with another strategy not shown)`,
+  'list.skippedCanary': (p: { count: number }) => `(${p.count} ${p.count === 1 ? 'rollout' : 'rollouts'} with another strategy not shown)`,
 
   // ---- history / diff ----
   'history.h.revision': () => 'REVISION',
@@ -278,9 +296,13 @@ export const en = {
 
   // ---- wait ----
   'wait.waiting': (p: { name: S; for: S; now: S }) => `waiting for rollout ${p.name} to be ${p.for} (now ${p.now})`,
+  'wait.waitingForObject': (p: { name: S; for: S; object: S }) =>
+    `waiting for rollout ${p.name} to be ${p.for}: the controller reports ${p.object} not found, and re-checks every 20s`,
   'wait.reached': (p: { name: S; for: S; now: S }) => `rollout ${p.name} is ${p.for} (${p.now})`,
   'wait.timeout': (p: { name: S; for: S; timeout: S; now: S }) =>
     `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}; it is ${p.now}.`,
+  'wait.timeoutMissing': (p: { name: S; for: S; timeout: S; object: S }) =>
+    `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}: the controller still reports ${p.object} not found. Create it (or fix the name in the rollout), then wait again.`,
   'wait.degraded': (p: { name: S; for: S; now: S }) =>
     `rollout "${p.name}" is ${p.now} and will not become ${p.for} without action. See kubectl bluegreen status ${p.name}.`,
   'wait.controllerStalled': (p: { name: S; seconds: S }) =>
@@ -337,6 +359,7 @@ export const en = {
   'help.opt.wait': () => 'After promoting, wait until users are switched (as wait --for=promoted)',
   'help.opt.for': () => 'State to wait for',
   'help.opt.timeout': () => 'Give up after this long (exit 5)',
+  'help.opt.stallTimeout': () => 'Fail (exit 1) when the controller leaves a change unobserved this long (default 60s)',
   'help.opt.client': () => 'Print only the plugin version; do not contact the cluster',
   'help.epilog': () =>
     'Exit codes: 0 done, 1 failure, 2 bad usage, 3 not confirmed, 4 the rollout state does not allow it, 5 wait timed out.',

@@ -33,7 +33,6 @@ export const ko: Catalog = {
   'err.badServerUrl': (p) => `"${p.server}"은(는) API 서버의 https:// 또는 http:// URL이 아닙니다.`,
 
   // ---- 사용법 (종료 코드 2) ----
-  'usage.yargs': (p) => `${p.message.replace(/\.$/, '')}. kubectl bluegreen --help를 참고하세요.`,
   'usage.badPair': (p) =>
     `"${p.arg}"은(는) CONTAINER=IMAGE 형식이 아닙니다 (예: frontend=registry.example.com/apc/frontend:v1.055, 모든 컨테이너는 *=IMAGE).`,
   'usage.badImage': (p) => `"${p.image}"은(는) 올바른 이미지 참조가 아닙니다: ${p.reason}.`,
@@ -48,13 +47,28 @@ export const ko: Catalog = {
     `rollout "${p.name}"에 revision ${p.revision}이(가) 없습니다. 있는 revision: ${p.available || '없음'} (kubectl bluegreen history ${p.name} 참고).`,
   'usage.badName': (p) =>
     `"${p.value}"은(는) 올바른 ${p.what} 이름이 아닙니다: 소문자, 숫자, '-', '.'만 쓰고 영문자나 숫자로 시작하고 끝나야 합니다.`,
+  'usage.nameTooLong': (p) =>
+    `${p.what} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
   'usage.badDuration': (p) => `--${p.flag} "${p.value}"은(는) 시간 길이가 아닙니다 (예: 30s, 5m, 1h30m).`,
   'usage.badRevision': (p) => `--to-revision "${p.value}"은(는) revision 번호가 아닙니다 (1 이상의 정수).`,
   'usage.allNamespaces': () => `-A/--all-namespaces는 목록용입니다. rollout 이름과 함께 쓸 수 없습니다.`,
   'usage.reasonTooLong': (p) => `--reason이 ${p.max}자를 넘습니다. 줄여 주세요.`,
-  'usage.badOutput': (p) => `여기서는 -o "${p.value}"을(를) 쓸 수 없습니다. 다음 중 하나: ${p.allowed}.`,
   'usage.watchOutput': () => `--watch는 사람이 보는 화면입니다. -o json이나 yaml과 함께 쓸 수 없습니다.`,
-  'usage.badLang': (p) => `--lang "${p.value}"은(는) 지원하지 않습니다. en 또는 ko를 쓰세요.`,
+  'usage.watchNeedsName': () => `--watch는 rollout 하나를 따라갑니다. 이름을 주세요. 예: kubectl bluegreen status frontend --watch.`,
+  'usage.unknownCommand': (p) =>
+    `알 수 없는 명령 "${p.word}"${p.suggestion ? `. "${p.suggestion}"을(를) 말씀하신 건가요?` : '.'} 명령: ${p.commands}. kubectl bluegreen --help를 보세요.`,
+  'usage.unknownFlag': (p) =>
+    `${p.command}에 없는 플래그 ${p.flag}${p.suggestion ? `. ${p.suggestion}을(를) 말씀하신 건가요?` : '.'} kubectl bluegreen ${p.command} --help를 보세요.`,
+  'usage.flagNotHere': (p) =>
+    `${p.flag}은(는) ${p.command}의 플래그가 아닙니다 (${p.commands}의 플래그입니다). kubectl bluegreen ${p.command} --help를 보세요.`,
+  'usage.badChoice': (p) =>
+    `${p.command}은(는) ${p.flag} "${p.value}"을(를) 지원하지 않습니다. 다음 중 하나를 쓰세요: ${p.allowed}.`,
+  'usage.missingValue': (p) => `${p.flag}에는 값이 필요합니다 (${p.hint}).`,
+  'usage.missingArgument': (p) =>
+    `${p.command}에는 ${p.what}이(가) 필요합니다: kubectl bluegreen ${p.command} ${p.what}. kubectl bluegreen ${p.command} --help를 보세요.`,
+  'usage.tooManyArguments': (p) =>
+    `${p.command}에 인수가 너무 많습니다. 예상하지 않은 인수: ${p.extra}. kubectl bluegreen ${p.command} --help를 보세요.`,
+  'usage.missingFlag': (p) => `${p.command}에는 ${p.flag}이(가) 필요합니다${p.hint ? ` (${p.hint})` : ''}.`,
 
   // ---- rollout 상태상 불가 (종료 코드 4) ----
   'state.notBlueGreen': (p) =>
@@ -94,7 +108,6 @@ export const ko: Catalog = {
     `확인되지 않음: 물어볼 터미널이 없습니다 (또는 CI=true). 진행하려면 --yes로, 요청만 보려면 --dry-run으로 다시 실행하세요.`,
   'confirm.declined': () => `확인되지 않음: 아무것도 바꾸지 않았습니다.`,
   'interrupted': () => `중단됨: 아무것도 바꾸지 않았습니다.`,
-  'interrupted.wait': () => `중단됨.`,
 
   // ---- 가드 ----
   'guard.title': (p) => `${p.action}: rollout ${p.name} (네임스페이스 ${p.ns})`,
@@ -105,7 +118,9 @@ export const ko: Catalog = {
   'guard.after.afterPromote': (p) =>
     `${p.action} 후에도 사용자는 같은 버전에 접속합니다. ${p.v}은(는) 새 preview가 되고, promote해야 사용자에게 나갑니다.`,
   'guard.after.automatically': (p) =>
-    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 사용자가 자동으로 그쪽으로 전환됩니다.`,
+    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 promote 없이 자동으로 사용자가 전환됩니다 (auto-promotion이 켜져 있음).`,
+  'guard.after.automaticallyAfter': (p) =>
+    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되고 ${p.seconds}초 뒤 promote 없이 자동으로 사용자가 전환됩니다 (auto-promotion이 켜져 있음).`,
   'guard.after.fast': (p) => `${p.action} 후 사용자는 즉시 ${p.v}에 접속합니다 (빠른 롤백).`,
   'guard.downgrade': (p) => `이것은 다운그레이드, 사실상 롤백입니다: ${p.after}은(는) ${p.before}보다 이전 버전입니다 (${p.signals}).`,
   'guard.notRollback': () => `Promote는 롤백이 아닙니다: 버전과 상관없이 preview를 사용자에게 내보냅니다.`,
@@ -113,9 +128,6 @@ export const ko: Catalog = {
   'guard.keepActiveCommand': (p) => `${p.command}    (사용자는 ${p.v} 유지)`,
   'guard.notReady': (p) => `preview가 아직 준비되지 않았습니다: pod ${p.want}개 중 ${p.ready}개만 사용 가능합니다.`,
   'guard.analysisNotPassed': (p) => `promote 전 분석(pre-promotion analysis)을 통과하지 못했습니다 (${p.status}${p.message ? `: ${p.message}` : ''}).`,
-  'guard.autoPromotion': () =>
-    `자동 promote가 켜져 있습니다 (autoPromotionEnabled가 false가 아님): 새 preview가 준비되면 promote 없이 사용자가 자동으로 전환됩니다.`,
-  'guard.autoPromotionSeconds': (p) => `자동 promote가 켜져 있습니다: 새 preview가 준비되고 ${p.seconds}초 뒤 promote 없이 사용자가 자동으로 전환됩니다.`,
   'guard.countdown': (p) =>
     `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다. promote는 카운트다운을 지금 끝냅니다 (일시정지를 지우기만 하면 카운트다운이 다시 시작될 뿐입니다).`,
   'guard.argoCD.auto': (p) =>
@@ -128,7 +140,7 @@ export const ko: Catalog = {
   'guard.undoFastRollback': (p) =>
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
   'guard.undoNewPreview': () =>
-    `그 ReplicaSet은 이미 축소되었습니다: 가장 새 revision 번호를 받은 새 preview로 다시 올라오고, 사용자에게 나가려면 promote가 필요합니다.`,
+    `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
   'guard.replacesPreview': (p) => `지금 대기 중인 preview(${p.v})는 교체되어 축소됩니다.`,
   'guard.fullSkipsAnalysis': () => `--full은 남은 일시정지와 모든 분석을 건너뜁니다.`,
   'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,
@@ -138,16 +150,20 @@ export const ko: Catalog = {
   'guard.ephemeralStripped': (p) =>
     `컨트롤러가 주입한 메타데이터(activeMetadata/previewMetadata)는 복원하는 template에서 뺍니다: ${p.keys}.`,
   'guard.target': (p) => `undo는 revision ${p.revision}을(를) 복원합니다: ${p.v}.`,
-  'guard.requests': () => `요청:`,
   'guard.requestsDryRun': () => `보낼 요청:`,
   'guard.dryRunDone': () => `Dry run: 아무것도 바꾸지 않았습니다.`,
   'guard.dryRunServer': () => `Dry run: API 서버가 server-side dry run으로 요청을 받아들였습니다. 아무것도 바꾸지 않았습니다.`,
+  'guard.nudgeNote': (p) =>
+    `그 후 ${p.seconds}초가 지나도 Argo Rollouts 컨트롤러가 반응하지 않으면, bluegreen.kubectl.io/nudged-at 애너테이션 PATCH를 최대 ${p.count}번 더 보내 컨트롤러를 깨웁니다 (멈춘 직후의 변경을 컨트롤러가 놓칠 수 있음).`,
   'guard.forced': () => `--force가 주어져 그래도 promote합니다.`,
   'guard.noop': (p) => `rollout "${p.name}"은(는) 이미 ${p.v}을(를) 실행 중입니다. 바꿀 것이 없습니다.`,
+  'guard.noopPreview': (p) =>
+    `바꿀 것이 없습니다: ${p.v}은(는) 이미 rollout "${p.name}"에서 대기 중인 preview입니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
 
   // ---- 결과 ----
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
+  'result.retried': (p) => `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
   'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다.`,
   'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다. ${p.v}이(가) 새 preview가 되고 있습니다.`,
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다.`,
@@ -155,6 +171,8 @@ export const ko: Catalog = {
   'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
   'result.notActedYet': (p) =>
     `경고: Argo Rollouts 컨트롤러가 아직 처리하지 않았습니다 (바쁘거나 실행 중이 아닐 수 있습니다). 진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
+  'result.cannotConfirm': () => `변경은 적용되었지만, Argo Rollouts 컨트롤러가 반영했는지는 지켜볼 수 없습니다:`,
+  'result.stoppedWaiting': () => `컨트롤러 기다리기를 멈췄습니다 (Ctrl-C). 변경은 적용되었습니다.`,
   'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDone': () => `변경되었습니다 (rollout을 다시 읽어 확인함).`,
@@ -195,6 +213,7 @@ export const ko: Catalog = {
   'status.next.setImage': () => `새 버전을 preview로 시작: set-image ROLLOUT CONTAINER=IMAGE`,
   'status.next.wait': () => `preview가 promote 가능한 상태가 될 때까지 대기`,
   'status.next.full': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감`,
+  'status.next.fullDowngrade': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감: 다운그레이드 (promote는 롤백이 아님)`,
   'status.autoPromotion': () => '자동 promote 켜짐: preview가 준비되면 promote 없이 사용자가 전환됩니다.',
   'status.autoPromotionAt': (p) => `자동 promote: ${p.at}에 (${p.in} 후) 사용자가 preview로 전환됩니다.`,
   'status.analysis': (p) => `${p.which} 분석: ${p.status}${p.message ? ` (${p.message})` : ''}`,
@@ -253,8 +272,12 @@ export const ko: Catalog = {
 
   // ---- wait ----
   'wait.waiting': (p) => `rollout ${p.name}이(가) ${p.for} 상태가 되기를 기다리는 중 (지금 ${p.now})`,
+  'wait.waitingForObject': (p) =>
+    `rollout ${p.name}이(가) ${p.for} 상태가 되기를 기다리는 중: 컨트롤러가 ${p.object}을(를) 찾지 못했다고 보고하며, 20초마다 다시 확인합니다`,
   'wait.reached': (p) => `rollout ${p.name}: ${p.for} (${p.now})`,
   'wait.timeout': (p) => `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now}.`,
+  'wait.timeoutMissing': (p) =>
+    `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다: 컨트롤러가 여전히 ${p.object}을(를) 찾지 못합니다. 그것을 만들거나(또는 rollout에서 이름을 고친 뒤) 다시 기다리세요.`,
   'wait.degraded': (p) =>
     `rollout "${p.name}"은(는) ${p.now} 상태라 조치 없이는 ${p.for} 상태가 되지 않습니다. kubectl bluegreen status ${p.name}을(를) 보세요.`,
   'wait.controllerStalled': (p) =>
@@ -312,6 +335,7 @@ export const ko: Catalog = {
   'help.opt.wait': () => 'promote 후 사용자가 전환될 때까지 대기 (wait --for=promoted와 같음)',
   'help.opt.for': () => '기다릴 상태',
   'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5)',
+  'help.opt.stallTimeout': () => '컨트롤러가 변경을 이만큼 반영하지 않으면 실패 (종료 코드 1, 기본 60s)',
   'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',
   'help.epilog': () =>
     '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과.',

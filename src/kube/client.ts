@@ -1,9 +1,12 @@
-// The API calls the plugin makes, and nothing else. Reads retry with backoff; writes never retry on
-// their own (the command decides, because only it knows whether a retry is safe).
+// The API calls the plugin makes, and nothing else. Everything read comes back through the normalizing
+// boundary (src/rollout/normalize.ts), so no caller can skip it. Reads retry with backoff; writes never
+// retry on their own (the command decides, because only it knows whether a retry is safe).
 import type { ResolvedConfig } from './kubeconfig.js';
 import { KubeHttp, credentials, type HttpOptions, type Target, ApiError } from './http.js';
 import type { List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
-import { ROLLOUTS_API, type PlannedRequest } from '../rollout/plan.js';
+import type { PlannedRequest } from '../rollout/plan.js';
+import { compactReplicaSet, compactRollout, normalizeReplicaSet, normalizeRollout, normalizeService } from '../rollout/normalize.js';
+import { replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
 import { readFileSync } from 'node:fs';
 
 const rolloutTarget = (verb: string, namespace?: string, name?: string, resource = 'rollouts'): Target => ({
@@ -16,8 +19,11 @@ const rolloutTarget = (verb: string, namespace?: string, name?: string, resource
 
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR' | string;
+  /** Normalized for ADDED/MODIFIED/DELETED; as sent for BOOKMARK and ERROR (a Status). */
   object: T;
 }
+
+export type Watchable = 'rollouts' | 'replicasets';
 
 export function labelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string | undefined {
   if (!sel) return undefined;
@@ -40,84 +46,98 @@ export class KubeClient {
     return new KubeClient(new KubeHttp(cfg, creds, opts));
   }
 
-  get server(): string {
-    return this.http.server;
-  }
-
   close(): void {
     this.http.close();
   }
 
-  getRollout(ns: string, name: string, signal?: AbortSignal): Promise<Rollout> {
-    return this.http.json<Rollout>({
-      method: 'GET',
-      path: `${ROLLOUTS_API}/namespaces/${encodeURIComponent(ns)}/rollouts/${encodeURIComponent(name)}`,
-      target: rolloutTarget('get', ns, name),
-      retry: true,
-      signal,
-    });
+  async getRollout(ns: string, name: string, signal?: AbortSignal): Promise<Rollout> {
+    const raw = await this.http.json<unknown>({ method: 'GET', path: rolloutPath(ns, name), target: rolloutTarget('get', ns, name), retry: true, signal });
+    return normalizeRollout(raw);
   }
 
-  listRollouts(ns: string | null, signal?: AbortSignal, page?: { limit: number; continue?: string }): Promise<List<Rollout>> {
-    const path = ns ? `${ROLLOUTS_API}/namespaces/${encodeURIComponent(ns)}/rollouts` : `${ROLLOUTS_API}/rollouts`;
-    return this.http.json<List<Rollout>>({
+  /**
+   * One page of Rollouts (ns null: all namespaces). `compact` keeps only what a listing shows, item by
+   * item, so a page of 500 is not held whole.
+   */
+  async listRollouts(ns: string | null, signal?: AbortSignal, page?: { limit: number; continue?: string; compact?: boolean }): Promise<List<Rollout>> {
+    const raw = await this.http.json<List<unknown>>({
       method: 'GET',
-      path,
+      path: rolloutPath(ns),
       query: page ? { limit: String(page.limit), continue: page.continue } : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,
     });
+    const normalize = page?.compact ? compactRollout : normalizeRollout;
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalize) };
   }
 
-  listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal): Promise<List<ReplicaSet>> {
-    const path = ns ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets` : `/apis/apps/v1/replicasets`;
-    return this.http.json<List<ReplicaSet>>({
+  async listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: { limit: number; continue?: string; compact?: boolean }): Promise<List<ReplicaSet>> {
+    const raw = await this.http.json<List<unknown>>({
       method: 'GET',
-      path,
-      query: { labelSelector: selector },
+      path: replicaSetsPath(ns),
+      query: { labelSelector: selector, limit: page ? String(page.limit) : undefined, continue: page?.continue },
       target: { verb: 'list', resource: 'replicasets', group: 'apps', namespace: ns ?? undefined },
       retry: true,
       signal,
     });
+    const normalize = page?.compact ? compactReplicaSet : normalizeReplicaSet;
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalize) };
   }
 
   /** null when the Service does not exist. */
   async getService(ns: string, name: string, signal?: AbortSignal): Promise<Service | null> {
     try {
-      return await this.http.json<Service>({
+      const raw = await this.http.json<unknown>({
         method: 'GET',
-        path: `/api/v1/namespaces/${encodeURIComponent(ns)}/services/${encodeURIComponent(name)}`,
+        path: servicesPath(ns, name),
         target: { verb: 'get', resource: 'services', group: '', namespace: ns, name },
         retry: true,
         signal,
       });
+      return normalizeService(raw);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;
     }
   }
 
-  /** Sends one planned change. dryRun: the server validates it and changes nothing. */
-  send<T = Rollout>(req: PlannedRequest, ns: string, name: string, dryRun = false): Promise<T> {
-    const sub = req.path.endsWith('/status') ? 'rollouts/status' : 'rollouts';
-    return this.http.json<T>({
+  /** The Services of a namespace (or of all), for a listing that must read what users are routed to. */
+  async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
+    const raw = await this.http.json<List<unknown>>({
+      method: 'GET',
+      path: servicesPath(ns),
+      target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
+      retry: true,
+      signal,
+    });
+    // Only the name and the selector are read: a Service's other fields (and managedFields) are dropped.
+    const items = (Array.isArray(raw?.items) ? raw.items : []).map((x: unknown) => {
+      const s = normalizeService(x);
+      return { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { selector: s.spec?.selector } };
+    });
+    return { metadata: raw?.metadata, items };
+  }
+
+  /**
+   * Sends one planned request; `dryRun` asks the server to validate it and change nothing. Answers the
+   * Rollout as written (normalized) for writes to a Rollout, null for anything else.
+   */
+  async send(req: PlannedRequest, dryRun = false, signal?: AbortSignal): Promise<Rollout | null> {
+    const target: Target =
+      req.resource === 'events'
+        ? { verb: 'create', resource: 'events', group: '', namespace: req.namespace }
+        : rolloutTarget(req.method === 'POST' ? 'create' : 'patch', req.namespace, req.name, req.resource);
+    const raw = await this.http.json<unknown>({
       method: req.method,
-      path: req.path,
+      path: requestPath(req),
       query: { dryRun: dryRun ? 'All' : undefined, fieldManager: 'kubectl-bluegreen' },
       body: req.body,
       contentType: req.contentType,
-      target: rolloutTarget('patch', ns, name, sub),
+      target,
+      signal,
     });
-  }
-
-  createEvent(ns: string, event: Record<string, unknown>): Promise<unknown> {
-    return this.http.json({
-      method: 'POST',
-      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`,
-      body: event,
-      target: { verb: 'create', resource: 'events', group: '', namespace: ns },
-    });
+    return req.resource === 'events' ? null : normalizeRollout(raw);
   }
 
   /** The authenticated user's name (SelfSubjectReview, GA in Kubernetes 1.28). */
@@ -130,47 +150,39 @@ export class KubeClient {
         target: { verb: 'create', resource: 'selfsubjectreviews', group: 'authentication.k8s.io' },
         signal,
       });
-      return r?.status?.userInfo?.username ?? null;
+      const name = r?.status?.userInfo?.username;
+      return typeof name === 'string' ? name : null;
     } catch {
       return null;
     }
   }
 
-  watchRollouts(
+  /**
+   * A watch stream on Rollouts or ReplicaSets from `resourceVersion`, until the server ends it or the
+   * signal aborts. Objects arrive normalized.
+   */
+  watch<R extends Watchable>(
+    resource: R,
     ns: string,
-    fieldSelector: string | undefined,
+    selector: { field?: string; label?: string },
     resourceVersion: string,
-    onEvent: (ev: WatchEvent<Rollout>) => void,
+    onEvent: (ev: WatchEvent<R extends 'rollouts' ? Rollout : ReplicaSet>) => void,
     signal: AbortSignal,
   ): Promise<void> {
+    const rollouts = resource === 'rollouts';
+    const normalize = rollouts ? normalizeRollout : normalizeReplicaSet;
     return this.http.watch(
       {
         method: 'GET',
-        path: `${ROLLOUTS_API}/namespaces/${encodeURIComponent(ns)}/rollouts`,
-        query: { fieldSelector, resourceVersion, allowWatchBookmarks: 'true' },
-        target: rolloutTarget('watch', ns),
+        path: rollouts ? rolloutPath(ns) : replicaSetsPath(ns),
+        query: { fieldSelector: selector.field, labelSelector: selector.label, resourceVersion, allowWatchBookmarks: 'true' },
+        target: rollouts ? rolloutTarget('watch', ns) : { verb: 'watch', resource: 'replicasets', group: 'apps', namespace: ns },
         signal,
       },
-      onEvent as (ev: { type: string; object: unknown }) => void,
-    );
-  }
-
-  watchReplicaSets(
-    ns: string,
-    selector: string | undefined,
-    resourceVersion: string,
-    onEvent: (ev: WatchEvent<ReplicaSet>) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    return this.http.watch(
-      {
-        method: 'GET',
-        path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`,
-        query: { labelSelector: selector, resourceVersion, allowWatchBookmarks: 'true' },
-        target: { verb: 'watch', resource: 'replicasets', group: 'apps', namespace: ns },
-        signal,
+      (ev) => {
+        const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : normalize(ev.object);
+        onEvent({ type: ev.type, object } as WatchEvent<R extends 'rollouts' ? Rollout : ReplicaSet>);
       },
-      onEvent as (ev: { type: string; object: unknown }) => void,
     );
   }
 
@@ -192,29 +204,33 @@ export class KubeClient {
     return null;
   }
 
-  /** The Argo Rollouts controller's version from its Deployment's image, when visible. */
+  /**
+   * The Argo Rollouts controller's version from its Deployment's image, when visible. A missing
+   * permission in both places is "not visible" (null); anything else (401, TLS, unreachable) throws.
+   */
   async controllerVersion(): Promise<{ version: string; where: string } | null> {
-    const tries: Array<string> = [
-      '/apis/apps/v1/deployments',
-      '/apis/apps/v1/namespaces/argo-rollouts/deployments',
-    ];
-    for (const path of tries) {
+    const tries: Array<string | null> = [null, 'argo-rollouts'];
+    let lastError: unknown = null;
+    for (const ns of tries) {
       try {
         const list = await this.http.json<List<{ metadata: { name?: string; namespace?: string }; spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } } }>>({
           method: 'GET',
-          path,
+          path: ns ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : '/apis/apps/v1/deployments',
           query: { labelSelector: 'app.kubernetes.io/name=argo-rollouts' },
-          target: { verb: 'list', resource: 'deployments', group: 'apps' },
+          target: { verb: 'list', resource: 'deployments', group: 'apps', namespace: ns ?? undefined },
         });
-        for (const d of list.items) {
+        for (const d of list?.items ?? []) {
           const image = d.spec?.template?.spec?.containers?.[0]?.image ?? '';
-          const tag = image.includes('@') ? image.split('@')[1]! : image.split(':').pop() ?? '';
+          const tag = image.includes('@') ? image.split('@')[1]! : (image.split(':').pop() ?? '');
           if (tag) return { version: tag, where: `deployment ${d.metadata.namespace}/${d.metadata.name}` };
         }
-      } catch {
-        /* forbidden cluster-wide: try the usual namespace */
+        lastError = null;
+      } catch (e) {
+        lastError = e;
+        if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;
       }
     }
+    if (lastError) throw lastError;
     return null;
   }
 }

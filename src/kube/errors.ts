@@ -2,7 +2,7 @@
 // sentence that names the object and the way out. Never includes credentials: only the server URL,
 // the user's name and the API server's own message (which holds no secrets).
 import { ApiError, NetworkError } from './http.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT, Interrupted } from '../errors.js';
 
 export interface ErrorContext {
   server: string;
@@ -22,8 +22,10 @@ export function isConflict(e: unknown): boolean {
   return (e.status === 422 || e.status === 500) && /test(ing)? (operation|value)|jsonpatch|doc is missing path|unable to remove nonexistent key|the server rejected our request due to an error in our request/i.test(text);
 }
 
-export function translate(e: unknown, ctx: ErrorContext): CliError | unknown {
+export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted | unknown {
   if (e instanceof CliError) return e;
+  // Ctrl-C while a request was on its way (a read, or a write that never left): an interruption.
+  if (e instanceof NetworkError && e.code === 'ABORTED') return new Interrupted();
   if (e instanceof NetworkError) {
     if (e.kind === 'tls') return new CliError(EXIT.FAILURE, 'err.tls', { server: ctx.server, detail: e.message }).causedBy(e);
     if (e.kind === 'timeout') {

@@ -1,8 +1,23 @@
 // Machine output: the versioned JSON documents (apiVersion bluegreen/v1, see docs/JSON.md), and YAML
 // of the same. Stable field names; never coloured.
 import { dump } from 'js-yaml';
+import type { Audit } from '../rollout/audit.js';
+import type { Plan } from '../rollout/plan.js';
+import type { WireRequest } from './guard.js';
 import type { NextAction } from '../rollout/actions.js';
-import { olderBecauseText, type HistoryEntry, type RevisionView, type RolloutView } from '../rollout/view.js';
+import type { HistoryEntry, OlderSignal, RevisionView, RolloutView } from '../rollout/view.js';
+
+/** The `olderBecause` strings of the JSON document (English, part of the contract). */
+export function olderBecauseText(s: OlderSignal): string {
+  switch (s.signal) {
+    case 'createdBefore':
+      return 'created before the active ReplicaSet';
+    case 'servedBefore':
+      return `served revisions ${s.revisions.join(',')} before`;
+    case 'tagLower':
+      return `tag ${s.previewTag} < ${s.activeTag}`;
+  }
+}
 
 export const API_VERSION = 'bluegreen/v1';
 
@@ -67,4 +82,49 @@ export function listJson(items: ReturnType<typeof statusJson>[]) {
 export function serialize(doc: unknown, format: 'json' | 'yaml'): string {
   if (format === 'json') return JSON.stringify(doc, null, 2) + '\n';
   return dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false });
+}
+
+/** `--dry-run -o json`: what the change would do and every request it would send. */
+export function changePlanJson(plan: Plan, requests: WireRequest[], nudgesAtMost: number) {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ChangePlan',
+    action: plan.action,
+    name: plan.name,
+    namespace: plan.namespace,
+    before: plan.before,
+    after: plan.after,
+    switchesWhen: plan.switchesWhen,
+    consequences: [...plan.needsForce, ...plan.consequences],
+    requests,
+    /** Annotation PATCHes sent only if the controller stays silent (see the guard). */
+    nudgesAtMost,
+  };
+}
+
+/** `-o json` of a change that was made: what happened, for scripts. */
+export interface ControllerReaction {
+  /** The controller acted on the change within the wait. */
+  reacted: boolean;
+  /** Annotation PATCHes sent to wake a silent controller. */
+  nudges: number;
+  /** Whether the change could be watched at all (false: no `watch` permission). */
+  watched: boolean;
+}
+
+export function changeResultJson(plan: Plan, applied: { sent: number; recordFailed: string | null }, audit: Audit, controller: ControllerReaction | null) {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ChangeResult',
+    action: plan.action,
+    name: plan.name,
+    namespace: plan.namespace,
+    before: plan.before,
+    after: plan.after,
+    switchesWhen: plan.switchesWhen,
+    requestsSent: applied.sent,
+    recorded: applied.recordFailed ? null : { by: audit.by, at: audit.at, reason: audit.reason },
+    recordError: applied.recordFailed,
+    controller,
+  };
 }

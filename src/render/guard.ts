@@ -1,10 +1,9 @@
 // The guard: before any change, what users get now and after, in versions, and every consequence
 // that applies. Then the exact requests. Pure: returns text.
 import type { T } from '../i18n/index.js';
-import type { Consequence, Plan, PlannedRequest } from '../rollout/plan.js';
+import type { Consequence, Plan } from '../rollout/plan.js';
 import type { OlderSignal } from '../rollout/view.js';
-import { cleanDeep, paint } from './text.js';
-import { versionText } from './status.js';
+import { cleanDeep, paint, versionText } from './text.js';
 
 export function signalsText(t: T, signals: OlderSignal[]): string {
   return signals
@@ -18,7 +17,7 @@ export function signalsText(t: T, signals: OlderSignal[]): string {
     .join('; ');
 }
 
-function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
+export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
   const before = versionText(t, plan.before);
   const after = versionText(t, plan.after);
   switch (c.kind) {
@@ -37,8 +36,6 @@ function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.notReady', { ready: String(c.ready), want: String(c.want) })];
     case 'analysisNotPassed':
       return [t('guard.analysisNotPassed', { status: c.status, message: c.message })];
-    case 'autoPromotion':
-      return [c.seconds > 0 ? t('guard.autoPromotionSeconds', { seconds: String(c.seconds) }) : t('guard.autoPromotion')];
     case 'countdown':
       return [t('guard.countdown', { at: c.promotesAt })];
     case 'argoCD': {
@@ -93,7 +90,9 @@ export function renderGuard(t: T, input: GuardInput, color: boolean): string {
         : plan.switchesWhen === 'afterPromote'
           ? t('guard.after.afterPromote', { action, v: vt })
           : plan.switchesWhen === 'automatically'
-            ? t('guard.after.automatically', { action, v: vt })
+            ? plan.autoPromotionSeconds > 0
+              ? t('guard.after.automaticallyAfter', { action, v: vt, seconds: String(plan.autoPromotionSeconds) })
+              : t('guard.after.automatically', { action, v: vt })
             : plan.action === 'undo'
               ? t('guard.after.fast', { action, v: vt })
               : t('guard.after.immediately', { action, v: vt });
@@ -111,8 +110,16 @@ export function renderGuard(t: T, input: GuardInput, color: boolean): string {
   return out.join('\n') + '\n';
 }
 
+/** A request as it goes on the wire. */
+export interface WireRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  body: unknown;
+}
+
 /** The requests, exactly as they would be sent. */
-export function renderRequests(requests: PlannedRequest[]): string {
+export function renderRequests(requests: WireRequest[]): string {
   return (
     requests
       .map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${JSON.stringify(r.body, null, 2)}`)

@@ -2,14 +2,15 @@
 // next step would do to users. The way the team already draws blue-green (see the seed documents).
 import type { T } from '../i18n/index.js';
 import type { NextAction } from '../rollout/actions.js';
-import type { Version } from '../rollout/plan.js';
 import type { RevisionView, RolloutView } from '../rollout/view.js';
 import { shortImage } from '../rollout/image.js';
-import { age, cleanDeep, duration, padEnd, paint, width, type Paint } from './text.js';
+import { age, cleanDeep, duration, padEnd, paint, versionText, width, type Paint } from './text.js';
 
 export interface StatusExtras {
   lastChange?: { by: string; action: string; at: string; reason: string } | null;
   now: Date;
+  /** The terminal's width when stdout is one; the picture then fits it. */
+  columns?: number;
 }
 
 const ICONS: Record<string, string> = { Healthy: '✔', Paused: '॥', Progressing: '◌', Degraded: '✖' };
@@ -23,12 +24,6 @@ export function colorPhase(p: Paint, phase: string, text: string): string {
   if (phase === 'Degraded') return p.red(text);
   if (phase === 'Progressing') return p.blue(text);
   return text;
-}
-
-export function versionText(t: T, v: Version | null): string {
-  if (!v) return '-';
-  const images = v.images.length ? v.images.join(', ') : '?';
-  return v.revision !== null ? `${images} (${t('status.revision', { n: String(v.revision) })})` : images;
 }
 
 function box(lines: string[], title: string, color: (s: string) => string, minWidth: number): string[] {
@@ -157,12 +152,12 @@ export function renderStatus(
     for (const a of acts) {
       const vt = versionText(t, a.version);
       const effect =
-        a.effect === 'promoteDowngrade'
-          ? p.yellow(t('status.next.promoteDowngrade', { v: vt }))
-          : a.effect === 'setImage'
-            ? t('status.next.setImage')
-            : a.effect === 'wait'
-              ? t('status.next.wait')
+        a.effect === 'setImage'
+          ? t('status.next.setImage')
+          : a.effect === 'wait'
+            ? t('status.next.wait')
+            : a.effect === 'promoteDowngrade' || a.effect === 'fullDowngrade'
+              ? p.yellow(t(`status.next.${a.effect}`, { v: vt }))
               : t(`status.next.${a.effect}`, { v: vt });
       out.push(`  ${padEnd(a.action, col)}${effect}`);
       if (a.effect !== 'setImage') out.push(`  ${' '.repeat(col)}${p.dim(a.command)}`);

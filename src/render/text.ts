@@ -1,7 +1,17 @@
 // Text helpers for people-facing output: colour (only when allowed), display width (Korean is two
 // columns wide), ages. Pure. Terminal safety lives in ../sanitize.ts.
 
+import type { T } from '../i18n/index.js';
+import type { Version } from '../rollout/plan.js';
+
 export { clean, cleanDeep } from '../sanitize.js';
+
+/** A version as people say it: "frontend:v1.054 (revision 8)". */
+export function versionText(t: T, v: Version | null): string {
+  if (!v) return '-';
+  const images = v.images.length ? v.images.join(', ') : '?';
+  return v.revision !== null ? `${images} (${t('status.revision', { n: String(v.revision) })})` : images;
+}
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 

@@ -3,7 +3,17 @@
 // and everything else passes through untouched, so a template written back by undo is the one read.
 // The API server validates most of this, but not annotations, not every CRD field, and not what an
 // older controller or a hand-edited object left behind. Found by the property tests.
-import type { ReplicaSet, Rollout } from './types.js';
+import {
+  ARGOCD_INSTANCE_LABEL,
+  AUDIT_ANNOTATION,
+  EPHEMERAL_METADATA,
+  REVISION,
+  REVISION_HISTORY,
+  SCALE_DOWN_DEADLINE,
+  type ReplicaSet,
+  type Rollout,
+  type Service,
+} from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -149,6 +159,12 @@ export function normalizeReplicaSet(raw: unknown): ReplicaSet {
   } as ReplicaSet;
 }
 
+export function normalizeService(raw: unknown): Service {
+  const r = obj(raw);
+  const spec = obj(r.spec);
+  return { ...r, metadata: metadata(r.metadata), spec: defined({ ...spec, selector: stringMap(spec.selector) }) } as Service;
+}
+
 /**
  * A Rollout reduced to what a listing shows: no managedFields, no pod template beyond the container
  * names and images, only the annotations and labels the view reads. A listing of thousands of
@@ -178,10 +194,38 @@ export function compactRollout(raw: unknown): Rollout {
       generation: md.generation,
       resourceVersion: md.resourceVersion,
       creationTimestamp: md.creationTimestamp,
-      annotations: keep(md.annotations, ['rollout.argoproj.io/revision', 'bluegreen.kubectl.io/last-change']),
-      labels: keep(md.labels, ['app.kubernetes.io/instance']),
+      annotations: keep(md.annotations, [REVISION, AUDIT_ANNOTATION]),
+      labels: keep(md.labels, [ARGOCD_INSTANCE_LABEL]),
     },
     spec: { ...spec, template: template ? { spec: { containers: tspec.containers, initContainers: tspec.initContainers } } : undefined },
+    status: r.status,
+  });
+}
+
+/**
+ * A ReplicaSet reduced to what a listing's view reads: its identity, owner, revision annotations,
+ * creation time, counts, and the containers' names and images (no pod template beyond that).
+ */
+export function compactReplicaSet(raw: unknown): ReplicaSet {
+  const r = obj(raw);
+  const md = obj(r.metadata);
+  const spec = obj(r.spec);
+  const tspec = obj(obj(spec.template).spec);
+  const annotations = isObj(md.annotations) ? md.annotations : {};
+  const keep: Obj = {};
+  for (const k of [REVISION, REVISION_HISTORY, SCALE_DOWN_DEADLINE, EPHEMERAL_METADATA]) if (annotations[k] !== undefined) keep[k] = annotations[k];
+  return normalizeReplicaSet({
+    metadata: {
+      name: md.name,
+      namespace: md.namespace,
+      uid: md.uid,
+      creationTimestamp: md.creationTimestamp,
+      deletionTimestamp: md.deletionTimestamp,
+      labels: md.labels,
+      annotations: keep,
+      ownerReferences: md.ownerReferences,
+    },
+    spec: { replicas: spec.replicas, template: { metadata: {}, spec: { containers: tspec.containers, initContainers: tspec.initContainers } } },
     status: r.status,
   });
 }

@@ -1,24 +1,28 @@
 // Planning of the changes: what each command would send, what users would see before and after, and
 // every consequence the guard must state. Pure: takes the view (and the raw Rollout for patch paths),
-// returns data. Nothing here talks to the cluster.
-import { parseImage, shortImage } from './image.js';
-import { analysisBlocking, previewReady, type RevisionView, type RolloutView, type OlderSignal, olderSignals } from './view.js';
+// returns one result shape (a plan, a refusal, nothing to do, or invalid input). Nothing here talks to
+// the cluster; src/kube turns a planned request into a URL.
+import { parseImage, shortImage, type ImageError } from './image.js';
+import { analysisBlocking, olderSignals, previewReady, type OlderSignal, type RevisionView, type RolloutView } from './view.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
-
-export const ROLLOUTS_API = '/apis/argoproj.io/v1alpha1';
-export const AUDIT_ANNOTATION = 'bluegreen.kubectl.io/last-change';
+import { rfc3339 } from './time.js';
 
 export type JsonPatchOp =
   | { op: 'test' | 'replace' | 'add'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
+export type Resource = 'rollouts' | 'rollouts/status' | 'events';
+
 export interface PlannedRequest {
-  method: 'PATCH';
-  path: string;
-  contentType: 'application/json-patch+json' | 'application/merge-patch+json';
+  method: 'PATCH' | 'POST';
+  resource: Resource;
+  namespace: string;
+  /** The object; absent for a create (POST). */
+  name?: string;
+  contentType: 'application/json-patch+json' | 'application/merge-patch+json' | 'application/json';
   body: JsonPatchOp[] | Record<string, unknown>;
   /** What the request does, for --dry-run and --verbose. */
-  purpose: 'status' | 'spec' | 'template' | 'audit';
+  purpose: 'status' | 'spec' | 'template' | 'audit' | 'event' | 'nudge';
 }
 
 /** A version as people say it: the images (short form) and the revision number. */
@@ -31,11 +35,11 @@ export type Consequence =
   | { kind: 'downgrade'; signals: OlderSignal[]; keepActive: Array<{ command: string; leadsTo: Version }> }
   | { kind: 'notReady'; ready: number; want: number }
   | { kind: 'analysisNotPassed'; status: string; message: string }
-  | { kind: 'autoPromotion'; seconds: number }
   | { kind: 'countdown'; promotesAt: string }
   | { kind: 'argoCD'; application: string | null; autoSync: boolean | null }
   | { kind: 'undoKeepsActive'; dropped: Version | null }
   | { kind: 'undoFastRollback'; deadline: string }
+  /** The target's ReplicaSet is scaled down: it comes back as a new preview, renumbered. */
   | { kind: 'undoNewPreview' }
   | { kind: 'replacesPreview'; replaced: Version }
   | { kind: 'fullSkipsAnalysis' }
@@ -57,25 +61,49 @@ export type Refusal =
   | { key: 'undoAlreadyCurrent'; revision: number }
   | { key: 'noActiveYet' };
 
-export type Action = 'promote' | 'abort' | 'undo' | 'set-image';
+export type Action = 'promote' | 'abort' | 'undo' | 'set-image' | 'retry';
 
 export interface Plan {
   action: Action;
   name: string;
   namespace: string;
-  /** Set when the state does not allow the change (exit 4). */
-  refusal: Refusal | null;
   /** Consequences that refuse the change unless --force (unready preview, analysis not passed). */
   needsForce: Consequence[];
   before: Version | null;
   after: Version | null;
   /** When users get `after`: now, once a promote happens, or automatically once the preview is ready. */
   switchesWhen: 'immediately' | 'afterPromote' | 'automatically' | 'never';
+  /** With 'automatically': how long after the preview is ready (autoPromotionSeconds; 0 = at once). */
+  autoPromotionSeconds: number;
   consequences: Consequence[];
+  /** The change itself; the pipeline adds the record (annotation and Event) to these. */
   requests: PlannedRequest[];
-  /** Nothing would change (same image already set). */
-  noop: boolean;
+  /** For undo: the revision it restores. */
+  target: RevisionView | null;
 }
+
+export type SetImageInputError =
+  | { kind: 'badPair'; arg: string }
+  | { kind: 'badImage'; arg: string; image: string; reason: ImageError }
+  | { kind: 'unknownContainer'; container: string; known: string[] }
+  | { kind: 'duplicateContainer'; container: string };
+
+export type InputError = SetImageInputError | { kind: 'unknownRevision'; revision: number; available: number[] };
+
+interface Subject {
+  action: Action;
+  name: string;
+  namespace: string;
+  before: Version | null;
+}
+
+/** Every planner answers with one of these. */
+export type PlanResult =
+  | { kind: 'plan'; plan: Plan }
+  | (Subject & { kind: 'refused'; refusal: Refusal })
+  /** Nothing would change: the images are already set, or are already what the preview runs. */
+  | (Subject & { kind: 'noop'; why: 'sameImages' | 'alreadyPreview'; after: Version | null })
+  | { kind: 'invalid'; error: InputError };
 
 export function versionOf(r: RevisionView | null): Version | null {
   if (!r) return null;
@@ -86,63 +114,23 @@ export function pointer(...parts: Array<string | number>): string {
   return '/' + parts.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
-function rolloutPath(v: { namespace: string; name: string }, sub?: 'status'): string {
-  const base = `${ROLLOUTS_API}/namespaces/${encodeURIComponent(v.namespace)}/rollouts/${encodeURIComponent(v.name)}`;
-  return sub ? `${base}/${sub}` : base;
+function subject(action: Action, v: RolloutView): Subject {
+  return { action, name: v.name, namespace: v.namespace, before: versionOf(v.active) };
 }
 
-export interface Audit {
-  by: string;
-  at: string;
-  action: Action;
-  from: Version | null;
-  to: Version | null;
-  reason: string;
+function emptyPlan(action: Action, v: RolloutView): Plan {
+  return { ...subject(action, v), needsForce: [], after: null, switchesWhen: 'never', autoPromotionSeconds: 0, consequences: [], requests: [], target: null };
 }
 
-export function auditValue(a: Audit): string {
-  return JSON.stringify({
-    by: a.by,
-    at: a.at,
-    action: a.action,
-    from: a.from ? { images: a.from.images, revision: a.from.revision } : null,
-    to: a.to ? { images: a.to.images, revision: a.to.revision } : null,
-    reason: a.reason,
-  });
+function refused(action: Action, v: RolloutView, refusal: Refusal): PlanResult {
+  return { kind: 'refused', ...subject(action, v), refusal };
 }
 
-/** JSON Patch ops that set the audit annotation, whether or not the Rollout has annotations yet. */
-export function auditOps(ro: Rollout, value: string): JsonPatchOp[] {
-  if (!ro.metadata.annotations) return [{ op: 'add', path: '/metadata/annotations', value: { [AUDIT_ANNOTATION]: value } }];
-  return [{ op: 'add', path: pointer('metadata', 'annotations', AUDIT_ANNOTATION), value }];
+function notBlueGreen(v: RolloutView): Refusal | null {
+  return v.strategy !== 'blueGreen' ? { key: 'notBlueGreen', strategy: v.strategy } : null;
 }
 
-export function auditMergePatch(value: string): Record<string, unknown> {
-  return { metadata: { annotations: { [AUDIT_ANNOTATION]: value } } };
-}
-
-function base(action: Action, v: RolloutView): Plan {
-  return {
-    action,
-    name: v.name,
-    namespace: v.namespace,
-    refusal: null,
-    needsForce: [],
-    before: versionOf(v.active),
-    after: null,
-    switchesWhen: 'never',
-    consequences: [],
-    requests: [],
-    noop: false,
-  };
-}
-
-function commonRefusal(v: RolloutView): Refusal | null {
-  if (v.strategy !== 'blueGreen') return { key: 'notBlueGreen', strategy: v.strategy };
-  return null;
-}
-
-function argoCD(v: RolloutView, autoSync: boolean | null): Consequence[] {
+function argoCDConsequences(v: RolloutView, autoSync: boolean | null): Consequence[] {
   return v.argoCD ? [{ kind: 'argoCD', application: v.argoCD.application, autoSync }] : [];
 }
 
@@ -155,30 +143,39 @@ function pins(ro: Rollout): JsonPatchOp[] {
   return ops;
 }
 
+function patch(v: RolloutView, sub: 'status' | null, body: JsonPatchOp[], purpose: PlannedRequest['purpose']): PlannedRequest {
+  return {
+    method: 'PATCH',
+    resource: sub ? 'rollouts/status' : 'rollouts',
+    namespace: v.namespace,
+    name: v.name,
+    contentType: 'application/json-patch+json',
+    body,
+    purpose,
+  };
+}
+
+/** A new preview reaches users after a promote, or by itself when auto-promotion is on. */
+function newPreviewSwitch(plan: Plan, v: RolloutView): void {
+  plan.switchesWhen = v.autoPromotion.enabled ? 'automatically' : 'afterPromote';
+  plan.autoPromotionSeconds = v.autoPromotion.enabled ? v.autoPromotion.seconds : 0;
+}
+
 export interface PlanOptions {
   full?: boolean;
-  /** The clock, for a promote during an auto-promotion countdown. */
-  now?: Date;
+  /** The clock, for a promote during an auto-promotion countdown and for undo's fast rollback. */
+  now: Date;
   /** Argo CD auto-sync of the managing Application, when it could be read. */
   argoAutoSync?: boolean | null;
 }
 
-export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {}): Plan {
-  const plan = base('promote', v);
-  plan.refusal = commonRefusal(v);
-  if (plan.refusal) return plan;
-  if (!v.preview) {
-    plan.refusal = v.active ? { key: 'nothingToPromote' } : { key: 'noActiveYet' };
-    return plan;
-  }
-  if (!v.observed) {
-    plan.refusal = { key: 'notObserved' };
-    return plan;
-  }
-  if (v.aborted && !opts.full) {
-    plan.refusal = { key: 'abortedPromote' };
-    return plan;
-  }
+export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions): PlanResult {
+  const refusal = notBlueGreen(v);
+  if (refusal) return refused('promote', v, refusal);
+  if (!v.preview) return refused('promote', v, v.active ? { key: 'nothingToPromote' } : { key: 'noActiveYet' });
+  if (!v.observed) return refused('promote', v, { key: 'notObserved' });
+  if (v.aborted && !opts.full) return refused('promote', v, { key: 'abortedPromote' });
+  const plan = emptyPlan('promote', v);
   plan.after = versionOf(v.preview);
   plan.switchesWhen = 'immediately';
 
@@ -195,7 +192,7 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {})
     plan.consequences.push({ kind: 'countdown', promotesAt: v.autoPromotion.promotesAt });
   }
   if (v.paused.manual) plan.consequences.push({ kind: 'clearsManualPause' });
-  plan.consequences.push(...argoCD(v, opts.argoAutoSync ?? null));
+  plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
 
   const statusOps: JsonPatchOp[] = [];
   const pauses = ro.status?.pauseConditions ?? [];
@@ -206,112 +203,69 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions = {})
     // users; the controller pauses again with a new startTime and the countdown restarts. Moving the
     // pause's start back by autoPromotionSeconds ends the countdown now, with any post-promotion
     // analysis still run (unlike --full).
-    const now = (opts.now ?? new Date()).getTime();
-    const start = new Date(now - (v.autoPromotion.seconds + 1) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const start = rfc3339(opts.now.getTime() - (v.autoPromotion.seconds + 1) * 1000);
     statusOps.push({ op: 'test', path: '/status/pauseConditions/0/reason', value: 'BlueGreenPause' });
     statusOps.push({ op: 'replace', path: '/status/pauseConditions/0/startTime', value: start });
   } else if (pauses.length > 0) {
     statusOps.push({ op: 'remove', path: '/status/pauseConditions' });
   }
-  if (statusOps.length > 0) {
-    plan.requests.push({
-      method: 'PATCH',
-      path: rolloutPath(v, 'status'),
-      contentType: 'application/json-patch+json',
-      body: [...pins(ro), ...statusOps],
-      purpose: 'status',
-    });
-  }
-  if (v.paused.manual) {
-    plan.requests.push({
-      method: 'PATCH',
-      path: rolloutPath(v),
-      contentType: 'application/json-patch+json',
-      body: [...pins(ro), { op: 'replace', path: '/spec/paused', value: false }],
-      purpose: 'spec',
-    });
-  }
-  if (plan.requests.length === 0) {
-    // Not paused yet (still scaling up or analysing): a plain promote would send nothing. Say so rather
-    // than pretend; --full is the way to switch as soon as the preview is ready.
-    plan.refusal = { key: 'notPausedYet' };
-  }
-  return plan;
+  if (statusOps.length > 0) plan.requests.push(patch(v, 'status', [...pins(ro), ...statusOps], 'status'));
+  if (v.paused.manual) plan.requests.push(patch(v, null, [...pins(ro), { op: 'replace', path: '/spec/paused', value: false }], 'spec'));
+  // Not paused yet (still scaling up or analysing): a plain promote would send nothing. Say so rather
+  // than pretend; --full is the way to switch as soon as the preview is ready.
+  if (plan.requests.length === 0) return refused('promote', v, { key: 'notPausedYet' });
+  return { kind: 'plan', plan };
 }
 
-export function planAbort(v: RolloutView, ro: Rollout, opts: PlanOptions = {}): Plan {
-  const plan = base('abort', v);
-  plan.refusal = commonRefusal(v);
-  if (plan.refusal) return plan;
-  if (!v.preview) {
-    plan.refusal = { key: 'nothingToAbort' };
-    return plan;
-  }
-  if (v.aborted) {
-    plan.refusal = { key: 'alreadyAborted' };
-    return plan;
-  }
-  if (!v.observed) {
-    plan.refusal = { key: 'notObserved' };
-    return plan;
-  }
+export function planAbort(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, 'full'>): PlanResult {
+  const refusal = notBlueGreen(v);
+  if (refusal) return refused('abort', v, refusal);
+  if (!v.preview) return refused('abort', v, { key: 'nothingToAbort' });
+  if (v.aborted) return refused('abort', v, { key: 'alreadyAborted' });
+  if (!v.observed) return refused('abort', v, { key: 'notObserved' });
   // Abort keeps users on the stable revision (which is the active one while a preview waits).
+  const plan = emptyPlan('abort', v);
   plan.after = plan.before;
-  plan.switchesWhen = 'never';
   plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: v.preview.images.map(shortImage) });
-  plan.consequences.push(...argoCD(v, opts.argoAutoSync ?? null));
-  plan.requests.push({
-    method: 'PATCH',
-    path: rolloutPath(v, 'status'),
-    contentType: 'application/json-patch+json',
-    body: [...pins(ro), { op: 'add', path: '/status/abort', value: true }],
-    purpose: 'status',
-  });
-  return plan;
+  plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
+  plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'add', path: '/status/abort', value: true }], 'status'));
+  return { kind: 'plan', plan };
 }
 
-/** What `undo` would target: --to-revision N, else the second-highest revision (as upstream). */
-export function undoTarget(v: RolloutView, toRevision?: number): RevisionView | null | 'unknownRevision' {
-  const withRev = v.history.filter((h) => h.revision !== null);
-  if (toRevision !== undefined && toRevision > 0) {
-    return withRev.find((h) => h.revision === toRevision) ?? 'unknownRevision';
-  }
-  return withRev[1] ?? null;
+/** The revisions undo can go to, newest first. */
+function revisions(v: RolloutView): RevisionView[] {
+  return v.history.filter((h) => h.revision !== null);
 }
 
-/** Labels and annotations the controller injected for activeMetadata/previewMetadata. */
-export function ephemeralKeys(template: PodTemplateSpec | null, annotation: string | undefined): string[] {
-  if (!template || !annotation) return [];
-  try {
-    const parsed = JSON.parse(annotation) as { labels?: Record<string, string>; annotations?: Record<string, string> };
-    const keys = [
-      ...Object.keys(parsed.labels ?? {}).map((k) => `label ${k}`),
-      ...Object.keys(parsed.annotations ?? {}).map((k) => `annotation ${k}`),
-    ];
-    return keys;
-  } catch {
-    return [];
-  }
+/**
+ * What `undo` would target: --to-revision N, else the second-highest revision, as upstream's undo (and
+ * kubectl rollout undo) picks it. `isDefault` says whether the plain command reaches it.
+ */
+export function undoTarget(v: RolloutView, toRevision?: number): { target: RevisionView | null; isDefault: boolean } | 'unknownRevision' {
+  const withRev = revisions(v);
+  const byDefault = withRev[1] ?? null;
+  if (toRevision === undefined) return { target: byDefault, isDefault: true };
+  const found = withRev.find((h) => h.revision === toRevision);
+  if (!found) return 'unknownRevision';
+  return { target: found, isDefault: found === byDefault };
+}
+
+/** Labels and annotations the controller injected for activeMetadata/previewMetadata, as the guard lists them. */
+export function ephemeralKeys(r: RevisionView): string[] {
+  const e = r.ephemeralMetadata;
+  if (!e) return [];
+  return [...Object.keys(e.labels).map((k) => `label ${k}`), ...Object.keys(e.annotations).map((k) => `annotation ${k}`)];
 }
 
 /** The target ReplicaSet's pod template as undo writes it: no pod-template-hash, no injected metadata. */
-export function undoTemplate(template: PodTemplateSpec, ephemeralAnnotation?: string): PodTemplateSpec {
-  const copy = JSON.parse(JSON.stringify(template)) as PodTemplateSpec;
+export function undoTemplate(r: RevisionView & { template: PodTemplateSpec }): PodTemplateSpec {
+  const copy = JSON.parse(JSON.stringify(r.template)) as PodTemplateSpec;
   const meta = (copy.metadata ??= {});
   if (meta.labels) delete meta.labels[POD_TEMPLATE_HASH];
-  if (ephemeralAnnotation) {
-    try {
-      const eph = JSON.parse(ephemeralAnnotation) as {
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-      };
-      for (const [k, val] of Object.entries(eph.labels ?? {})) if (meta.labels?.[k] === val) delete meta.labels[k];
-      for (const [k, val] of Object.entries(eph.annotations ?? {})) {
-        if (meta.annotations?.[k] === val) delete meta.annotations[k];
-      }
-    } catch {
-      /* an unreadable annotation strips nothing */
-    }
+  const eph = r.ephemeralMetadata;
+  if (eph) {
+    for (const [k, val] of Object.entries(eph.labels)) if (meta.labels?.[k] === val) delete meta.labels[k];
+    for (const [k, val] of Object.entries(eph.annotations)) if (meta.annotations?.[k] === val) delete meta.annotations[k];
   }
   if (meta.labels && Object.keys(meta.labels).length === 0) delete meta.labels;
   if (meta.annotations && Object.keys(meta.annotations).length === 0) delete meta.annotations;
@@ -320,45 +274,38 @@ export function undoTemplate(template: PodTemplateSpec, ephemeralAnnotation?: st
   return copy;
 }
 
-export interface UndoOptions extends PlanOptions {
+export interface UndoOptions extends Omit<PlanOptions, 'full'> {
   toRevision?: number;
-  now: Date;
-  /** Ephemeral-metadata annotation of the target ReplicaSet, if any. */
-  ephemeralAnnotation?: string;
 }
 
-export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): Plan & { target: RevisionView | null } {
-  const plan = { ...base('undo', v), target: null as RevisionView | null };
-  plan.refusal = commonRefusal(v) ?? (v.spec.workloadRef ? { key: 'workloadRef' } : null);
-  if (plan.refusal) return plan;
-  const target = undoTarget(v, opts.toRevision);
-  if (target === 'unknownRevision') throw new UnknownRevisionError(opts.toRevision!, v.history);
-  if (!target || !target.template) {
-    plan.refusal = { key: 'nothingToUndo' };
-    return plan;
+export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanResult {
+  const refusal = notBlueGreen(v) ?? (v.spec.workloadRef ? ({ key: 'workloadRef' } as const) : null);
+  if (refusal) return refused('undo', v, refusal);
+  const picked = undoTarget(v, opts.toRevision);
+  if (picked === 'unknownRevision') {
+    return { kind: 'invalid', error: { kind: 'unknownRevision', revision: opts.toRevision!, available: revisions(v).map((h) => h.revision!) } };
   }
+  const target = picked.target;
+  if (!target || !target.template) return refused('undo', v, { key: 'nothingToUndo' });
+  if (target.podTemplateHash === v.desiredHash) return refused('undo', v, { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 });
+  const plan = emptyPlan('undo', v);
   plan.target = target;
-  if (target.podTemplateHash === v.desiredHash) {
-    plan.refusal = { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 };
-    return plan;
-  }
   const activeHash = v.active?.podTemplateHash;
-  const targetVersion = versionOf(target);
   if (target.podTemplateHash === activeHash) {
     plan.after = plan.before;
     plan.switchesWhen = 'never';
     plan.consequences.push({ kind: 'undoKeepsActive', dropped: versionOf(v.preview) });
   } else {
-    plan.after = targetVersion;
+    plan.after = versionOf(target);
     const deadline = target.scaleDownDeadline ? Date.parse(target.scaleDownDeadline) : NaN;
     const stillUp = target.replicas > 0 && target.availableReplicas > 0;
     if (stillUp && Number.isFinite(deadline) && deadline > opts.now.getTime()) {
       plan.switchesWhen = 'immediately';
       plan.consequences.push({ kind: 'undoFastRollback', deadline: target.scaleDownDeadline! });
     } else {
-      plan.switchesWhen = v.autoPromotion.enabled ? 'automatically' : 'afterPromote';
+      // When users get it is said once, by switchesWhen: after a promote, or by itself (auto-promotion).
+      newPreviewSwitch(plan, v);
       plan.consequences.push({ kind: 'undoNewPreview' });
-      if (v.autoPromotion.enabled) plan.consequences.push({ kind: 'autoPromotion', seconds: v.autoPromotion.seconds });
       if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     }
     if (v.active) {
@@ -366,41 +313,27 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): Plan &
       if (older.length > 0) plan.consequences.push({ kind: 'downgrade', signals: older, keepActive: [] });
     }
   }
-  const stripped = ephemeralKeys(target.template, opts.ephemeralAnnotation);
+  const stripped = ephemeralKeys(target);
   if (stripped.length > 0) plan.consequences.push({ kind: 'ephemeralStripped', keys: stripped });
-  plan.consequences.push(...argoCD(v, opts.argoAutoSync ?? null));
-  plan.requests.push({
-    method: 'PATCH',
-    path: rolloutPath(v),
-    contentType: 'application/json-patch+json',
-    body: [
-      { op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 },
-      { op: 'replace', path: '/spec/template', value: undoTemplate(target.template, opts.ephemeralAnnotation) },
-    ],
-    purpose: 'template',
-  });
-  return plan;
-}
-
-export class UnknownRevisionError extends Error {
-  constructor(
-    readonly revision: number,
-    readonly history: RevisionView[],
-  ) {
-    super(`revision ${revision} not found`);
-  }
+  plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
+  plan.requests.push(
+    patch(
+      v,
+      null,
+      [
+        { op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 },
+        { op: 'replace', path: '/spec/template', value: undoTemplate({ ...target, template: target.template }) },
+      ],
+      'template',
+    ),
+  );
+  return { kind: 'plan', plan };
 }
 
 export interface ImageChange {
   container: string;
   image: string;
 }
-
-export type SetImageInputError =
-  | { kind: 'badPair'; arg: string }
-  | { kind: 'badImage'; arg: string; image: string; reason: string }
-  | { kind: 'unknownContainer'; container: string; known: string[] }
-  | { kind: 'duplicateContainer'; container: string };
 
 /** Parses CONTAINER=IMAGE arguments. Pure; returns the first problem. */
 export function parseImageArgs(args: string[]): ImageChange[] | SetImageInputError {
@@ -419,19 +352,16 @@ export function parseImageArgs(args: string[]): ImageChange[] | SetImageInputErr
   return out;
 }
 
-export interface SetImageOptions extends PlanOptions {
+export interface SetImageOptions extends Omit<PlanOptions, 'full'> {
   includeInit?: boolean;
 }
 
-export function planSetImage(
-  v: RolloutView,
+/** The pod spec after the changes: JSON Patch ops, and each regular container's image afterwards. */
+function applyImageChanges(
   ro: Rollout,
   changes: ImageChange[],
-  opts: SetImageOptions = {},
-): Plan | SetImageInputError {
-  const plan = base('set-image', v);
-  plan.refusal = commonRefusal(v) ?? (v.spec.workloadRef ? { key: 'workloadRef' } : null);
-  if (plan.refusal) return plan;
+  includeInit: boolean,
+): { ops: JsonPatchOp[]; images: Map<string, string>; changed: number } | SetImageInputError {
   const podSpec = ro.spec?.template?.spec;
   const lists: Array<['containers' | 'initContainers', Array<{ name?: string; image?: string }>]> = [
     ['containers', podSpec?.containers ?? []],
@@ -439,58 +369,64 @@ export function planSetImage(
   ];
   const known = lists.flatMap(([, l]) => l.map((c) => String(c.name)));
   const ops: JsonPatchOp[] = [];
-  const newImages = new Map<string, string>(); // container name -> image (regular containers)
+  const images = new Map<string, string>((podSpec?.containers ?? []).map((c) => [String(c.name), String(c.image ?? '')]));
   let changed = 0;
   for (const change of changes) {
     let matched = 0;
     for (const [field, list] of lists) {
       list.forEach((c, i) => {
         const all = change.container === '*';
-        if (all && field === 'initContainers' && !opts.includeInit) return;
+        if (all && field === 'initContainers' && !includeInit) return;
         if (!all && c.name !== change.container) return;
         matched++;
-        if (field === 'containers') newImages.set(String(c.name), change.image);
+        if (field === 'containers') images.set(String(c.name), change.image);
         if (c.image === change.image) return;
         changed++;
         ops.push({ op: 'test', path: pointer('spec', 'template', 'spec', field, i, 'name'), value: c.name });
         ops.push({ op: 'replace', path: pointer('spec', 'template', 'spec', field, i, 'image'), value: change.image });
       });
     }
-    if (matched === 0 && change.container !== '*') {
-      return { kind: 'unknownContainer', container: change.container, known };
-    }
+    if (matched === 0 && change.container !== '*') return { kind: 'unknownContainer', container: change.container, known };
   }
-  const current = (podSpec?.containers ?? []).map((c) => newImages.get(String(c.name)) ?? String(c.image ?? ''));
-  const afterImages = [...new Set(current)].map(shortImage);
-  if (changed === 0) {
-    plan.noop = true;
-    plan.after = { images: afterImages, revision: v.preview?.revision ?? v.active?.revision ?? null };
-    return plan;
+  return { ops, images, changed };
+}
+
+/** Does this revision run exactly these images in its regular containers? */
+function runs(r: RevisionView | null, images: Map<string, string>): boolean {
+  return !!r && r.containers.length === images.size && r.containers.every((c) => images.get(c.name) === c.image);
+}
+
+export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[], opts: SetImageOptions): PlanResult {
+  const refusal = notBlueGreen(v) ?? (v.spec.workloadRef ? ({ key: 'workloadRef' } as const) : null);
+  if (refusal) return refused('set-image', v, refusal);
+  const applied = applyImageChanges(ro, changes, opts.includeInit === true);
+  if ('kind' in applied) return { kind: 'invalid', error: applied };
+  const afterImages = [...new Set(applied.images.values())].map(shortImage);
+  if (applied.changed === 0) {
+    // Nothing to write. If a preview waits with these images, that is what the user needs to hear:
+    // they are already the waiting preview, and users still get the active version.
+    const waiting = v.preview !== null && runs(v.preview, applied.images);
+    return {
+      kind: 'noop',
+      ...subject('set-image', v),
+      why: waiting ? 'alreadyPreview' : 'sameImages',
+      after: waiting ? versionOf(v.preview) : { images: afterImages, revision: v.active?.revision ?? null },
+    };
   }
+  const plan = emptyPlan('set-image', v);
   plan.after = { images: afterImages, revision: null };
-  const activeImages = v.active?.containers ?? [];
-  const sameAsActive =
-    v.active !== null &&
-    (podSpec?.containers ?? []).every((c) => {
-      const want = newImages.get(String(c.name)) ?? c.image;
-      return activeImages.find((a) => a.name === c.name)?.image === want;
-    });
-  if (sameAsActive) {
+  if (runs(v.active, applied.images)) {
     // Back to what users already get: the controller fast-tracks it and drops any waiting preview.
     plan.after = plan.before;
     plan.switchesWhen = 'never';
     plan.consequences.push({ kind: 'undoKeepsActive', dropped: versionOf(v.preview) });
   } else {
-    plan.switchesWhen = v.autoPromotion.enabled ? 'automatically' : 'afterPromote';
-    if (v.autoPromotion.enabled) plan.consequences.push({ kind: 'autoPromotion', seconds: v.autoPromotion.seconds });
+    newPreviewSwitch(plan, v);
     if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     if (v.active) {
       const candidate: RevisionView = {
         ...v.active,
-        containers: (podSpec?.containers ?? []).map((c) => ({
-          name: String(c.name),
-          image: newImages.get(String(c.name)) ?? String(c.image ?? ''),
-        })),
+        containers: [...applied.images].map(([name, image]) => ({ name, image })),
         createdAt: null,
         revisionHistory: [],
       };
@@ -498,29 +434,28 @@ export function planSetImage(
       if (older.length > 0) plan.consequences.push({ kind: 'downgrade', signals: older, keepActive: [] });
     }
   }
-  plan.consequences.push(...argoCD(v, opts.argoAutoSync ?? null));
-  plan.requests.push({
-    method: 'PATCH',
-    path: rolloutPath(v),
-    contentType: 'application/json-patch+json',
-    body: [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...ops],
-    purpose: 'template',
-  });
-  return plan;
+  plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
+  plan.requests.push(
+    patch(v, null, [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...applied.ops], 'template'),
+  );
+  return { kind: 'plan', plan };
 }
 
-/** The commands that keep users on the active version instead of promoting an older preview. */
+/**
+ * The commands that keep users on the active version instead of promoting an older preview. After an
+ * abort, `abort` is no longer one of them (it would be refused).
+ */
 export function keepActiveCommands(v: RolloutView): Array<{ command: string; leadsTo: Version }> {
   const out: Array<{ command: string; leadsTo: Version }> = [];
   const active = versionOf(v.active);
   if (!active || !v.active) return out;
   const ns = `-n ${v.namespace}`;
-  const target = undoTarget(v);
-  if (target && target !== 'unknownRevision' && target.podTemplateHash === v.active.podTemplateHash) {
+  const picked = undoTarget(v);
+  if (picked !== 'unknownRevision' && picked.target?.podTemplateHash === v.active.podTemplateHash) {
     out.push({ command: `kubectl bluegreen undo ${v.name} ${ns}`, leadsTo: active });
   } else if (v.active.revision !== null) {
     out.push({ command: `kubectl bluegreen undo ${v.name} --to-revision ${v.active.revision} ${ns}`, leadsTo: active });
   }
-  out.push({ command: `kubectl bluegreen abort ${v.name} ${ns}`, leadsTo: active });
+  if (!v.aborted) out.push({ command: `kubectl bluegreen abort ${v.name} ${ns}`, leadsTo: active });
   return out;
 }

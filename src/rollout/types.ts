@@ -118,3 +118,6 @@ export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
 export const EPHEMERAL_METADATA = 'rollout.argoproj.io/ephemeral-metadata';
 export const ARGOCD_TRACKING_ID = 'argocd.argoproj.io/tracking-id';
 export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';
+/** This plugin's own annotations on the Rollout: the record of the last change, and the controller nudge. */
+export const AUDIT_ANNOTATION = 'bluegreen.kubectl.io/last-change';
+export const NUDGE_ANNOTATION = 'bluegreen.kubectl.io/nudged-at';

@@ -1,10 +1,12 @@
 // buildRolloutView: everything `status`, the guards and `history` show, computed from the objects read
 // from the cluster. Pure: no I/O, the clock is a parameter.
 import { getRolloutPhase, isGenerationObserved } from './phase.js';
+import { normalizeTime, rfc3339 } from './time.js';
 import { compareTags, repositoryOf, tagOf } from './image.js';
 import {
   ARGOCD_INSTANCE_LABEL,
   ARGOCD_TRACKING_ID,
+  EPHEMERAL_METADATA,
   POD_TEMPLATE_HASH,
   REVISION,
   REVISION_HISTORY,
@@ -38,6 +40,13 @@ export interface RevisionView {
   /** When the controller will scale this ReplicaSet to zero (scale-down-deadline), if set. */
   scaleDownDeadline: string | null;
   template: PodTemplateSpec | null;
+  /** Labels and annotations the controller injected for activeMetadata/previewMetadata (its annotation, parsed). */
+  ephemeralMetadata: EphemeralMetadata | null;
+}
+
+export interface EphemeralMetadata {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
 export type OlderSignal =
@@ -131,12 +140,17 @@ export function hashOf(rs: ReplicaSet): string {
   return rs.metadata.labels?.[POD_TEMPLATE_HASH] ?? '';
 }
 
-/** The API server writes RFC 3339 UTC (2026-11-20T09:00:00Z); anything else is normalised. */
-function normalizeTime(ts: unknown): string | null {
-  if (typeof ts !== 'string') return null;
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ts)) return ts;
-  const ms = Date.parse(ts);
-  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : null;
+/** rollout.argoproj.io/ephemeral-metadata: {"labels":{...},"annotations":{...}}; null when absent or unreadable. */
+function parseEphemeral(raw: string | undefined): EphemeralMetadata | null {
+  if (!raw) return null;
+  try {
+    const p = JSON.parse(raw) as { labels?: unknown; annotations?: unknown };
+    const strings = (m: unknown): Record<string, string> =>
+      m && typeof m === 'object' && !Array.isArray(m) ? Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string')) : {};
+    return { labels: strings(p.labels), annotations: strings(p.annotations) };
+  } catch {
+    return null;
+  }
 }
 
 export function revisionView(rs: ReplicaSet): RevisionView {
@@ -161,6 +175,7 @@ export function revisionView(rs: ReplicaSet): RevisionView {
     ),
     scaleDownDeadline: rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] ?? null,
     template: rs.spec?.template ?? null,
+    ephemeralMetadata: parseEphemeral(rs.metadata.annotations?.[EPHEMERAL_METADATA]),
   };
 }
 
@@ -179,6 +194,7 @@ function missingRevision(hash: string): RevisionView {
     revisionHistory: [],
     scaleDownDeadline: null,
     template: null,
+    ephemeralMetadata: null,
   };
 }
 
@@ -228,17 +244,6 @@ export function olderSignals(preview: RevisionView, active: RevisionView): Older
   return signals;
 }
 
-export function olderBecauseText(s: OlderSignal): string {
-  switch (s.signal) {
-    case 'createdBefore':
-      return 'created before the active ReplicaSet';
-    case 'servedBefore':
-      return `served revisions ${s.revisions.join(',')} before`;
-    case 'tagLower':
-      return `tag ${s.previewTag} < ${s.activeTag}`;
-  }
-}
-
 function argoCDApplication(ro: Rollout): { application: string | null } | null {
   const tracking = ro.metadata.annotations?.[ARGOCD_TRACKING_ID];
   if (tracking) return { application: tracking.split(':')[0] || null };
@@ -260,12 +265,17 @@ export interface ViewInput {
   desiredFromRollout?: boolean;
 }
 
+export function strategyOf(ro: Rollout): RolloutView['strategy'] {
+  const st = ro.spec?.strategy;
+  return st?.blueGreen ? 'blueGreen' : st?.canary != null ? 'canary' : 'unknown';
+}
+
 export function buildRolloutView(input: ViewInput): RolloutView {
   const ro = input.rollout;
   const spec = ro.spec ?? {};
   const status = ro.status ?? {};
   const bg = spec.strategy?.blueGreen;
-  const strategy = bg ? 'blueGreen' : spec.strategy?.canary != null ? 'canary' : 'unknown';
+  const strategy = strategyOf(ro);
   const { phase, message } = getRolloutPhase(ro);
 
   const owned = input.replicaSets.filter((rs) => ownedBy(rs, ro) && !rs.metadata.deletionTimestamp);
@@ -308,7 +318,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
   const bgPause = pauseConditions.find((p) => p.reason === 'BlueGreenPause');
   const promotesAt =
     enabled && seconds > 0 && bgPause?.startTime
-      ? new Date(Date.parse(bgPause.startTime) + seconds * 1000).toISOString().replace('.000Z', 'Z')
+      ? rfc3339(Date.parse(bgPause.startTime) + seconds * 1000)
       : null;
 
   const stableHash = status.stableRS || null;
@@ -384,11 +394,6 @@ export function previewReady(v: RolloutView): boolean {
   if (!v.preview) return false;
   const want = v.spec.previewReplicaCount ?? v.spec.replicas;
   return v.preview.replicaSet !== null && v.preview.availableReplicas >= want && want > 0;
-}
-
-/** Is the controller holding the preview for a human (BlueGreenPause or a manual pause). */
-export function waitingForPromotion(v: RolloutView): boolean {
-  return v.preview !== null && !v.aborted && (v.paused.reasons.length > 0 || v.paused.manual);
 }
 
 /** The pre-promotion analysis has not succeeded (and one is configured). */

@@ -76,22 +76,25 @@ describe('status', () => {
     expect(fake.requests.length).toBeLessThanOrEqual(4);
   });
 
-  it('a settled rollout is listed from the Rollout alone: one request', async () => {
+  it('a settled rollout is listed with its active ReplicaSet read, like the single view', async () => {
     await fake.stop();
     await startWith('settled.yaml');
     const r = await run(['status', '-A']);
     expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+✔ Healthy\s+frontend:v1\.054\s+8\s+-\s+-\s+-\s+3\/3\s+22d/);
-    expect(fake.requests).toHaveLength(1);
+    const list = JSON.parse((await run(['status', '-A', '-o', 'json'])).stdout);
+    const one = JSON.parse((await run(['status', 'frontend', '-o', 'json'])).stdout);
+    const { nextActions: _n, ...single } = one;
+    expect(list.items[0]).toEqual(single);
   });
 
-  it('lists blue-green rollouts in two requests, with -A across namespaces', async () => {
+  it('lists blue-green rollouts in three requests whatever their number, with -A across namespaces', async () => {
     const r = await run(['status', '-A']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NAMESPACE\s+NAME\s+PHASE/);
     expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+॥ Paused\s+frontend:v1\.054\s+8\s+frontend:v1\.053\s+9\s+YES/);
-    expect(fake.requests.map((q) => q.path)).toEqual(['/apis/argoproj.io/v1alpha1/rollouts', '/apis/apps/v1/replicasets']);
-    // only the ReplicaSets of rollouts with a preview waiting: here the active and the preview of one
-    expect(fake.requests[1]!.query.labelSelector).toBe('rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)');
+    expect(fake.requests.map((q) => q.path).sort()).toEqual(['/api/v1/services', '/apis/apps/v1/replicasets', '/apis/argoproj.io/v1alpha1/rollouts']);
+    // only the ReplicaSets the rows show: the active and the preview
+    expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe('rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)');
   });
 
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
@@ -408,7 +411,7 @@ describe('usage', () => {
   it('an unknown flag exits 2 with one line', async () => {
     const r = await run(['status', 'frontend', '--bogus']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: Unknown argument: bogus. See kubectl bluegreen --help.\n');
+    expect(r.stderr).toBe('error: unknown flag --bogus for status. See kubectl bluegreen status --help.\n');
   });
 
   it('Korean errors with --lang ko', async () => {

@@ -309,7 +309,14 @@ export class FakeApiServer {
       });
       return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv) }, items });
     }
+    if ((m = url.pathname.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?services$/)) && rec.method === 'GET') {
+      const ns = m[1] ?? '';
+      if (deny('list', 'services', ns, undefined, '')) return;
+      const items = [...this.services.values()].filter((s) => !ns || s.metadata.namespace === ns);
+      return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv) }, items });
+    }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/))) {
+      if (deny('get', 'services', m[1]!, m[2], '')) return;
       const svc = this.services.get(`${m[1]}/${m[2]}`);
       if (!svc) return this.status(res, 404, 'NotFound', `services "${m[2]}" not found`, { name: m[2], kind: 'services' });
       return this.send(res, 200, svc);

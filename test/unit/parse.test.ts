@@ -1,43 +1,32 @@
-// The fast parser and yargs must read every argument list the same way. The fast parser may decline
-// (null) and leave a case to yargs, but when it answers, its answer is yargs' answer.
+// The parser (src/cli/parse.ts) against an independent reading of the same command lines: yargs,
+// configured from the same spec (src/cli/help.ts). Ordinary command lines must parse to the same
+// arguments; mistakes must be usage errors (exit 2) that say what to type.
 import { describe, expect, it } from 'vitest';
-import { fastParse } from '../../src/cli/parse.js';
-import { buildCli } from '../../src/cli/index.js';
-import { COMMANDS, GLOBAL_OPTIONS, camel } from '../../src/cli/spec.js';
-import { createCtx } from '../../src/main.js';
-import type { IO } from '../../src/ctx.js';
-import { PassThrough } from 'node:stream';
+import { parseArgv } from '../../src/cli/parse.js';
+import { buildYargs } from '../../src/cli/help.js';
+import { commandSpec, finalizeArgs } from '../../src/cli/spec.js';
+import { CliError } from '../../src/errors.js';
+import { translator } from '../../src/i18n/index.js';
+import { describeError } from '../../src/describe.js';
 
-function io(): IO {
-  return {
-    stdout: { write: () => true },
-    stderr: { write: () => true },
-    stdin: new PassThrough(),
-    stdinIsTTY: false,
-    env: {},
-    now: () => new Date(),
-    onInterrupt: () => () => undefined,
-  };
-}
+const t = translator('en');
 
 async function viaYargs(argv: string[]): Promise<{ command: string; args: Record<string, unknown> } | { error: string }> {
-  const ctx = createCtx(io(), argv, new AbortController().signal);
   let got: { command: string; args: Record<string, unknown> } | undefined;
+  const y = buildYargs({ t, lang: 'en' }, (command, args) => (got = { command, args }))
+    .strict()
+    .fail((msg, err) => {
+      throw err ?? new Error(msg);
+    });
   try {
-    await buildCli(ctx, async (command, args) => {
-      got = { command, args };
-      return 0;
-    }).run(argv);
+    await y.parse(argv);
   } catch (e) {
     return { error: String((e as Error).message) };
   }
-  return got ?? { error: 'no command' };
+  if (!got) return { error: 'no command' };
+  // yargs leaves what was not given undefined; the spec's types are filled in the same way for both.
+  return { command: got.command, args: finalizeArgs(commandSpec(got.command)!, got.args) };
 }
-
-const keysOf = (command: string) => [
-  ...[...GLOBAL_OPTIONS, ...COMMANDS.find((c) => c.name === command)!.options].map((o) => camel(o.name)),
-  ...COMMANDS.find((c) => c.name === command)!.positionals.map((p) => camel(p.name)),
-];
 
 const ORDINARY = [
   ['status', 'frontend', '-n', 'apc-fe-ns'],
@@ -47,14 +36,14 @@ const ORDINARY = [
   ['status', 'frontend', '--watch', '--context', 'prod', '--kubeconfig', '/tmp/k'],
   ['-n', 'apc-fe-ns', 'status', 'frontend'],
   ['promote', 'frontend', '--yes', '--reason', 'ticket 42'],
-  ['promote', 'frontend', '--dry-run'],
+  ['promote', 'frontend', '--dry-run=client'],
   ['promote', 'frontend', '--dry-run=server', '-v'],
   ['promote', 'frontend', '-y', '--full', '--force', '--wait', '--timeout', '2m'],
   ['undo', 'frontend', '--to-revision', '8', '-vv'],
   ['undo', 'frontend', '--to-revision=8', '--lang', 'ko'],
   ['abort', 'frontend', '-y', '--request-timeout', '5s'],
   ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', 'sidecar=x:1', '--yes'],
-  ['set-image', 'frontend', '*=x:2', '--include-init', '--dry-run'],
+  ['set-image', 'frontend', '*=x:2', '--include-init'],
   ['history', 'frontend', '-o', 'yaml'],
   ['diff', 'frontend'],
   ['wait', 'frontend', '--for=paused', '--timeout', '10m'],
@@ -63,49 +52,77 @@ const ORDINARY = [
   ['version'],
   ['completion', 'zsh'],
   ['status', 'frontend', '--color=false'],
-];
-
-const ODD = [
-  ['status', 'frontend', '--bogus'],
-  ['promote'],
-  ['promote', 'a', 'b'],
-  ['wait', 'frontend'],
-  ['wait', 'frontend', '--for=sometime'],
-  ['status', '-o', 'xml'],
-  ['status', '-nA'],
-  ['promote', 'frontend', '--reason'],
-  ['set-image', 'frontend'],
-  ['frobnicate'],
-  ['status', '--help'],
   ['status', 'frontend', '-n', 'a', '-n', 'b'],
-  ['--as-group', 'a', 'status'],
-  ['status', '--', 'frontend'],
+  ['status', '--as-group', 'a', '--as-group', 'b'],
 ];
 
-describe('yargs (the fallback)', () => {
-  it('a flag given twice: the last one wins, as in kubectl', async () => {
-    const r = await viaYargs(['status', 'frontend', '-n', 'a', '-n', 'b']);
-    expect('args' in r && r.args.namespace).toBe('b');
+describe('parseArgv reads ordinary command lines as yargs does', () => {
+  it.each(ORDINARY.map((a) => [a.join(' '), a]))('`%s`', async (_name, argv) => {
+    const fast = parseArgv(argv);
+    expect(fast.kind).toBe('command');
+    if (fast.kind !== 'command') return;
+    const slow = await viaYargs(argv);
+    expect('error' in slow ? slow.error : slow.command).toBe(fast.command.name);
+    if ('command' in slow) expect(fast.args).toEqual(slow.args);
+  });
+
+  it('a flag given twice: the last one wins, as in kubectl', () => {
+    const r = parseArgv(['status', 'frontend', '-n', 'a', '-n', 'b']);
+    expect(r.kind === 'command' && r.args.namespace).toBe('b');
+  });
+
+  it('kubectl shorthands: -ojson, -o=json, -yA style combined booleans, --no-color, and -- ends the flags', () => {
+    const args = (argv: string[]) => {
+      const r = parseArgv(argv);
+      return r.kind === 'command' ? r.args : null;
+    };
+    expect(args(['status', 'frontend', '-ojson'])?.output).toBe('json');
+    expect(args(['status', 'frontend', '-o=yaml'])?.output).toBe('yaml');
+    expect(args(['status', '-wA'])).toMatchObject({ watch: true, allNamespaces: true });
+    expect(args(['status', '--no-color'])?.color).toBe(false);
+    expect(args(['status', '--', 'frontend'])?.rollout).toBe('frontend');
+    expect(args(['promote', 'frontend', '--dry-run'])?.dryRun).toBe('');
+  });
+
+  it('--help anywhere asks for help', () => {
+    expect(parseArgv(['status', '--help'])).toMatchObject({ kind: 'help', command: { name: 'status' } });
+    expect(parseArgv([])).toMatchObject({ kind: 'help', command: undefined });
   });
 });
 
-describe('fast parser', () => {
-  it.each(ORDINARY.map((a) => [a.join(' '), a]))('takes the ordinary `%s` itself, exactly as yargs reads it', async (_name, argv) => {
-    const fast = fastParse(argv);
-    expect(fast, 'the fast parser should handle this').not.toBeNull();
-    const slow = await viaYargs(argv);
-    expect('error' in slow ? slow.error : slow.command).toBe(fast!.command.name);
-    if ('error' in slow) return;
-    for (const k of keysOf(fast!.command.name)) {
-      const f = fast!.args[k];
-      const y = slow.args[k];
-      // yargs sets booleans it was not given to undefined and counts to 0: both mean "not given".
-      const norm = (v: unknown) => (v === 0 || v === false ? undefined : v);
-      expect(norm(f), `${k} in ${argv.join(' ')}`).toEqual(norm(y));
-    }
-  });
+const MISTAKES: Array<[string[], string, RegExp]> = [
+  [['status', 'frontend', '--bogus'], 'usage.unknownFlag', /unknown flag --bogus for status/],
+  [['status', 'frontend', '--watc'], 'usage.unknownFlag', /did you mean --watch\?/],
+  [['promote'], 'usage.missingArgument', /promote needs ROLLOUT: kubectl bluegreen promote ROLLOUT/],
+  [['promote', 'a', 'b'], 'usage.tooManyArguments', /not expected: b/],
+  [['wait', 'frontend'], 'usage.missingFlag', /wait needs --for \(healthy\|paused\|promoted\)/],
+  [['wait', 'frontend', '--for=sometime'], 'usage.badChoice', /--for "sometime" is not supported by wait; use one of: healthy, paused, promoted/],
+  [['status', '-o', 'xml'], 'usage.badChoice', /-o "xml" is not supported by status; use one of: table, wide, json, yaml/],
+  [['status', 'frontend', '-o'], 'usage.missingValue', /-o needs a value \(table, wide, json, yaml\)/],
+  [['promote', 'frontend', '--reason'], 'usage.missingValue', /--reason needs a value/],
+  [['undo', 'frontend', '--to-revision'], 'usage.missingValue', /--to-revision needs a value \(a revision number from history\)/],
+  [['promote', 'frontend', '--dry-run=bogus'], 'usage.badChoice', /--dry-run "bogus" is not supported by promote; use one of: none, client, server/],
+  [['promote', 'frontend', '-A'], 'usage.flagNotHere', /-A is not a flag of promote \(it belongs to status\)/],
+  [['set-image', 'frontend'], 'usage.missingArgument', /set-image needs IMAGES/],
+  [['frobnicate'], 'usage.unknownCommand', /unknown command "frobnicate"/],
+  [['promte', 'frontend'], 'usage.unknownCommand', /did you mean "promote"\?/],
+];
 
-  it.each(ODD.map((a) => [a.join(' '), a]))('leaves `%s` to yargs (help or a usage error)', (_name, argv) => {
-    expect(fastParse(argv)).toBeNull();
+describe('mistakes are usage errors that say what to type (exit 2)', () => {
+  it.each(MISTAKES.map(([a, k, re]) => [a.join(' '), a, k, re] as const))('`%s`', async (_name, argv, key, re) => {
+    let err: unknown;
+    try {
+      parseArgv([...argv]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(2);
+    expect((err as CliError).key).toBe(key);
+    const { text } = await describeError(t, err);
+    expect(text).toMatch(re);
+    expect(text).not.toMatch(/ {2}/); // no double spaces
+    // yargs also refuses it (or would not know the command)
+    expect('error' in (await viaYargs([...argv]))).toBe(true);
   });
 });

@@ -11,9 +11,9 @@ import { renderStatus } from '../../src/render/status.js';
 import { renderGuard } from '../../src/render/guard.js';
 import { renderList, renderHistory } from '../../src/render/tables.js';
 import { statusJson } from '../../src/render/formats.js';
-import { parseDuration } from '../../src/ctx.js';
+import { parseDuration } from '../../src/cli/duration.js';
 import { validateName } from '../../src/cli/load.js';
-import { parseRevision } from '../../src/cli/commands/change-commands.js';
+import { revisionFlag as parseRevision } from '../../src/cli/commands/undo.js';
 import { translator } from '../../src/i18n/index.js';
 import { CliError } from '../../src/errors.js';
 import { loadFixture } from '../fixtures/load.js';
@@ -212,11 +212,14 @@ describe('odd cluster objects', () => {
       statusJson(view, actions);
       renderList(t, [view], { allNamespaces: true, wide: true, color: false, now });
       renderHistory(t, view.history, { color: false, now, wide: true });
-      for (const plan of [planPromote(view, rollout), planPromote(view, rollout, { full: true }), planAbort(view, rollout), planUndo(view, rollout, { now })]) {
-        renderGuard(t, { plan }, false);
-      }
-      const si = planSetImage(view, rollout, [{ container: 'frontend', image: 'x:1' }]);
-      if (!('kind' in si)) renderGuard(t, { plan: si }, false);
+      const results = [
+        planPromote(view, rollout, { now }),
+        planPromote(view, rollout, { now, full: true }),
+        planAbort(view, rollout, { now }),
+        planUndo(view, rollout, { now }),
+        planSetImage(view, rollout, [{ container: 'frontend', image: 'x:1' }], { now }),
+      ];
+      for (const r of results) if (r.kind === 'plan') renderGuard(t, { plan: r.plan }, false);
     }, 1000);
-  });
+  }, 120_000);
 });

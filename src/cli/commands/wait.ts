@@ -1,145 +1,123 @@
-// wait ROLLOUT --for=healthy|paused|promoted [--timeout 5m]: for CI. Uses the watch API; fails fast
-// when the rollout degrades, and says so when the controller stops reacting instead of waiting forever.
+// wait ROLLOUT --for=healthy|paused|promoted [--timeout 5m]: for CI. Uses the watch API; fails fast when
+// the rollout needs a person (aborted, analysis failed, progress deadline, an invalid spec), keeps
+// waiting (and says for what) while the controller reports a referenced object missing, and says so
+// when the controller stops reacting instead of waiting forever.
 import type { Ctx } from '../../ctx.js';
-import { parseDuration } from '../../ctx.js';
-import { CliError, EXIT, Interrupted } from '../../errors.js';
+import { CliError, EXIT, Interrupted, type ExitCode } from '../../errors.js';
 import { translate } from '../../kube/errors.js';
-import { Watcher } from '../../kube/watcher.js';
-import { getRolloutPhase, isGenerationObserved, isUnpausing } from '../../rollout/phase.js';
+import { degraded, phaseText, reached, type WaitGoal } from '../../rollout/goals.js';
+import { isGenerationObserved, isUnpausing } from '../../rollout/phase.js';
 import type { Rollout } from '../../rollout/types.js';
-import { errorContext, oneRolloutSource, validateName } from '../load.js';
+import { strategyOf } from '../../rollout/view.js';
+import type { Handler } from '../dispatch.js';
+import { durationFlag } from '../duration.js';
+import { errorContext, requireBlueGreen, validateName } from '../load.js';
+import { RolloutWatch } from '../rollout-watch.js';
 import { startSpinner } from '../spinner.js';
 
-export type WaitFor = 'healthy' | 'paused' | 'promoted';
+/** A rollout waiting on the controller with an unchanged status this long means it is not running. */
+const DEFAULT_STALL = '60s';
+/** How often the stall is checked. */
+const STALL_CHECK_MS = 500;
 
-export interface WaitArgs {
+export const wait: Handler<'wait'> = (ctx, args) =>
+  waitForGoal(ctx, { rollout: args.rollout, goal: args.for, timeoutMs: durationFlag('timeout', args.timeout), timeoutText: args.timeout, stallTimeout: args.stallTimeout });
+
+export interface WaitOptions {
   rollout: string;
-  for: WaitFor;
-  timeout?: string;
+  goal: WaitGoal;
+  /** 0 = no limit. */
+  timeoutMs: number;
+  timeoutText: string;
   stallTimeout?: string;
 }
 
-export function reached(ro: Rollout, goal: WaitFor): boolean {
-  const st = ro.status ?? {};
-  const observed = isGenerationObserved(ro);
-  switch (goal) {
-    case 'healthy':
-      return observed && getRolloutPhase(ro).phase === 'Healthy';
-    case 'paused':
-      return (
-        observed &&
-        !st.abort &&
-        !!st.currentPodHash &&
-        st.currentPodHash !== st.blueGreen?.activeSelector &&
-        (st.pauseConditions ?? []).some((p) => p.reason === 'BlueGreenPause')
-      );
-    case 'promoted':
-      return (
-        observed &&
-        !st.abort &&
-        !!st.currentPodHash &&
-        st.blueGreen?.activeSelector === st.currentPodHash &&
-        st.stableRS === st.currentPodHash
-      );
-  }
-}
+type Outcome = { code: ExitCode; error?: CliError };
 
-function describe(ro: Rollout): string {
-  const { phase, message } = getRolloutPhase(ro);
-  return message ? `${phase} - ${message}` : phase;
-}
-
-export async function waitFor(ctx: Ctx, args: WaitArgs): Promise<number> {
-  validateName('rollout', args.rollout);
-  const timeoutText = args.timeout ?? '5m';
-  const timeoutMs = parseDuration(timeoutText);
-  if (timeoutMs === null) throw new CliError(EXIT.USAGE, 'usage.badDuration', { flag: 'timeout', value: timeoutText });
-  const stallMs = parseDuration(args.stallTimeout ?? '60s');
-  if (stallMs === null) throw new CliError(EXIT.USAGE, 'usage.badDuration', { flag: 'stall-timeout', value: args.stallTimeout ?? '' });
+export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
+  validateName('rollout', o.rollout);
+  const stallMs = durationFlag('stall-timeout', o.stallTimeout ?? DEFAULT_STALL);
   const kube = await ctx.kube();
-  const ns = kube.namespace;
-  const name = args.rollout;
-  const t = ctx.t;
-  const goalText = t(`wait.for.${args.for}`);
+  validateName('namespace', kube.namespace);
+  const { t } = ctx;
+  const name = o.rollout;
+  const goalText = t(`wait.for.${o.goal}`);
 
   const stop = new AbortController();
-  const onOuterAbort = () => stop.abort();
-  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-  let outcome: { code: number; error?: unknown } | null = null;
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  let outcome: Outcome | null = null;
   let current: Rollout | null = null;
+  let missing: string | null = null;
   let stalledSince: number | null = null;
   let lastStatus = '';
   const spinner = await startSpinner(ctx, '');
 
-  const finish = (o: { code: number; error?: unknown }) => {
-    if (outcome) return;
-    outcome = o;
+  const finish = (x: Outcome) => {
+    outcome ??= x;
     stop.abort();
   };
 
   const evaluate = () => {
-    const ro = [...watcher.items.values()][0];
-    if (!ro) return;
+    const ro = watch.rollout;
+    if (!ro || outcome) return;
     current = ro;
-    spinner.text(t('wait.waiting', { name, for: goalText, now: describe(ro) }));
-    if (reached(ro, args.for)) return finish({ code: EXIT.OK });
-    const phase = getRolloutPhase(ro);
-    if (phase.phase === 'Degraded') {
-      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: describe(ro) }) });
+    if (reached(ro, o.goal)) return finish({ code: EXIT.OK });
+    const d = degraded(ro);
+    missing = d?.kind === 'missingObject' ? d.object : null;
+    if (d?.kind === 'final') {
+      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: phaseText(ro) }) });
     }
+    spinner.text(missing ? t('wait.waitingForObject', { name, for: goalText, object: missing }) : t('wait.waiting', { name, for: goalText, now: phaseText(ro) }));
     // Stalled: the rollout waits on the controller (spec not observed, or a promote not acted on) and
     // its status has not changed since. Any status change means the controller is alive.
     const waitingOnController = !isGenerationObserved(ro) || isUnpausing(ro);
     const fingerprint = JSON.stringify(ro.status ?? {});
     if (!waitingOnController) stalledSince = null;
-    else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = Date.now();
+    else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = performance.now();
     lastStatus = fingerprint;
   };
 
-  const watcher = new Watcher<Rollout>({
-    ...oneRolloutSource(kube, ns, name),
-    onChange: evaluate,
-    signal: stop.signal,
-  });
-
+  const watch = new RolloutWatch({ kube, ns: kube.namespace, name, signal, onChange: evaluate });
   const timers: NodeJS.Timeout[] = [];
   try {
-    await watcher.start();
+    await watch.start();
+    if (watch.rollout) requireBlueGreen({ name, strategy: strategyOf(watch.rollout) });
     evaluate();
     if (!outcome) {
-      if (timeoutMs > 0) {
+      if (o.timeoutMs > 0) {
         timers.push(
           setTimeout(() => {
-            finish({
-              code: EXIT.TIMEOUT,
-              error: new CliError(EXIT.TIMEOUT, 'wait.timeout', { name, for: goalText, timeout: timeoutText, now: current ? describe(current) : '?' }),
-            });
-          }, timeoutMs),
+            const now = current ? phaseText(current) : '?';
+            const error = missing
+              ? new CliError(EXIT.TIMEOUT, 'wait.timeoutMissing', { name, for: goalText, timeout: o.timeoutText, object: missing })
+              : new CliError(EXIT.TIMEOUT, 'wait.timeout', { name, for: goalText, timeout: o.timeoutText, now });
+            finish({ code: EXIT.TIMEOUT, error });
+          }, o.timeoutMs),
         );
       }
       // The controller reacts within seconds; a status that stays behind means it is not running.
       timers.push(
         setInterval(() => {
-          if (stalledSince !== null && stallMs > 0 && Date.now() - stalledSince >= stallMs) {
+          if (stalledSince !== null && stallMs > 0 && performance.now() - stalledSince >= stallMs) {
             finish({ code: EXIT.FAILURE, error: new CliError(EXIT.FAILURE, 'wait.controllerStalled', { name, seconds: String(Math.round(stallMs / 1000)) }) });
           }
-        }, 500),
+        }, STALL_CHECK_MS),
       );
-      await watcher.run();
+      await watch.run();
     }
   } catch (e) {
     if (!outcome) throw translate(e, errorContext(ctx, kube, name));
   } finally {
     for (const tm of timers) clearTimeout(tm);
-    ctx.signal.removeEventListener('abort', onOuterAbort);
+    stop.abort();
     spinner.stop();
   }
-  if (!outcome) {
+  const end = outcome as Outcome | null;
+  if (!end) {
     if (ctx.signal.aborted) throw new Interrupted();
     return EXIT.FAILURE;
   }
-  const o = outcome as { code: number; error?: unknown };
-  if (o.error) throw o.error;
-  ctx.out(`${t('wait.reached', { name, for: goalText, now: current ? describe(current) : '' })}\n`);
+  if (end.error) throw end.error;
+  ctx.out(`${t('wait.reached', { name, for: goalText, now: current ? phaseText(current) : '' })}\n`);
   return EXIT.OK;
 }

@@ -1,0 +1,90 @@
+// Sends a confirmed change, request by request, and knows what happened when a request fails: refused
+// because the rollout moved (nothing happened, or the first of two requests stands), never sent (nothing
+// happened), or sent with the answer lost (read the rollout again and say whether it was made). Then
+// the record (annotation and Event); a failed record is a warning, the change stands.
+import type { Ctx, Kube } from '../../ctx.js';
+import { CliError, EXIT } from '../../errors.js';
+import { ApiError, NetworkError } from '../../kube/http.js';
+import { isConflict, translate } from '../../kube/errors.js';
+import { abortableSleep } from '../../kube/watcher.js';
+import type { Plan, PlannedRequest } from '../../rollout/plan.js';
+import { changeVisible } from '../../rollout/reaction.js';
+import type { Rollout } from '../../rollout/types.js';
+import { errorContext, type Loaded } from '../load.js';
+import { conflict } from './refuse.js';
+
+/** After a lost answer, re-read for ~20 s (the API server may be restarting): 10 tries, 0.5 s doubling to 4 s. */
+const LOST_ANSWER_TRIES = 10;
+const lostAnswerPause = (i: number) => Math.min(500 * 2 ** i, 4000);
+
+export interface Applied {
+  /** The Rollout as the last change request left it (or as re-read after a lost answer). */
+  rollout: Rollout;
+  /** Requests sent, the record included. */
+  sent: number;
+  /** Why recording the change failed, if it did. */
+  recordFailed: string | null;
+}
+
+function describeRecordError(e: unknown): string {
+  if (e instanceof ApiError && e.status === 403) return `forbidden to ${e.target.verb} ${e.target.resource}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The change requests first (stop at the first failure), then the record, both at once. */
+export async function applyPlan(
+  ctx: Pick<Ctx, 't' | 'err' | 'signal' | 'flags'>,
+  kube: Kube,
+  loaded: Loaded,
+  plan: Plan,
+  requests: PlannedRequest[],
+  auditValue: string,
+  readAt: Date,
+): Promise<Applied> {
+  const changes = requests.filter((r) => r.purpose !== 'audit' && r.purpose !== 'event');
+  const record = requests.filter((r) => r.purpose === 'audit' || r.purpose === 'event');
+  const name = loaded.view.name;
+  let last: Rollout = loaded.ro;
+  let sent = 0;
+  for (const req of changes) {
+    try {
+      last = (await kube.client.send(req)) ?? last;
+      sent++;
+    } catch (e) {
+      // Only a promote of a manually paused rollout sends two requests: the first may stand.
+      if (isConflict(e)) throw await conflict(ctx, kube, loaded, readAt, sent > 0);
+      if (e instanceof NetworkError && !e.maybeSent && sent === 0) {
+        // The request never left (connection refused): nothing changed, and saying so is certain.
+        const err = translate(e, errorContext(ctx, kube, name));
+        throw err instanceof CliError ? err.with('result.writeNotDone') : err;
+      }
+      if (e instanceof NetworkError) {
+        last = await recoverLostAnswer(ctx, kube, loaded, plan, auditValue);
+        sent++;
+        continue;
+      }
+      const err = translate(e, errorContext(ctx, kube, name));
+      throw sent > 0 && err instanceof CliError ? err.with('state.partial') : err;
+    }
+  }
+  const failures: string[] = [];
+  await Promise.all(record.map((req) => kube.client.send(req).then(() => void sent++, (e: unknown) => void failures.push(describeRecordError(e)))));
+  return { rollout: last, sent, recordFailed: failures.length ? failures.join('; ') : null };
+}
+
+/** The answer to a change was lost: read the rollout again and tell whether the change was made. */
+async function recoverLostAnswer(ctx: Pick<Ctx, 't' | 'err' | 'signal'>, kube: Kube, loaded: Loaded, plan: Plan, auditValue: string): Promise<Rollout> {
+  ctx.err(`${ctx.t('result.writeUnknown', { name: plan.name })}\n`);
+  let after: Rollout | null = null;
+  for (let i = 0; i < LOST_ANSWER_TRIES && !after && !ctx.signal.aborted; i++) {
+    try {
+      after = await kube.client.getRollout(plan.namespace, plan.name);
+    } catch {
+      await abortableSleep(lostAnswerPause(i), ctx.signal);
+    }
+  }
+  if (!after) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown');
+  if (!changeVisible(plan.action, loaded.ro, after, auditValue)) throw new CliError(EXIT.FAILURE, 'result.writeNotDone');
+  ctx.err(`${ctx.t('result.writeDone')}\n`);
+  return after;
+}

@@ -1,0 +1,124 @@
+// status [-A]: the table (or JSON list) of the blue-green rollouts. Each item is the same document as
+// `status ROLLOUT -o json` without nextActions, built by the same buildRolloutView from the same kinds
+// of objects: the Rollout, the active and preview Services (what users are routed to), and the active
+// and preview ReplicaSets. The requests do not grow with the number of rollouts: pages of Rollouts,
+// one list of Services, one list of just the ReplicaSets the rows show.
+import type { Ctx, Kube } from '../../ctx.js';
+import { EXIT, type ExitCode } from '../../errors.js';
+import { ApiError } from '../../kube/http.js';
+import { translate } from '../../kube/errors.js';
+import { POD_TEMPLATE_HASH, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
+import { buildRolloutView, type RolloutView } from '../../rollout/view.js';
+import { listJson, serialize, statusJson } from '../../render/formats.js';
+import { renderList } from '../../render/tables.js';
+import { errorContext } from '../load.js';
+import type { StatusFormat } from './status.js';
+
+/** kubectl's chunk size. */
+const PAGE = 500;
+/** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
+const MAX_HASH_SELECTOR = 100;
+
+interface Read {
+  rollouts: Rollout[];
+  /** By "namespace/name"; undefined when Services may not be listed (the views then use the status). */
+  services: Map<string, Service> | undefined;
+  replicaSets: ReplicaSet[];
+}
+
+async function pages<T>(fetch: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { continue?: string } }>): Promise<T[]> {
+  const out: T[] = [];
+  let cont: string | undefined;
+  do {
+    const page = await fetch(cont);
+    for (const item of page.items) out.push(item);
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
+  return out;
+}
+
+const svcKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
+
+/** The hashes a row needs: what the status and the active Service name as active, and the desired one. */
+function hashesOf(ro: Rollout, services: Read['services']): string[] {
+  const st = ro.status;
+  const bg = ro.spec?.strategy?.blueGreen;
+  if (!bg) return [];
+  const fromService = bg.activeService ? services?.get(svcKey(ro.metadata.namespace, bg.activeService))?.spec?.selector?.[POD_TEMPLATE_HASH] : undefined;
+  return [st?.currentPodHash, st?.blueGreen?.activeSelector, fromService].filter((h): h is string => !!h);
+}
+
+async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null): Promise<Read> {
+  const [rollouts, services] = await Promise.all([
+    pages((cont) => kube.client.listRollouts(ns, ctx.signal, { limit: PAGE, continue: cont, compact: true })),
+    kube.client.listServices(ns, ctx.signal).then(
+      (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
+      (e: unknown) => {
+        // A role that may list rollouts but not services: rows then say what the controller recorded.
+        if (e instanceof ApiError && e.status === 403) return undefined;
+        throw e;
+      },
+    ),
+  ]);
+  const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
+  let replicaSets: ReplicaSet[] = [];
+  if (hashes.size > 0) {
+    const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
+    replicaSets = await pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true }));
+  }
+  return { rollouts, services, replicaSets };
+}
+
+/** The views of the blue-green rollouts, sorted by namespace and name; and how many others were skipped. */
+export function listViews(r: Read): { views: RolloutView[]; others: number } {
+  const byOwner = new Map<string, ReplicaSet[]>();
+  for (const rs of r.replicaSets) {
+    for (const ref of rs.metadata.ownerReferences ?? []) {
+      if (ref.kind !== 'Rollout' || !ref.uid) continue;
+      const arr = byOwner.get(ref.uid) ?? [];
+      arr.push(rs);
+      byOwner.set(ref.uid, arr);
+    }
+  }
+  const views: RolloutView[] = [];
+  let others = 0;
+  for (const ro of r.rollouts) {
+    const bg = ro.spec?.strategy?.blueGreen;
+    if (!bg) {
+      others++;
+      continue;
+    }
+    const service = (name: string | undefined) => (!name || !r.services ? undefined : (r.services.get(svcKey(ro.metadata.namespace, name)) ?? null));
+    views.push(
+      buildRolloutView({
+        rollout: ro,
+        replicaSets: byOwner.get(ro.metadata.uid ?? '') ?? [],
+        activeService: service(bg.activeService),
+        previewService: service(bg.previewService),
+      }),
+    );
+  }
+  views.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return { views, others };
+}
+
+export async function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean): Promise<ExitCode> {
+  let r: Read;
+  try {
+    r = await read(ctx, kube, all ? null : kube.namespace);
+  } catch (e) {
+    throw translate(e, errorContext(ctx, kube));
+  }
+  const { views, others } = listViews(r);
+  if (format === 'json' || format === 'yaml') {
+    ctx.out(serialize(listJson(views.map((v) => statusJson(v, null))), format));
+    return EXIT.OK;
+  }
+  if (views.length === 0) {
+    ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
+  } else {
+    ctx.out(renderList(ctx.t, views, { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() }));
+  }
+  if (others > 0) ctx.err(`${ctx.t('list.skippedCanary', { count: others })}\n`);
+  return EXIT.OK;
+}

@@ -1,0 +1,99 @@
+// status ROLLOUT --watch: the picture, redrawn when it changes (the watch API, never polling), from the
+// shared rollout watch. A watch the user may not make (403), or credentials that stay rejected (401),
+// end with the error `status` gives; a lost connection shows "reconnecting" until it is back.
+import type { Ctx, Kube } from '../../ctx.js';
+import { EXIT, type ExitCode } from '../../errors.js';
+import { labelSelector } from '../../kube/client.js';
+import { translate } from '../../kube/errors.js';
+import type { WatcherState } from '../../kube/watcher.js';
+import type { Service } from '../../rollout/types.js';
+import { buildRolloutView } from '../../rollout/view.js';
+import { paint } from '../../render/text.js';
+import { errorContext, type Loaded } from '../load.js';
+import { RolloutWatch } from '../rollout-watch.js';
+import { renderOne } from './status.js';
+
+/** Changes that arrive together (the Rollout and its ReplicaSets) are drawn once. */
+const REDRAW_DEBOUNCE_MS = 30;
+
+export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCode> {
+  const ns = first.view.namespace;
+  const name = first.view.name;
+  const p = paint(ctx.colorErr);
+  const tty = ctx.io.stdout.isTTY === true;
+  let services: { active: Service | null | undefined; preview: Service | null | undefined } = { active: first.activeService, preview: first.previewService };
+  let servicesAsked = 0;
+  let banner = '';
+  let lastFrame = '';
+  let scheduled: NodeJS.Timeout | null = null;
+
+  const rw = new RolloutWatch({
+    kube,
+    ns,
+    name,
+    signal: ctx.signal,
+    replicaSets: { selector: labelSelector(first.ro.spec?.selector) },
+    onChange: () => {
+      refreshServices();
+      schedule();
+    },
+    onState: state,
+  });
+
+  function state(s: WatcherState) {
+    banner = s.kind === 'reconnecting' ? p.yellow(`⟳ ${ctx.t('status.reconnecting', { detail: s.detail })}`) : '';
+    if (s.kind === 'synced') ctx.err(`${p.green(ctx.t('status.reconnected'))}\n`);
+    else ctx.err(`${banner}\n`);
+    if (tty) draw(true);
+  }
+
+  /** The Services say what users get; read both again when the Rollout changes. Only the newest answer counts. */
+  function refreshServices() {
+    const bg = rw.rollout?.spec?.strategy?.blueGreen;
+    if (!bg) return;
+    const asked = ++servicesAsked;
+    Promise.all([
+      bg.activeService ? kube.client.getService(ns, bg.activeService, ctx.signal) : undefined,
+      bg.previewService ? kube.client.getService(ns, bg.previewService, ctx.signal) : undefined,
+    ]).then(
+      ([active, preview]) => {
+        if (asked !== servicesAsked) return;
+        services = { active, preview };
+        schedule();
+      },
+      () => undefined, // the watch reports connection trouble; a forbidden read keeps the last answer
+    );
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = setTimeout(() => {
+      scheduled = null;
+      draw(false);
+    }, REDRAW_DEBOUNCE_MS);
+  }
+
+  function draw(force: boolean) {
+    const ro = rw.rollout;
+    if (!ro) return;
+    const replicaSets = rw.replicaSets;
+    const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview });
+    const frame = renderOne(ctx, { ro, replicaSets, activeService: services.active, previewService: services.preview, view }, 'table');
+    if (frame === lastFrame && !force) return;
+    lastFrame = frame;
+    if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);
+    else ctx.out(`${frame}\n`);
+  }
+
+  rw.seed(first.ro, first.replicaSets);
+  draw(true);
+  ctx.err(`${p.dim(ctx.t('status.watching'))}\n`);
+  try {
+    await rw.run();
+  } catch (e) {
+    throw translate(e, errorContext(ctx, kube, name));
+  } finally {
+    if (scheduled) clearTimeout(scheduled);
+  }
+  return EXIT.INTERRUPTED;
+}

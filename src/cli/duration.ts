@@ -1,0 +1,27 @@
+// kubectl-style durations for --timeout and --request-timeout. Pure.
+import { CliError, EXIT } from '../errors.js';
+
+/** Parses 30s, 5m, 1h30m, 500ms, or a bare number of seconds; 0 means no limit. null when unreadable. */
+export function parseDuration(s: string): number | null {
+  const text = s.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    if (m.index !== consumed) return null;
+    consumed += m[0].length;
+    const n = Number(m[1]);
+    total += m[2] === 'h' ? n * 3600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
+  }
+  if (consumed !== text.length || consumed === 0) return null;
+  return Math.round(total);
+}
+
+/** The duration of a flag, or a usage error that names the flag. */
+export function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new CliError(EXIT.USAGE, 'usage.badDuration', { flag, value });
+  return ms;
+}

@@ -1,0 +1,28 @@
+// The one line a change prints on stdout when it is done, and the line for nothing to do. Pure.
+import type { T } from '../i18n/index.js';
+import type { Plan, PlanResult } from '../rollout/plan.js';
+import { versionText } from './text.js';
+
+export function resultLine(t: T, plan: Plan): string {
+  const name = plan.name;
+  switch (plan.action) {
+    case 'promote':
+      return t('result.promoted', { name, v: versionText(t, plan.after) });
+    case 'abort':
+      return t('result.aborted', { name, v: versionText(t, plan.before) });
+    case 'retry':
+      return t('result.retried', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) });
+    case 'undo':
+      return t('result.undone', { name, revision: String(plan.target?.revision ?? '?'), v: (plan.target?.images ?? []).join(', ') });
+    case 'set-image':
+      return plan.switchesWhen === 'never'
+        ? t('result.imageSetActive', { name, v: versionText(t, plan.before) })
+        : t('result.imageSet', { name, v: versionText(t, plan.after) });
+  }
+}
+
+export function noopLine(t: T, r: Extract<PlanResult, { kind: 'noop' }>): string {
+  return r.why === 'alreadyPreview'
+    ? t('guard.noopPreview', { name: r.name, v: versionText(t, r.after), users: versionText(t, r.before) })
+    : t('guard.noop', { name: r.name, v: (r.after?.images ?? []).join(', ') });
+}

@@ -1,0 +1,69 @@
+// What `wait --for=...` waits for, and whether waiting still makes sense. Pure.
+//
+// A Degraded phase is not always final. From the controller's own code (rollout/controller.go,
+// v1.9-v1.10): a Rollout that references an object it cannot find (its active or preview Service, an
+// AnalysisTemplate, ...) gets an InvalidSpec condition, and the controller re-checks it every 20 s
+// ("the error condition might be timing related, e.g. the Rollout was applied before the Service").
+// So `kubectl apply` of Services and Rollout in one manifest can show Degraded for a moment and then
+// go Healthy by itself. Final are: an aborted update (RolloutAborted; failed analysis aborts too), a
+// progress deadline (ProgressDeadlineExceeded), and an InvalidSpec that is not about a missing object
+// (a spec that no re-check can fix; a new spec is observed as a new generation first).
+import { getRolloutPhase, isGenerationObserved } from './phase.js';
+import type { Rollout } from './types.js';
+
+export type WaitGoal = 'healthy' | 'paused' | 'promoted';
+
+export function reached(ro: Rollout, goal: WaitGoal): boolean {
+  const st = ro.status ?? {};
+  const observed = isGenerationObserved(ro);
+  switch (goal) {
+    case 'healthy':
+      return observed && getRolloutPhase(ro).phase === 'Healthy';
+    case 'paused':
+      return (
+        observed &&
+        !st.abort &&
+        !!st.currentPodHash &&
+        st.currentPodHash !== st.blueGreen?.activeSelector &&
+        (st.pauseConditions ?? []).some((p) => p.reason === 'BlueGreenPause')
+      );
+    case 'promoted':
+      return (
+        observed &&
+        !st.abort &&
+        !!st.currentPodHash &&
+        st.blueGreen?.activeSelector === st.currentPodHash &&
+        st.stableRS === st.currentPodHash
+      );
+  }
+}
+
+export type Degraded =
+  /** Needs a person: aborted, analysis failed, progress deadline, an invalid spec. */
+  | { kind: 'final'; reason: string; message: string }
+  /** The controller reports a referenced object missing and re-checks on its own. */
+  | { kind: 'missingObject'; object: string; message: string };
+
+/** `<kind> "<name>" not found` (client-go's NotFound text) or `AnalysisTemplate 'x' not found`. */
+const NOT_FOUND = /(\w[\w.]*) ["']([^"']+)["'] not found/;
+
+/** Why the rollout is Degraded, and whether that can end without anyone acting. null when not Degraded. */
+export function degraded(ro: Rollout): Degraded | null {
+  if (!isGenerationObserved(ro)) return null;
+  const { phase, message } = getRolloutPhase(ro);
+  if (phase !== 'Degraded') return null;
+  const invalid = (ro.status?.conditions ?? []).find((c) => c.type === 'InvalidSpec' && c.status !== 'False');
+  if (invalid || message.startsWith('InvalidSpec')) {
+    const m = NOT_FOUND.exec(invalid?.message ?? message);
+    if (m) return { kind: 'missingObject', object: `${m[1]} ${m[2]}`, message };
+    return { kind: 'final', reason: 'InvalidSpec', message };
+  }
+  const reason = message.split(':')[0] ?? 'Degraded';
+  return { kind: 'final', reason, message };
+}
+
+/** "Phase - message", as the official plugin prints it. */
+export function phaseText(ro: Rollout): string {
+  const { phase, message } = getRolloutPhase(ro);
+  return message ? `${phase} - ${message}` : phase;
+}
