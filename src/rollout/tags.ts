@@ -12,17 +12,21 @@
 //   - date: 2024-12-01, 20241224, 2024.12.24, 20241224-1530, 20241224T153000, and calendar versions
 //     that start with a year (2024.12.1). Compared as numbers [year, month, day, hour, minute, ...].
 //   - semver: dotted numbers with at least two parts, or any number after 'v' (1.27.3, v1.053, 24.04,
-//     v2). Compared part by part as numbers: v1.053 < v1.054 = v1.54 < v1.055.
+//     v2). Compared part by part as numbers: v1.053 < v1.054, v1.053 < v1.54, 1.2.9 < 1.2.10.
 //   - build: one plain number (123, 1700000000, a GitHub run number).
 //   Missing parts: "1.0" = "1.0.0" (the longer one adds only zeros), but "7.4" against "7.4.1" is
 //   unknown: a short tag is usually a moving alias for the newest release of its line (redis:7.4).
+//   (So "equal" does not chain: 1.0 = 1.0.0 < 1.0.1, yet 1.0 against 1.0.1 is unknown. Strict
+//   answers do chain: a < b and b < c give a < c, checked by the property tests.)
 //   Leading zeros: when a part after the first has a leading zero and the other tag's part has a
 //   different width, the parts are also read as decimals (1.053 against 1.5 is 53 > 5 but .053 < .5);
 //   if the two readings disagree the order is unknown. "v1.053" against "v1.54" agrees (both lower).
 // - pre-release, right after the core ("-rc1", "-rc.1", "-alpha.2", "-beta", "3.13.0rc1", "1.0.0.M1",
 //   "-SNAPSHOT"): orders below the release of the same core, dev/snapshot/nightly < alpha < beta <
-//   milestone/pre/preview < rc, then by its numbers ("rc" < "rc.1" < "rc.2" < "rc.10"). The single
-//   letters a, b, m count only with a number (3.13.0a1), so "-alpine", "-amd64", "-bookworm" are not.
+//   milestone/pre/preview < rc, then by its numbers ("rc" < "rc.1" < "rc.2" < "rc.10"), whatever the
+//   variants that follow (1.2.3-rc1 < 1.2.3-alpine: a release candidate comes before every flavour of
+//   its release). The single letters a, b, m count only with a number (3.13.0a1), so "-alpine",
+//   "-amd64", "-bookworm" are not pre-releases.
 // - variant: anything after that ("-alpine", "-bookworm-slim", "-hotfix", "-debian-12-r5", "-amd64",
 //   "-abc1234"). Variants do not take part while the cores differ: v1.053 < v1.054-hotfix,
 //   1.27.2 < 1.27.3-alpine, v1.2.3-abc1234 < v1.2.4-def5678. With the same core (and pre-release),
@@ -39,7 +43,9 @@
 // only), a moving tag (latest, stable, main, master, edge, ...: nothing after it changes that, so
 // "stable-alpine" too), a commit hash (7 to 64 hex digits with at least one letter, also "sha-abc1234",
 // "main-abc1234", "sha256-<hex>.sig"), a word without a number ("alpine", "jammy"), or a number that is
-// not a version ("pr-123"). Identical tags are the same version (order 0) unless they are moving tags.
+// not a version ("pr-123"). A dash-separated part of 7+ hex digits with a letter is a hash even where a
+// version could start ("20241225a1"). Identical tags are the same version (order 0) unless they carry
+// no version (latest against latest is unknown: the same name may hold another image).
 //
 // All-digit tags are numbers, never commit hashes: a 7-digit short hash is all digits 1 time in 27, but
 // two such hashes meet 1 time in 700, while build numbers and dates are common tags (Renovate decides

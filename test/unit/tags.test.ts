@@ -266,8 +266,8 @@ describe('properties', () => {
     const s = fc.option(fc.string({ unit: 'binary', maxLength: 60 }), { nil: undefined });
     property('compareTagVersions never throws on arbitrary strings', fc.tuple(s, s), ([a, b]) => {
       const r = compareTagVersions(a, b);
-      expect(['ordered', 'unknown']).toContain(r.kind);
-      tagComparisonText(a, b, r);
+      if (r.kind !== 'ordered' && r.kind !== 'unknown') throw new Error(`no answer for ${a} ${b}`);
+      if (tagComparisonText(a, b, r).length === 0) throw new Error(`no text for ${a} ${b}`);
     }, 5000);
   });
 
