@@ -1,5 +1,6 @@
 // Container image references, following the distribution reference grammar
 // (github.com/distribution/reference): [domain[:port]/]path[:tag][@digest]. Pure.
+import { compareTagVersions, type TagComparison } from './tags.js';
 
 export interface ImageRef {
   /** Registry host (with port), if the reference names one. */
@@ -77,44 +78,30 @@ export function tagOf(ref: string): string | undefined {
   return parsed.ok ? parsed.image.tag : undefined;
 }
 
-type Token = { kind: 'num'; value: bigint; text: string } | { kind: 'str'; value: string };
+export { compareTagVersions, parseTag, tagComparisonText } from './tags.js';
+export type { TagComparison, TagScheme, TagUnknownReason } from './tags.js';
 
-function tokenize(tagText: string): Token[] {
-  const tokens: Token[] = [];
-  for (const part of tagText.match(/\d+|[A-Za-z]+/g) ?? []) {
-    if (/^\d+$/.test(part)) tokens.push({ kind: 'num', value: BigInt(part), text: part });
-    else tokens.push({ kind: 'str', value: part.toLowerCase() });
-  }
-  return tokens;
+/**
+ * Orders the versions of two image references of the same repository. Beyond the tags: the same
+ * digest is the same image (order 0, whatever the tags say); a reference with neither tag nor digest
+ * means "latest" (a moving tag); one with a digest only has no tag to compare.
+ */
+export function compareImageVersions(a: string, b: string): TagComparison {
+  const pa = parseImage(a);
+  const pb = parseImage(b);
+  const ia = pa.ok ? pa.image : undefined;
+  const ib = pb.ok ? pb.image : undefined;
+  if (ia?.digest && ia.digest === ib?.digest) return { kind: 'ordered', order: 0, scheme: 'digest' };
+  const tagOfRef = (i: ImageRef | undefined) => (i === undefined ? undefined : (i.tag ?? (i.digest ? undefined : 'latest')));
+  return compareTagVersions(tagOfRef(ia), tagOfRef(ib));
 }
 
 /**
- * Compares two image tags as versions: "v1.053" < "v1.054", "2024-12-01" < "2024-12-24",
- * "1.2.9" < "1.2.10". Returns -1, 0 or 1, or undefined when the tags do not have the same shape
- * (same words in the same places, numbers where the other has numbers): "latest", commit hashes and
- * unrelated schemes cannot be ordered, and guessing would be worse than saying nothing.
+ * The old signature, kept so src/rollout/view.ts compiles unchanged: -1, 0 or 1 when the tags are
+ * ordered, undefined when their order is unknown. New callers use compareTagVersions, which says why.
+ * @deprecated use compareTagVersions
  */
 export function compareTags(a: string, b: string): -1 | 0 | 1 | undefined {
-  if (a === b) return 0;
-  const ta = tokenize(a);
-  const tb = tokenize(b);
-  if (ta.length === 0 || tb.length === 0) return undefined;
-  if (!ta.some((t) => t.kind === 'num') || !tb.some((t) => t.kind === 'num')) return undefined;
-  // Allow a longer version to extend a shorter one only by trailing numbers (1.2 vs 1.2.1).
-  const n = Math.min(ta.length, tb.length);
-  for (let i = 0; i < n; i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x.kind !== y.kind) return undefined;
-    if (x.kind === 'str' && x.value !== (y as { value: string }).value) return undefined;
-  }
-  const tail = (ts: Token[]) => ts.slice(n).every((t) => t.kind === 'num');
-  if (!tail(ta) || !tail(tb)) return undefined;
-  for (let i = 0; i < n; i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x.kind === 'num' && y.kind === 'num' && x.value !== y.value) return x.value < y.value ? -1 : 1;
-  }
-  if (ta.length !== tb.length) return ta.length < tb.length ? -1 : 1;
-  return undefined; // same numbers, different separators or padding: not an ordering
+  const r = compareTagVersions(a, b);
+  return r.kind === 'ordered' ? r.order : undefined;
 }
