@@ -31,7 +31,7 @@ function renderOne(ctx: Ctx, l: Loaded, format: string): string {
   const now = ctx.io.now();
   const actions = nextActions(l.view, l.ro, now);
   if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
-  return renderStatus(ctx.t, l.view, actions, ctx.color, { now, lastChange: lastChange(l.ro) });
+  return renderStatus(ctx.t, l.view, actions, ctx.color, { now, lastChange: lastChange(l.ro), columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined });
 }
 
 export async function status(ctx: Ctx, args: StatusArgs): Promise<number> {
@@ -135,7 +135,7 @@ async function watch(ctx: Ctx, kube: Kube, name: string): Promise<number> {
   };
   let banner = '';
   let lastFrame = '';
-  const tty = ctx.io.stdout.isTTY === true;
+  const tty = ctx.io.stdout.isTTY === true && ctx.io.env.TERM !== 'dumb'; // a dumb terminal cannot clear: frames follow each other
   let scheduled: NodeJS.Timeout | null = null;
 
   const rollouts = new Watcher<Rollout>({
