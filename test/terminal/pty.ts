@@ -41,20 +41,29 @@ export function requireScript(): void {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The process is gone (or a zombie nobody reaped yet: it runs no more code). */
-export function gone(pid: number): boolean {
+/** State and start time (clock ticks since boot) of a process, from /proc; null when there is none. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, start: fields[19]! };
   } catch {
-    return true;
+    return null;
   }
+}
+
+/** The process is gone (or a zombie nobody reaped yet: it runs no more code). */
+export function gone(pid: number): boolean {
+  const st = procStat(pid);
+  return st === null || st.state === 'Z';
 }
 
 export class PtyRun {
   readonly started = Date.now();
   /** The plugin's process (the shell's PID, which exec hands to node). */
   pid = 0;
+  /** The plugin's start time: a PID reused by another process later is never signalled. */
+  private pidStart = '';
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private bytes = 0;
@@ -86,7 +95,10 @@ export class PtyRun {
       }
       if (!this.pid) {
         const m = /PID=(\d+)/.exec(Buffer.concat(this.chunks).toString('utf8'));
-        if (m) this.pid = Number(m[1]);
+        if (m) {
+          this.pid = Number(m[1]);
+          this.pidStart = procStat(this.pid)?.start ?? '';
+        }
       }
       if (this.bytes > KILL_BYTES) this.kill();
       for (const w of this.waiters) w();
@@ -142,7 +154,7 @@ export class PtyRun {
   kill(): void {
     if (this.killed) return;
     this.killed = true;
-    if (this.pid && !gone(this.pid)) {
+    if (this.ours()) {
       try {
         process.kill(this.pid, 'SIGKILL');
       } catch {
@@ -156,6 +168,12 @@ export class PtyRun {
   cleanup(): void {
     clearTimeout(this.deadline);
     this.child.stdin!.destroy();
-    if ((this.pid && !gone(this.pid)) || (this.child.exitCode === null && this.child.signalCode === null)) this.kill();
+    if (this.ours() || (this.child.exitCode === null && this.child.signalCode === null)) this.kill();
+  }
+
+  /** The plugin's process still runs, and is the one this run started. */
+  private ours(): boolean {
+    if (!this.pid || gone(this.pid)) return false;
+    return this.pidStart !== '' && procStat(this.pid)?.start === this.pidStart;
   }
 }
