@@ -72,28 +72,59 @@ export async function main(argv: string[], io: IO): Promise<number> {
 
 /** Wires main() to the real process. */
 export function runProcess(): void {
+  const interruptHandlers = new Set<() => void>();
+  // The terminal went away (its window closed, ssh dropped, the `script` or `docker run -t` holding it
+  // was killed): SIGHUP, a failed write or read (EIO), or a descriptor that stops being a terminal.
+  // Stop as on Ctrl-C (the abort ends waits, watches and prompts), and since nobody can see the output
+  // any more, end within a second whatever is still pending.
+  let terminalGone = false;
+  const onTerminalGone = () => {
+    if (terminalGone) return;
+    terminalGone = true;
+    for (const h of [...interruptHandlers]) h();
+    setTimeout(() => process.exit(EXIT.INTERRUPTED), 1000).unref();
+  };
+  let stdinWatched = false;
   const io: IO = {
     stdout: process.stdout,
     stderr: process.stderr,
     get stdin() {
+      if (!stdinWatched) {
+        stdinWatched = true;
+        process.stdin.on('error', onTerminalGone);
+      }
       return process.stdin;
     },
     stdinIsTTY: isatty(0),
     env: process.env,
     now: () => new Date(),
     onInterrupt(handler) {
+      interruptHandlers.add(handler);
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
       return () => {
+        interruptHandlers.delete(handler);
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
       };
     },
   };
-  // Output piped into `head`: a closed stdout is not an error.
+  process.on('SIGHUP', onTerminalGone);
+  // Output piped into `head`: a closed stdout is not an error. Any other write error (EIO from a
+  // terminal that is gone, EPIPE on stderr) ends the command; writing on would only fail again.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
+    if (e.code === 'EPIPE' && !terminalGone) process.exit(0);
+    onTerminalGone();
   });
+  process.stderr.on('error', onTerminalGone);
+  // A process in a background job may get no SIGHUP when its terminal closes, and may write nothing
+  // for minutes (a quiet watch): a terminal that has hung up stops being one (isatty fails with EIO).
+  const ttys = [0, 1, 2].filter((fd) => isatty(fd));
+  if (ttys.length > 0) {
+    setInterval(() => {
+      if (ttys.some((fd) => !isatty(fd))) onTerminalGone();
+    }, 500).unref();
+  }
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

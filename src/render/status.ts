@@ -9,9 +9,14 @@ import { age, cleanDeep, duration, padEnd, paint, versionText, width, type Paint
 export interface StatusExtras {
   lastChange?: { by: string; action: string; at: string; reason: string } | null;
   now: Date;
-  /** The terminal's width when stdout is one; the picture then fits it. */
+  /** The terminal's width, when stdout is a terminal that knows it: the boxes are fitted into it. */
   columns?: number;
 }
+
+/** Boxes are fitted to terminals at least this wide; a narrower one wraps them. */
+const MIN_COLUMNS = 40;
+/** The boxes are drawn two columns in. */
+const BOX_INDENT = 2;
 
 const ICONS: Record<string, string> = { Healthy: '✔', Paused: '॥', Progressing: '◌', Degraded: '✖' };
 
@@ -26,8 +31,67 @@ export function colorPhase(p: Paint, phase: string, text: string): string {
   return text;
 }
 
-function box(lines: string[], title: string, color: (s: string) => string, minWidth: number): string[] {
-  const inner = Math.max(minWidth, width(title) + 4, ...lines.map((l) => width(l) + 2));
+/**
+ * Shortens text to `max` columns by taking out its middle. The end gets more room, and an image keeps
+ * its last path part whole when it can (name and tag: "registry…/frontend:v1.054-hotfix.2").
+ */
+function ellipsizeMiddle(s: string, max: number): string {
+  if (width(s) <= max) return s;
+  const room = max - 1;
+  const last = s.slice(s.lastIndexOf('/') + 1);
+  const minHead = 8;
+  const tailRoom = Math.max(Math.ceil(room * 0.6), width(last) + 1 <= room - minHead ? width(last) + 1 : 0);
+  const chars = [...s];
+  let tail = '';
+  let used = 0;
+  for (let i = chars.length - 1; i >= 0 && used + width(chars[i]!) <= tailRoom; i--) {
+    tail = chars[i]! + tail;
+    used += width(chars[i]!);
+  }
+  let head = '';
+  for (const ch of chars) {
+    if (used + width(ch) > room) break;
+    head += ch;
+    used += width(ch);
+  }
+  return `${head}…${tail}`;
+}
+
+/** A line too wide for the box: broken where it says " · ", and a part still too wide shortened. */
+function fitLine(line: string, max: number): string[] {
+  if (width(line) <= max) return [line];
+  const out: string[] = [];
+  let cur = '';
+  for (const part of line.split(/\s+·\s+/)) {
+    const joined = cur ? `${cur} · ${part}` : part;
+    if (width(joined) <= max) {
+      cur = joined;
+      continue;
+    }
+    if (cur) out.push(cur);
+    cur = ellipsizeMiddle(part, max);
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/**
+ * A box `inner + 2` columns wide. With `maxWidth` (the room the terminal leaves), a box that would be
+ * wider keeps its shape at that width: its lines are fitted (fitLine), and a title too long for the
+ * border keeps what comes before its " · " there and says the rest on the first line.
+ */
+function box(lines: string[], title: string, color: (s: string) => string, minWidth: number, maxWidth = Infinity): string[] {
+  let inner = Math.max(minWidth, width(title) + 4, ...lines.map((l) => width(l) + 2));
+  if (inner + 2 > maxWidth) {
+    inner = maxWidth - 2;
+    const room = inner - 2;
+    if (width(title) + 4 > inner) {
+      const cut = title.indexOf(' · ');
+      if (cut > 0) lines = [title.slice(cut + 3), ...lines];
+      title = ellipsizeMiddle(cut > 0 ? title.slice(0, cut) : title, inner - 4);
+    }
+    lines = lines.flatMap((l) => fitLine(l, room));
+  }
   const top = `┌─ ${title} ${'─'.repeat(Math.max(0, inner - width(title) - 3))}┐`;
   const body = lines.map((l) => `│ ${padEnd(l, inner - 2)} │`);
   const bottom = `└${'─'.repeat(inner)}┘`;
@@ -81,16 +145,17 @@ export function renderStatus(
     : null;
   if (previewLines && !v.services.preview) previewLines.push(t('status.noPreviewService'));
   const minWidth = Math.max(52, ...activeLines.map(width), ...(previewLines ?? []).map(width)) + 2;
+  const maxWidth = extras.columns && extras.columns > 0 ? Math.max(MIN_COLUMNS, extras.columns) - BOX_INDENT : undefined;
 
   const indent = (ls: string[]) => ls.map((l) => `  ${l}`);
   const users = t('status.users');
   out.push(`    ${p.bold(users)}`);
   out.push(`      │`);
   out.push(`      ▼`);
-  out.push(...indent(box(activeLines, t('status.active'), p.green, minWidth)));
+  out.push(...indent(box(activeLines, t('status.active'), p.green, minWidth, maxWidth)));
   if (previewLines) {
     const title = !v.active ? t('status.previewFirst') : v.aborted ? t('status.previewAborted') : t('status.preview');
-    out.push(...indent(box(previewLines, title, v.aborted ? p.dim : p.blue, minWidth)));
+    out.push(...indent(box(previewLines, title, v.aborted ? p.dim : p.blue, minWidth, maxWidth)));
   } else {
     out.push(`  ${p.dim(t('status.noPreview'))}`);
   }

@@ -20,7 +20,8 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   const ns = first.view.namespace;
   const name = first.view.name;
   const p = paint(ctx.colorErr);
-  const tty = ctx.io.stdout.isTTY === true;
+  // A dumb terminal cannot clear the screen: its frames follow each other.
+  const tty = ctx.io.stdout.isTTY === true && ctx.io.env.TERM !== 'dumb';
   let services: { active: Service | null | undefined; preview: Service | null | undefined } = { active: first.activeService, preview: first.previewService };
   let servicesAsked = 0;
   let banner = '';
