@@ -123,6 +123,8 @@ export class FakeApiServer {
   private server!: Server;
   private rv = 100;
   private watchers: Array<{ kind: string; ns: string; name?: string; res: ServerResponse }> = [];
+  /** Every change, so that a watch from a resourceVersion gets what happened after it (as the API server does). */
+  private readonly log: Array<{ kind: string; rv: number; object: Obj }> = [];
   url = '';
 
   constructor(private readonly opts: FakeOptions) {}
@@ -161,6 +163,7 @@ export class FakeApiServer {
     o.metadata.resourceVersion = String(++this.rv);
     o.metadata.generation ??= 1;
     this.store(kind).set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+    this.log.push({ kind, rv: this.rv, object: o });
     for (const w of this.watchers) {
       if (w.kind === kind && w.ns === o.metadata.namespace && (!w.name || w.name === o.metadata.name)) {
         w.res.write(`${JSON.stringify({ type: 'MODIFIED', object: o })}\n`);
@@ -246,7 +249,7 @@ export class FakeApiServer {
     if ((m = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/(?:namespaces\/([^/]+)\/)?rollouts(?:\/([^/]+))?(\/status)?$/))) {
       const [, ns = '', name, sub] = m;
       if (rec.method === 'GET' && !name) {
-        if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''));
+        if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''), url.searchParams.get('resourceVersion'));
         if (deny('list', 'rollouts', ns)) return;
         const all = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
         const limit = Number(url.searchParams.get('limit') ?? 0);
@@ -292,7 +295,7 @@ export class FakeApiServer {
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?replicasets$/))) {
       const ns = m[1] ?? '';
-      if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns);
+      if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
       // requirements separated by commas outside parentheses: k=v, k, k in (a,b)
@@ -342,9 +345,17 @@ export class FakeApiServer {
     }, 30);
   }
 
-  private watch(res: ServerResponse, kind: string, ns: string, name?: string): void {
+  private watch(res: ServerResponse, kind: string, ns: string, name?: string, fromRv?: string | null): void {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.write('');
+    const from = Number(fromRv);
+    if (fromRv && Number.isFinite(from)) {
+      for (const e of this.log) {
+        if (e.rv > from && e.kind === kind && e.object.metadata.namespace === ns && (!name || name === e.object.metadata.name)) {
+          res.write(`${JSON.stringify({ type: 'MODIFIED', object: e.object })}\n`);
+        }
+      }
+    }
     const w = { kind, ns, name, res };
     this.watchers.push(w);
     res.on('close', () => (this.watchers = this.watchers.filter((x) => x !== w)));
