@@ -6,6 +6,7 @@ import type { Plan } from '../rollout/plan.js';
 import type { WireRequest } from './guard.js';
 import type { NextAction } from '../rollout/actions.js';
 import type { HistoryEntry, OlderSignal, RevisionView, RolloutView } from '../rollout/view.js';
+import { tagComparisonText } from '../rollout/tags.js';
 
 /** The `olderBecause` strings of the JSON document (English, part of the contract). */
 export function olderBecauseText(s: OlderSignal): string {
@@ -53,6 +54,8 @@ export function statusJson(v: RolloutView, actions: NextAction[] | null) {
     previewIsOlder: v.previewIsOlder,
     olderBecause: v.olderSignals.map(olderBecauseText),
     olderSignals: v.olderSignals,
+    /** When previewIsOlder is null: why the tags could not decide. */
+    olderUnknownBecause: v.olderUnknown.map((u) => tagComparisonText(u.previewTag, u.activeTag, u.comparison)),
     services: v.services,
     autoPromotion: v.autoPromotion,
     paused: v.paused,

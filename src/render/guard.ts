@@ -2,19 +2,28 @@
 // that applies. Then the exact requests. Pure: returns text.
 import type { T } from '../i18n/index.js';
 import type { Consequence, Plan } from '../rollout/plan.js';
-import type { OlderSignal } from '../rollout/view.js';
+import type { OlderSignal, OlderUnknown } from '../rollout/view.js';
 import { cleanDeep, paint, versionText } from './text.js';
 
+/** One reason the preview is older, in words. */
+export function signalText(t: T, s: OlderSignal): string {
+  switch (s.signal) {
+    case 'createdBefore':
+      return t('status.signal.createdBefore');
+    case 'servedBefore':
+      return t('status.signal.servedBefore', { revisions: s.revisions.join(',') });
+    case 'tagLower':
+      return t('status.signal.tagLower', { preview: s.previewTag, active: s.activeTag });
+  }
+}
+
 export function signalsText(t: T, signals: OlderSignal[]): string {
-  return signals
-    .map((s) =>
-      s.signal === 'createdBefore'
-        ? t('status.signal.createdBefore')
-        : s.signal === 'servedBefore'
-          ? t('status.signal.servedBefore', { revisions: s.revisions.join(',') })
-          : t('status.signal.tagLower', { preview: s.previewTag, active: s.activeTag }),
-    )
-    .join('; ');
+  return signals.map((s) => signalText(t, s)).join('; ');
+}
+
+/** Why two tags cannot be ordered, in words. */
+export function unknownText(t: T, u: OlderUnknown): string {
+  return t('older.unknown', { preview: u.previewTag ?? u.previewImage, active: u.activeTag ?? u.activeImage, why: t(`older.why.${u.comparison.reason}`) });
 }
 
 export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
@@ -32,6 +41,8 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       }
       return lines;
     }
+    case 'olderUnknown':
+      return [t('guard.olderUnknown', { after, before, why: c.unknown.map((u) => unknownText(t, u)).join('; ') })];
     case 'notReady':
       return [t('guard.notReady', { ready: String(c.ready), want: String(c.want) })];
     case 'analysisNotPassed':
@@ -65,7 +76,7 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
   }
 }
 
-const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown']);
+const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'olderUnknown', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown']);
 
 export interface GuardInput {
   plan: Plan;

@@ -4,6 +4,7 @@ import type { T } from '../i18n/index.js';
 import type { NextAction } from '../rollout/actions.js';
 import type { RevisionView, RolloutView } from '../rollout/view.js';
 import { shortImage } from '../rollout/image.js';
+import { signalText, unknownText } from './guard.js';
 import { age, cleanDeep, duration, padEnd, paint, versionText, width, type Paint } from './text.js';
 
 export interface StatusExtras {
@@ -107,7 +108,7 @@ function revisionLines(t: T, r: RevisionView, want: number, service: string | nu
     lines.push(
       [t('status.pods', { ready: String(r.availableReplicas), want: String(want) }), t('status.replicaSet', { name: r.replicaSet })].join(' · '),
     );
-    lines.push(t('status.created', { age: age(r.createdAt, now) }));
+    lines.push(t('status.created', { age: age(t, r.createdAt, now) }));
   } else {
     lines.push(t('status.replicaSetGone', { hash: r.podTemplateHash }));
   }
@@ -162,15 +163,10 @@ export function renderStatus(
 
   if (v.previewIsOlder) {
     out.push(`  ${p.yellow(`⚠ ${t('status.older')}`)}`);
-    for (const s of v.olderSignals) {
-      const text =
-        s.signal === 'createdBefore'
-          ? t('status.signal.createdBefore')
-          : s.signal === 'servedBefore'
-            ? t('status.signal.servedBefore', { revisions: s.revisions.join(',') })
-            : t('status.signal.tagLower', { preview: s.previewTag, active: s.activeTag });
-      out.push(`    · ${text}`);
-    }
+    for (const s of v.olderSignals) out.push(`    · ${signalText(t, s)}`);
+  } else if (v.previewIsOlder === null && v.preview) {
+    out.push(`  ${p.yellow(`? ${t('status.olderUnknown')}`)}`);
+    for (const u of v.olderUnknown) out.push(`    · ${unknownText(t, u)}`);
   }
 
   const notes: string[] = [];
@@ -187,7 +183,7 @@ export function renderStatus(
   if (v.autoPromotion.enabled && v.preview && !v.aborted) {
     if (v.autoPromotion.promotesAt) {
       const ms = Date.parse(v.autoPromotion.promotesAt) - now.getTime();
-      notes.push(t('status.autoPromotionAt', { at: v.autoPromotion.promotesAt, in: duration(ms) }));
+      notes.push(t('status.autoPromotionAt', { at: v.autoPromotion.promotesAt, in: duration(t, ms) }));
     } else {
       notes.push(t('status.autoPromotion'));
     }

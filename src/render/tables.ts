@@ -37,9 +37,9 @@ export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: bo
       rev(v.active),
       images(v.preview),
       rev(v.preview),
-      v.previewIsOlder ? p.yellow(t('list.yes')) : v.preview ? t('list.no') : '-',
+      !v.preview ? '-' : v.previewIsOlder ? p.yellow(t('list.yes')) : v.previewIsOlder === null ? p.yellow(t('list.unknown')) : t('list.no'),
       ready,
-      age(created, opts.now),
+      age(t, created, opts.now),
       ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
     ];
   });
@@ -65,7 +65,7 @@ export function renderHistory(t: T, rawEntries: HistoryEntry[], opts: { color: b
       e.revision != null ? String(e.revision) : '?',
       colored,
       (opts.wide ? e.images : e.images.map(shortImage)).join(', ') || '?',
-      `${age(e.createdAt, opts.now)}`,
+      `${age(t, e.createdAt, opts.now)}`,
       e.revisionHistory.length ? e.revisionHistory.join(',') : '-',
       `${e.availableReplicas}/${e.replicas}`,
       ...(opts.wide ? [e.replicaSet ?? '-'] : []),

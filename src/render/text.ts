@@ -68,29 +68,43 @@ export function paint(enabled: boolean): Paint {
   };
 }
 
+/** Units of time in the user's language: 45s, 12m, 5h, 3d, 2y (English); 45초, 12분, 5시간, 3일, 2년 (Korean). */
+function units(t: T) {
+  return {
+    s: (n: number) => t('time.s', { n: String(n) }),
+    m: (n: number) => t('time.m', { n: String(n) }),
+    h: (n: number) => t('time.h', { n: String(n) }),
+    d: (n: number) => t('time.d', { n: String(n) }),
+    y: (n: number) => t('time.y', { n: String(n) }),
+    join: (a: string, b: string) => t('time.join', { a, b }),
+  };
+}
+
 /** kubectl-style age: 45s, 12m, 5h, 3d, 2y. */
-export function age(from: string | null, now: Date): string {
+export function age(t: T, from: string | null, now: Date): string {
   if (!from) return '-';
   const secs = Math.max(0, Math.floor((now.getTime() - Date.parse(from)) / 1000));
   if (!Number.isFinite(secs)) return '-';
-  if (secs < 120) return `${secs}s`;
+  const u = units(t);
+  if (secs < 120) return u.s(secs);
   const mins = Math.floor(secs / 60);
-  if (mins < 60) return `${mins}m`;
+  if (mins < 60) return u.m(mins);
   const hours = Math.floor(mins / 60);
-  if (hours < 48) return hours < 10 && mins % 60 ? `${hours}h${mins % 60}m` : `${hours}h`;
+  if (hours < 48) return hours < 10 && mins % 60 ? u.join(u.h(hours), u.m(mins % 60)) : u.h(hours);
   const days = Math.floor(hours / 24);
-  if (days < 365 * 2) return `${days}d`;
-  return `${Math.floor(days / 365)}y`;
+  if (days < 365 * 2) return u.d(days);
+  return u.y(Math.floor(days / 365));
 }
 
 /** Duration in words for countdowns: 1m30s. */
-export function duration(ms: number): string {
+export function duration(t: T, ms: number): string {
+  const u = units(t);
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return u.s(s);
   const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
+  if (m < 60) return s % 60 ? u.join(u.m(m), u.s(s % 60)) : u.m(m);
   const h = Math.floor(m / 60);
-  return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  return m % 60 ? u.join(u.h(h), u.m(m % 60)) : u.h(h);
 }
 
 /**

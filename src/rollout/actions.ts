@@ -7,6 +7,7 @@ import type { Rollout } from './types.js';
 export type Effect =
   | 'promote'
   | 'promoteDowngrade'
+  | 'promoteUnknown'
   | 'promoteNotReady'
   | 'wait'
   | 'undoKeeps'
@@ -44,7 +45,7 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
     if (p.kind === 'refused' && p.refusal.key === 'notPausedYet') {
       out.push({ action: 'wait', effect: 'wait', version: versionOf(v.preview), command: cmd('wait', ' --for=paused') });
     } else if (p.kind === 'plan') {
-      const effect = p.plan.needsForce.length > 0 ? 'promoteNotReady' : v.previewIsOlder ? 'promoteDowngrade' : 'promote';
+      const effect = p.plan.needsForce.length > 0 ? 'promoteNotReady' : v.previewIsOlder ? 'promoteDowngrade' : v.previewIsOlder === null ? 'promoteUnknown' : 'promote';
       out.push({ action: 'promote', effect, version: p.plan.after, command: cmd('promote') });
     }
   }

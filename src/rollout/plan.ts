@@ -3,7 +3,7 @@
 // returns one result shape (a plan, a refusal, nothing to do, or invalid input). Nothing here talks to
 // the cluster; src/kube turns a planned request into a URL.
 import { parseImage, shortImage, type ImageError } from './image.js';
-import { analysisBlocking, olderSignals, previewReady, type OlderSignal, type RevisionView, type RolloutView } from './view.js';
+import { analysisBlocking, olderThan, previewReady, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView } from './view.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 
@@ -33,6 +33,8 @@ export interface Version {
 
 export type Consequence =
   | { kind: 'downgrade'; signals: OlderSignal[]; keepActive: Array<{ command: string; leadsTo: Version }> }
+  /** Whether users would get an older build cannot be told (tags that cannot be ordered, nothing else). */
+  | { kind: 'olderUnknown'; unknown: OlderUnknown[] }
   | { kind: 'notReady'; ready: number; want: number }
   | { kind: 'analysisNotPassed'; status: string; message: string }
   | { kind: 'countdown'; promotesAt: string }
@@ -155,6 +157,14 @@ function patch(v: RolloutView, sub: 'status' | null, body: JsonPatchOp[], purpos
   };
 }
 
+/** What the guard says when users may get `next` instead of `active`: a downgrade, or that it cannot be told. */
+function olderConsequences(next: RevisionView, active: RevisionView): Consequence[] {
+  const o = olderThan(next, active);
+  if (o.older) return [{ kind: 'downgrade', signals: o.signals, keepActive: [] }];
+  if (o.older === null) return [{ kind: 'olderUnknown', unknown: o.unknown }];
+  return [];
+}
+
 /** A new preview reaches users after a promote, or by itself when auto-promotion is on. */
 function newPreviewSwitch(plan: Plan, v: RolloutView): void {
   plan.switchesWhen = v.autoPromotion.enabled ? 'automatically' : 'afterPromote';
@@ -181,6 +191,8 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions): Pla
 
   if (v.previewIsOlder) {
     plan.consequences.push({ kind: 'downgrade', signals: v.olderSignals, keepActive: keepActiveCommands(v) });
+  } else if (v.previewIsOlder === null) {
+    plan.consequences.push({ kind: 'olderUnknown', unknown: v.olderUnknown });
   }
   const want = v.spec.previewReplicaCount ?? v.spec.replicas;
   if (!previewReady(v)) plan.needsForce.push({ kind: 'notReady', ready: v.preview.availableReplicas, want });
@@ -308,10 +320,7 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
       plan.consequences.push({ kind: 'undoNewPreview' });
       if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     }
-    if (v.active) {
-      const older = olderSignals(target, v.active);
-      if (older.length > 0) plan.consequences.push({ kind: 'downgrade', signals: older, keepActive: [] });
-    }
+    if (v.active) plan.consequences.push(...olderConsequences(target, v.active));
   }
   const stripped = ephemeralKeys(target);
   if (stripped.length > 0) plan.consequences.push({ kind: 'ephemeralStripped', keys: stripped });
@@ -430,8 +439,7 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
         createdAt: null,
         revisionHistory: [],
       };
-      const older = olderSignals(candidate, v.active);
-      if (older.length > 0) plan.consequences.push({ kind: 'downgrade', signals: older, keepActive: [] });
+      plan.consequences.push(...olderConsequences(candidate, v.active));
     }
   }
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));

@@ -2,7 +2,7 @@
 // from the cluster. Pure: no I/O, the clock is a parameter.
 import { getRolloutPhase, isGenerationObserved } from './phase.js';
 import { normalizeTime, rfc3339 } from './time.js';
-import { compareTags, repositoryOf, tagOf } from './image.js';
+import { compareImageVersions, repositoryOf, tagOf, type TagComparison } from './image.js';
 import {
   ARGOCD_INSTANCE_LABEL,
   ARGOCD_TRACKING_ID,
@@ -76,8 +76,11 @@ export interface RolloutView {
   preview: RevisionView | null;
   stable: { podTemplateHash: string } | null;
   desiredHash: string | null;
-  previewIsOlder: boolean;
+  /** true: older (see olderSignals); false: not older; null: cannot be told (see olderUnknown). */
+  previewIsOlder: boolean | null;
   olderSignals: OlderSignal[];
+  /** Why the tags could not decide, when they could not. */
+  olderUnknown: OlderUnknown[];
   services: { active: string | null; preview: string | null };
   /** The Service selectors as read, and what the controller last recorded. */
   serviceState: {
@@ -220,28 +223,56 @@ function desiredFromRollout(ro: Rollout, hash: string): RevisionView {
   };
 }
 
-/** The signals that say the preview is an older build than what users get, strongest first. */
-export function olderSignals(preview: RevisionView, active: RevisionView): OlderSignal[] {
+/** A container whose two tags cannot be ordered, and why (tags.ts). */
+export interface OlderUnknown {
+  container: string;
+  previewImage: string;
+  activeImage: string;
+  previewTag: string | undefined;
+  activeTag: string | undefined;
+  comparison: Extract<TagComparison, { kind: 'unknown' }>;
+}
+
+/**
+ * Is `preview` an older build than `active`? From the signals, strongest first: its ReplicaSet was
+ * created before the active one; it served revisions lower than the active one before; its image tags
+ * compare lower as versions. `older` is true when a signal fires; false when something says it is not
+ * older (created in a later second, or every comparable tag is the same or higher); null when nothing
+ * can decide (tags that cannot be ordered, and no other signal): that is said, never taken as "not older".
+ */
+export function olderThan(preview: RevisionView, active: RevisionView): { older: boolean | null; signals: OlderSignal[]; unknown: OlderUnknown[] } {
   const signals: OlderSignal[] = [];
-  if (preview.createdAt && active.createdAt && Date.parse(preview.createdAt) < Date.parse(active.createdAt)) {
-    signals.push({ signal: 'createdBefore', previewCreatedAt: preview.createdAt, activeCreatedAt: active.createdAt });
-  }
+  const unknown: OlderUnknown[] = [];
+  const pc = preview.createdAt ? Date.parse(preview.createdAt) : NaN;
+  const ac = active.createdAt ? Date.parse(active.createdAt) : NaN;
+  // One-second resolution: the same second is not "before" (nor "after").
+  if (pc < ac) signals.push({ signal: 'createdBefore', previewCreatedAt: preview.createdAt!, activeCreatedAt: active.createdAt! });
   if (active.revision !== null) {
     const earlier = preview.revisionHistory.filter((r) => r < active.revision!);
     if (earlier.length > 0) signals.push({ signal: 'servedBefore', revisions: earlier });
   }
-  for (const pc of preview.containers) {
-    const ac =
-      active.containers.find((c) => c.name === pc.name) ??
+  let tagsNotLower = false;
+  for (const p of preview.containers) {
+    const a =
+      active.containers.find((c) => c.name === p.name) ??
       (preview.containers.length === 1 && active.containers.length === 1 ? active.containers[0] : undefined);
-    if (!ac || repositoryOf(ac.image) !== repositoryOf(pc.image)) continue;
-    const pt = tagOf(pc.image);
-    const at = tagOf(ac.image);
-    if (pt && at && compareTags(pt, at) === -1) {
-      signals.push({ signal: 'tagLower', container: pc.name, previewTag: pt, activeTag: at });
+    if (!a || repositoryOf(a.image) !== repositoryOf(p.image)) continue;
+    const r = compareImageVersions(p.image, a.image);
+    if (r.kind === 'ordered') {
+      if (r.order === -1) signals.push({ signal: 'tagLower', container: p.name, previewTag: tagOf(p.image) ?? p.image, activeTag: tagOf(a.image) ?? a.image });
+      else tagsNotLower = true;
+    } else {
+      unknown.push({ container: p.name, previewImage: p.image, activeImage: a.image, previewTag: tagOf(p.image), activeTag: tagOf(a.image), comparison: r });
     }
   }
-  return signals;
+  if (signals.length > 0) return { older: true, signals, unknown };
+  const createdAfter = pc > ac;
+  return { older: createdAfter || (tagsNotLower && unknown.length === 0) ? false : null, signals, unknown };
+}
+
+/** The signals that say the preview is an older build than what users get, strongest first. */
+export function olderSignals(preview: RevisionView, active: RevisionView): OlderSignal[] {
+  return olderThan(preview, active).signals;
 }
 
 function argoCDApplication(ro: Rollout): { application: string | null } | null {
@@ -310,7 +341,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
 
   const active = viewOf(activeHash);
   const preview = viewOf(previewHash);
-  const signals = active && preview ? olderSignals(preview, active) : [];
+  const older = active && preview ? olderThan(preview, active) : null;
 
   const enabled = bg?.autoPromotionEnabled !== false;
   const seconds = bg?.autoPromotionSeconds ?? 0;
@@ -351,8 +382,9 @@ export function buildRolloutView(input: ViewInput): RolloutView {
     preview,
     stable: stableHash ? { podTemplateHash: stableHash } : null,
     desiredHash,
-    previewIsOlder: signals.length > 0,
-    olderSignals: signals,
+    previewIsOlder: older ? older.older : false,
+    olderSignals: older?.signals ?? [],
+    olderUnknown: older?.unknown ?? [],
     services: { active: bg?.activeService ?? null, preview: bg?.previewService ?? null },
     serviceState: {
       activeServiceFound: input.activeService === undefined ? null : input.activeService !== null,

@@ -249,6 +249,7 @@ export class FakeApiServer {
     if ((m = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/(?:namespaces\/([^/]+)\/)?rollouts(?:\/([^/]+))?(\/status)?$/))) {
       const [, ns = '', name, sub] = m;
       if (rec.method === 'GET' && !name) {
+        if (url.searchParams.get('watch') && deny('watch', 'rollouts', ns)) return;
         if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''), url.searchParams.get('resourceVersion'));
         if (deny('list', 'rollouts', ns)) return;
         const all = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
@@ -295,6 +296,7 @@ export class FakeApiServer {
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?replicasets$/))) {
       const ns = m[1] ?? '';
+      if (url.searchParams.get('watch') && deny('watch', 'replicasets', ns, undefined, 'apps')) return;
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
