@@ -203,7 +203,18 @@ export class KubeHttp {
       };
       const req = mod.request(url, { method: spec.method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => (stream ? stream(c) : chunks.push(c)));
+        // An error status carries a Status body, not events: it is read whole, never streamed.
+        const streaming = !!stream && (res.statusCode ?? 0) < 400;
+        res.on('data', (c: Buffer) => {
+          if (!streaming) return void chunks.push(c);
+          try {
+            stream!(c);
+          } catch {
+            // Not a watch stream (an HTML page from a proxy or load balancer): end it as a broken stream.
+            fail(new NetworkError('unreachable', 'BADSTREAM', 'the watch stream was not readable', true));
+            req.destroy();
+          }
+        });
         res.on('end', () => {
           if (settled) return;
           settled = true;

@@ -99,6 +99,26 @@ function mergePatch(target: any, patch: any): any {
   return out;
 }
 
+/** What the server does to one request instead of (or before) answering it normally. */
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: number; reason?: string; message?: string }
+  /** Answer only after this long. */
+  | { kind: 'delay'; ms: number }
+  /** Close the connection without applying or answering. */
+  | { kind: 'dropBefore' }
+  /** Apply the request, then close the connection without answering. */
+  | { kind: 'dropAfter' }
+  /** A watch that ends at once, or after `ms`. */
+  | { kind: 'watchClose'; ms: number }
+  /** A watch whose stream carries a line that is not JSON (an HTML page from a proxy). */
+  | { kind: 'watchJunk' };
+
+/** A request as the fault hook sees it: what it is, and which verb Kubernetes would call it. */
+export interface FaultRequest extends Recorded {
+  verb: 'get' | 'list' | 'watch' | 'patch' | 'create';
+  resource: string;
+}
+
 export interface FakeOptions {
   /** Accepted bearer token (client certs are not used by the fake). */
   token: string;
@@ -112,6 +132,8 @@ export interface FakeOptions {
   dropResponseTo?: string;
   /** Do not play the controller (which reacts to a promote or an abort by changing the phase). */
   noController?: boolean;
+  /** Decides a fault for each request (after it is recorded). */
+  fault?: (r: FaultRequest) => Fault | undefined;
 }
 
 export class FakeApiServer {
@@ -125,6 +147,8 @@ export class FakeApiServer {
   private watchers: Array<{ kind: string; ns: string; name?: string; res: ServerResponse }> = [];
   /** Every change, so that a watch from a resourceVersion gets what happened after it (as the API server does). */
   private readonly log: Array<{ kind: string; rv: number; object: Obj }> = [];
+  /** The fault for the watch being answered now. */
+  private watchFault: Extract<Fault, { kind: 'watchClose' | 'watchJunk' }> | undefined;
   url = '';
 
   constructor(private readonly opts: FakeOptions) {}
@@ -225,6 +249,21 @@ export class FakeApiServer {
       body: text ? JSON.parse(text) : undefined,
     };
     this.requests.push(rec);
+    const isWatch = url.searchParams.get('watch') !== null;
+    const resource = /\/(rollouts|replicasets|services|events|selfsubjectreviews|deployments|applications)(?:\/[^/]+)?(\/status)?$/.exec(url.pathname);
+    const named = /\/(rollouts|replicasets|services|deployments|applications)\/[^/]+(\/status)?$/.test(url.pathname);
+    const verb = rec.method === 'PATCH' ? 'patch' : rec.method === 'POST' ? 'create' : isWatch ? 'watch' : named ? 'get' : 'list';
+    const fault = this.opts.fault?.({ ...rec, verb, resource: resource ? `${resource[1]}${resource[2] ?? ''}` : url.pathname });
+    if (fault?.kind === 'status') {
+      res.setHeader('Content-Type', 'application/json');
+      if (fault.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
+      res.statusCode = fault.status;
+      return void res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: fault.status, reason: fault.reason ?? 'Fault', message: fault.message ?? `injected ${fault.status}` }));
+    }
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'dropBefore') return void req.socket.destroy();
+    if (fault?.kind === 'dropAfter') this.opts.dropResponseTo = rec.method;
+    if (fault?.kind === 'watchClose' || fault?.kind === 'watchJunk') this.watchFault = fault;
     if (this.opts.failFirst && this.opts.failFirst.count > 0) {
       this.opts.failFirst.count--;
       return this.status(res, this.opts.failFirst.status, 'ServiceUnavailable', 'try again');
@@ -329,6 +368,10 @@ export class FakeApiServer {
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/events$/)) && rec.method === 'POST') {
       if (deny('create', 'events', m[1]!, undefined, '')) return;
       this.events.push(rec.body as Obj);
+      if (this.opts.dropResponseTo === 'POST') {
+        this.opts.dropResponseTo = undefined;
+        return void req.socket.destroy();
+      }
       return this.send(res, 201, rec.body);
     }
     this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
@@ -357,6 +400,13 @@ export class FakeApiServer {
           res.write(`${JSON.stringify({ type: 'MODIFIED', object: e.object })}\n`);
         }
       }
+    }
+    const fault = this.watchFault;
+    this.watchFault = undefined;
+    if (fault?.kind === 'watchJunk') res.write('<html><body>502 Bad Gateway</body></html>\n');
+    if (fault?.kind === 'watchClose') {
+      if (fault.ms <= 0) return void res.end();
+      setTimeout(() => res.end(), fault.ms);
     }
     const w = { kind, ns, name, res };
     this.watchers.push(w);

@@ -19,7 +19,7 @@ const PAGE = 500;
 /** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
 const MAX_HASH_SELECTOR = 100;
 
-interface Read {
+export interface Read {
   rollouts: Rollout[];
   /** By "namespace/name"; undefined when Services may not be listed (the views then use the status). */
   services: Map<string, Service> | undefined;
@@ -37,10 +37,10 @@ async function pages<T>(fetch: (cont: string | undefined) => Promise<{ items: T[
   return out;
 }
 
-const svcKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
+export const svcKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
 
 /** The hashes a row needs: what the status and the active Service name as active, and the desired one. */
-function hashesOf(ro: Rollout, services: Read['services']): string[] {
+export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   const st = ro.status;
   const bg = ro.spec?.strategy?.blueGreen;
   if (!bg) return [];
