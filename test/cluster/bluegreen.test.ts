@@ -57,6 +57,10 @@ describe('the Christmas incident, replayed', () => {
     await deploy(ns);
     await newPreview(ns, 'v1.053');
     await promoteAndWait(ns);
+    // creationTimestamp has one-second resolution, and the plugin says "created before" only when it
+    // can know it: let v1.054's ReplicaSet be born in a later second than v1.053's, as it is in life.
+    const created053 = Date.parse(rsOf(await clusterView(ns), 'v1.053').created);
+    await until('a later second than v1.053\'s ReplicaSet', async () => Date.now() >= created053 + 1000, 5000);
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     await until('v1.053 scaled down', async () => rsOf(await clusterView(ns), 'v1.053').replicas === 0);
