@@ -1,0 +1,128 @@
+// Table tests of the pure parts of the change pipeline (src/rollout/audit.ts, reaction.ts, goals.ts):
+// the questions the pipeline asks between two reads of a rollout.
+import { describe, expect, it } from 'vitest';
+import { auditValue, eventFor, lastChange, recordedRequests, type Audit } from '../../src/rollout/audit.js';
+import { degraded, reached } from '../../src/rollout/goals.js';
+import type { PlannedRequest } from '../../src/rollout/plan.js';
+import { changedWithin, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
+import { rfc3339 } from '../../src/rollout/time.js';
+import type { Rollout, RolloutStatus } from '../../src/rollout/types.js';
+
+const ro = (status: RolloutStatus, meta: Partial<Rollout['metadata']> = {}): Rollout => ({
+  metadata: { name: 'frontend', namespace: 'ns', uid: 'u', generation: 5, ...meta },
+  spec: { replicas: 2, strategy: { blueGreen: { activeService: 'a' } } },
+  status: { observedGeneration: '5', ...status },
+});
+const paused: RolloutStatus = { phase: 'Paused', message: 'BlueGreenPause', currentPodHash: 'new', stableRS: 'old', controllerPause: true, pauseConditions: [{ reason: 'BlueGreenPause' }], blueGreen: { activeSelector: 'old' } };
+
+describe('reacted: did the controller act on our change?', () => {
+  it.each([
+    ['nothing moved', paused, false],
+    ['the phase changed', { ...paused, phase: 'Progressing', message: 'active service cutover pending' }, true],
+    ['only the message changed', { ...paused, message: 'something else' }, true],
+    ['the active selector moved', { ...paused, blueGreen: { activeSelector: 'new' } }, true],
+    ['abort set but not yet taken up (no abortedAt)', { ...paused, abort: true }, false],
+    ['abort taken up', { ...paused, abort: true, abortedAt: '2026-11-23T12:00:00Z' }, true],
+  ] as const)('%s', (_n, now, want) => {
+    expect(reacted(ro(paused), ro(now as RolloutStatus))).toBe(want);
+  });
+});
+
+describe('changeVisible: after a lost answer, was the change made?', () => {
+  it.each([
+    ['promote: pause conditions gone', 'promote', { ...paused, pauseConditions: undefined }, true],
+    ['promote: still paused', 'promote', paused, false],
+    ['promote: promoteFull set', 'promote', { ...paused, promoteFull: true }, true],
+    ['promote: users already on the preview', 'promote', { ...paused, blueGreen: { activeSelector: 'new' } }, true],
+    ['abort: abort set', 'abort', { ...paused, abort: true }, true],
+    ['abort: not set', 'abort', paused, false],
+    ['retry: abort cleared', 'retry', { ...paused, abort: false }, true],
+  ] as const)('%s', (_n, action, after, want) => {
+    expect(changeVisible(action, ro(paused), ro(after as RolloutStatus), 'x')).toBe(want);
+  });
+
+  it('a template change is visible exactly when its audit annotation (sent in the same patch) is there', () => {
+    const value = '{"by":"a"}';
+    expect(changeVisible('undo', ro(paused), ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': value } }), value)).toBe(true);
+    expect(changeVisible('set-image', ro(paused), ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': '{"by":"b"}' } }), value)).toBe(false);
+  });
+});
+
+describe('whatChanged: the first thing that moved under a refused write', () => {
+  it.each([
+    ['preview', { ...paused, currentPodHash: 'newer' }, {}, 'preview'],
+    ['active', { ...paused, blueGreen: { activeSelector: 'new' } }, {}, 'active'],
+    ['spec', paused, { generation: 6 }, 'spec'],
+    ['paused', { ...paused, pauseConditions: [] }, {}, 'paused'],
+    ['unknown', paused, {}, 'unknown'],
+  ] as const)('%s', (_n, st, meta, want) => {
+    expect(whatChanged(ro(paused), ro(st as RolloutStatus, meta))).toBe(want);
+  });
+
+  it('changedWithin reads managedFields times', () => {
+    const now = new Date('2026-11-23T12:00:10Z');
+    const r = ro(paused, { managedFields: [{ manager: 'x', time: new Date('2026-11-23T12:00:07Z') as never }] });
+    expect(changedWithin(r, now, 5000)).toBe(true);
+    expect(changedWithin(r, now, 2000)).toBe(false);
+  });
+});
+
+describe('wait goals and Degraded', () => {
+  const invalid = (message: string): RolloutStatus => ({ phase: 'Degraded', message: `InvalidSpec: ${message}`, conditions: [{ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }] });
+  it.each([
+    ['a missing Service (the controller re-checks)', invalid('The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "frontend-active": services "frontend-active" not found'), { kind: 'missingObject', object: 'services frontend-active' }],
+    ['a missing AnalysisTemplate', invalid("The Rollout \"frontend\" is invalid: spec.strategy.blueGreen.prePromotionAnalysis.templates: Invalid value: \"smoke\": AnalysisTemplate 'smoke' not found"), { kind: 'missingObject', object: 'AnalysisTemplate smoke' }],
+    ['an invalid spec', invalid('The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "a": must not equal preview'), { kind: 'final', reason: 'InvalidSpec' }],
+    ['an aborted update', { phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 3' }, { kind: 'final', reason: 'RolloutAborted' }],
+    ['a progress deadline', { phase: 'Degraded', message: 'ProgressDeadlineExceeded: ReplicaSet "x" has timed out progressing.' }, { kind: 'final', reason: 'ProgressDeadlineExceeded' }],
+  ] as const)('%s', (_n, st, want) => {
+    expect(degraded(ro(st as RolloutStatus))).toMatchObject(want);
+  });
+
+  it('not Degraded, or a spec not yet observed: nothing to say', () => {
+    expect(degraded(ro(paused))).toBeNull();
+    expect(degraded(ro({ phase: 'Degraded', message: 'RolloutAborted: x' }, { generation: 6 }))).toBeNull();
+  });
+
+  it.each([
+    ['paused', paused, true],
+    ['promoted', paused, false],
+    ['healthy', paused, false],
+    ['promoted', { ...paused, phase: 'Healthy', message: '', stableRS: 'new', pauseConditions: undefined, blueGreen: { activeSelector: 'new' } }, true],
+    ['paused', { ...paused, abort: true }, false],
+  ] as const)('reached %s', (goal, st, want) => {
+    expect(reached(ro(st as RolloutStatus), goal)).toBe(want);
+  });
+});
+
+describe('the record of a change', () => {
+  const audit: Audit = { by: 'alice', at: '2026-11-23T12:00:00Z', action: 'promote', from: { images: ['frontend:v1.054'], revision: 8 }, to: { images: ['frontend:v1.053'], revision: 9 }, reason: 'ticket 42' };
+
+  it('the annotation it writes is the one it reads back', () => {
+    const r = ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } });
+    expect(lastChange(r)).toEqual({ by: 'alice', action: 'promote', at: '2026-11-23T12:00:00Z', reason: 'ticket 42' });
+    expect(lastChange(ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': 'not json' } }))).toBeNull();
+  });
+
+  it('a status change: one merge patch of the annotation, then the Event', () => {
+    const change: PlannedRequest = { method: 'PATCH', resource: 'rollouts/status', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: [], purpose: 'status' };
+    const all = recordedRequests([change], ro(paused), audit);
+    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual(['PATCH rollouts/status status', 'PATCH rollouts audit', 'POST events event']);
+    expect(all[1]!.body).toEqual({ metadata: { annotations: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } } });
+  });
+
+  it('a template change carries the annotation in the same patch (change and record are one write)', () => {
+    const change: PlannedRequest = { method: 'PATCH', resource: 'rollouts', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/metadata/generation', value: 5 }], purpose: 'template' };
+    const all = recordedRequests([change], ro(paused), audit);
+    expect(all).toHaveLength(2);
+    expect(all[0]!.body).toContainEqual({ op: 'add', path: '/metadata/annotations', value: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } });
+  });
+
+  it('the Event says who, what, from and to, and why', () => {
+    expect(eventFor(ro(paused), audit)).toMatchObject({ reason: 'BlueGreenPromoted', message: 'promote by alice: users frontend:v1.054 (revision 8) -> frontend:v1.053 (revision 9); reason: ticket 42' });
+  });
+
+  it('times are RFC 3339 with whole seconds', () => {
+    expect(rfc3339(Date.parse('2026-11-23T12:00:00.987Z'))).toBe('2026-11-23T12:00:00Z');
+  });
+});
