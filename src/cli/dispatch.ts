@@ -11,6 +11,7 @@ const HANDLERS: { [N in CommandName]: () => Promise<Handler<N>> } = {
   promote: async () => (await import('./commands/promote.js')).promote,
   undo: async () => (await import('./commands/undo.js')).undo,
   abort: async () => (await import('./commands/abort.js')).abort,
+  retry: async () => (await import('./commands/retry.js')).retry,
   history: async () => (await import('./commands/history.js')).history,
   diff: async () => (await import('./commands/diff.js')).diff,
   wait: async () => (await import('./commands/wait.js')).wait,

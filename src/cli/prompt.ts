@@ -1,11 +1,12 @@
-// "Proceed? [y/N]" on stderr, one line of answer from stdin. Only called when there is a terminal to
-// ask on. Ctrl-C at the prompt reaches the process as SIGINT, which aborts ctx.signal: an
-// interruption (exit 130, nothing changed). End of input is "no".
+// Questions on stderr, one line of answer from stdin. Only called when there is a terminal to ask on.
+// Ctrl-C at the prompt reaches the process as SIGINT, which aborts ctx.signal: an interruption (exit 130,
+// nothing changed). End of input is no answer.
 import { createInterface } from 'node:readline';
 import type { Ctx } from '../ctx.js';
 import { Interrupted } from '../errors.js';
 
-export function confirm(ctx: Ctx, question: string): Promise<boolean> {
+/** Asks, and resolves with the line typed (trimmed), or null at the end of input. */
+export function ask(ctx: Pick<Ctx, 'err' | 'io' | 'signal'>, question: string): Promise<string | null> {
   return new Promise((resolve, reject) => {
     ctx.err(question);
     const rl = createInterface({ input: ctx.io.stdin, terminal: false });
@@ -20,7 +21,13 @@ export function confirm(ctx: Ctx, question: string): Promise<boolean> {
     const onAbort = () => finish(() => reject(new Interrupted()));
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    rl.once('line', (answer) => finish(() => resolve(/^(y|yes|예|네)$/i.test(answer.trim()))));
-    rl.once('close', () => finish(() => resolve(false)));
+    rl.once('line', (answer) => finish(() => resolve(answer.trim())));
+    rl.once('close', () => finish(() => resolve(null)));
   });
+}
+
+/** "Proceed? [y/N]": true only for yes. */
+export async function confirm(ctx: Pick<Ctx, 'err' | 'io' | 'signal'>, question: string): Promise<boolean> {
+  const answer = await ask(ctx, question);
+  return answer !== null && /^(y|yes|예|네)$/i.test(answer);
 }

@@ -135,6 +135,13 @@ export const COMMANDS = [
     examples: ['kubectl bluegreen abort frontend -n apc-fe-ns', 'kubectl bluegreen abort frontend --yes --reason "v1.055 fails checkout"'],
   },
   {
+    name: 'retry',
+    describe: 'help.retry',
+    positionals: [ROLLOUT],
+    options: CHANGE_OPTIONS,
+    examples: ['kubectl bluegreen retry frontend -n apc-fe-ns', 'kubectl bluegreen retry frontend --dry-run'],
+  },
+  {
     name: 'history',
     describe: 'help.history',
     positionals: [ROLLOUT],

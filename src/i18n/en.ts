@@ -93,9 +93,11 @@ export const en = {
   'state.nothingToAbort': (p: { name: S; v: V }) =>
     `nothing to abort: rollout "${p.name}" has no preview waiting; users get ${p.v}.`,
   'state.alreadyAborted': (p: { name: S; v: V }) =>
-    `rollout "${p.name}" is already aborted; users get ${p.v}. To settle it, run kubectl bluegreen undo ${p.name} (or set-image).`,
+    `rollout "${p.name}" is already aborted; users get ${p.v}. To bring the preview back, run kubectl bluegreen retry ${p.name}; to drop it, undo (or set-image).`,
   'state.abortedPromote': (p: { name: S }) =>
-    `rollout "${p.name}" was aborted, and a plain promote does nothing then. Use --full to promote the aborted preview anyway, or undo to drop it.`,
+    `rollout "${p.name}" was aborted, and a plain promote does nothing then. Bring the preview back first with kubectl bluegreen retry ${p.name}, use --full to promote the aborted preview at once, or undo to drop it.`,
+  'state.notAborted': (p: { name: S; v: V }) =>
+    `nothing to retry: rollout "${p.name}" is not aborted; users get ${p.v}. retry brings back a preview after kubectl bluegreen abort.`,
   'state.notObserved': (p: { name: S }) =>
     `the Argo Rollouts controller has not yet seen the latest change to rollout "${p.name}". Wait a moment and retry; if this stays, check that the controller is running.`,
   'state.notPausedYet': (p: { name: S; phase: S }) =>
@@ -119,9 +121,12 @@ export const en = {
 
   // ---- confirmation (exit 3) ----
   'confirm.prompt': () => 'Proceed? [y/N] ',
+  'confirm.typeVersion': (p: { v: S }) => `This gives users an OLDER version. To proceed, type the version they would get (${p.v}): `,
   'confirm.noTty': () =>
     `not confirmed: there is no terminal to ask on (or CI=true). Re-run with --yes to proceed, or with --dry-run to only see the requests.`,
   'confirm.declined': () => `not confirmed: nothing was changed.`,
+  'confirm.typedWrong': (p: { v: S }) =>
+    `not confirmed: this change gives users an older version, so it needs the version typed (${p.v}), not y. Nothing was changed.`,
   'interrupted': () => `interrupted: nothing was changed.`,
 
   // ---- guard ----
@@ -168,6 +173,7 @@ export const en = {
   'guard.abortLeavesDegraded': (p: { preview: S }) =>
     `The preview ${p.preview} is scaled down and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
   'guard.abortedPromoteFull': () => `The rollout was aborted; --full overrides the abort.`,
+  'guard.retryAnalysis': () => `Its pre-promotion analysis runs again before it can be promoted.`,
   'guard.ephemeralStripped': (p: { keys: S }) =>
     `Metadata the controller injects (activeMetadata/previewMetadata) is left out of the restored template: ${p.keys}.`,
   'guard.target': (p: { revision: S; v: V }) => `undo restores revision ${p.revision}: ${p.v}.`,
@@ -250,6 +256,8 @@ export const en = {
   'status.next.wait': () => `wait until the preview is ready for promotion`,
   'status.next.full': (p: { v: V }) => `users get the aborted preview ${p.v}`,
   'status.next.fullDowngrade': (p: { v: V }) => `users get the aborted preview ${p.v}: a DOWNGRADE (promote is not rollback)`,
+  'status.next.retry': (p: { v: V }) => `${p.v} comes back as the preview; users stay until a promote`,
+  'status.next.retryDowngrade': (p: { v: V }) => `${p.v} comes back as the preview (OLDER than what users get); users stay until a promote`,
   'status.autoPromotion': () => 'Auto-promotion is on: users switch to a ready preview without a promote.',
   'status.autoPromotionAt': (p: { at: S; in: S }) => `Auto-promotion: users switch to the preview at ${p.at} (in ${p.in}).`,
   'status.analysis': (p: { which: S; status: S; message: S }) =>
@@ -344,6 +352,7 @@ export const en = {
   'help.promote': () => 'Make the preview serve users (not a rollback!)',
   'help.undo': () => 'Put the pod template of an earlier revision back',
   'help.abort': () => 'Keep users on the active version and scale the preview down',
+  'help.retry': () => 'After an abort: bring the aborted preview back (users stay until a promote)',
   'help.history': () => 'Every revision with its images, creation time and role now',
   'help.diff': () => 'What differs between the active and the preview pod templates',
   'help.wait': () => 'Wait until the rollout is healthy, paused for promotion, or promoted (for CI)',

@@ -79,9 +79,11 @@ export const ko: Catalog = {
     `rollout "${p.name}"에는 아직 active 버전이 없습니다: 첫 버전은 준비되면 스스로 운영에 들어갑니다 (kubectl bluegreen wait ${p.name} --for=healthy).`,
   'state.nothingToAbort': (p) => `abort할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없습니다. 사용자는 ${p.v}에 접속 중입니다.`,
   'state.alreadyAborted': (p) =>
-    `rollout "${p.name}"은(는) 이미 abort되었습니다. 사용자는 ${p.v}에 접속 중입니다. 정리하려면 kubectl bluegreen undo ${p.name}(또는 set-image)를 실행하세요.`,
+    `rollout "${p.name}"은(는) 이미 abort되었습니다. 사용자는 ${p.v}에 접속 중입니다. preview를 되살리려면 kubectl bluegreen retry ${p.name}, 버리려면 undo(또는 set-image)를 실행하세요.`,
   'state.abortedPromote': (p) =>
-    `rollout "${p.name}"은(는) abort된 상태라 일반 promote는 아무것도 하지 않습니다. abort된 preview를 그래도 올리려면 --full을, 버리려면 undo를 쓰세요.`,
+    `rollout "${p.name}"은(는) abort된 상태라 일반 promote는 아무것도 하지 않습니다. 먼저 kubectl bluegreen retry ${p.name}로 preview를 되살리거나, abort된 preview를 바로 올리려면 --full을, 버리려면 undo를 쓰세요.`,
+  'state.notAborted': (p) =>
+    `retry할 것이 없습니다: rollout "${p.name}"은(는) abort된 상태가 아닙니다. 사용자는 ${p.v}에 접속 중입니다. retry는 kubectl bluegreen abort 뒤에 preview를 되살립니다.`,
   'state.notObserved': (p) =>
     `Argo Rollouts 컨트롤러가 rollout "${p.name}"의 최근 변경을 아직 반영하지 않았습니다. 잠시 후 다시 시도하고, 계속되면 컨트롤러가 실행 중인지 확인하세요.`,
   'state.notPausedYet': (p) =>
@@ -104,9 +106,12 @@ export const ko: Catalog = {
 
   // ---- 확인 (종료 코드 3) ----
   'confirm.prompt': () => '계속할까요? [y/N] ',
+  'confirm.typeVersion': (p) => `사용자에게 이전 버전이 나갑니다. 진행하려면 사용자가 받게 될 버전(${p.v})을 입력하세요: `,
   'confirm.noTty': () =>
     `확인되지 않음: 물어볼 터미널이 없습니다 (또는 CI=true). 진행하려면 --yes로, 요청만 보려면 --dry-run으로 다시 실행하세요.`,
   'confirm.declined': () => `확인되지 않음: 아무것도 바꾸지 않았습니다.`,
+  'confirm.typedWrong': (p) =>
+    `확인되지 않음: 이 변경은 사용자에게 이전 버전을 내보내므로 y가 아니라 버전(${p.v})을 입력해야 합니다. 아무것도 바꾸지 않았습니다.`,
   'interrupted': () => `중단됨: 아무것도 바꾸지 않았습니다.`,
 
   // ---- 가드 ----
@@ -149,6 +154,7 @@ export const ko: Catalog = {
   'guard.abortLeavesDegraded': (p) =>
     `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
   'guard.abortedPromoteFull': () => `rollout이 abort된 상태입니다. --full은 abort를 무시하고 진행합니다.`,
+  'guard.retryAnalysis': () => `promote하기 전에 pre-promotion 분석이 다시 실행됩니다.`,
   'guard.ephemeralStripped': (p) =>
     `컨트롤러가 주입한 메타데이터(activeMetadata/previewMetadata)는 복원하는 template에서 뺍니다: ${p.keys}.`,
   'guard.target': (p) => `undo는 revision ${p.revision}을(를) 복원합니다: ${p.v}.`,
@@ -228,6 +234,8 @@ export const ko: Catalog = {
   'status.next.wait': () => `preview가 promote 가능한 상태가 될 때까지 대기`,
   'status.next.full': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감`,
   'status.next.fullDowngrade': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감: 다운그레이드 (promote는 롤백이 아님)`,
+  'status.next.retry': (p) => `${p.v}이(가) 다시 preview가 됨. promote 전까지 사용자는 그대로`,
+  'status.next.retryDowngrade': (p) => `${p.v}이(가) 다시 preview가 됨 (사용자 버전보다 이전 버전). promote 전까지 사용자는 그대로`,
   'status.autoPromotion': () => '자동 promote 켜짐: preview가 준비되면 promote 없이 사용자가 전환됩니다.',
   'status.autoPromotionAt': (p) => `자동 promote: ${p.at}에 (${p.in} 후) 사용자가 preview로 전환됩니다.`,
   'status.analysis': (p) => `${p.which} 분석: ${p.status}${p.message ? ` (${p.message})` : ''}`,
@@ -320,6 +328,7 @@ export const ko: Catalog = {
   'help.promote': () => 'preview를 사용자에게 내보냅니다 (롤백이 아님!)',
   'help.undo': () => '이전 revision의 pod template을 되돌립니다',
   'help.abort': () => '사용자를 active 버전에 두고 preview를 축소합니다',
+  'help.retry': () => 'abort 뒤에: abort된 preview를 되살림 (promote 전까지 사용자는 그대로)',
   'help.history': () => '모든 revision의 이미지, 생성 시각, 지금 역할',
   'help.diff': () => 'active와 preview pod template의 차이',
   'help.wait': () => 'rollout이 healthy, promote 대기, promote 완료가 될 때까지 대기 (CI용)',

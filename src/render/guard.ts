@@ -71,6 +71,8 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', ') })];
     case 'abortedPromoteFull':
       return [t('guard.abortedPromoteFull')];
+    case 'retryAnalysis':
+      return [t('guard.retryAnalysis')];
     case 'ephemeralStripped':
       return [t('guard.ephemeralStripped', { keys: c.keys.join(', ') })];
   }

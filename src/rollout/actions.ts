@@ -1,6 +1,6 @@
 // What each next step would do to users, derived from the same planners the commands use, so the
 // status screen and the guard prompt can never disagree. Pure.
-import { planAbort, planPromote, planUndo, versionOf, type Plan, type Version } from './plan.js';
+import { planAbort, planPromote, planRetry, planUndo, versionOf, type Plan, type Version } from './plan.js';
 import type { RolloutView } from './view.js';
 import type { Rollout } from './types.js';
 
@@ -17,10 +17,12 @@ export type Effect =
   | 'abort'
   | 'full'
   | 'fullDowngrade'
+  | 'retry'
+  | 'retryDowngrade'
   | 'setImage';
 
 export interface NextAction {
-  action: 'promote' | 'promote --full' | 'undo' | 'abort' | 'set-image' | 'wait';
+  action: 'promote' | 'promote --full' | 'retry' | 'undo' | 'abort' | 'set-image' | 'wait';
   effect: Effect;
   /** The version users would get (or keep). */
   version: Version | null;
@@ -50,6 +52,11 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
     }
   }
   if (v.preview && v.aborted) {
+    const r = planRetry(v, ro, { now });
+    if (r.kind === 'plan') {
+      const older = r.plan.consequences.some((c) => c.kind === 'downgrade');
+      out.push({ action: 'retry', effect: older ? 'retryDowngrade' : 'retry', version: r.plan.after, command: cmd('retry') });
+    }
     const effect = v.previewIsOlder ? 'fullDowngrade' : 'full';
     out.push({ action: 'promote --full', effect, version: versionOf(v.preview), command: cmd('promote', ' --full') });
   }

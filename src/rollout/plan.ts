@@ -48,7 +48,9 @@ export type Consequence =
   | { kind: 'clearsManualPause' }
   | { kind: 'abortLeavesDegraded'; previewImages: string[] }
   | { kind: 'abortedPromoteFull' }
-  | { kind: 'ephemeralStripped'; keys: string[] };
+  | { kind: 'ephemeralStripped'; keys: string[] }
+  /** retry: the pre-promotion analysis runs again before the preview can be promoted. */
+  | { kind: 'retryAnalysis' };
 
 export type Refusal =
   | { key: 'notBlueGreen'; strategy: string }
@@ -61,7 +63,8 @@ export type Refusal =
   | { key: 'notPausedYet' }
   | { key: 'nothingToUndo' }
   | { key: 'undoAlreadyCurrent'; revision: number }
-  | { key: 'noActiveYet' };
+  | { key: 'noActiveYet' }
+  | { key: 'notAborted' };
 
 export type Action = 'promote' | 'abort' | 'undo' | 'set-image' | 'retry';
 
@@ -241,6 +244,25 @@ export function planAbort(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
   plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: v.preview.images.map(shortImage) });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'add', path: '/status/abort', value: true }], 'status'));
+  return { kind: 'plan', plan };
+}
+
+/**
+ * retry: after an abort, the aborted preview comes back (status.abort cleared, as upstream's `retry
+ * rollout` does); users stay where they are until a promote (or, with auto-promotion, until it is ready).
+ */
+export function planRetry(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, 'full'>): PlanResult {
+  const refusal = notBlueGreen(v);
+  if (refusal) return refused('retry', v, refusal);
+  if (!v.aborted || !v.preview) return refused('retry', v, { key: 'notAborted' });
+  if (!v.observed) return refused('retry', v, { key: 'notObserved' });
+  const plan = emptyPlan('retry', v);
+  plan.after = versionOf(v.preview);
+  newPreviewSwitch(plan, v);
+  if (v.active) plan.consequences.push(...olderConsequences(v.preview, v.active));
+  if (v.hasPrePromotionAnalysis) plan.consequences.push({ kind: 'retryAnalysis' });
+  plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
+  plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'test', path: '/status/abort', value: true }, { op: 'replace', path: '/status/abort', value: false }], 'status'));
   return { kind: 'plan', plan };
 }
 

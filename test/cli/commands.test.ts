@@ -143,10 +143,10 @@ describe('promote of an older preview (the Christmas incident)', () => {
     expect(fake.writes()).toHaveLength(0);
   });
 
-  it('asks on a terminal; "n" changes nothing (exit 3)', async () => {
+  it('asks on a terminal for the version to be typed (a downgrade); "n" changes nothing (exit 3)', async () => {
     const r = await run(['promote', 'frontend'], { tty: true, input: 'n\n' });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('Proceed? [y/N]');
+    expect(r.stderr).toContain('To proceed, type the version they would get (v1.053)');
     expect(fake.writes()).toHaveLength(0);
   });
 
@@ -193,8 +193,9 @@ describe('promote of an older preview (the Christmas incident)', () => {
     expect(fake.events[0]).toMatchObject({ reason: 'BlueGreenPromoted', involvedObject: { kind: 'Rollout', name: 'frontend' } });
   });
 
-  it('a terminal "y" promotes', async () => {
-    const r = await run(['promote', 'frontend'], { tty: true, input: 'y\n' });
+  it('a terminal "y" is not enough for a downgrade; the typed version promotes', async () => {
+    expect((await run(['promote', 'frontend'], { tty: true, input: 'y\n' })).code).toBe(3);
+    const r = await run(['promote', 'frontend'], { tty: true, input: 'v1.053\n' });
     expect(r.code).toBe(0);
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
   });

@@ -14,7 +14,7 @@ import { changePlanJson, changeResultJson, serialize } from '../../render/format
 import { consequenceLines, renderGuard, renderRequests, type WireRequest } from '../../render/guard.js';
 import { noopLine, resultLine } from '../../render/result.js';
 import { errorContext, loadRollout, validateName, type Loaded } from '../load.js';
-import { confirm } from '../prompt.js';
+import { ask, confirm } from '../prompt.js';
 import { applyPlan, type Applied } from './apply.js';
 import { awaitController, NUDGE_AT_MS, type Reaction } from './await-controller.js';
 import { conflict, refuse } from './refuse.js';
@@ -114,10 +114,31 @@ async function dryRun(ctx: Ctx, kube: Kube, read: Read, plan: Plan, requests: Pl
 
 // ---- 6. confirm -----------------------------------------------------------------------------------------
 
-async function confirmed(ctx: Ctx, yes: boolean): Promise<void> {
+/**
+ * A change that gives users an OLDER version than they get now (the incident: one "yes" too many) is
+ * confirmed by typing that version, not with y: its tag, its short reference (frontend:v1.053), or the
+ * whole image reference. null when y/N is enough.
+ */
+export function typedConfirmation(plan: Plan): { expected: string; accepts(answer: string): boolean } | null {
+  if (plan.switchesWhen === 'never' || !plan.after || !plan.consequences.some((c) => c.kind === 'downgrade')) return null;
+  const shorts = plan.after.images;
+  const tag = (short: string) => /:([^:/@]+)$/.exec(short)?.[1] ?? short;
+  return {
+    expected: tag(shorts[0] ?? '?'),
+    accepts: (answer) => shorts.some((short) => answer === short || answer === tag(short) || answer.endsWith(`/${short}`)),
+  };
+}
+
+async function confirmed(ctx: Ctx, plan: Plan, yes: boolean): Promise<void> {
   if (yes) return;
   if (!ctx.interactive) throw new CliError(EXIT.NOT_CONFIRMED, 'confirm.noTty');
-  if (!(await confirm(ctx, ctx.t('confirm.prompt')))) throw new CliError(EXIT.NOT_CONFIRMED, 'confirm.declined');
+  const typed = typedConfirmation(plan);
+  if (!typed) {
+    if (!(await confirm(ctx, ctx.t('confirm.prompt')))) throw new CliError(EXIT.NOT_CONFIRMED, 'confirm.declined');
+    return;
+  }
+  const answer = await ask(ctx, ctx.t('confirm.typeVersion', { v: typed.expected }));
+  if (answer === null || !typed.accepts(answer)) throw new CliError(EXIT.NOT_CONFIRMED, 'confirm.typedWrong', { v: typed.expected });
 }
 
 // ---- 9. report ------------------------------------------------------------------------------------------
@@ -172,7 +193,7 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner, de
   const requests = recordedRequests(plan.requests, loaded.ro, audit);
   if (mode !== 'none') return dryRun(ctx, kube, read, plan, requests, mode, args.output);
 
-  await confirmed(ctx, args.yes);
+  await confirmed(ctx, plan, args.yes);
   const applied = await applyPlan(ctx, kube, loaded, plan, requests, auditValue(audit), read.now);
   const reaction = AWAITS_CONTROLLER.has(plan.action) ? await awaitController(ctx, kube, loaded.ro, applied.rollout) : null;
   return report(ctx, plan, applied, audit, reaction, args.output);
