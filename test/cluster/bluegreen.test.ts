@@ -137,6 +137,50 @@ describe('abort', () => {
   });
 });
 
+describe('retry', () => {
+  it('after an abort: the preview comes back and waits for a promote; users never leave the active version', async () => {
+    const ns = await newNamespace('e2e-retry');
+    await deploy(ns);
+    await newPreview(ns, 'v1.055');
+    const a = await bluegreen(['abort', 'frontend', '-n', ns, '--yes']);
+    expect(a.code, a.stderr).toBe(0);
+    await until('preview scaled down', async () => rsOf(await clusterView(ns), 'v1.055').replicas === 0);
+    const s = await bluegreen(['status', 'frontend', '-n', ns]);
+    expect(s.stdout).toMatch(/^\s+retry\s+frontend:v1\.055 \(revision 2\) comes back as the preview/m);
+    const r = await bluegreen(['retry', 'frontend', '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('frontend:v1.055 (revision 2) becomes the new preview, and users get it only after a promote');
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(0);
+    const v = await clusterView(ns);
+    expect(v.activeHash).toBe(rsOf(v, 'v1.052').hash);
+    expect(rsOf(v, 'v1.055').available).toBe(2);
+    expect(v.status.abort ?? false).toBe(false);
+    expect((await bluegreen(['retry', 'frontend', '-n', ns, '--yes'])).code).toBe(4); // not aborted any more
+    await promoteAndWait(ns);
+    expect((await clusterView(ns)).activeHash).toBe(rsOf(await clusterView(ns), 'v1.055').hash);
+  });
+});
+
+describe('a downgrade must be typed', () => {
+  it('on a terminal, "y" does not promote an older preview; typing its version does', async () => {
+    const ns = await newNamespace('e2e-typed');
+    await deploy(ns, { image: IMAGE('v1.054') });
+    await newPreview(ns, 'v1.053');
+    const refused = await bluegreenOnTty(['promote', 'frontend', '-n', ns], async () => 'y\n', /type the version they would get/);
+    expect(refused.code, refused.transcript).toBe(3);
+    expect(refused.transcript).toContain('needs the version typed (v1.053), not y');
+    let v = await clusterView(ns);
+    expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
+    const typed = await bluegreenOnTty(['promote', 'frontend', '-n', ns], async () => 'v1.053\n', /type the version they would get/);
+    expect(typed.code, typed.transcript).toBe(0);
+    await until('users on v1.053', async () => {
+      v = await clusterView(ns);
+      return v.activeHash === rsOf(v, 'v1.053').hash;
+    });
+  });
+});
+
 describe('undo', () => {
   it('within the scale-down delay: users switch back at once, no promote (fast rollback)', async () => {
     const ns = await newNamespace('e2e-fast');

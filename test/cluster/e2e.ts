@@ -71,9 +71,9 @@ export function bluegreen(args: string[], opts: { env?: Record<string, string | 
 
 /**
  * `kubectl bluegreen ARGS` on a pseudo-terminal (util-linux `script`), so it asks its question.
- * `answer` is called once the prompt has appeared; what it returns is typed at the prompt.
+ * `answer` is called once `prompt` has appeared; what it returns is typed at the prompt.
  */
-export function bluegreenOnTty(args: string[], answer: () => Promise<string>): Promise<Run & { transcript: string }> {
+export function bluegreenOnTty(args: string[], answer: () => Promise<string>, prompt: RegExp = /Proceed\? \[y\/N\]/): Promise<Run & { transcript: string }> {
   const e = clusterEnv();
   const quoted = [e.KUBECTL_BIN!, 'bluegreen', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((res, rej) => {
@@ -82,7 +82,7 @@ export function bluegreenOnTty(args: string[], answer: () => Promise<string>): P
     let asked = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!asked && /Proceed\? \[y\/N\]/.test(out)) {
+      if (!asked && prompt.test(out)) {
         asked = true;
         answer().then((text) => child.stdin.write(text), rej);
       }
