@@ -10,7 +10,7 @@ const flagsOf = (options: readonly OptionSpec[]) =>
   options.filter((o) => !o.hidden).flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]);
 
 /** Flags every command takes, as offered. */
-export const GLOBAL_FLAGS = [...flagsOf(GLOBAL_OPTIONS), '--no-color', '--help', '-h'];
+export const OFFERED_GLOBAL_FLAGS = [...flagsOf(GLOBAL_OPTIONS), '--no-color', '--help', '-h'];
 
 /** The option a flag word names, for command `command` (or among the global ones). */
 function optionOf(word: string, command: string | undefined): OptionSpec | undefined {
@@ -42,9 +42,9 @@ export async function complete(io: IO, words: string[], current: string): Promis
     if (prevOption!.name === 'context') return match(safe(() => contextNames(given, io.env)));
     return [];
   }
-  if (!command) return current.startsWith('-') ? match(GLOBAL_FLAGS) : match(COMMANDS.map((c) => c.name));
+  if (!command) return current.startsWith('-') ? match(OFFERED_GLOBAL_FLAGS) : match(COMMANDS.map((c) => c.name));
   if (!spec) return [];
-  if (current.startsWith('-')) return match([...flagsOf(spec.options), ...GLOBAL_FLAGS]);
+  if (current.startsWith('-')) return match([...flagsOf(spec.options), ...OFFERED_GLOBAL_FLAGS]);
   const positional = (spec.positionals as readonly PositionalSpec[])[positionals.length - 1];
   if (!positional || positional.variadic) return [];
   if (positional.choices) return match(positional.choices);

@@ -19,10 +19,10 @@ type Obj = Record<string, unknown>;
 
 const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
 const obj = (x: unknown): Obj => (isObj(x) ? x : {});
-const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : undefined);
-const list = (x: unknown): Obj[] => (Array.isArray(x) ? x.filter(isObj) : []);
+const asString = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const asNumber = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const asBoolean = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : undefined);
+const objects = (x: unknown): Obj[] => (Array.isArray(x) ? x.filter(isObj) : []);
 
 /** label and annotation maps: string values only. */
 function stringMap(x: unknown): Record<string, string> | undefined {
@@ -50,22 +50,22 @@ function metadata(x: unknown): Obj {
   const m = obj(x);
   return defined({
     ...m,
-    name: str(m.name),
-    namespace: str(m.namespace),
-    uid: str(m.uid),
-    generation: num(m.generation),
-    resourceVersion: str(m.resourceVersion),
-    creationTimestamp: str(m.creationTimestamp),
-    deletionTimestamp: str(m.deletionTimestamp),
+    name: asString(m.name),
+    namespace: asString(m.namespace),
+    uid: asString(m.uid),
+    generation: asNumber(m.generation),
+    resourceVersion: asString(m.resourceVersion),
+    creationTimestamp: asString(m.creationTimestamp),
+    deletionTimestamp: asString(m.deletionTimestamp),
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
-    ownerReferences: m.ownerReferences === undefined ? undefined : list(m.ownerReferences).map((r) => defined({ ...r, kind: str(r.kind), name: str(r.name), uid: str(r.uid) })),
+    ownerReferences: m.ownerReferences === undefined ? undefined : objects(m.ownerReferences).map((r) => defined({ ...r, kind: asString(r.kind), name: asString(r.name), uid: asString(r.uid) })),
   });
 }
 
 function containers(x: unknown): Obj[] | undefined {
   if (x === undefined) return undefined;
-  return list(x).map((c) => defined({ ...c, name: str(c.name), image: str(c.image) }));
+  return objects(x).map((c) => defined({ ...c, name: asString(c.name), image: asString(c.image) }));
 }
 
 function template(x: unknown): Obj | undefined {
@@ -81,7 +81,7 @@ function template(x: unknown): Obj | undefined {
 
 function analysis(x: unknown): Obj | undefined {
   if (!isObj(x)) return undefined;
-  return defined({ name: str(x.name), status: str(x.status), message: str(x.message) });
+  return defined({ name: asString(x.name), status: asString(x.status), message: asString(x.message) });
 }
 
 export function normalizeRollout(raw: unknown): Rollout {
@@ -96,9 +96,9 @@ export function normalizeRollout(raw: unknown): Rollout {
     metadata: metadata(r.metadata),
     spec: defined({
       ...spec,
-      replicas: num(spec.replicas),
-      paused: bool(spec.paused),
-      restartAt: str(spec.restartAt),
+      replicas: asNumber(spec.replicas),
+      paused: asBoolean(spec.paused),
+      restartAt: asString(spec.restartAt),
       workloadRef: isObj(spec.workloadRef) ? spec.workloadRef : undefined,
       selector: isObj(spec.selector) ? spec.selector : undefined,
       template: template(spec.template),
@@ -107,39 +107,39 @@ export function normalizeRollout(raw: unknown): Rollout {
         blueGreen: bg
           ? defined({
               ...bg,
-              activeService: str(bg.activeService),
-              previewService: str(bg.previewService),
-              autoPromotionEnabled: bool(bg.autoPromotionEnabled),
-              autoPromotionSeconds: num(bg.autoPromotionSeconds),
-              scaleDownDelaySeconds: num(bg.scaleDownDelaySeconds),
-              abortScaleDownDelaySeconds: num(bg.abortScaleDownDelaySeconds),
-              previewReplicaCount: num(bg.previewReplicaCount),
+              activeService: asString(bg.activeService),
+              previewService: asString(bg.previewService),
+              autoPromotionEnabled: asBoolean(bg.autoPromotionEnabled),
+              autoPromotionSeconds: asNumber(bg.autoPromotionSeconds),
+              scaleDownDelaySeconds: asNumber(bg.scaleDownDelaySeconds),
+              abortScaleDownDelaySeconds: asNumber(bg.abortScaleDownDelaySeconds),
+              previewReplicaCount: asNumber(bg.previewReplicaCount),
             })
           : undefined,
       }),
     }),
     status: defined({
       ...st,
-      phase: str(st.phase),
-      message: str(st.message),
-      observedGeneration: str(st.observedGeneration),
-      currentPodHash: str(st.currentPodHash),
-      stableRS: str(st.stableRS),
-      replicas: num(st.replicas),
-      updatedReplicas: num(st.updatedReplicas),
-      readyReplicas: num(st.readyReplicas),
-      availableReplicas: num(st.availableReplicas),
-      abort: bool(st.abort),
-      abortedAt: str(st.abortedAt),
-      promoteFull: bool(st.promoteFull),
-      controllerPause: bool(st.controllerPause),
-      restartedAt: str(st.restartedAt),
-      pauseConditions: st.pauseConditions === undefined || st.pauseConditions === null ? undefined : list(st.pauseConditions).map((p) => defined({ reason: str(p.reason) ?? 'Unknown', startTime: str(p.startTime) })),
-      conditions: list(st.conditions).map((c) => defined({ ...c, type: str(c.type) ?? '', status: str(c.status) ?? '', reason: str(c.reason), message: str(c.message) })),
+      phase: asString(st.phase),
+      message: asString(st.message),
+      observedGeneration: asString(st.observedGeneration),
+      currentPodHash: asString(st.currentPodHash),
+      stableRS: asString(st.stableRS),
+      replicas: asNumber(st.replicas),
+      updatedReplicas: asNumber(st.updatedReplicas),
+      readyReplicas: asNumber(st.readyReplicas),
+      availableReplicas: asNumber(st.availableReplicas),
+      abort: asBoolean(st.abort),
+      abortedAt: asString(st.abortedAt),
+      promoteFull: asBoolean(st.promoteFull),
+      controllerPause: asBoolean(st.controllerPause),
+      restartedAt: asString(st.restartedAt),
+      pauseConditions: st.pauseConditions === undefined || st.pauseConditions === null ? undefined : objects(st.pauseConditions).map((p) => defined({ reason: asString(p.reason) ?? 'Unknown', startTime: asString(p.startTime) })),
+      conditions: objects(st.conditions).map((c) => defined({ ...c, type: asString(c.type) ?? '', status: asString(c.status) ?? '', reason: asString(c.reason), message: asString(c.message) })),
       blueGreen: defined({
         ...sbg,
-        activeSelector: str(sbg.activeSelector),
-        previewSelector: str(sbg.previewSelector),
+        activeSelector: asString(sbg.activeSelector),
+        previewSelector: asString(sbg.previewSelector),
         prePromotionAnalysisRunStatus: analysis(sbg.prePromotionAnalysisRunStatus),
         postPromotionAnalysisRunStatus: analysis(sbg.postPromotionAnalysisRunStatus),
       }),
@@ -154,8 +154,8 @@ export function normalizeReplicaSet(raw: unknown): ReplicaSet {
   return {
     ...r,
     metadata: metadata(r.metadata),
-    spec: defined({ ...spec, replicas: num(spec.replicas), template: template(spec.template) }),
-    status: defined({ ...st, replicas: num(st.replicas), readyReplicas: num(st.readyReplicas), availableReplicas: num(st.availableReplicas) }),
+    spec: defined({ ...spec, replicas: asNumber(spec.replicas), template: template(spec.template) }),
+    status: defined({ ...st, replicas: asNumber(st.replicas), readyReplicas: asNumber(st.readyReplicas), availableReplicas: asNumber(st.availableReplicas) }),
   } as ReplicaSet;
 }
 

@@ -1,7 +1,7 @@
 // Completion offers exactly what the parser accepts: every flag it offers appears in that command's
 // --help, and values come from the spec's choices.
 import { describe, expect, it } from 'vitest';
-import { GLOBAL_FLAGS } from '../../src/cli/complete.js';
+import { OFFERED_GLOBAL_FLAGS } from '../../src/cli/complete.js';
 import { COMMANDS } from '../../src/cli/spec.js';
 import { runCli } from '../cli/run.js';
 
@@ -10,7 +10,7 @@ describe('completion table', () => {
     const r = await runCli([name, '--help']);
     expect(r.code).toBe(0);
     const flags = spec.options.filter((o) => !('hidden' in o)).flatMap((o) => [`--${o.name}`, ...('alias' in o ? [`-${o.alias}`] : [])]);
-    for (const flag of [...flags, ...GLOBAL_FLAGS]) {
+    for (const flag of [...flags, ...OFFERED_GLOBAL_FLAGS]) {
       const re = flag.startsWith('--') ? new RegExp(`${flag}\\b`) : new RegExp(`(^|\\s)${flag},`, 'm');
       expect(r.stdout, `${name} ${flag}`).toMatch(re);
     }
