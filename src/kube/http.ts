@@ -3,6 +3,7 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { CliError } from '../errors.js';
 
@@ -291,6 +292,72 @@ export class KubeHttp {
       if (result.text === '') return undefined as T;
       return JSON.parse(result.text) as T;
     }
+  }
+
+  /**
+   * An HTTP/1.1 Upgrade request (a WebSocket handshake, for the pods/portforward subresource) with the
+   * same TLS and credentials as every other request. Resolves with the raw socket once the server
+   * answers 101; rejects with ApiError for any other answer and NetworkError when there is none. The
+   * per-request timeout covers the handshake only.
+   */
+  upgrade(spec: RequestSpec & { headers: Record<string, string> }): Promise<{ socket: Duplex; head: Buffer; headers: http.IncomingHttpHeaders }> {
+    const url = this.url(spec.path, spec.query);
+    const mod = url.protocol === 'http:' ? http : https;
+    const headers = { 'User-Agent': 'kubectl-bluegreen', ...this.creds.headers, ...spec.headers };
+    this.requests++;
+    this.opts.onRequest?.(spec.method, url.pathname + url.search);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        spec.signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const req = mod.request(url, { method: spec.method, headers, agent: this.agent });
+      req.on('upgrade', (res, socket, head) => {
+        this.log(1, `UPGRADE ${spec.method} ${url.pathname}${url.search} ${res.statusCode} in ${Date.now() - started} ms`);
+        if (settled) {
+          socket.destroy(); // aborted or timed out in the meantime
+          return;
+        }
+        settle(() => resolve({ socket, head, headers: res.headers }));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          this.log(1, `UPGRADE ${spec.method} ${url.pathname}${url.search} ${res.statusCode} in ${Date.now() - started} ms`);
+          let body: KubeStatus;
+          try {
+            body = JSON.parse(text) as KubeStatus;
+          } catch {
+            body = { message: text.trim().slice(0, 200) || `HTTP ${res.statusCode}` };
+          }
+          settle(() => reject(new ApiError(res.statusCode ?? 0, body, spec.target, text)));
+        });
+        res.on('error', (e: NodeJS.ErrnoException) => settle(() => reject(classify(e, true))));
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => settle(() => reject(classify(e, true))));
+      const onAbort = () => {
+        settle(() => reject(new NetworkError('unreachable', 'ABORTED', 'aborted', true)));
+        req.destroy();
+      };
+      if (this.opts.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          settle(() => reject(new NetworkError('timeout', 'TIMEOUT', `no answer within ${this.opts.timeoutMs} ms`, true)));
+          req.destroy();
+        }, this.opts.timeoutMs);
+        timer.unref();
+      }
+      if (spec.signal?.aborted) onAbort();
+      else spec.signal?.addEventListener('abort', onAbort, { once: true });
+      req.end();
+    });
   }
 
   /**
