@@ -15,6 +15,7 @@ const HANDLERS: { [N in CommandName]: () => Promise<Handler<N>> } = {
   history: async () => (await import('./commands/history.js')).history,
   diff: async () => (await import('./commands/diff.js')).diff,
   wait: async () => (await import('./commands/wait.js')).wait,
+  preview: async () => (await import('./commands/preview.js')).preview,
   version: async () => (await import('./commands/version.js')).version,
   completion: async () => (await import('./commands/completion.js')).completion,
 };

@@ -167,6 +167,22 @@ export const COMMANDS = [
     examples: ['kubectl bluegreen wait frontend --for=paused --timeout 10m', 'kubectl bluegreen wait frontend --for=healthy'],
   },
   {
+    name: 'preview',
+    describe: 'help.preview',
+    positionals: [ROLLOUT],
+    options: [
+      { name: 'port', type: 'string', describe: 'help.opt.port' },
+      { name: 'address', type: 'string', describe: 'help.opt.address', default: '127.0.0.1' },
+      output(['table', 'json']),
+    ],
+    examples: [
+      'kubectl bluegreen preview frontend -n apc-fe-ns',
+      'kubectl bluegreen preview frontend --port 8080    # then open http://127.0.0.1:8080',
+      'kubectl bluegreen preview frontend --port 8080 --address 0.0.0.0    # reachable from other machines too',
+      'kubectl bluegreen preview frontend -o json    # one JSON line when it listens, one per change',
+    ],
+  },
+  {
     name: 'version',
     describe: 'help.version',
     positionals: [],

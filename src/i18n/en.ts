@@ -393,6 +393,54 @@ export const en = {
   'help.opt.client': () => 'Print only the plugin version; do not contact the cluster',
   'help.epilog': () =>
     'Exit codes: 0 done, 1 failure, 2 bad usage, 3 not confirmed, 4 the rollout state does not allow it, 5 wait timed out.',
+
+  // ---- preview (kubectl bluegreen preview) ----
+  'help.preview': () => 'Try the preview before users do: forward a local port to the preview Service',
+  'help.opt.port': () => 'Local port to listen on (default: a free port)',
+  'help.opt.address': () => 'Local address to listen on (an IP address or localhost)',
+  'status.next.preview': (p: { v: V }) => `try ${p.v} on a local port first; users are not affected`,
+  'usage.badPort': (p: { value: S }) => `--port "${p.value}" is not a port number (1-65535, or 0 for a free port).`,
+  'usage.badAddress': (p: { value: S }) => `--address "${p.value}" is not an IP address or localhost.`,
+  'preview.nothingWaits': (p: { name: S; ns: S; v: V }) =>
+    `nothing to preview: rollout "${p.name}" has no preview waiting; users get ${p.v}. Make one with: kubectl bluegreen set-image ${p.name} CONTAINER=IMAGE -n ${p.ns} (or undo to an earlier revision).`,
+  'preview.aborted': (p: { name: S; ns: S; v: V; active: V }) =>
+    `nothing to preview: rollout "${p.name}" was aborted, its preview ${p.v} is scaled down and users stay on ${p.active}. A new preview comes with set-image or undo (kubectl bluegreen status ${p.name} -n ${p.ns} shows the ways).`,
+  'preview.noService': (p: { name: S; rs: S }) =>
+    `rollout "${p.name}" has no preview Service (spec.strategy.blueGreen.previewService), so there is nothing to forward to: add one, or use kubectl port-forward on a pod of ReplicaSet ${p.rs}.`,
+  'preview.serviceMissing': (p: { name: S; ns: S; svc: S }) =>
+    `the preview Service "${p.svc}" of rollout "${p.name}" does not exist in namespace "${p.ns}"; create it (the controller then points it at the preview).`,
+  'preview.noPort': (p: { svc: S }) => `the preview Service "${p.svc}" has no TCP port to forward to.`,
+  'preview.listenFailed': (p: { address: S; port: S; detail: S }) =>
+    `cannot listen on ${p.address} port ${p.port} (${p.detail}): choose another --port or --address.`,
+  'preview.rolloutGone': (p: { name: S; ns: S }) => `rollout "${p.name}" was deleted from namespace "${p.ns}": there is nothing to preview any more.`,
+  'preview.forwarding': (p: { url: S; name: S; ns: S }) => `Forwarding ${p.url} → the preview of rollout ${p.name} (namespace ${p.ns})`,
+  'preview.label.serves': () => 'serves',
+  'preview.label.via': () => 'via',
+  'preview.servesOlder': (p: { v: V; active: V }) => `${p.v}, OLDER than what users get: ${p.active}`,
+  'preview.servesOlderUnknown': (p: { v: V; active: V }) => `${p.v}; whether it is older than what users get (${p.active}) cannot be told:`,
+  'preview.servesNotOlder': (p: { v: V; active: V }) => `${p.v}; users get ${p.active}`,
+  'preview.servesActive': (p: { v: V }) => `${p.v}, what users get now (nothing waits)`,
+  'preview.servesUnknown': (p: { hash: S }) => `pods with pod-template hash ${p.hash} (no ReplicaSet of the rollout has it)`,
+  'preview.via': (p: { svc: S; port: S; pod: S; podPort: S }) => `Service ${p.svc} port ${p.port} → pod ${p.pod} port ${p.podPort}`,
+  'preview.viaWaiting': (p: { svc: S; port: S }) => `Service ${p.svc} port ${p.port} → no ready pod yet; connections wait for one`,
+  'preview.hint': () => `Only this port reaches the preview; users are not affected. Ctrl-C to stop.`,
+  'preview.changed': (p: { from: S; to: S }) => `The preview changed: ${p.from} → ${p.to}. Connections to the old pods are closed; new ones go to the new pods.`,
+  'preview.nothingWaitsNow': (p: { v: V }) => `Nothing waits any more: users get ${p.v}. The port still forwards to the preview Service, which now shows the same.`,
+  'preview.abortedNow': (p: { active: V }) => `The preview was aborted: its pods are scaling down, users stay on ${p.active}.`,
+  'preview.podReady': (p: { pod: S }) => `pod ${p.pod} is ready: connections go to it.`,
+  'preview.podChanged': (p: { from: S; to: S }) => `pod ${p.from} is gone: connections now go to pod ${p.to}.`,
+  'preview.noPod': (p: { pod: S }) => `pod ${p.pod} is gone and no other pod of the preview is ready: connections wait for one.`,
+  'preview.noPodTimeout': (p: { seconds: S }) => `a connection was closed: no pod of the preview was ready within ${p.seconds}s.`,
+  'preview.noNamedPort': (p: { pod: S; port: S }) => `a connection was closed: pod ${p.pod} has no container port named "${p.port}".`,
+  'preview.connection': (p: { pod: S; port: S }) => `connection to pod ${p.pod} port ${p.port}`,
+  'preview.connFailed': (p: { pod: S; detail: S }) => `a connection to pod ${p.pod} failed: ${p.detail}`,
+  'preview.podGone': (p: { pod: S }) => `pod ${p.pod} no longer exists`,
+  'preview.podAnswered': (p: { pod: S; message: S }) => `the kubelet of pod ${p.pod} answered: ${p.message}`,
+  'preview.handshake': (p: { detail: S }) => `${p.detail} (a proxy between here and the API server may not pass WebSocket upgrades)`,
+  'preview.serviceGone': (p: { svc: S }) => `the preview Service ${p.svc} is gone: connections fail until it is back.`,
+  'preview.reconnecting': (p: { detail: S }) => `connection to the API server lost (${p.detail}); reconnecting… (forwarded connections go through it too)`,
+  'preview.reconnected': () => `reconnected to the API server.`,
+  'preview.stopped': (p: { url: S }) => `stopped forwarding ${p.url}.`,
 };
 
 export type Catalog = typeof en;

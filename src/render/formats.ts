@@ -22,7 +22,7 @@ export function olderBecauseText(s: OlderSignal): string {
 
 export const API_VERSION = 'bluegreen/v1';
 
-function revisionJson(r: RevisionView | null) {
+export function revisionJson(r: RevisionView | null) {
   if (!r) return null;
   return {
     revision: r.revision,

@@ -19,10 +19,11 @@ export type Effect =
   | 'fullDowngrade'
   | 'retry'
   | 'retryDowngrade'
-  | 'setImage';
+  | 'setImage'
+  | 'preview';
 
 export interface NextAction {
-  action: 'promote' | 'promote --full' | 'retry' | 'undo' | 'abort' | 'set-image' | 'wait';
+  action: 'preview' | 'promote' | 'promote --full' | 'retry' | 'undo' | 'abort' | 'set-image' | 'wait';
   effect: Effect;
   /** The version users would get (or keep). */
   version: Version | null;
@@ -42,6 +43,10 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
   const ns = `-n ${v.namespace}`;
   const cmd = (verb: string, extra = '') => `kubectl bluegreen ${verb} ${v.name}${extra} ${ns}`;
 
+  if (v.preview && !v.aborted && v.services.preview) {
+    // Before anything reaches users: look at the preview through its Service on a local port.
+    out.push({ action: 'preview', effect: 'preview', version: versionOf(v.preview), command: cmd('preview') });
+  }
   if (v.preview && !v.aborted) {
     const p = planPromote(v, ro, { now });
     if (p.kind === 'refused' && p.refusal.key === 'notPausedYet') {

@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { acceptPortForward, type KubeletLog } from './fake-kubelet.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -134,6 +137,8 @@ export interface FakeOptions {
   noController?: boolean;
   /** Decides a fault for each request (after it is recorded). */
   fault?: (r: FaultRequest) => Fault | undefined;
+  /** The kubelet's side of pods/NAME/portforward: a connection into the pod, or the error text. */
+  kubelet?: (ns: string, pod: string, port: number) => Socket | string;
 }
 
 export class FakeApiServer {
@@ -142,11 +147,13 @@ export class FakeApiServer {
   readonly replicaSets = new Map<string, Obj>();
   readonly services = new Map<string, Obj>();
   readonly events: Obj[] = [];
+  readonly pods = new Map<string, Obj>();
+  readonly kubeletLog: KubeletLog = { frames: [], ports: [] };
   private server!: Server;
   private rv = 100;
   private watchers: Array<{ kind: string; ns: string; name?: string; res: ServerResponse }> = [];
   /** Every change, so that a watch from a resourceVersion gets what happened after it (as the API server does). */
-  private readonly log: Array<{ kind: string; rv: number; object: Obj }> = [];
+  private readonly log: Array<{ kind: string; rv: number; object: Obj; type?: 'DELETED' }> = [];
   /** The fault for the watch being answered now. */
   private watchFault: Extract<Fault, { kind: 'watchClose' | 'watchJunk' }> | undefined;
   url = '';
@@ -157,6 +164,7 @@ export class FakeApiServer {
     const f = new FakeApiServer(opts);
     const p = pki();
     f.server = createServer({ cert: p.cert, key: p.key }, (req, res) => f.handle(req, res));
+    f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
     await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
     const addr = f.server.address() as { port: number };
     f.url = `https://127.0.0.1:${addr.port}`;
@@ -179,7 +187,40 @@ export class FakeApiServer {
   }
 
   private store(kind: string): Map<string, Obj> {
-    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : this.services;
+    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : kind === 'pods' ? this.pods : this.services;
+  }
+
+  /** Deletes an object and tells the watchers. */
+  remove(kind: string, ns: string, name: string): void {
+    const o = this.store(kind).get(`${ns}/${name}`);
+    if (!o) return;
+    this.store(kind).delete(`${ns}/${name}`);
+    const gone = { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } };
+    this.log.push({ kind, rv: this.rv, object: gone, type: 'DELETED' });
+    for (const w of this.watchers) {
+      if (w.kind === kind && w.ns === ns && (!w.name || w.name === name)) w.res.write(`${JSON.stringify({ type: 'DELETED', object: gone })}\n`);
+    }
+  }
+
+  /** pods/NAME/portforward: authenticated like every request, then the fake kubelet answers. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', this.url);
+    this.requests.push({ method: `UPGRADE ${req.method}`, path: url.pathname, query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization });
+    const fail = (code: number, reason: string, message: string): void =>
+      void socket.end(
+        `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n` +
+          JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }),
+      );
+    if (req.headers.authorization !== `Bearer ${this.opts.token}`) return fail(401, 'Unauthorized', 'Unauthorized');
+    const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/);
+    if (!m) return fail(404, 'NotFound', 'the server could not find the requested resource');
+    const [, ns, name] = m as unknown as [string, string, string];
+    if (this.opts.deny?.includes('create pods/portforward')) {
+      return fail(403, 'Forbidden', `pods "${name}" is forbidden: User "bob" cannot create resource "pods/portforward" in API group "" in the namespace "${ns}"`);
+    }
+    if (!this.pods.has(`${ns}/${name}`)) return fail(404, 'NotFound', `pods "${name}" not found`);
+    const kubelet = this.opts.kubelet ?? (() => 'no kubelet in this test');
+    acceptPortForward(req, socket, head, (port) => kubelet(ns, name, port), this.kubeletLog);
   }
 
   put(kind: string, obj: Obj): Obj {
@@ -359,6 +400,17 @@ export class FakeApiServer {
       const items = [...this.services.values()].filter((s) => !ns || s.metadata.namespace === ns);
       return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv) }, items });
     }
+    if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && rec.method === 'GET') {
+      const ns = m[1]!;
+      if (url.searchParams.get('watch')) return this.watch(res, 'pods', ns, undefined, url.searchParams.get('resourceVersion'));
+      if (deny('list', 'pods', ns, undefined, '')) return;
+      const sel = url.searchParams.get('labelSelector') ?? '';
+      const reqs = sel ? sel.split(',') : [];
+      const items = [...this.pods.values()].filter(
+        (p) => p.metadata.namespace === ns && reqs.every((r) => { const [k, v] = r.split('='); return p.metadata.labels?.[k!] === v; }),
+      );
+      return this.send(res, 200, { kind: 'PodList', metadata: { resourceVersion: String(this.rv) }, items });
+    }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/))) {
       if (deny('get', 'services', m[1]!, m[2], '')) return;
       const svc = this.services.get(`${m[1]}/${m[2]}`);
@@ -397,7 +449,7 @@ export class FakeApiServer {
     if (fromRv && Number.isFinite(from)) {
       for (const e of this.log) {
         if (e.rv > from && e.kind === kind && e.object.metadata.namespace === ns && (!name || name === e.object.metadata.name)) {
-          res.write(`${JSON.stringify({ type: 'MODIFIED', object: e.object })}\n`);
+          res.write(`${JSON.stringify({ type: e.type ?? 'MODIFIED', object: e.object })}\n`);
         }
       }
     }

@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { dump as yamlDump } from 'js-yaml';
 
 import { fetchText, KubeApi, type TlsMaterial } from './http.js';
+import { apiserverKubeletArgs, kwokKubeletArgs, kwokPortForwardCrds } from './kwok-portforward.js';
 import { makePki, makeTokenUsers, writeTokenFile, type Pki, type TokenUser } from './pki.js';
 import { describeIdentity, freePorts, isOurProcess, spawnDetached, stopProcess, tailFile, type StopOutcome } from './proc.js';
 
@@ -486,6 +487,8 @@ function componentRecords(ctx: {
         // open watch connections of KCM/scheduler/kwok/Argo, i.e. a stop with clients always ran into
         // the 10 s SIGKILL. With it, the HTTP server shutdown timeout is 2 s (measured: exits in ~2 s).
         '--shutdown-send-retry-after=true',
+        // port-forward reaches kwok's server as the node's kubelet (kwok-portforward.ts)
+        ...apiserverKubeletArgs(pki),
         '--v=1',
       ],
       env: {},
@@ -532,10 +535,12 @@ function componentRecords(ctx: {
         `--config=${bins.KWOK_STAGES}`,
         '--manage-all-nodes=true',
         '--cidr=10.244.0.0/16',
-        '--node-ip=10.250.0.1',
+        // The node's InternalIP: the API server dials it for port-forward (kwok-portforward.ts).
+        '--node-ip=127.0.0.1',
         '--node-lease-duration-seconds=40',
         // Serves /healthz; without it kwok opens no port at all.
         `--server-address=127.0.0.1:${ports.kwok}`,
+        ...kwokKubeletArgs(pki, ports.kwok),
       ],
       // kwok also loads $KWOK_WORKDIR/kwok.yaml (default ~/.kwok) if present; keep a user's file out.
       env: { KWOK_WORKDIR: join(runDir, 'kwok') },
@@ -889,6 +894,8 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     const api = new KubeApi(apiServerUrl, tlsOf(st));
     // CRDs before any controller: KCM's garbage collector only re-discovers resource types every ~30 s.
     await kubectl(st, ['apply', '--server-side', '-f', bins.ROLLOUTS_CRDS_DIR], ac.signal);
+    const kwokCrds = await kwokPortForwardCrds(st.pinned.KWOK_VERSION ?? '');
+    await kubectl(st, ['apply', '--server-side', ...kwokCrds.flatMap((f) => ['-f', f])], ac.signal);
     await kubectl(st, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], ac.signal);
     for (const ns of NAMESPACES) {
       await api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
