@@ -177,9 +177,9 @@ export const COMMANDS = [
     ],
     examples: [
       'kubectl bluegreen preview frontend -n apc-fe-ns',
-      'kubectl bluegreen preview frontend --port 8080    # then open http://127.0.0.1:8080',
-      'kubectl bluegreen preview frontend --port 8080 --address 0.0.0.0    # reachable from other machines too',
-      'kubectl bluegreen preview frontend -o json    # one JSON line when it listens, one per change',
+      'kubectl bluegreen preview frontend --port 8080   # then open http://127.0.0.1:8080',
+      'kubectl bluegreen preview frontend --port 8080 --address 0.0.0.0   # others can reach it',
+      'kubectl bluegreen preview frontend -o json   # a JSON line when it listens, one per change',
     ],
   },
   {
