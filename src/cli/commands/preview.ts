@@ -295,7 +295,7 @@ export async function runPreview(ctx: Ctx, args: PreviewOptions): Promise<ExitCo
     ctx.err(`${text}\n`);
   };
 
-  const pods = new Watcher<Pod & { metadata: { name?: string } }>({
+  const pods = new Watcher<Pod>({
     list: async (signal) => {
       const l = await http.json<List<Pod>>({ method: 'GET', path: podsPath, query: { labelSelector: podSelector }, target: podTarget('list'), retry: true, signal });
       return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
