@@ -17,13 +17,15 @@ const withPort = (svc: PreviewService | null, ports: ServicePort[]) => svc && ({
 describe('refusal: exit 4 unless a preview waits behind a preview Service with a TCP port', () => {
   it('nothing waits: says what users get', () => {
     const { view, svc } = viewOf('settled.yaml');
-    expect(refusal(view, svc, vt)).toEqual({ key: 'preview.nothingWaits', params: { name: 'frontend', ns: 'apc-fe-ns', v: vt(view.active) } });
+    const r = refusal(view, svc, vt);
+    expect({ code: r?.exitCode, key: r?.key, params: r?.params }).toEqual({ code: 4, key: 'preview.nothingWaits', params: { name: 'frontend', ns: 'apc-fe-ns', v: vt(view.active) } });
   });
   it('aborted, no preview Service, Service missing, no TCP port', () => {
     expect(refusal(viewOf('aborted.yaml').view, null, vt)?.key).toBe('preview.aborted');
     expect(refusal(viewOf('no-preview-service.yaml').view, undefined, vt)?.key).toBe('preview.noService');
     const c = viewOf('christmas.yaml', null);
-    expect(refusal(c.view, null, vt)).toEqual({ key: 'preview.serviceMissing', params: { name: 'frontend', ns: 'apc-fe-ns', svc: 'frontend-preview' } });
+    const r = refusal(c.view, null, vt);
+    expect({ key: r?.key, params: r?.params }).toEqual({ key: 'preview.serviceMissing', params: { name: 'frontend', ns: 'apc-fe-ns', svc: 'frontend-preview' } });
     const udp = viewOf('christmas.yaml');
     expect(refusal(udp.view, withPort(udp.svc, [{ port: 53, protocol: 'UDP' }]), vt)?.key).toBe('preview.noPort');
     expect(refusal(udp.view, withPort(udp.svc, [{ port: 80 }]), vt)).toBeNull();
