@@ -404,7 +404,7 @@ export const en = {
   'preview.nothingWaits': (p: { name: S; ns: S; v: V }) =>
     `nothing to preview: rollout "${p.name}" has no preview waiting; users get ${p.v}. Make one with: kubectl bluegreen set-image ${p.name} CONTAINER=IMAGE -n ${p.ns} (or undo to an earlier revision).`,
   'preview.aborted': (p: { name: S; ns: S; v: V; active: V }) =>
-    `nothing to preview: rollout "${p.name}" was aborted, its preview ${p.v} is scaled down and users stay on ${p.active}. A new preview comes with set-image or undo (kubectl bluegreen status ${p.name} -n ${p.ns} shows the ways).`,
+    `nothing to preview: rollout "${p.name}" was aborted, its preview ${p.v} is scaled down and users stay on ${p.active}. Bring it back with: kubectl bluegreen retry ${p.name} -n ${p.ns} (users stay until a promote).`,
   'preview.noService': (p: { name: S; rs: S }) =>
     `rollout "${p.name}" has no preview Service (spec.strategy.blueGreen.previewService), so there is nothing to forward to: add one, or use kubectl port-forward on a pod of ReplicaSet ${p.rs}.`,
   'preview.serviceMissing': (p: { name: S; ns: S; svc: S }) =>

@@ -380,7 +380,7 @@ export const ko: Catalog = {
   'preview.nothingWaits': (p) =>
     `확인할 preview가 없습니다: rollout "${p.name}"에 대기 중인 preview가 없고, 사용자는 ${p.v}에 접속 중입니다. preview 만들기: kubectl bluegreen set-image ${p.name} CONTAINER=IMAGE -n ${p.ns} (또는 undo로 이전 revision).`,
   'preview.aborted': (p) =>
-    `확인할 preview가 없습니다: rollout "${p.name}"은(는) abort되어 preview ${p.v}이(가) 축소되었고, 사용자는 ${p.active}에 머뭅니다. 새 preview는 set-image나 undo로 만듭니다 (방법은 kubectl bluegreen status ${p.name} -n ${p.ns}).`,
+    `확인할 preview가 없습니다: rollout "${p.name}"은(는) abort되어 preview ${p.v}이(가) 축소되었고, 사용자는 ${p.active}에 머뭅니다. 다시 불러오기: kubectl bluegreen retry ${p.name} -n ${p.ns} (promote 전까지 사용자는 그대로).`,
   'preview.noService': (p) =>
     `rollout "${p.name}"에 preview Service(spec.strategy.blueGreen.previewService)가 없어 포워딩할 곳이 없습니다. Service를 추가하거나, ReplicaSet ${p.rs}의 pod에 kubectl port-forward를 쓰세요.`,
   'preview.serviceMissing': (p) =>

@@ -228,6 +228,7 @@ describe('preview', () => {
     const a = await runCli(['preview', 'frontend'], { env: aborted.env });
     expect(a.code).toBe(4);
     expect(a.stderr).toContain('was aborted');
+    expect(a.stderr).toContain('Bring it back with: kubectl bluegreen retry frontend -n apc-fe-ns');
     const none = await christmas({ fixture: 'no-preview-service.yaml' });
     const n = await runCli(['preview', 'frontend'], { env: none.env });
     expect(n.code).toBe(4);
