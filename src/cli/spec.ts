@@ -100,6 +100,8 @@ export const COMMANDS = [
     examples: [
       'kubectl bluegreen set-image frontend frontend=registry.example.com/apc/frontend:v1.055 -n apc-fe-ns',
       "kubectl bluegreen set-image frontend '*=registry.example.com/apc/frontend:v1.055' --dry-run",
+      '# spec.workloadRef: the image is set in the referenced Deployment, the record stays on the Rollout',
+      'kubectl bluegreen set-image web web=registry.example.com/apc/web:v2 --dry-run',
     ],
   },
   {
@@ -125,7 +127,12 @@ export const COMMANDS = [
     describe: 'help.undo',
     positionals: [ROLLOUT],
     options: [...CHANGE_OPTIONS, { name: 'to-revision', type: 'string', describe: 'help.opt.toRevision', valueHint: 'a revision number from history' }],
-    examples: ['kubectl bluegreen undo frontend -n apc-fe-ns', 'kubectl bluegreen undo frontend --to-revision 8 --dry-run'],
+    examples: [
+      'kubectl bluegreen undo frontend -n apc-fe-ns',
+      'kubectl bluegreen undo frontend --to-revision 8 --dry-run',
+      "# spec.workloadRef: the revision's template is written back into the referenced Deployment",
+      'kubectl bluegreen undo web --dry-run',
+    ],
   },
   {
     name: 'abort',

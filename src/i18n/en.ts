@@ -84,8 +84,10 @@ export const en = {
   // ---- the rollout's state does not allow it (exit 4) ----
   'state.notBlueGreen': (p: { name: S; strategy: S }) =>
     `rollout "${p.name}" uses the ${p.strategy} strategy, not blue-green; kubectl bluegreen only manages blue-green rollouts (use kubectl argo rollouts for it).`,
-  'state.workloadRef': (p: { name: S }) =>
-    `rollout "${p.name}" takes its pod template from a workloadRef; change the referenced workload instead.`,
+  'state.workloadKind': (p: { name: S; kind: S; workload: S }) =>
+    `rollout "${p.name}" takes its pod template from ${p.kind} "${p.workload}" (workloadRef); kubectl bluegreen changes a workloadRef's template only in a Deployment (apps/v1). Change the ${p.kind}'s template yourself, then follow it with kubectl bluegreen status ${p.name}.`,
+  'state.workloadMissing': (p: { name: S; kind: S; workload: S }) =>
+    `rollout "${p.name}" takes its pod template from ${p.kind} "${p.workload}" (workloadRef), which does not exist in its namespace: create it, or fix spec.workloadRef, then retry.`,
   'state.nothingToPromote': (p: { name: S; v: V }) =>
     `nothing to promote: rollout "${p.name}" has no preview waiting; users already get ${p.v}.`,
   'state.noActiveYet': (p: { name: S }) =>
@@ -117,6 +119,10 @@ export const en = {
   'state.changed.spec': () => 'its spec was changed',
   'state.changed.paused': () => 'it is no longer paused for promotion',
   'state.changed.unknown': () => 'its state moved on',
+  'state.changedWorkload': (p: { name: S; workload: S; what: S }) =>
+    `nothing was changed: Deployment "${p.workload}", which holds the pod template of rollout "${p.name}" (workloadRef), changed after it was read (${p.what}). Run the command again to see the new state.`,
+  'state.changed.workloadGeneration': (p: { from: S; to: S }) => `its generation moved from ${p.from} to ${p.to}`,
+  'state.changed.workloadGone': () => 'it was deleted',
   'state.needsForce': (p: { reasons: S }) => `refusing to promote: ${p.reasons} Re-run with --force to promote anyway.`,
 
   // ---- confirmation (exit 3) ----
@@ -176,6 +182,15 @@ export const en = {
   'guard.retryAnalysis': () => `Its pre-promotion analysis runs again before it can be promoted.`,
   'guard.ephemeralStripped': (p: { keys: S }) =>
     `Metadata the controller injects (activeMetadata/previewMetadata) is left out of the restored template: ${p.keys}.`,
+  'guard.viaWorkload': (p: { kind: S; workload: S; name: S }) =>
+    `The pod template lives in ${p.kind} "${p.workload}" (workloadRef): the change is written there, pinned on its generation; the record stays on rollout "${p.name}".`,
+  'guard.workloadPodsRoll': (p: { workload: S; replicas: S; v: S; scaleDown: S }) =>
+    `Deployment "${p.workload}" still runs ${p.replicas} pods of its own: Kubernetes rolls them to ${p.v} at once (a Deployment rolling update, outside blue-green, no promote), and users who reach them through a Service other than the rollout's get ${p.v} now. ${p.scaleDown}`,
+  'guard.scaleDown.never': () => `(scaleDown: never keeps them; scale the Deployment to 0 once the migration is done.)`,
+  'guard.scaleDown.onsuccess': () =>
+    `(scaleDown: onsuccess scales it to 0 only when revision 1 becomes Healthy, so it will not after this change; scale it to 0 yourself once the migration is done.)`,
+  'guard.scaleDown.progressively': () =>
+    `(scaleDown: progressively scales it down only while revision 1 comes up, so it will not after this change; scale it to 0 yourself once the migration is done.)`,
   'guard.target': (p: { revision: S; v: V }) => `undo restores revision ${p.revision}: ${p.v}.`,
   'guard.requestsDryRun': () => `Requests that would be sent:`,
   'guard.dryRunDone': () => `Dry run: nothing was changed.`,
@@ -192,10 +207,11 @@ export const en = {
     `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
   'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
   'result.retried': (p: { name: S; v: V; users: V }) => `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
-  'result.undone': (p: { name: S; revision: S; v: V }) =>
-    `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v}).`,
-  'result.imageSet': (p: { name: S; v: V }) => `rollout "${p.name}": image set; ${p.v} is becoming the new preview.`,
-  'result.imageSetActive': (p: { name: S; v: V }) => `rollout "${p.name}": image set back to ${p.v}, which users already get.`,
+  'result.undone': (p: { name: S; revision: S; v: V; where: S }) =>
+    `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v})${p.where}.`,
+  'result.imageSet': (p: { name: S; v: V; where: S }) => `rollout "${p.name}": image set${p.where}; ${p.v} is becoming the new preview.`,
+  'result.imageSetActive': (p: { name: S; v: V; where: S }) => `rollout "${p.name}": image set back to ${p.v}${p.where}, which users already get.`,
+  'result.where': (p: { kind: S; workload: S }) => ` in ${p.kind} ${p.workload}`,
   'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
   'result.notActedYet': (p: { name: S; ns: S }) =>
@@ -206,6 +222,9 @@ export const en = {
   'result.writeUnknown': (p: { name: S }) =>
     `the connection failed while the change was being sent; re-reading rollout "${p.name}" to see whether it was made.`,
   'result.writeDone': () => `The change was made (confirmed by reading the rollout again).`,
+  'result.writeUnknownWorkload': (p: { workload: S }) =>
+    `the connection failed while the change was being sent; re-reading Deployment "${p.workload}" to see whether it was made.`,
+  'result.writeDoneWorkload': (p: { workload: S }) => `The change was made (confirmed by reading Deployment "${p.workload}" again).`,
   'result.writeNotDone': () => `The change was NOT made; running the command again is safe.`,
   'result.writeStillUnknown': () =>
     `Whether the change was made is unknown: the API server cannot be reached. Check with kubectl bluegreen status before running it again.`,
@@ -266,6 +285,15 @@ export const en = {
   'status.analysis.post': () => 'Post-promotion',
   'status.aborted': (p: { at: S }) => `Aborted${p.at ? ` at ${p.at}` : ''}: users stay on the stable revision.`,
   'status.notObserved': () => 'The controller has not observed the latest spec yet.',
+  'status.workload': (p: { kind: S; workload: S; scaleDown: S }) =>
+    `Pod template: ${p.kind} ${p.workload} (workloadRef, scaleDown ${p.scaleDown}); set-image and undo change it there.`,
+  'status.workloadUnsupported': (p: { kind: S; workload: S }) =>
+    `Pod template: ${p.kind} ${p.workload} (workloadRef); kubectl bluegreen changes a template only in a Deployment.`,
+  'status.workloadPods': (p: { workload: S; ready: S; want: S }) =>
+    `Deployment ${p.workload} still runs ${p.ready}/${p.want} pods of its own, outside blue-green: a template change rolls them at once.`,
+  'status.workloadMissing': (p: { kind: S; workload: S }) => `${p.kind} ${p.workload} (workloadRef) NOT FOUND: no new revision can be made.`,
+  'status.workloadUnread': (p: { kind: S; workload: S }) => `${p.kind} ${p.workload} (workloadRef) could not be read (not allowed).`,
+  'status.workloadNotObserved': (p: { workload: S }) => `The controller has not taken up the latest template of Deployment ${p.workload} yet.`,
   'status.selectorMismatch': (p: { service: S; status: S }) =>
     `The active Service selects ${p.service} but the controller last recorded ${p.status}: the controller may not be reconciling.`,
   'status.stableDiffers': (p: { v: S }) => `Stable (last fully promoted) is still ${p.v}: post-promotion checks are running.`,
@@ -319,6 +347,9 @@ export const en = {
   'role.old': () => 'old',
   'history.note': () =>
     'Revision numbers are not versions: Argo Rollouts renumbers an old template to the newest revision when it comes back (see EARLIER REVISIONS).',
+  'history.workload': (p: { kind: S; workload: S }) =>
+    `Pod templates come from ${p.kind} ${p.workload} (workloadRef): undo writes the chosen revision's template there.`,
+  'diff.workload': (p: { kind: S; workload: S }) => `(pod templates from ${p.kind} ${p.workload}, workloadRef)`,
   'diff.none': (p: { name: S }) => `rollout "${p.name}" has no preview waiting: nothing to compare.`,
   'diff.same': () => 'The active and the preview pod templates are the same (apart from the pod-template-hash).',
   'diff.header': (p: { active: V; preview: V }) => `--- active  ${p.active}\n+++ preview ${p.preview}`,
@@ -348,9 +379,9 @@ export const en = {
   // ---- help ----
   'help.usage': () => 'Make Argo Rollouts blue-green safe to operate: see which version users get and which waits, and act only after a guard that says it in versions.',
   'help.status': () => 'Show who gets users (ACTIVE) and what waits (PREVIEW); without ROLLOUT, list the blue-green rollouts',
-  'help.setImage': () => 'Change container images: makes a new preview',
+  'help.setImage': () => 'Change container images: makes a new preview (workloadRef: in its Deployment)',
   'help.promote': () => 'Make the preview serve users (not a rollback!)',
-  'help.undo': () => 'Put the pod template of an earlier revision back',
+  'help.undo': () => 'Put the pod template of an earlier revision back (workloadRef: into its Deployment)',
   'help.abort': () => 'Keep users on the active version and scale the preview down',
   'help.retry': () => 'After an abort: bring the aborted preview back (users stay until a promote)',
   'help.history': () => 'Every revision with its images, creation time and role now',

@@ -73,7 +73,10 @@ export const ko: Catalog = {
   // ---- rollout 상태상 불가 (종료 코드 4) ----
   'state.notBlueGreen': (p) =>
     `rollout "${p.name}"은(는) blue-green이 아니라 ${p.strategy} 전략을 씁니다. kubectl bluegreen은 blue-green rollout만 다룹니다 (kubectl argo rollouts를 쓰세요).`,
-  'state.workloadRef': (p) => `rollout "${p.name}"은(는) workloadRef에서 pod template을 가져옵니다. 참조하는 워크로드를 바꾸세요.`,
+  'state.workloadKind': (p) =>
+    `rollout "${p.name}"은(는) ${p.kind} "${p.workload}"에서 pod template을 가져옵니다(workloadRef). kubectl bluegreen은 workloadRef의 template을 Deployment(apps/v1)에서만 바꿉니다. ${p.kind}의 template을 직접 바꾼 뒤 kubectl bluegreen status ${p.name}(으)로 지켜보세요.`,
+  'state.workloadMissing': (p) =>
+    `rollout "${p.name}"은(는) ${p.kind} "${p.workload}"에서 pod template을 가져오지만(workloadRef), 그 객체가 네임스페이스에 없습니다. 만들거나 spec.workloadRef를 고친 뒤 다시 실행하세요.`,
   'state.nothingToPromote': (p) => `promote할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없고, 사용자는 이미 ${p.v}에 접속 중입니다.`,
   'state.noActiveYet': (p) =>
     `rollout "${p.name}"에는 아직 active 버전이 없습니다: 첫 버전은 준비되면 스스로 운영에 들어갑니다 (kubectl bluegreen wait ${p.name} --for=healthy).`,
@@ -102,6 +105,10 @@ export const ko: Catalog = {
   'state.changed.spec': () => 'spec이 바뀌었습니다',
   'state.changed.paused': () => '더 이상 promote 대기 상태가 아닙니다',
   'state.changed.unknown': () => '상태가 바뀌었습니다',
+  'state.changedWorkload': (p) =>
+    `아무것도 바꾸지 않았습니다: rollout "${p.name}"의 pod template을 가진 Deployment "${p.workload}"(workloadRef)이(가) 읽은 뒤에 바뀌었습니다(${p.what}). 새 상태를 보려면 명령을 다시 실행하세요.`,
+  'state.changed.workloadGeneration': (p) => `generation이 ${p.from}에서 ${p.to}(으)로 바뀌었습니다`,
+  'state.changed.workloadGone': () => '삭제되었습니다',
   'state.needsForce': (p) => `promote를 거부합니다: ${p.reasons} 그래도 promote하려면 --force로 다시 실행하세요.`,
 
   // ---- 확인 (종료 코드 3) ----
@@ -157,6 +164,15 @@ export const ko: Catalog = {
   'guard.retryAnalysis': () => `promote하기 전에 pre-promotion 분석이 다시 실행됩니다.`,
   'guard.ephemeralStripped': (p) =>
     `컨트롤러가 주입한 메타데이터(activeMetadata/previewMetadata)는 복원하는 template에서 뺍니다: ${p.keys}.`,
+  'guard.viaWorkload': (p) =>
+    `pod template은 ${p.kind} "${p.workload}"에 있습니다(workloadRef): 변경은 그곳에 그 generation을 고정해 쓰고, 기록은 rollout "${p.name}"에 남깁니다.`,
+  'guard.workloadPodsRoll': (p) =>
+    `Deployment "${p.workload}"이(가) 자체 pod ${p.replicas}개를 아직 실행 중입니다: Kubernetes가 이 pod들을 즉시 ${p.v}(으)로 교체합니다(Deployment rolling update, blue-green 밖, promote 없음). rollout의 Service가 아닌 다른 Service로 이 pod들에 접속하는 사용자는 지금 바로 ${p.v}을(를) 받습니다. ${p.scaleDown}`,
+  'guard.scaleDown.never': () => `(scaleDown: never는 이 pod들을 그대로 둡니다. 마이그레이션이 끝나면 Deployment를 0으로 줄이세요.)`,
+  'guard.scaleDown.onsuccess': () =>
+    `(scaleDown: onsuccess는 revision 1이 Healthy가 될 때만 0으로 줄이므로, 이 변경 뒤에는 줄이지 않습니다. 마이그레이션이 끝나면 직접 0으로 줄이세요.)`,
+  'guard.scaleDown.progressively': () =>
+    `(scaleDown: progressively는 revision 1이 올라오는 동안에만 줄이므로, 이 변경 뒤에는 줄이지 않습니다. 마이그레이션이 끝나면 직접 0으로 줄이세요.)`,
   'guard.target': (p) => `undo는 revision ${p.revision}을(를) 복원합니다: ${p.v}.`,
   'guard.requestsDryRun': () => `보낼 요청:`,
   'guard.dryRunDone': () => `Dry run: 아무것도 바꾸지 않았습니다.`,
@@ -172,9 +188,10 @@ export const ko: Catalog = {
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
   'result.retried': (p) => `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
-  'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다.`,
-  'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다. ${p.v}이(가) 새 preview가 되고 있습니다.`,
-  'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다.`,
+  'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다${p.where}.`,
+  'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다${p.where}. ${p.v}이(가) 새 preview가 되고 있습니다.`,
+  'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다${p.where}.`,
+  'result.where': (p) => ` (${p.kind} ${p.workload})`,
   'result.recorded': (p) => `${p.by}(으)로 기록했습니다 (annotation bluegreen.kubectl.io/last-change와 Event).`,
   'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
   'result.notActedYet': (p) =>
@@ -184,6 +201,8 @@ export const ko: Catalog = {
   'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDone': () => `변경되었습니다 (rollout을 다시 읽어 확인함).`,
+  'result.writeUnknownWorkload': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 Deployment "${p.workload}"을(를) 다시 읽어 확인합니다.`,
+  'result.writeDoneWorkload': (p) => `변경되었습니다 (Deployment "${p.workload}"을(를) 다시 읽어 확인함).`,
   'result.writeNotDone': () => `변경되지 않았습니다. 명령을 다시 실행해도 안전합니다.`,
   'result.writeStillUnknown': () =>
     `변경 여부를 알 수 없습니다: API 서버에 연결할 수 없습니다. 다시 실행하기 전에 kubectl bluegreen status로 확인하세요.`,
@@ -243,6 +262,12 @@ export const ko: Catalog = {
   'status.analysis.post': () => 'promote 후',
   'status.aborted': (p) => `Abort됨${p.at ? ` (${p.at})` : ''}: 사용자는 stable revision에 그대로 있습니다.`,
   'status.notObserved': () => '컨트롤러가 최신 spec을 아직 반영하지 않았습니다.',
+  'status.workload': (p) => `pod template: ${p.kind} ${p.workload} (workloadRef, scaleDown ${p.scaleDown}). set-image와 undo는 그곳을 바꿉니다.`,
+  'status.workloadUnsupported': (p) => `pod template: ${p.kind} ${p.workload} (workloadRef). kubectl bluegreen은 Deployment의 template만 바꿉니다.`,
+  'status.workloadPods': (p) => `Deployment ${p.workload}이(가) blue-green 밖에서 자체 pod ${p.ready}/${p.want}개를 아직 실행 중입니다: template을 바꾸면 즉시 교체됩니다.`,
+  'status.workloadMissing': (p) => `${p.kind} ${p.workload} (workloadRef) 없음: 새 revision을 만들 수 없습니다.`,
+  'status.workloadUnread': (p) => `${p.kind} ${p.workload} (workloadRef)을(를) 읽을 수 없습니다 (권한 없음).`,
+  'status.workloadNotObserved': (p) => `컨트롤러가 Deployment ${p.workload}의 최신 template을 아직 반영하지 않았습니다.`,
   'status.selectorMismatch': (p) =>
     `active Service는 ${p.service}을(를) 가리키지만 컨트롤러의 마지막 기록은 ${p.status}입니다: 컨트롤러가 동작하지 않을 수 있습니다.`,
   'status.stableDiffers': (p) => `stable(마지막으로 완전히 promote된 버전)은 아직 ${p.v}입니다: promote 후 검사가 진행 중입니다.`,
@@ -295,6 +320,8 @@ export const ko: Catalog = {
   'role.old': () => '이전',
   'history.note': () =>
     'revision 번호는 버전이 아닙니다: Argo Rollouts는 예전 template이 다시 올라오면 가장 새 revision 번호를 붙입니다 (이전 REVISION 열 참고).',
+  'history.workload': (p) => `pod template은 ${p.kind} ${p.workload}(workloadRef)에서 옵니다: undo는 고른 revision의 template을 그곳에 씁니다.`,
+  'diff.workload': (p) => `(pod template 출처: ${p.kind} ${p.workload}, workloadRef)`,
   'diff.none': (p) => `rollout "${p.name}"에 대기 중인 preview가 없어 비교할 것이 없습니다.`,
   'diff.same': () => 'active와 preview의 pod template이 같습니다 (pod-template-hash 제외).',
   'diff.header': (p) => `--- active  ${p.active}\n+++ preview ${p.preview}`,
@@ -324,9 +351,9 @@ export const ko: Catalog = {
   'help.usage': () =>
     'Argo Rollouts blue-green을 안전하게: 사용자가 어떤 버전에 접속 중이고 어떤 버전이 대기 중인지 보여 주고, 버전으로 결과를 설명하는 확인 후에만 실행합니다.',
   'help.status': () => '누가 사용자 트래픽을 받는지(ACTIVE), 무엇이 대기 중인지(PREVIEW) 표시. ROLLOUT이 없으면 blue-green rollout 목록',
-  'help.setImage': () => '컨테이너 이미지 변경: 새 preview를 만듭니다',
+  'help.setImage': () => '컨테이너 이미지 변경: 새 preview를 만듭니다 (workloadRef: 그 Deployment에서)',
   'help.promote': () => 'preview를 사용자에게 내보냅니다 (롤백이 아님!)',
-  'help.undo': () => '이전 revision의 pod template을 되돌립니다',
+  'help.undo': () => '이전 revision의 pod template을 되돌립니다 (workloadRef: 그 Deployment에)',
   'help.abort': () => '사용자를 active 버전에 두고 preview를 축소합니다',
   'help.retry': () => 'abort 뒤에: abort된 preview를 되살림 (promote 전까지 사용자는 그대로)',
   'help.history': () => '모든 revision의 이미지, 생성 시각, 지금 역할',

@@ -3,10 +3,10 @@
 // retry on their own (the command decides, because only it knows whether a retry is safe).
 import type { ResolvedConfig } from './kubeconfig.js';
 import { KubeHttp, credentials, type HttpOptions, type Target, ApiError } from './http.js';
-import type { List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
+import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 import type { PlannedRequest } from '../rollout/plan.js';
-import { compactReplicaSet, compactRollout, normalizeReplicaSet, normalizeRollout, normalizeService } from '../rollout/normalize.js';
-import { replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
+import { compactDeployment, compactReplicaSet, compactRollout, normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../rollout/normalize.js';
+import { deploymentsPath, replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
 import { readFileSync } from 'node:fs';
 
 const rolloutTarget = (verb: string, namespace?: string, name?: string, resource = 'rollouts'): Target => ({
@@ -102,6 +102,35 @@ export class KubeClient {
     }
   }
 
+  /** A workloadRef's Deployment; null when it does not exist. */
+  async getDeployment(ns: string, name: string, signal?: AbortSignal): Promise<Deployment | null> {
+    try {
+      const raw = await this.http.json<unknown>({
+        method: 'GET',
+        path: deploymentsPath(ns, name),
+        target: { verb: 'get', resource: 'deployments', group: 'apps', namespace: ns, name },
+        retry: true,
+        signal,
+      });
+      return normalizeDeployment(raw);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** The Deployments of a namespace (or of all), reduced to what a listing shows (no templates). */
+  async listDeployments(ns: string | null, signal?: AbortSignal): Promise<List<Deployment>> {
+    const raw = await this.http.json<List<unknown>>({
+      method: 'GET',
+      path: deploymentsPath(ns),
+      target: { verb: 'list', resource: 'deployments', group: 'apps', namespace: ns ?? undefined },
+      retry: true,
+      signal,
+    });
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(compactDeployment) };
+  }
+
   /** The Services of a namespace (or of all), for a listing that must read what users are routed to. */
   async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
     const raw = await this.http.json<List<unknown>>({
@@ -127,7 +156,9 @@ export class KubeClient {
     const target: Target =
       req.resource === 'events'
         ? { verb: 'create', resource: 'events', group: '', namespace: req.namespace }
-        : rolloutTarget(req.method === 'POST' ? 'create' : 'patch', req.namespace, req.name, req.resource);
+        : req.resource === 'deployments'
+          ? { verb: 'patch', resource: 'deployments', group: 'apps', namespace: req.namespace, name: req.name }
+          : rolloutTarget(req.method === 'POST' ? 'create' : 'patch', req.namespace, req.name, req.resource);
     const raw = await this.http.json<unknown>({
       method: req.method,
       path: requestPath(req),
@@ -137,7 +168,7 @@ export class KubeClient {
       target,
       signal,
     });
-    return req.resource === 'events' ? null : normalizeRollout(raw);
+    return req.resource === 'rollouts' || req.resource === 'rollouts/status' ? normalizeRollout(raw) : null;
   }
 
   /** The authenticated user's name (SelfSubjectReview, GA in Kubernetes 1.28). */

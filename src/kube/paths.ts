@@ -16,6 +16,12 @@ export function replicaSetsPath(ns: string | null): string {
   return ns ? `/apis/apps/v1/namespaces/${seg(ns)}/replicasets` : '/apis/apps/v1/replicasets';
 }
 
+/** A Deployment (a workloadRef's template), or the collection (in a namespace, or in all with ns null). */
+export function deploymentsPath(ns: string | null, name?: string): string {
+  const base = ns ? `/apis/apps/v1/namespaces/${seg(ns)}/deployments` : '/apis/apps/v1/deployments';
+  return name ? `${base}/${seg(name)}` : base;
+}
+
 export function servicesPath(ns: string | null, name?: string): string {
   const base = ns ? `/api/v1/namespaces/${seg(ns)}/services` : '/api/v1/services';
   return name ? `${base}/${seg(name)}` : base;
@@ -32,6 +38,8 @@ export function requestPath(req: Pick<PlannedRequest, 'resource' | 'namespace' |
       return rolloutPath(req.namespace, req.name);
     case 'rollouts/status':
       return rolloutPath(req.namespace, req.name, 'status');
+    case 'deployments':
+      return deploymentsPath(req.namespace, req.name);
     case 'events':
       return eventsPath(req.namespace);
   }

@@ -5,7 +5,7 @@ import type { Audit } from '../rollout/audit.js';
 import type { Plan } from '../rollout/plan.js';
 import type { WireRequest } from './guard.js';
 import type { NextAction } from '../rollout/actions.js';
-import type { HistoryEntry, OlderSignal, RevisionView, RolloutView } from '../rollout/view.js';
+import type { HistoryEntry, OlderSignal, RevisionView, RolloutView, WorkloadView } from '../rollout/view.js';
 import { tagComparisonText } from '../rollout/tags.js';
 
 /** The `olderBecause` strings of the JSON document (English, part of the contract). */
@@ -39,6 +39,23 @@ export function revisionJson(r: RevisionView | null) {
   };
 }
 
+/** spec.workloadRef and its Deployment (null without a workloadRef): where set-image and undo write. */
+export function workloadJson(w: WorkloadView | null) {
+  if (!w) return null;
+  return {
+    apiVersion: w.apiVersion,
+    kind: w.kind,
+    name: w.name,
+    scaleDown: w.scaleDown,
+    supported: w.supported,
+    found: w.found,
+    generation: w.generation,
+    replicas: w.replicas,
+    readyReplicas: w.readyReplicas,
+    observed: w.observed,
+  };
+}
+
 export function statusJson(v: RolloutView, actions: NextAction[] | null) {
   return {
     apiVersion: API_VERSION,
@@ -63,6 +80,7 @@ export function statusJson(v: RolloutView, actions: NextAction[] | null) {
     abortedAt: v.abortedAt,
     analysis: v.analysis,
     observed: v.observed,
+    workload: workloadJson(v.workload),
     argoCD: v.argoCD,
     ...(actions ? { nextActions: actions } : {}),
   };
@@ -74,6 +92,7 @@ export function historyJson(v: RolloutView, entries: HistoryEntry[]) {
     kind: 'RolloutHistory',
     name: v.name,
     namespace: v.namespace,
+    workload: workloadJson(v.workload),
     items: entries.map((e) => ({ ...revisionJson(e), roles: e.roles })),
   };
 }

@@ -75,10 +75,16 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.retryAnalysis')];
     case 'ephemeralStripped':
       return [t('guard.ephemeralStripped', { keys: c.keys.join(', ') })];
+    case 'viaWorkload':
+      return [t('guard.viaWorkload', { kind: c.workloadKind, workload: c.workload, name: plan.name })];
+    case 'workloadPodsRoll':
+      return [
+        t('guard.workloadPodsRoll', { workload: c.workload, replicas: String(c.replicas), v: c.images.join(', '), scaleDown: t(`guard.scaleDown.${c.scaleDown}`) }),
+      ];
   }
 }
 
-const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'olderUnknown', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown']);
+const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'olderUnknown', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown', 'workloadPodsRoll']);
 
 export interface GuardInput {
   plan: Plan;

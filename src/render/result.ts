@@ -5,6 +5,9 @@ import { versionText } from './text.js';
 
 export function resultLine(t: T, plan: Plan): string {
   const name = plan.name;
+  // workloadRef: the template change went to the Deployment.
+  const via = plan.consequences.find((c) => c.kind === 'viaWorkload');
+  const where = via ? t('result.where', { kind: via.workloadKind, workload: via.workload }) : '';
   switch (plan.action) {
     case 'promote':
       return t('result.promoted', { name, v: versionText(t, plan.after) });
@@ -13,11 +16,11 @@ export function resultLine(t: T, plan: Plan): string {
     case 'retry':
       return t('result.retried', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) });
     case 'undo':
-      return t('result.undone', { name, revision: String(plan.target?.revision ?? '?'), v: (plan.target?.images ?? []).join(', ') });
+      return t('result.undone', { name, revision: String(plan.target?.revision ?? '?'), v: (plan.target?.images ?? []).join(', '), where });
     case 'set-image':
       return plan.switchesWhen === 'never'
-        ? t('result.imageSetActive', { name, v: versionText(t, plan.before) })
-        : t('result.imageSet', { name, v: versionText(t, plan.after) });
+        ? t('result.imageSetActive', { name, v: versionText(t, plan.before), where })
+        : t('result.imageSet', { name, v: versionText(t, plan.after), where });
   }
 }
 

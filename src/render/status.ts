@@ -134,6 +134,11 @@ export function renderStatus(
   out.push(p.bold(t('status.title', { name: v.name, ns: v.namespace })));
   const phaseLine = `${phaseIcon(v.phase)} ${v.phase}${v.message ? ` · ${v.message}` : ''}`;
   out.push(`${t('status.phase')}: ${colorPhase(p, v.phase, phaseLine)}`);
+  const w = v.workload;
+  if (w) {
+    const ids = { kind: w.kind || '?', workload: w.name || '?' };
+    out.push(w.supported ? t('status.workload', { ...ids, scaleDown: w.scaleDown }) : t('status.workloadUnsupported', ids));
+  }
   out.push('');
 
   const want = v.spec.replicas;
@@ -170,7 +175,12 @@ export function renderStatus(
   }
 
   const notes: string[] = [];
-  if (!v.observed) notes.push(t('status.notObserved'));
+  if (!v.observed) notes.push(w && !w.observed ? t('status.workloadNotObserved', { workload: w.name }) : t('status.notObserved'));
+  if (w?.supported && w.found === false) notes.push(p.yellow(t('status.workloadMissing', { kind: w.kind, workload: w.name })));
+  if (w?.supported && w.found === null) notes.push(t('status.workloadUnread', { kind: w.kind, workload: w.name }));
+  if (w?.found && (w.replicas ?? 0) > 0) {
+    notes.push(t('status.workloadPods', { workload: w.name, ready: String(w.readyReplicas ?? 0), want: String(w.replicas) }));
+  }
   if (v.paused.controllerPause && v.paused.reasons.length === 0 && !v.paused.manual) {
     notes.push(t('status.unpausing', { since: extras.lastChange?.action === 'promote' ? extras.lastChange.at : '' }));
   }

@@ -78,10 +78,12 @@ function show(x: unknown): string {
   return clean(typeof x === 'string' ? x : JSON.stringify(x));
 }
 
-export function renderDiff(t: T, header: { active: string; preview: string }, changes: Change[], color: boolean): string {
+/** `source`: where the templates come from, when not the Rollout (a workloadRef's Deployment). */
+export function renderDiff(t: T, header: { active: string; preview: string }, changes: Change[], color: boolean, source?: string): string {
   const p = paint(color);
-  if (changes.length === 0) return `${t('diff.same')}\n`;
+  if (changes.length === 0) return `${t('diff.same')}${source ? ` ${clean(source)}` : ''}\n`;
   const out = [p.bold(t('diff.header', cleanDeep(header)))];
+  if (source) out.push(p.dim(clean(source)));
   for (const c of changes) {
     const path = clean(c.path);
     if (c.kind === 'changed') out.push(p.yellow(`~ ${path}: ${show(c.from)} → ${show(c.to)}`));

@@ -1,7 +1,8 @@
 // The record of a change made with this plugin: who, when, what, from which version to which, and why.
-// Written as an annotation on the Rollout (in the change's own patch when that is a spec patch) and as
-// a Kubernetes Event; read back to say who changed a rollout moments ago. Writer and reader live here
-// together. Pure.
+// Written as an annotation on the Rollout (in the change's own patch when that is a spec patch; for a
+// workloadRef rollout, whose template change goes to its Deployment, in a merge patch of its own) and
+// as a Kubernetes Event on the Rollout; read back to say who changed a rollout moments ago. Writer and
+// reader live here together. Pure.
 import { pointer, type JsonPatchOp, type PlannedRequest, type Version, type Action } from './plan.js';
 import { AUDIT_ANNOTATION, type Rollout } from './types.js';
 
@@ -13,6 +14,14 @@ export interface Audit {
   from: Version | null;
   to: Version | null;
   reason: string;
+  /** workloadRef: the object the change was written to (the record stays on the Rollout). */
+  workload?: { kind: string; name: string } | null;
+}
+
+/** The object a change writes its template to, when that is not the Rollout (a workloadRef's Deployment). */
+export function workloadOf(requests: PlannedRequest[]): { kind: string; name: string } | null {
+  const req = requests.find((r) => r.resource === 'deployments');
+  return req ? { kind: 'Deployment', name: req.name ?? '' } : null;
 }
 
 export interface LastChange {
@@ -30,6 +39,7 @@ export function auditValue(a: Audit): string {
     from: a.from ? { images: a.from.images, revision: a.from.revision } : null,
     to: a.to ? { images: a.to.images, revision: a.to.revision } : null,
     reason: a.reason,
+    ...(a.workload ? { workload: a.workload } : {}),
   });
 }
 
@@ -63,7 +73,8 @@ const EVENT_REASONS: Record<Action, string> = {
 /** A Kubernetes Event on the Rollout that says the same as the annotation, in one line. */
 export function eventFor(ro: Rollout, a: Audit): Record<string, unknown> {
   const v = (x: Audit['from']) => (x ? `${x.images.join(', ')}${x.revision !== null ? ` (revision ${x.revision})` : ''}` : 'none');
-  const message = `${a.action} by ${a.by}: users ${v(a.from)} -> ${v(a.to)}${a.reason ? `; reason: ${a.reason}` : ''}`.slice(0, 1024);
+  const via = a.workload ? ` (${a.workload.kind} ${a.workload.name})` : '';
+  const message = `${a.action}${via} by ${a.by}: users ${v(a.from)} -> ${v(a.to)}${a.reason ? `; reason: ${a.reason}` : ''}`.slice(0, 1024);
   const name = ro.metadata.name ?? 'rollout';
   return {
     apiVersion: 'v1',
@@ -84,8 +95,9 @@ export function eventFor(ro: Rollout, a: Audit): Record<string, unknown> {
 
 /**
  * Every request a confirmed change sends, in order: the change itself, with the audit annotation in
- * the same patch when it is a spec patch (change and record are one write), else one merge patch of
- * the annotation (status writes cannot carry metadata); then the Event. A dry run prints exactly these.
+ * the same patch when it is a spec patch of the Rollout (change and record are one write), else one
+ * merge patch of the annotation on the Rollout (status writes cannot carry metadata, and a workloadRef's
+ * Deployment is not where people look for the record); then the Event. A dry run prints exactly these.
  */
 export function recordedRequests(requests: PlannedRequest[], ro: Rollout, a: Audit): PlannedRequest[] {
   const value = auditValue(a);

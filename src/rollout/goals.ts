@@ -8,14 +8,23 @@
 // go Healthy by itself. Final are: an aborted update (RolloutAborted; failed analysis aborts too), a
 // progress deadline (ProgressDeadlineExceeded), and an InvalidSpec that is not about a missing object
 // (a spec that no re-check can fix; a new spec is observed as a new generation first).
-import { getRolloutPhase, isGenerationObserved } from './phase.js';
+import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import type { Rollout } from './types.js';
 
 export type WaitGoal = 'healthy' | 'paused' | 'promoted';
 
-export function reached(ro: Rollout, goal: WaitGoal): boolean {
+/**
+ * The controller has taken up the latest spec, and (workloadRef) the referenced Deployment's template at
+ * least at `workloadGeneration` (its generation when the wait began: a template changed a moment ago
+ * reaches the Rollout only through the controller's informer).
+ */
+export function observedAll(ro: Rollout, workloadGeneration?: number | null): boolean {
+  return isGenerationObserved(ro) && isWorkloadGenerationObserved(ro, workloadGeneration);
+}
+
+export function reached(ro: Rollout, goal: WaitGoal, workloadGeneration?: number | null): boolean {
   const st = ro.status ?? {};
-  const observed = isGenerationObserved(ro);
+  const observed = observedAll(ro, workloadGeneration);
   switch (goal) {
     case 'healthy':
       return observed && getRolloutPhase(ro).phase === 'Healthy';
@@ -48,8 +57,8 @@ export type Degraded =
 const NOT_FOUND = /(\w[\w.]*) ["']([^"']+)["'] not found/;
 
 /** Why the rollout is Degraded, and whether that can end without anyone acting. null when not Degraded. */
-export function degraded(ro: Rollout): Degraded | null {
-  if (!isGenerationObserved(ro)) return null;
+export function degraded(ro: Rollout, workloadGeneration?: number | null): Degraded | null {
+  if (!observedAll(ro, workloadGeneration)) return null;
   const { phase, message } = getRolloutPhase(ro);
   if (phase !== 'Degraded') return null;
   const invalid = (ro.status?.conditions ?? []).find((c) => c.type === 'InvalidSpec' && c.status !== 'False');

@@ -10,6 +10,8 @@ import {
   REVISION,
   REVISION_HISTORY,
   SCALE_DOWN_DEADLINE,
+  WORKLOAD_GENERATION,
+  type Deployment,
   type ReplicaSet,
   type Rollout,
   type Service,
@@ -99,7 +101,15 @@ export function normalizeRollout(raw: unknown): Rollout {
       replicas: asNumber(spec.replicas),
       paused: asBoolean(spec.paused),
       restartAt: asString(spec.restartAt),
-      workloadRef: isObj(spec.workloadRef) ? spec.workloadRef : undefined,
+      workloadRef: isObj(spec.workloadRef)
+        ? defined({
+            ...spec.workloadRef,
+            apiVersion: asString(spec.workloadRef.apiVersion),
+            kind: asString(spec.workloadRef.kind),
+            name: asString(spec.workloadRef.name),
+            scaleDown: asString(spec.workloadRef.scaleDown),
+          })
+        : undefined,
       selector: isObj(spec.selector) ? spec.selector : undefined,
       template: template(spec.template),
       strategy: defined({
@@ -134,6 +144,7 @@ export function normalizeRollout(raw: unknown): Rollout {
       promoteFull: asBoolean(st.promoteFull),
       controllerPause: asBoolean(st.controllerPause),
       restartedAt: asString(st.restartedAt),
+      workloadObservedGeneration: asString(st.workloadObservedGeneration),
       pauseConditions: st.pauseConditions === undefined || st.pauseConditions === null ? undefined : objects(st.pauseConditions).map((p) => defined({ reason: asString(p.reason) ?? 'Unknown', startTime: asString(p.startTime) })),
       conditions: objects(st.conditions).map((c) => defined({ ...c, type: asString(c.type) ?? '', status: asString(c.status) ?? '', reason: asString(c.reason), message: asString(c.message) })),
       blueGreen: defined({
@@ -157,6 +168,43 @@ export function normalizeReplicaSet(raw: unknown): ReplicaSet {
     spec: defined({ ...spec, replicas: asNumber(spec.replicas), template: template(spec.template) }),
     status: defined({ ...st, replicas: asNumber(st.replicas), readyReplicas: asNumber(st.readyReplicas), availableReplicas: asNumber(st.availableReplicas) }),
   } as ReplicaSet;
+}
+
+export function normalizeDeployment(raw: unknown): Deployment {
+  const r = obj(raw);
+  const spec = obj(r.spec);
+  const st = obj(r.status);
+  return {
+    ...r,
+    metadata: metadata(r.metadata),
+    spec: defined({
+      ...spec,
+      replicas: asNumber(spec.replicas),
+      paused: asBoolean(spec.paused),
+      selector: isObj(spec.selector) ? spec.selector : undefined,
+      template: template(spec.template),
+    }),
+    status: defined({
+      ...st,
+      replicas: asNumber(st.replicas),
+      readyReplicas: asNumber(st.readyReplicas),
+      availableReplicas: asNumber(st.availableReplicas),
+      updatedReplicas: asNumber(st.updatedReplicas),
+      observedGeneration: asNumber(st.observedGeneration),
+    }),
+  } as Deployment;
+}
+
+/** A Deployment reduced to what a listing's view reads: identity, generation, replicas, counts (no template). */
+export function compactDeployment(raw: unknown): Deployment {
+  const r = obj(raw);
+  const md = obj(r.metadata);
+  const spec = obj(r.spec);
+  return normalizeDeployment({
+    metadata: { name: md.name, namespace: md.namespace, uid: md.uid, generation: md.generation },
+    spec: { replicas: spec.replicas, paused: spec.paused },
+    status: r.status,
+  });
 }
 
 export function normalizeService(raw: unknown): Service {
@@ -194,7 +242,7 @@ export function compactRollout(raw: unknown): Rollout {
       generation: md.generation,
       resourceVersion: md.resourceVersion,
       creationTimestamp: md.creationTimestamp,
-      annotations: keep(md.annotations, [REVISION, AUDIT_ANNOTATION]),
+      annotations: keep(md.annotations, [REVISION, AUDIT_ANNOTATION, WORKLOAD_GENERATION]),
       labels: keep(md.labels, [ARGOCD_INSTANCE_LABEL]),
     },
     spec: { ...spec, template: template ? { spec: { containers: tspec.containers, initContainers: tspec.initContainers } } : undefined },

@@ -1,6 +1,6 @@
 // Port of Argo Rollouts' phase rules (utils/rollout/rolloututil.go, v1.9.1): GetRolloutPhase (client
 // side) over CalculateRolloutPhase (controller side). Pure.
-import type { Rollout, RolloutSpec, RolloutStatus } from './types.js';
+import { WORKLOAD_GENERATION, type Rollout, type RolloutSpec, type RolloutStatus } from './types.js';
 
 export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded' | string;
 
@@ -24,6 +24,23 @@ export function isGenerationObserved(ro: Rollout): boolean {
   return observed >= generation;
 }
 
+/**
+ * A workloadRef rollout: has the controller taken up the referenced workload's current template?
+ * Upstream's isWorkloadGenerationObserved (the Rollout's workload-generation annotation, written by the
+ * controller's informer, against status.workloadObservedGeneration); reachable from the API's JSON
+ * through spec.workloadRef (upstream tests TemplateResolvedFromRef, which is set exactly then). With
+ * `workloadGeneration` (the Deployment's own metadata.generation, when it was read), also false while
+ * the informer has not written that generation yet: a template changed a moment ago is not "observed".
+ */
+export function isWorkloadGenerationObserved(ro: Rollout, workloadGeneration?: number | null): boolean {
+  if (!ro.spec?.workloadRef) return true;
+  const seen = atoi(ro.status?.workloadObservedGeneration);
+  if (workloadGeneration != null && seen !== undefined && seen < workloadGeneration) return false;
+  const annotated = atoi(ro.metadata.annotations?.[WORKLOAD_GENERATION]);
+  if (annotated === undefined || seen === undefined) return true;
+  return seen === annotated;
+}
+
 /** The user cleared the pause conditions but the controller has not reacted yet. */
 export function isUnpausing(ro: Rollout): boolean {
   return ro.status?.controllerPause === true && (ro.status?.pauseConditions ?? []).length === 0;
@@ -35,6 +52,9 @@ export function getRolloutPhase(ro: Rollout): PhaseResult {
   }
   if (isUnpausing(ro)) {
     return { phase: 'Progressing', message: 'waiting for rollout to unpause' };
+  }
+  if (!isWorkloadGenerationObserved(ro)) {
+    return { phase: 'Progressing', message: 'waiting for rollout spec update to be observed for the reference workload' };
   }
   if (ro.status?.phase) {
     return { phase: ro.status.phase, message: ro.status.message ?? '' };

@@ -3,7 +3,7 @@
 // returns one result shape (a plan, a refusal, nothing to do, or invalid input). Nothing here talks to
 // the cluster; src/kube turns a planned request into a URL.
 import { parseImage, shortImage, type ImageError } from './image.js';
-import { analysisBlocking, olderThan, previewReady, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView } from './view.js';
+import { analysisBlocking, olderThan, previewReady, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView, type ScaleDown } from './view.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 
@@ -11,7 +11,7 @@ export type JsonPatchOp =
   | { op: 'test' | 'replace' | 'add'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
-export type Resource = 'rollouts' | 'rollouts/status' | 'events';
+export type Resource = 'rollouts' | 'rollouts/status' | 'deployments' | 'events';
 
 export interface PlannedRequest {
   method: 'PATCH' | 'POST';
@@ -50,11 +50,21 @@ export type Consequence =
   | { kind: 'abortedPromoteFull' }
   | { kind: 'ephemeralStripped'; keys: string[] }
   /** retry: the pre-promotion analysis runs again before the preview can be promoted. */
-  | { kind: 'retryAnalysis' };
+  | { kind: 'retryAnalysis' }
+  /** workloadRef: the template is written to this Deployment; the record stays on the Rollout. */
+  | { kind: 'viaWorkload'; workloadKind: string; workload: string }
+  /**
+   * workloadRef: the Deployment still runs pods of its own (scaleDown never, or not scaled down yet):
+   * Kubernetes rolls them to the new template at once, outside blue-green and with no promote.
+   */
+  | { kind: 'workloadPodsRoll'; workload: string; replicas: number; scaleDown: ScaleDown; images: string[] };
 
 export type Refusal =
   | { key: 'notBlueGreen'; strategy: string }
-  | { key: 'workloadRef' }
+  /** workloadRef to a kind the plugin does not change (ReplicaSet, PodTemplate, another group). */
+  | { key: 'workloadKind'; workloadKind: string; workload: string }
+  /** workloadRef to a Deployment that does not exist. */
+  | { key: 'workloadMissing'; workloadKind: string; workload: string }
   | { key: 'nothingToPromote' }
   | { key: 'nothingToAbort' }
   | { key: 'alreadyAborted' }
@@ -157,6 +167,49 @@ function patch(v: RolloutView, sub: 'status' | null, body: JsonPatchOp[], purpos
     contentType: 'application/json-patch+json',
     body,
     purpose,
+  };
+}
+
+/**
+ * Where a template change is written, pinned on that object's generation: the Rollout's spec.template,
+ * or (workloadRef) the referenced Deployment's spec.template. The Deployment's template has the same
+ * JSON Pointer as the Rollout's, so only the object and the pin differ. A refusal when the workloadRef
+ * is of a kind the plugin does not change, or its Deployment is missing.
+ */
+interface TemplateHome {
+  template: PodTemplateSpec | undefined;
+  request(ops: JsonPatchOp[]): PlannedRequest;
+  consequences(images: string[]): Consequence[];
+}
+
+function templateHome(v: RolloutView, ro: Rollout): TemplateHome | Refusal {
+  const w = v.workload;
+  if (!w) {
+    return {
+      template: ro.spec?.template,
+      request: (ops) => patch(v, null, [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...ops], 'template'),
+      consequences: () => [],
+    };
+  }
+  if (!w.supported) return { key: 'workloadKind', workloadKind: w.kind || '?', workload: w.name || '?' };
+  if (w.found !== true) return { key: 'workloadMissing', workloadKind: w.kind, workload: w.name };
+  return {
+    template: w.template ?? undefined,
+    request: (ops) => ({
+      method: 'PATCH',
+      resource: 'deployments',
+      namespace: v.namespace,
+      name: w.name,
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'test', path: '/metadata/generation', value: w.generation ?? 0 }, ...ops],
+      purpose: 'template',
+    }),
+    consequences: (images) => {
+      const out: Consequence[] = [{ kind: 'viaWorkload', workloadKind: w.kind, workload: w.name }];
+      // Its own pods follow its template at once (a rolling update), unless none run or it is paused.
+      if ((w.replicas ?? 0) > 0 && !w.paused) out.push({ kind: 'workloadPodsRoll', workload: w.name, replicas: w.replicas!, scaleDown: w.scaleDown, images });
+      return out;
+    },
   };
 }
 
@@ -313,8 +366,10 @@ export interface UndoOptions extends Omit<PlanOptions, 'full'> {
 }
 
 export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanResult {
-  const refusal = notBlueGreen(v) ?? (v.spec.workloadRef ? ({ key: 'workloadRef' } as const) : null);
+  const refusal = notBlueGreen(v);
   if (refusal) return refused('undo', v, refusal);
+  const home = templateHome(v, ro);
+  if ('key' in home) return refused('undo', v, home);
   const picked = undoTarget(v, opts.toRevision);
   if (picked === 'unknownRevision') {
     return { kind: 'invalid', error: { kind: 'unknownRevision', revision: opts.toRevision!, available: revisions(v).map((h) => h.revision!) } };
@@ -324,6 +379,7 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   if (target.podTemplateHash === v.desiredHash) return refused('undo', v, { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 });
   const plan = emptyPlan('undo', v);
   plan.target = target;
+  plan.consequences.push(...home.consequences(target.images.map(shortImage)));
   const activeHash = v.active?.podTemplateHash;
   if (target.podTemplateHash === activeHash) {
     plan.after = plan.before;
@@ -347,17 +403,7 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   const stripped = ephemeralKeys(target);
   if (stripped.length > 0) plan.consequences.push({ kind: 'ephemeralStripped', keys: stripped });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
-  plan.requests.push(
-    patch(
-      v,
-      null,
-      [
-        { op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 },
-        { op: 'replace', path: '/spec/template', value: undoTemplate({ ...target, template: target.template }) },
-      ],
-      'template',
-    ),
-  );
+  plan.requests.push(home.request([{ op: 'replace', path: '/spec/template', value: undoTemplate({ ...target, template: target.template }) }]));
   return { kind: 'plan', plan };
 }
 
@@ -389,11 +435,11 @@ export interface SetImageOptions extends Omit<PlanOptions, 'full'> {
 
 /** The pod spec after the changes: JSON Patch ops, and each regular container's image afterwards. */
 function applyImageChanges(
-  ro: Rollout,
+  template: PodTemplateSpec | undefined,
   changes: ImageChange[],
   includeInit: boolean,
 ): { ops: JsonPatchOp[]; images: Map<string, string>; changed: number } | SetImageInputError {
-  const podSpec = ro.spec?.template?.spec;
+  const podSpec = template?.spec;
   const lists: Array<['containers' | 'initContainers', Array<{ name?: string; image?: string }>]> = [
     ['containers', podSpec?.containers ?? []],
     ['initContainers', podSpec?.initContainers ?? []],
@@ -428,9 +474,11 @@ function runs(r: RevisionView | null, images: Map<string, string>): boolean {
 }
 
 export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[], opts: SetImageOptions): PlanResult {
-  const refusal = notBlueGreen(v) ?? (v.spec.workloadRef ? ({ key: 'workloadRef' } as const) : null);
+  const refusal = notBlueGreen(v);
   if (refusal) return refused('set-image', v, refusal);
-  const applied = applyImageChanges(ro, changes, opts.includeInit === true);
+  const home = templateHome(v, ro);
+  if ('key' in home) return refused('set-image', v, home);
+  const applied = applyImageChanges(home.template, changes, opts.includeInit === true);
   if ('kind' in applied) return { kind: 'invalid', error: applied };
   const afterImages = [...new Set(applied.images.values())].map(shortImage);
   if (applied.changed === 0) {
@@ -446,6 +494,7 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
   }
   const plan = emptyPlan('set-image', v);
   plan.after = { images: afterImages, revision: null };
+  plan.consequences.push(...home.consequences(afterImages));
   if (runs(v.active, applied.images)) {
     // Back to what users already get: the controller fast-tracks it and drops any waiting preview.
     plan.after = plan.before;
@@ -465,9 +514,7 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
     }
   }
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
-  plan.requests.push(
-    patch(v, null, [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...applied.ops], 'template'),
-  );
+  plan.requests.push(home.request(applied.ops));
   return { kind: 'plan', plan };
 }
 

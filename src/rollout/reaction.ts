@@ -1,7 +1,7 @@
 // What happened to a rollout between two reads: did the controller react to a change, is a change whose
 // answer was lost visible, what moved under a refused write. Pure; the change pipeline
 // (src/cli/change/) asks these questions, the table tests in test/unit/reaction.test.ts answer them.
-import type { Action } from './plan.js';
+import type { Action, JsonPatchOp } from './plan.js';
 import { AUDIT_ANNOTATION, type Rollout } from './types.js';
 
 /** The controller reacted when the phase it computes changed, the active selector moved, or it took up an abort. */
@@ -34,6 +34,41 @@ export function changeVisible(action: Action, before: Rollout, after: Rollout, a
       // Template changes carry their audit annotation in the same patch: it is there iff the patch was.
       return after.metadata.annotations?.[AUDIT_ANNOTATION] === auditValue;
   }
+}
+
+/** JSON Pointer lookup; undefined when the path is not there. */
+function at(doc: unknown, pointer: string): unknown {
+  let node = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** Equal as JSON, with null and absent the same and a template's creationTimestamp ignored (the API server's noise). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const clean = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(clean);
+    if (x === null || typeof x !== 'object') return x;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) {
+      const v = (x as Record<string, unknown>)[k];
+      if (v === null || v === undefined || k === 'creationTimestamp') continue;
+      out[k] = clean(v);
+    }
+    return out;
+  };
+  return JSON.stringify(clean(a)) === JSON.stringify(clean(b));
+}
+
+/**
+ * After a write to another object (a workloadRef's Deployment) whose answer was lost: does the object
+ * now hold every value the JSON Patch wrote? (Its record, a separate patch, was not sent yet.)
+ */
+export function changeReflected(ops: JsonPatchOp[], obj: unknown): boolean {
+  return ops.every((o) => o.op === 'test' || (o.op === 'remove' ? at(obj, o.path) === undefined : sameJson(at(obj, o.path), o.value)));
 }
 
 export type WhatChanged = 'preview' | 'active' | 'spec' | 'paused' | 'unknown';

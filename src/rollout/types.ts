@@ -47,11 +47,20 @@ export interface AnalysisRunStatus {
   message?: string;
 }
 
+/** spec.workloadRef: the object the pod template comes from (Argo Rollouts >= v1.0; scaleDown >= v1.5). */
+export interface WorkloadRef {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  /** never (also when unset) | onsuccess | progressively: what the controller does to a Deployment's replicas. */
+  scaleDown?: string;
+}
+
 export interface RolloutSpec {
   replicas?: number;
   selector?: V1LabelSelector;
   template?: V1PodTemplateSpec;
-  workloadRef?: { apiVersion?: string; kind?: string; name?: string };
+  workloadRef?: WorkloadRef;
   paused?: boolean;
   restartAt?: string;
   revisionHistoryLimit?: number;
@@ -75,6 +84,8 @@ export interface RolloutStatus {
   pauseConditions?: PauseCondition[] | null;
   conditions?: Condition[];
   restartedAt?: string;
+  /** The referenced workload's generation the controller last took up (a string, like observedGeneration). */
+  workloadObservedGeneration?: string;
   blueGreen?: {
     activeSelector?: string;
     previewSelector?: string;
@@ -100,6 +111,15 @@ export interface ReplicaSet {
   status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
 }
 
+/** A Deployment, as far as a workloadRef rollout needs it: its pod template, generation and own pods. */
+export interface Deployment {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { replicas?: number; paused?: boolean; selector?: V1LabelSelector; template?: V1PodTemplateSpec };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
+}
+
 export interface Service {
   metadata: ObjectMeta;
   spec?: { selector?: Record<string, string> };
@@ -116,6 +136,8 @@ export const REVISION = 'rollout.argoproj.io/revision';
 export const REVISION_HISTORY = 'rollout.argoproj.io/revision-history';
 export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
 export const EPHEMERAL_METADATA = 'rollout.argoproj.io/ephemeral-metadata';
+/** Written on a workloadRef Rollout by the controller: the referenced workload's generation it has seen. */
+export const WORKLOAD_GENERATION = 'rollout.argoproj.io/workload-generation';
 export const ARGOCD_TRACKING_ID = 'argocd.argoproj.io/tracking-id';
 export const ARGOCD_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 /** This plugin's own annotations on the Rollout: the record of the last change, and the controller nudge. */

@@ -1,6 +1,6 @@
 // buildRolloutView: everything `status`, the guards and `history` show, computed from the objects read
 // from the cluster. Pure: no I/O, the clock is a parameter.
-import { getRolloutPhase, isGenerationObserved } from './phase.js';
+import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import { normalizeTime, rfc3339 } from './time.js';
 import { compareImageVersions, repositoryOf, tagOf, type TagComparison } from './image.js';
 import {
@@ -12,6 +12,7 @@ import {
   REVISION_HISTORY,
   SCALE_DOWN_DEADLINE,
   type AnalysisRunStatus,
+  type Deployment,
   type PodTemplateSpec,
   type ReplicaSet,
   type Rollout,
@@ -60,6 +61,32 @@ export interface HistoryEntry extends RevisionView {
   roles: Role[];
 }
 
+/** What scaleDown does to a referenced Deployment (unset behaves as never). */
+export type ScaleDown = 'never' | 'onsuccess' | 'progressively';
+
+/**
+ * spec.workloadRef: where the pod template lives. The plugin changes a Deployment's template (set-image,
+ * undo); other kinds (ReplicaSet, PodTemplate) are named and refused (`supported` false).
+ */
+export interface WorkloadView {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  scaleDown: ScaleDown;
+  /** A Deployment (apps group) with a name: the kind set-image and undo change. */
+  supported: boolean;
+  /** true: read; false: read and not there; null: not read (not allowed, or a kind the plugin does not read). */
+  found: boolean | null;
+  generation: number | null;
+  /** The Deployment's own desired and ready pods (outside blue-green). */
+  replicas: number | null;
+  readyReplicas: number | null;
+  paused: boolean;
+  template: PodTemplateSpec | null;
+  /** The controller has taken up this generation of the template (status.workloadObservedGeneration). */
+  observed: boolean;
+}
+
 export interface RolloutView {
   name: string;
   namespace: string;
@@ -106,6 +133,8 @@ export interface RolloutView {
     previewReplicaCount: number | null;
     workloadRef: boolean;
   };
+  /** spec.workloadRef, when the pod template comes from another object; null otherwise. */
+  workload: WorkloadView | null;
   /** Every ReplicaSet of the rollout, newest revision first. */
   history: HistoryEntry[];
 }
@@ -294,6 +323,38 @@ export interface ViewInput {
   previewService?: Service | null;
   /** The ReplicaSets given are only a subset: describe a missing desired revision from the Rollout. */
   desiredFromRollout?: boolean;
+  /** spec.workloadRef's object: undefined when not read, null when read and not found. */
+  workload?: Deployment | null;
+}
+
+const SCALE_DOWN: readonly string[] = ['never', 'onsuccess', 'progressively'];
+
+/** The workloadRef as the view shows it, with the Deployment when it was read. */
+export function workloadView(ro: Rollout, dep: Deployment | null | undefined): WorkloadView | null {
+  const ref = ro.spec?.workloadRef;
+  if (!ref) return null;
+  const apiVersion = ref.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const kind = ref.kind ?? '';
+  const name = ref.name ?? '';
+  const supported = group === 'apps' && kind === 'Deployment' && name !== '';
+  const scaleDown = (SCALE_DOWN.includes(ref.scaleDown ?? '') ? ref.scaleDown : 'never') as ScaleDown;
+  const d = supported ? dep : undefined;
+  const generation = d?.metadata.generation ?? null;
+  return {
+    apiVersion,
+    kind,
+    name,
+    scaleDown,
+    supported,
+    found: d === undefined ? null : d !== null,
+    generation,
+    replicas: d ? (d.spec?.replicas ?? 1) : null,
+    readyReplicas: d ? (d.status?.readyReplicas ?? 0) : null,
+    paused: d?.spec?.paused === true,
+    template: d?.spec?.template ?? null,
+    observed: isWorkloadGenerationObserved(ro, generation),
+  };
 }
 
 export function strategyOf(ro: Rollout): RolloutView['strategy'] {
@@ -353,6 +414,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
       : null;
 
   const stableHash = status.stableRS || null;
+  const workload = workloadView(ro, input.workload);
   const history: HistoryEntry[] = owned
     .map((rs) => {
       const v = viewOfRs(rs);
@@ -408,7 +470,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
     },
     hasPrePromotionAnalysis: bg?.prePromotionAnalysis != null,
     hasPostPromotionAnalysis: bg?.postPromotionAnalysis != null,
-    observed: isGenerationObserved(ro),
+    observed: isGenerationObserved(ro) && (workload?.observed ?? true),
     argoCD: argoCDApplication(ro),
     spec: {
       replicas: spec.replicas ?? 1,
@@ -417,6 +479,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
       previewReplicaCount: bg?.previewReplicaCount ?? null,
       workloadRef: spec.workloadRef != null,
     },
+    workload,
     history,
   };
 }

@@ -1,6 +1,7 @@
 // An in-process HTTPS server on 127.0.0.1 that speaks the part of the Kubernetes API the plugin uses:
-// rollouts (+ /status), replicasets, services, events, selfsubjectreviews, JSON Patch with `test`,
-// merge patch, watch streams, bearer tokens and per-token denials. Its JSON Patch is written here
+// rollouts (+ /status), replicasets, deployments (a workloadRef's template), services, events,
+// selfsubjectreviews, JSON Patch with `test`, merge patch, watch streams, bearer tokens and per-token
+// denials. Its JSON Patch is written here
 // independently of the plugin, so a plugin bug cannot hide behind a shared implementation.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -92,6 +93,17 @@ export function applyJsonPatch(doc: Obj, ops: Array<{ op: string; path: string; 
   return out;
 }
 
+/** A label selector as the API server reads it: requirements separated by commas outside parentheses (k=v, k, k in (a,b)). */
+function selects(sel: string, labels: Record<string, string>): boolean {
+  const reqs = sel ? sel.split(/,(?![^(]*\))/) : [];
+  return reqs.every((r) => {
+    const inSet = /^(\S+) in \(([^)]*)\)$/.exec(r);
+    if (inSet) return inSet[2]!.split(',').includes(labels[inSet[1]!]!);
+    const [k, v] = r.split('=');
+    return v === undefined ? k! in labels : labels[k!] === v;
+  });
+}
+
 function mergePatch(target: any, patch: any): any {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
@@ -129,6 +141,8 @@ export interface FakeOptions {
   deny?: string[];
   /** Called after each GET of a rollout: lets a test change the object between read and write. */
   afterRolloutGet?: (ro: Obj, fake: FakeApiServer) => void;
+  /** Called after each GET of a Deployment (a workloadRef's template), likewise. */
+  afterDeploymentGet?: (dep: Obj, fake: FakeApiServer) => void;
   /** Answer every request with this status (e.g. 503) for the first N requests. */
   failFirst?: { count: number; status: number };
   /** Apply the first request with this method, then drop the connection without answering. */
@@ -146,6 +160,7 @@ export class FakeApiServer {
   readonly rollouts = new Map<string, Obj>();
   readonly replicaSets = new Map<string, Obj>();
   readonly services = new Map<string, Obj>();
+  readonly deployments = new Map<string, Obj>();
   readonly events: Obj[] = [];
   readonly pods = new Map<string, Obj>();
   readonly kubeletLog: KubeletLog = { frames: [], ports: [] };
@@ -177,9 +192,10 @@ export class FakeApiServer {
     await new Promise((r) => this.server.close(r));
   }
 
-  load(objects: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null } }): void {
+  load(objects: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null }; workload?: Obj | null }): void {
     const ns = objects.rollout.metadata.namespace;
     this.put('rollouts', objects.rollout);
+    if (objects.workload) this.put('deployments', { ...objects.workload, metadata: { namespace: ns, ...objects.workload.metadata } });
     for (const rs of objects.replicaSets) this.put('replicasets', { ...rs, metadata: { namespace: ns, ...rs.metadata } });
     for (const svc of [objects.services.active, objects.services.preview]) {
       if (svc) this.put('services', { ...svc, metadata: { namespace: ns, ...svc.metadata } });
@@ -187,7 +203,7 @@ export class FakeApiServer {
   }
 
   private store(kind: string): Map<string, Obj> {
-    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : kind === 'pods' ? this.pods : this.services;
+    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : kind === 'pods' ? this.pods : kind === 'deployments' ? this.deployments : this.services;
   }
 
   /** Deletes an object and tells the watchers. */
@@ -239,6 +255,10 @@ export class FakeApiServer {
 
   rollout(ns: string, name: string): Obj | undefined {
     return this.rollouts.get(`${ns}/${name}`);
+  }
+
+  deployment(ns: string, name: string): Obj | undefined {
+    return this.deployments.get(`${ns}/${name}`);
   }
 
   writes(): Recorded[] {
@@ -380,19 +400,50 @@ export class FakeApiServer {
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      // requirements separated by commas outside parentheses: k=v, k, k in (a,b)
-      const reqs = sel ? sel.split(/,(?![^(]*\))/) : [];
-      const items = [...this.replicaSets.values()].filter((rs) => {
-        if (ns && rs.metadata.namespace !== ns) return false;
-        const labels = rs.metadata.labels ?? {};
-        return reqs.every((r) => {
-          const inSet = /^(\S+) in \(([^)]*)\)$/.exec(r);
-          if (inSet) return inSet[2]!.split(',').includes(labels[inSet[1]!]);
-          const [k, v] = r.split('=');
-          return v === undefined ? k! in labels : labels[k!] === v;
-        });
-      });
+      const items = [...this.replicaSets.values()].filter((rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}));
       return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/)) && rec.method === 'GET') {
+      const ns = m[1] ?? '';
+      if (deny('list', 'deployments', ns, undefined, 'apps')) return;
+      const sel = url.searchParams.get('labelSelector') ?? '';
+      const items = [...this.deployments.values()].filter((d) => (!ns || d.metadata.namespace === ns) && selects(sel, d.metadata.labels ?? {}));
+      return this.send(res, 200, { kind: 'DeploymentList', metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if ((m = url.pathname.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/))) {
+      const [, ns = '', name = ''] = m;
+      const dep = this.deployments.get(`${ns}/${name}`);
+      const notFound = () => this.status(res, 404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' });
+      if (rec.method === 'GET') {
+        if (deny('get', 'deployments', ns, name, 'apps')) return;
+        if (!dep) return notFound();
+        this.send(res, 200, dep);
+        this.opts.afterDeploymentGet?.(dep, this);
+        return;
+      }
+      if (rec.method === 'PATCH') {
+        if (deny('patch', 'deployments', ns, name, 'apps')) return;
+        if (!dep) return notFound();
+        let patched: Obj;
+        try {
+          patched = rec.contentType === 'application/json-patch+json' ? applyJsonPatch(dep, rec.body as never) : mergePatch(dep, rec.body);
+        } catch (e) {
+          return this.status(res, 422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message}`);
+        }
+        // A Deployment's generation moves with every spec change (its template, or its replicas).
+        const next: Obj = { ...patched, status: dep.status };
+        const specChanged = JSON.stringify(next.spec) !== JSON.stringify(dep.spec);
+        if (specChanged) next.metadata = { ...next.metadata, generation: (dep.metadata.generation ?? 1) + 1 };
+        if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
+        const stored = this.put('deployments', next);
+        if (specChanged && !this.opts.noController) this.workloadInformer(stored);
+        if (this.opts.dropResponseTo === 'PATCH') {
+          this.opts.dropResponseTo = undefined;
+          req.socket.destroy();
+          return;
+        }
+        return this.send(res, 200, stored);
+      }
     }
     if ((m = url.pathname.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?services$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';
@@ -427,6 +478,20 @@ export class FakeApiServer {
       return this.send(res, 201, rec.body);
     }
     this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  /**
+   * The controller's informer on referenced workloads: a Deployment's new generation is written to the
+   * workload-generation annotation of every Rollout that references it (a merge patch; the controller
+   * takes it up later: status.workloadObservedGeneration is left as it was).
+   */
+  private workloadInformer(dep: Obj): void {
+    for (const ro of this.rollouts.values()) {
+      const ref = ro.spec?.workloadRef;
+      if (ro.metadata.namespace !== dep.metadata.namespace || ref?.kind !== 'Deployment' || ref?.name !== dep.metadata.name) continue;
+      const annotations = { ...ro.metadata.annotations, 'rollout.argoproj.io/workload-generation': String(dep.metadata.generation) };
+      this.put('rollouts', { ...ro, metadata: { ...ro.metadata, annotations } });
+    }
   }
 
   /** A minimal controller: a cleared pause or an abort changes the phase shortly after. */

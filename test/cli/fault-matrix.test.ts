@@ -1,6 +1,7 @@
 // The fault matrix: every command against every fault the test API server can inject. For each pair:
 // the contract's exit code, a bounded run time, bounded output, no request storm, and no more writes
 // than the plan the user confirmed (its record included) plus the two nudges the guard documents.
+// The workloadRef rows run on a rollout whose template lives in a Deployment (workloadref.yaml).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +26,12 @@ type Cmd =
   | 'dry-run=server'
   | 'abort'
   | 'undo'
-  | 'set-image';
+  | 'set-image'
+  | 'status (workloadRef)'
+  | 'undo (workloadRef)'
+  | 'set-image (workloadRef)';
 
-const COMMANDS: Record<Cmd, { argv: string[]; interruptAfterMs?: number; writes: number; isChange?: boolean }> = {
+const COMMANDS: Record<Cmd, { argv: string[]; interruptAfterMs?: number; writes: number; isChange?: boolean; fixture?: string }> = {
   status: { argv: ['status', 'frontend'], writes: 0 },
   list: { argv: ['status', '-A'], writes: 0 },
   watch: { argv: ['status', 'frontend', '--watch'], interruptAfterMs: 1500, writes: 0 },
@@ -43,6 +47,10 @@ const COMMANDS: Record<Cmd, { argv: string[]; interruptAfterMs?: number; writes:
   // template patch with its annotation + Event
   undo: { argv: ['undo', 'frontend', '--yes'], writes: 2, isChange: true },
   'set-image': { argv: ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.056', '--yes'], writes: 2, isChange: true },
+  'status (workloadRef)': { argv: ['status', 'frontend'], writes: 0, fixture: 'workloadref.yaml' },
+  // the Deployment patch, the annotation on the Rollout (a merge patch of its own) + Event
+  'undo (workloadRef)': { argv: ['undo', 'frontend', '--yes'], writes: 3, isChange: true, fixture: 'workloadref.yaml' },
+  'set-image (workloadRef)': { argv: ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.056', '--yes'], writes: 3, isChange: true, fixture: 'workloadref.yaml' },
 };
 
 interface FaultCase {
@@ -67,9 +75,15 @@ const NORMAL: Record<Cmd, number> = {
   abort: 0,
   undo: 0,
   'set-image': 0,
+  'status (workloadRef)': 0,
+  'undo (workloadRef)': 0,
+  'set-image (workloadRef)': 0,
 };
 
 const ALL_ONE = Object.fromEntries(Object.keys(NORMAL).map((k) => [k, 1])) as Record<Cmd, number>;
+/** Every command that changes the cluster, with this exit code. */
+const CHANGES_FAIL = (code: number): Partial<Record<Cmd, number>> =>
+  Object.fromEntries((Object.keys(COMMANDS) as Cmd[]).filter((c) => COMMANDS[c].isChange).map((c) => [c, code]));
 const isWrite = (r: FaultRequest) => r.verb === 'patch' || (r.verb === 'create' && r.resource === 'events');
 let firstWriteSeen = false;
 
@@ -91,7 +105,16 @@ const FAULTS: Record<string, FaultCase> = {
   },
   '403 on patch': {
     fault: (r) => (r.verb === 'patch' ? { kind: 'status', status: 403, reason: 'Forbidden' } : undefined),
-    codes: { promote: 1, 'promote --wait': 1, 'dry-run=server': 1, abort: 1, undo: 1, 'set-image': 1 },
+    codes: { ...CHANGES_FAIL(1), 'dry-run=server': 1 },
+  },
+  // a workloadRef's Deployment: a picture does without it, a change cannot
+  '403 on get deployments': {
+    fault: (r) => (r.verb === 'get' && r.resource === 'deployments' ? { kind: 'status', status: 403, reason: 'Forbidden' } : undefined),
+    codes: { 'undo (workloadRef)': 1, 'set-image (workloadRef)': 1 },
+  },
+  '404 on get deployments': {
+    fault: (r) => (r.verb === 'get' && r.resource === 'deployments' ? { kind: 'status', status: 404, reason: 'NotFound', message: 'deployments.apps "frontend" not found' } : undefined),
+    codes: { 'undo (workloadRef)': 4, 'set-image (workloadRef)': 4 },
   },
   '404 on get rollouts': {
     fault: (r) => (r.verb === 'get' && r.resource === 'rollouts' ? { kind: 'status', status: 404, reason: 'NotFound', message: 'rollouts.argoproj.io "frontend" not found' } : undefined),
@@ -99,11 +122,11 @@ const FAULTS: Record<string, FaultCase> = {
   },
   '409 on patch': {
     fault: (r) => (r.verb === 'patch' ? { kind: 'status', status: 409, reason: 'Conflict' } : undefined),
-    codes: { promote: 4, 'promote --wait': 4, 'dry-run=server': 4, abort: 4, undo: 4, 'set-image': 4 },
+    codes: { ...CHANGES_FAIL(4), 'dry-run=server': 4 },
   },
   '422 on patch': {
     fault: (r) => (r.verb === 'patch' ? { kind: 'status', status: 422, reason: 'Invalid', message: 'spec.replicas: Invalid value' } : undefined),
-    codes: { promote: 1, 'promote --wait': 1, 'dry-run=server': 1, abort: 1, undo: 1, 'set-image': 1 },
+    codes: { ...CHANGES_FAIL(1), 'dry-run=server': 1 },
   },
   '429 with Retry-After on the first two requests': {
     fault: (_r, n) => (n.count++ < 2 ? { kind: 'status', status: 429, reason: 'TooManyRequests', retryAfter: 1 } : undefined),
@@ -121,7 +144,7 @@ const FAULTS: Record<string, FaultCase> = {
       firstWriteSeen = true;
       return { kind: 'dropBefore' };
     },
-    codes: { promote: 1, 'promote --wait': 1, 'dry-run=server': 1, abort: 1, undo: 1, 'set-image': 1 },
+    codes: { ...CHANGES_FAIL(1), 'dry-run=server': 1 },
   },
   'connection dropped after the first write was applied': {
     fault: (r) => {
@@ -146,10 +169,11 @@ describe.each(Object.keys(FAULTS))('fault: %s', (faultName) => {
     firstWriteSeen = false;
     const fake = await FakeApiServer.start({ token: TOKEN, fault: (r) => fc.fault(r, counter) });
     try {
-      const f = loadFixture('christmas.yaml');
-      fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services });
+      const f = loadFixture(c.fixture ?? 'christmas.yaml');
+      fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
       const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))), LANG: 'en_US.UTF-8' };
       const before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
+      const deploymentBefore = structuredClone(fake.deployment('apc-fe-ns', 'frontend'));
       const started = performance.now();
       const r = await runCli([...c.argv, ...(fc.extra ?? [])], { env, interruptAfterMs: c.interruptAfterMs });
       const ms = performance.now() - started;
@@ -165,6 +189,7 @@ describe.each(Object.keys(FAULTS))('fault: %s', (faultName) => {
         // Failed: the rollout is as it was (a promote --wait that fails after its promote excepted).
         if (cmd !== 'promote --wait' || want === 4 || faultName.includes('patch') || faultName.includes('dropped')) {
           expect({ spec: after?.spec, status: after?.status }, 'nothing changed').toEqual({ spec: before?.spec, status: before?.status });
+          expect(fake.deployment('apc-fe-ns', 'frontend')?.spec, 'the Deployment is as it was').toEqual(deploymentBefore?.spec);
         }
       }
       if (faultName.includes('dropped before') && c.isChange) expect(applied, 'the dropped write is not sent again').toHaveLength(1);

@@ -1,12 +1,13 @@
 // One truth: for generated cluster states (odd ones included: a Service that selects another revision
 // than the status records, a spec not yet observed, missing or unreadable Services, ReplicaSets gone,
 // tags of every scheme), the listing row, the single view, their JSON and their text say the same
-// thing about who gets users, what waits, and whether it is older.
+// thing about who gets users, what waits, and whether it is older. Also for a workloadRef whose
+// Deployment is found, missing, unreadable or ahead of what the controller took up.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashesOf, listViews, svcKey, type Read } from '../../src/cli/commands/status-list.js';
 import { nextActions } from '../../src/rollout/actions.js';
-import { compactReplicaSet, compactRollout, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
+import { compactDeployment, compactReplicaSet, compactRollout, normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
 import { buildRolloutView } from '../../src/rollout/view.js';
 import { shortImage } from '../../src/rollout/image.js';
 import { statusJson } from '../../src/render/formats.js';
@@ -39,6 +40,11 @@ const stateArb = fc.record({
   observed: fc.boolean(),
   aborted: fc.boolean(),
   paused: fc.boolean(),
+  workload: fc.constantFrom('none', 'found', 'missing', 'unreadable', 'replicaSet'),
+  /** How far the Deployment's generation is ahead of the Rollout's annotation, and that of what the controller took up. */
+  workloadLag: fc.constantFrom(0, 1),
+  annotationLag: fc.constantFrom(0, 1),
+  deploymentReplicas: fc.constantFrom(0, 2),
 });
 
 type State = typeof stateArb extends fc.Arbitrary<infer S> ? S : never;
@@ -55,6 +61,7 @@ function objects(s: State) {
       selector: { matchLabels: { app: 'frontend' } },
       template: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: image(current.tag) }] } },
       strategy: { blueGreen: { activeService: 'frontend-active', ...(s.services === 'noPreviewService' ? {} : { previewService: 'frontend-preview' }), autoPromotionEnabled: false } },
+      ...(s.workload === 'none' ? {} : { workloadRef: { apiVersion: 'apps/v1', kind: s.workload === 'replicaSet' ? 'ReplicaSet' : 'Deployment', name: 'frontend', scaleDown: 'never' } }),
     },
     status: {
       observedGeneration: '5',
@@ -67,7 +74,18 @@ function objects(s: State) {
       updatedReplicas: 3,
       readyReplicas: 3,
       availableReplicas: 3,
+      ...(s.workload === 'none' ? {} : { workloadObservedGeneration: '7' }),
     },
+  };
+  if (s.workload !== 'none') {
+    (rollout.metadata.annotations as Record<string, string>)['rollout.argoproj.io/workload-generation'] = String(7 + s.annotationLag);
+  }
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'frontend', namespace: 'ns', generation: 7 + s.annotationLag + s.workloadLag },
+    spec: { replicas: s.deploymentReplicas, selector: { matchLabels: { app: 'frontend' } }, template: rollout.spec.template },
+    status: { replicas: s.deploymentReplicas, readyReplicas: s.deploymentReplicas },
   };
   const replicaSets = s.rs
     .filter((r) => r.present)
@@ -87,7 +105,7 @@ function objects(s: State) {
   const svc = (name: string, hash: string | null) => ({ metadata: { name, namespace: 'ns' }, spec: { selector: { app: 'frontend', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } } });
   const active = s.services === 'activeMissing' ? null : svc('frontend-active', s.activeInService);
   const preview = s.services === 'noPreviewService' ? undefined : svc('frontend-preview', s.current);
-  return { rollout, replicaSets, active, preview };
+  return { rollout, replicaSets, active, preview, deployment };
 }
 
 describe('one truth', () => {
@@ -104,6 +122,7 @@ describe('one truth', () => {
           replicaSets: o.replicaSets.map(normalizeReplicaSet),
           activeService: unreadable ? undefined : o.active && normalizeService(o.active),
           previewService: unreadable || !o.preview ? undefined : normalizeService(o.preview),
+          workload: s.workload === 'found' ? normalizeDeployment(o.deployment) : s.workload === 'missing' ? null : undefined,
         });
         // The listing, as `status` reads it: compacted objects, Services by name, only the rows' ReplicaSets.
         const services: Read['services'] = unreadable
@@ -111,7 +130,13 @@ describe('one truth', () => {
           : new Map([o.active, o.preview].filter((x): x is NonNullable<typeof x> => !!x).map((x) => [svcKey('ns', x.metadata.name), normalizeService(x)]));
         const listRo = compactRollout(o.rollout);
         const wanted = new Set(hashesOf(listRo, services));
-        const rows = listViews({ rollouts: [listRo], services, replicaSets: o.replicaSets.filter((r) => wanted.has(r.metadata.labels['rollouts-pod-template-hash'])).map(compactReplicaSet) });
+        const deployments = s.workload === 'unreadable' ? undefined : new Map(s.workload === 'found' ? [[svcKey('ns', 'frontend'), compactDeployment(o.deployment)] as const] : []);
+        const rows = listViews({
+          rollouts: [listRo],
+          services,
+          replicaSets: o.replicaSets.filter((r) => wanted.has(r.metadata.labels['rollouts-pod-template-hash'])).map(compactReplicaSet),
+          deployments,
+        });
         const listed = rows.views[0]!;
 
         const { nextActions: _n, ...one } = statusJson(single, nextActions(single, ro, NOW)) as ReturnType<typeof statusJson> & { nextActions?: unknown };

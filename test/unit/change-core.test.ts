@@ -1,10 +1,11 @@
 // Table tests of the pure parts of the change pipeline (src/rollout/audit.ts, reaction.ts, goals.ts):
 // the questions the pipeline asks between two reads of a rollout.
 import { describe, expect, it } from 'vitest';
-import { auditValue, eventFor, lastChange, recordedRequests, type Audit } from '../../src/rollout/audit.js';
+import { auditValue, eventFor, lastChange, recordedRequests, workloadOf, type Audit } from '../../src/rollout/audit.js';
 import { degraded, reached } from '../../src/rollout/goals.js';
-import type { PlannedRequest } from '../../src/rollout/plan.js';
-import { changedWithin, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
+import { getRolloutPhase, isWorkloadGenerationObserved } from '../../src/rollout/phase.js';
+import type { JsonPatchOp, PlannedRequest } from '../../src/rollout/plan.js';
+import { changedWithin, changeReflected, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
 import { rfc3339 } from '../../src/rollout/time.js';
 import type { Rollout, RolloutStatus } from '../../src/rollout/types.js';
 
@@ -124,5 +125,62 @@ describe('the record of a change', () => {
 
   it('times are RFC 3339 with whole seconds', () => {
     expect(rfc3339(Date.parse('2026-11-23T12:00:00.987Z'))).toBe('2026-11-23T12:00:00Z');
+  });
+});
+
+describe('workloadRef: the template lives in a Deployment', () => {
+  const wref = (st: RolloutStatus, annotation?: string): Rollout => ({
+    ...ro(st, annotation === undefined ? {} : { annotations: { 'rollout.argoproj.io/workload-generation': annotation } }),
+    spec: { replicas: 2, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' }, strategy: { blueGreen: { activeService: 'a' } } },
+  });
+
+  it.each([
+    ['no workloadRef', ro(paused), undefined, true],
+    ['annotation and status agree', wref({ ...paused, workloadObservedGeneration: '4' }, '4'), undefined, true],
+    ['the informer wrote a newer generation the controller has not taken up', wref({ ...paused, workloadObservedGeneration: '4' }, '5'), undefined, false],
+    ['no annotation yet (upstream: observed)', wref({ ...paused, workloadObservedGeneration: '4' }), undefined, true],
+    ['the Deployment is ahead of both (informer lag)', wref({ ...paused, workloadObservedGeneration: '4' }, '4'), 5, false],
+    ['the Deployment at what the controller took up', wref({ ...paused, workloadObservedGeneration: '5' }, '5'), 5, true],
+    ['the controller past the generation the wait began at', wref({ ...paused, workloadObservedGeneration: '6' }, '6'), 5, true],
+  ] as const)('observed: %s', (_n, r, gen, want) => {
+    expect(isWorkloadGenerationObserved(r, gen)).toBe(want);
+    // wait --for=paused holds off until then, and a Degraded from before is not final
+    expect(reached(r, 'paused', gen)).toBe(want);
+  });
+
+  it('the phase says so, as upstream\'s client does', () => {
+    expect(getRolloutPhase(wref({ ...paused, workloadObservedGeneration: '4' }, '5'))).toEqual({ phase: 'Progressing', message: 'waiting for rollout spec update to be observed for the reference workload' });
+    expect(degraded(wref({ phase: 'Degraded', message: 'RolloutAborted: x', workloadObservedGeneration: '4' }, '4'), 5)).toBeNull();
+    expect(degraded(wref({ phase: 'Degraded', message: 'RolloutAborted: x', workloadObservedGeneration: '5' }, '5'), 5)).toMatchObject({ kind: 'final' });
+  });
+
+  const setImage: JsonPatchOp[] = [
+    { op: 'test', path: '/metadata/generation', value: 4 },
+    { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'frontend' },
+    { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'r/frontend:v2' },
+  ];
+  const dep = (image: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { generation: 5 },
+    spec: { template: { metadata: { creationTimestamp: null, labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image, ...extra }] } } },
+  });
+
+  it.each([
+    ['set-image: the image is there', setImage, dep('r/frontend:v2'), true],
+    ['set-image: still the old image', setImage, dep('r/frontend:v1'), false],
+    ['undo: the template is there (the API server\'s creationTimestamp: null aside)', [{ op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } } }], dep('r/frontend:v1'), true],
+    ['undo: another template', [{ op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } } }], dep('r/frontend:v1', { env: [{ name: 'A', value: 'b' }] }), false],
+  ] as const)('changeReflected, after a lost answer: %s', (_n, ops, obj, want) => {
+    expect(changeReflected(ops as JsonPatchOp[], obj)).toBe(want);
+  });
+
+  it('a change to the Deployment: the record is a merge patch on the Rollout, the Event names the Deployment', () => {
+    const a: Audit = { by: 'alice', at: '2026-11-23T12:00:00Z', action: 'set-image', from: null, to: { images: ['frontend:v2'], revision: null }, reason: '', workload: { kind: 'Deployment', name: 'frontend' } };
+    const change: PlannedRequest = { method: 'PATCH', resource: 'deployments', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: setImage, purpose: 'template' };
+    expect(workloadOf([change])).toEqual({ kind: 'Deployment', name: 'frontend' });
+    const all = recordedRequests([change], ro(paused), a);
+    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual(['PATCH deployments template', 'PATCH rollouts audit', 'POST events event']);
+    expect(all[0]!.body).toEqual(setImage);
+    expect(JSON.parse(auditValue(a)).workload).toEqual({ kind: 'Deployment', name: 'frontend' });
+    expect(eventFor(ro(paused), a).message).toBe('set-image (Deployment frontend) by alice: users none -> frontend:v2');
   });
 });

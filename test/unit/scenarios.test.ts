@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, loadFixture, type Fixture } from '../fixtures/load.js';
 import { buildRolloutView, type RolloutView } from '../../src/rollout/view.js';
-import { olderBecauseText } from '../../src/render/formats.js';
-import { normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
+import { olderBecauseText, workloadJson } from '../../src/render/formats.js';
+import { normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
 import { parseImageArgs, planAbort, planPromote, planSetImage, planUndo, type JsonPatchOp, type PlanResult } from '../../src/rollout/plan.js';
 import { nextActions } from '../../src/rollout/actions.js';
 
@@ -18,6 +18,8 @@ function viewOf(f: Fixture): RolloutView {
     replicaSets: f.replicaSets.map(normalizeReplicaSet),
     activeService: bg?.activeService ? svc(f.services.active) : undefined,
     previewService: bg?.previewService ? svc(f.services.preview) : undefined,
+    // A workloadRef's Deployment: undefined when the fixture has none (not read), null when not found.
+    workload: f.workload ? normalizeDeployment(f.workload) : f.workload,
   });
 }
 
@@ -63,6 +65,11 @@ describe.each(files)('scenario %s', (file) => {
     expect(v.preview && { revision: v.preview.revision, images: v.preview.images }).toEqual(e.preview);
     if (e.services) expect(v.services).toEqual(e.services);
     if (e.promotesAt) expect(v.autoPromotion.promotesAt).toBe(e.promotesAt);
+  });
+
+  if (e.workload) it('names the workloadRef and its Deployment', () => {
+    const w = workloadJson(v.workload) as Record<string, unknown>;
+    expect(pick(w, e.workload)).toEqual(e.workload);
   });
 
   it('says whether the preview is older, and why', () => {

@@ -7,11 +7,11 @@ import { CliError, EXIT } from '../../errors.js';
 import { ApiError, NetworkError } from '../../kube/http.js';
 import { isConflict, translate } from '../../kube/errors.js';
 import { abortableSleep } from '../../kube/watcher.js';
-import type { Plan, PlannedRequest } from '../../rollout/plan.js';
-import { changeVisible } from '../../rollout/reaction.js';
+import type { JsonPatchOp, Plan, PlannedRequest } from '../../rollout/plan.js';
+import { changeReflected, changeVisible } from '../../rollout/reaction.js';
 import type { Rollout } from '../../rollout/types.js';
 import { errorContext, type Loaded } from '../load.js';
-import { conflict } from './refuse.js';
+import { conflict, workloadPin } from './refuse.js';
 
 /** After a lost answer, re-read for ~20 s (the API server may be restarting): 10 tries, 0.5 s doubling to 4 s. */
 const LOST_ANSWER_TRIES = 10;
@@ -52,14 +52,14 @@ export async function applyPlan(
       sent++;
     } catch (e) {
       // Only a promote of a manually paused rollout sends two requests: the first may stand.
-      if (isConflict(e)) throw await conflict(ctx, kube, loaded, readAt, sent > 0);
+      if (isConflict(e)) throw await conflict(ctx, kube, loaded, readAt, sent > 0, workloadPin(req));
       if (e instanceof NetworkError && !e.maybeSent && sent === 0) {
         // The request never left (connection refused): nothing changed, and saying so is certain.
         const err = translate(e, errorContext(ctx, kube, name));
         throw err instanceof CliError ? err.with('result.writeNotDone') : err;
       }
       if (e instanceof NetworkError) {
-        last = await recoverLostAnswer(ctx, kube, loaded, plan, auditValue);
+        last = await recoverLostAnswer(ctx, kube, loaded, plan, req, auditValue);
         sent++;
         continue;
       }
@@ -72,17 +72,34 @@ export async function applyPlan(
   return { rollout: last, sent, recordFailed: failures.length ? failures.join('; ') : null };
 }
 
-/** The answer to a change was lost: read the rollout again and tell whether the change was made. */
-async function recoverLostAnswer(ctx: Pick<Ctx, 't' | 'err' | 'signal'>, kube: Kube, loaded: Loaded, plan: Plan, auditValue: string): Promise<Rollout> {
-  ctx.err(`${ctx.t('result.writeUnknown', { name: plan.name })}\n`);
-  let after: Rollout | null = null;
-  for (let i = 0; i < LOST_ANSWER_TRIES && !after && !ctx.signal.aborted; i++) {
+/** Reads until an answer comes (the API server may be restarting); null when none came. */
+async function rereadPatiently<T>(signal: AbortSignal, read: () => Promise<T>): Promise<T | null> {
+  for (let i = 0; i < LOST_ANSWER_TRIES && !signal.aborted; i++) {
     try {
-      after = await kube.client.getRollout(plan.namespace, plan.name);
+      return await read();
     } catch {
-      await abortableSleep(lostAnswerPause(i), ctx.signal);
+      await abortableSleep(lostAnswerPause(i), signal);
     }
   }
+  return null;
+}
+
+/**
+ * The answer to a change was lost: read what it wrote to again (the rollout, or the workloadRef's
+ * Deployment) and tell whether the change was made. Answers the Rollout as it is now.
+ */
+async function recoverLostAnswer(ctx: Pick<Ctx, 't' | 'err' | 'signal'>, kube: Kube, loaded: Loaded, plan: Plan, req: PlannedRequest, auditValue: string): Promise<Rollout> {
+  if (req.resource === 'deployments') {
+    const workload = req.name ?? '';
+    ctx.err(`${ctx.t('result.writeUnknownWorkload', { workload })}\n`);
+    const read = await rereadPatiently(ctx.signal, async () => ({ dep: await kube.client.getDeployment(plan.namespace, workload) }));
+    if (read === null) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown');
+    if (!read.dep || !changeReflected(req.body as JsonPatchOp[], read.dep)) throw new CliError(EXIT.FAILURE, 'result.writeNotDone');
+    ctx.err(`${ctx.t('result.writeDoneWorkload', { workload })}\n`);
+    return loaded.ro;
+  }
+  ctx.err(`${ctx.t('result.writeUnknown', { name: plan.name })}\n`);
+  const after = await rereadPatiently(ctx.signal, () => kube.client.getRollout(plan.namespace, plan.name));
   if (!after) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown');
   if (!changeVisible(plan.action, loaded.ro, after, auditValue)) throw new CliError(EXIT.FAILURE, 'result.writeNotDone');
   ctx.err(`${ctx.t('result.writeDone')}\n`);

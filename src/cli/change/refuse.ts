@@ -5,7 +5,7 @@ import { CliError, EXIT } from '../../errors.js';
 import { lastChange, type LastChange } from '../../rollout/audit.js';
 import { phaseText } from '../../rollout/goals.js';
 import { isUnpausing } from '../../rollout/phase.js';
-import type { PlanResult } from '../../rollout/plan.js';
+import type { JsonPatchOp, PlannedRequest, PlanResult } from '../../rollout/plan.js';
 import { changedWithin, whatChanged } from '../../rollout/reaction.js';
 import type { Rollout } from '../../rollout/types.js';
 import { versionText } from '../../render/text.js';
@@ -28,6 +28,8 @@ export function refusalError(t: Ctx['t'], result: Extract<PlanResult, { kind: 'r
     phase: phaseText(ro),
     strategy: 'strategy' in r ? r.strategy : '',
     revision: 'revision' in r ? String(r.revision) : '',
+    kind: 'workloadKind' in r ? r.workloadKind : '',
+    workload: 'workload' in r ? r.workload : '',
   };
   return new CliError(EXIT.STATE, `state.${r.key}` as const, params);
 }
@@ -60,14 +62,45 @@ export async function refuse(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kub
   return err;
 }
 
-/** A write refused because the rollout moved after it was read (a failed `test`): what moved, and who. */
-export async function conflict(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kube, before: Loaded, since: Date, partial: boolean): Promise<CliError> {
+/** A write to a workloadRef's Deployment, and the generation it was pinned on; undefined for a write to the Rollout. */
+export interface WorkloadPin {
+  name: string;
+  generation: number;
+}
+
+export function workloadPin(req: PlannedRequest): WorkloadPin | undefined {
+  if (req.resource !== 'deployments' || !Array.isArray(req.body)) return undefined;
+  const test = (req.body as JsonPatchOp[]).find((o) => o.op === 'test' && o.path === '/metadata/generation');
+  return { name: req.name ?? '', generation: test && 'value' in test ? Number(test.value) : 0 };
+}
+
+/** What moved on the Deployment: its generation now (or that it is gone). */
+async function workloadMoved(ctx: Pick<Ctx, 't' | 'signal'>, kube: Kube, ns: string, pin: WorkloadPin): Promise<string> {
+  try {
+    const now = await kube.client.getDeployment(ns, pin.name, ctx.signal);
+    if (now === null) return ctx.t('state.changed.workloadGone');
+    return ctx.t('state.changed.workloadGeneration', { from: String(pin.generation), to: String(now.metadata.generation ?? '?') });
+  } catch {
+    return ctx.t('state.changed.unknown');
+  }
+}
+
+/**
+ * A write refused because the rollout (or, with `workload`, the Deployment its template comes from)
+ * moved after it was read (a failed `test`): what moved, and who.
+ */
+export async function conflict(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kube, before: Loaded, since: Date, partial: boolean, workload?: WorkloadPin): Promise<CliError> {
   const name = before.view.name;
   // The record may be a second younger than our read (clock skew between machines): allow a second.
   const recent = (lc: LastChange | null) => !!lc && Date.parse(lc.at) >= since.getTime() - 1000;
-  const now = await rereadForRecord(ctx, kube, name, recent);
-  const what = ctx.t(`state.changed.${now ? whatChanged(before.ro, now.ro) : 'unknown'}`);
-  const err = new CliError(EXIT.STATE, partial ? 'state.changedPartial' : 'state.changed', { name, what });
+  const [now, moved] = await Promise.all([
+    rereadForRecord(ctx, kube, name, recent),
+    workload ? workloadMoved(ctx, kube, before.view.namespace, workload) : null,
+  ]);
+  const err =
+    workload && moved !== null
+      ? new CliError(EXIT.STATE, 'state.changedWorkload', { name, workload: workload.name, what: moved })
+      : new CliError(EXIT.STATE, partial ? 'state.changedPartial' : 'state.changed', { name, what: ctx.t(`state.changed.${now ? whatChanged(before.ro, now.ro) : 'unknown'}`) });
   const lc = now ? lastChange(now.ro) : null;
   if (lc && recent(lc)) err.with('state.changedBy', { by: lc.by, action: lc.action, at: lc.at });
   return err;

@@ -7,7 +7,7 @@ import { CliError, EXIT, type ExitCode } from '../../errors.js';
 import { render } from '../../i18n/index.js';
 import { isConflict, translate } from '../../kube/errors.js';
 import { requestPath } from '../../kube/paths.js';
-import { auditValue, recordedRequests, type Audit } from '../../rollout/audit.js';
+import { auditValue, recordedRequests, workloadOf, type Audit } from '../../rollout/audit.js';
 import type { InputError, Plan, PlanResult, PlannedRequest } from '../../rollout/plan.js';
 import { rfc3339 } from '../../rollout/time.js';
 import { changePlanJson, changeResultJson, serialize } from '../../render/formats.js';
@@ -17,7 +17,7 @@ import { errorContext, loadRollout, validateName, type Loaded } from '../load.js
 import { ask, confirm } from '../prompt.js';
 import { applyPlan, type Applied } from './apply.js';
 import { awaitController, NUDGE_AT_MS, type Reaction } from './await-controller.js';
-import { conflict, refuse } from './refuse.js';
+import { conflict, refuse, workloadPin } from './refuse.js';
 
 export const REASON_MAX = 512;
 
@@ -67,7 +67,8 @@ interface Read {
 }
 
 async function readAndPlan(ctx: Ctx, kube: Kube, name: string, planner: Planner): Promise<Read> {
-  const loaded = await loadRollout(ctx, kube, name);
+  // A workloadRef's Deployment holds the template a change writes: it must be read (or the command fails).
+  const loaded = await loadRollout(ctx, kube, name, { requireWorkload: true });
   const app = loaded.view.argoCD?.application;
   const argoAutoSync = app ? await kube.client.argoCDAutoSync(app, ['argocd', loaded.view.namespace]) : null;
   const now = ctx.io.now();
@@ -101,7 +102,7 @@ async function dryRun(ctx: Ctx, kube: Kube, read: Read, plan: Plan, requests: Pl
       try {
         await kube.client.send(req, true, ctx.signal);
       } catch (e) {
-        if (isConflict(e)) throw await conflict(ctx, kube, read.loaded, read.now, false);
+        if (isConflict(e)) throw await conflict(ctx, kube, read.loaded, read.now, false, workloadPin(req));
         throw translate(e, errorContext(ctx, kube, plan.name));
       }
     }
@@ -189,6 +190,7 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner, de
     from: plan.before,
     to: plan.after,
     reason: args.reason ?? '',
+    workload: workloadOf(plan.requests),
   };
   const requests = recordedRequests(plan.requests, loaded.ro, audit);
   if (mode !== 'none') return dryRun(ctx, kube, read, plan, requests, mode, args.output);

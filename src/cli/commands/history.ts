@@ -2,7 +2,7 @@
 import { EXIT } from '../../errors.js';
 import { historyJson, serialize } from '../../render/formats.js';
 import { renderHistory } from '../../render/tables.js';
-import { paint } from '../../render/text.js';
+import { clean, paint } from '../../render/text.js';
 import type { Handler } from '../dispatch.js';
 import { loadBlueGreen } from '../load.js';
 
@@ -14,6 +14,7 @@ export const history: Handler<'history'> = async (ctx, args) => {
     return EXIT.OK;
   }
   ctx.out(renderHistory(ctx.t, view.history, { color: ctx.color, now: ctx.io.now(), wide: fmt === 'wide' }));
+  if (view.workload) ctx.err(`${ctx.t('history.workload', { kind: clean(view.workload.kind) || '?', workload: clean(view.workload.name) || '?' })}\n`);
   ctx.err(`${paint(ctx.colorErr).dim(ctx.t('history.note'))}\n`);
   return EXIT.OK;
 };

@@ -1,14 +1,15 @@
 // status [-A]: the table (or JSON list) of the blue-green rollouts. Each item is the same document as
 // `status ROLLOUT -o json` without nextActions, built by the same buildRolloutView from the same kinds
 // of objects: the Rollout, the active and preview Services (what users are routed to), and the active
-// and preview ReplicaSets. The requests do not grow with the number of rollouts: pages of Rollouts,
-// one list of Services, one list of just the ReplicaSets the rows show.
+// and preview ReplicaSets (and a workloadRef's Deployment). The requests do not grow with the number of
+// rollouts: pages of Rollouts, one list of Services, one list of just the ReplicaSets the rows show, and
+// one list of Deployments when a rollout takes its template from one.
 import type { Ctx, Kube } from '../../ctx.js';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { ApiError } from '../../kube/http.js';
 import { translate } from '../../kube/errors.js';
-import { POD_TEMPLATE_HASH, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
-import { buildRolloutView, type RolloutView } from '../../rollout/view.js';
+import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
+import { buildRolloutView, workloadView, type RolloutView } from '../../rollout/view.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { renderList } from '../../render/tables.js';
 import { errorContext } from '../load.js';
@@ -24,6 +25,8 @@ export interface Read {
   /** By "namespace/name"; undefined when Services may not be listed (the views then use the status). */
   services: Map<string, Service> | undefined;
   replicaSets: ReplicaSet[];
+  /** workloadRef Deployments by "namespace/name"; undefined when none is needed or they may not be listed. */
+  deployments?: Map<string, Deployment>;
 }
 
 async function pages<T>(fetch: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { continue?: string } }>): Promise<T[]> {
@@ -61,12 +64,22 @@ async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null): Pr
     ),
   ]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
-  let replicaSets: ReplicaSet[] = [];
-  if (hashes.size > 0) {
-    const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
-    replicaSets = await pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true }));
-  }
-  return { rollouts, services, replicaSets };
+  const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
+  const needsDeployments = rollouts.some((ro) => ro.spec?.strategy?.blueGreen && workloadView(ro, undefined)?.supported);
+  const [replicaSets, deployments] = await Promise.all([
+    hashes.size > 0 ? pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true })) : [],
+    needsDeployments
+      ? kube.client.listDeployments(ns, ctx.signal).then(
+          (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
+          (e: unknown) => {
+            // May not list Deployments: the rows say the workloadRef's Deployment was not read.
+            if (e instanceof ApiError && e.status === 403) return undefined;
+            throw e;
+          },
+        )
+      : undefined,
+  ]);
+  return { rollouts, services, replicaSets, deployments };
 }
 
 /** The views of the blue-green rollouts, sorted by namespace and name; and how many others were skipped. */
@@ -89,12 +102,15 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
       continue;
     }
     const service = (name: string | undefined) => (!name || !r.services ? undefined : (r.services.get(svcKey(ro.metadata.namespace, name)) ?? null));
+    const ref = ro.spec?.workloadRef;
+    const workload = !ref?.name || !r.deployments ? undefined : (r.deployments.get(svcKey(ro.metadata.namespace, ref.name)) ?? null);
     views.push(
       buildRolloutView({
         rollout: ro,
         replicaSets: byOwner.get(ro.metadata.uid ?? '') ?? [],
         activeService: service(bg.activeService),
         previewService: service(bg.previewService),
+        workload,
       }),
     );
   }

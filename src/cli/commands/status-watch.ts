@@ -6,10 +6,10 @@ import { EXIT, type ExitCode } from '../../errors.js';
 import { labelSelector } from '../../kube/client.js';
 import { translate } from '../../kube/errors.js';
 import type { WatcherState } from '../../kube/watcher.js';
-import type { Service } from '../../rollout/types.js';
+import type { Deployment, Service } from '../../rollout/types.js';
 import { buildRolloutView } from '../../rollout/view.js';
 import { paint } from '../../render/text.js';
-import { errorContext, type Loaded } from '../load.js';
+import { errorContext, readWorkload, type Loaded } from '../load.js';
 import { RolloutWatch } from '../rollout-watch.js';
 import { renderOne } from './status.js';
 
@@ -23,6 +23,9 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   // A dumb terminal cannot clear the screen: its frames follow each other.
   const tty = ctx.io.stdout.isTTY === true && ctx.io.env.TERM !== 'dumb';
   let services: { active: Service | null | undefined; preview: Service | null | undefined } = { active: first.activeService, preview: first.previewService };
+  // workloadRef: the Deployment. A change to it reaches the Rollout as the controller's
+  // workload-generation annotation (a Rollout event), so it is read again with the Services.
+  let workload: Deployment | null | undefined = first.workload;
   let servicesAsked = 0;
   let banner = '';
   let lastFrame = '';
@@ -48,18 +51,24 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     if (tty) draw(true);
   }
 
-  /** The Services say what users get; read both again when the Rollout changes. Only the newest answer counts. */
+  /**
+   * The Services say what users get (and a workloadRef's Deployment where the template lives); read them
+   * again when the Rollout changes. Only the newest answer counts.
+   */
   function refreshServices() {
-    const bg = rw.rollout?.spec?.strategy?.blueGreen;
-    if (!bg) return;
+    const ro = rw.rollout;
+    const bg = ro?.spec?.strategy?.blueGreen;
+    if (!ro || !bg) return;
     const asked = ++servicesAsked;
     Promise.all([
       bg.activeService ? kube.client.getService(ns, bg.activeService, ctx.signal) : undefined,
       bg.previewService ? kube.client.getService(ns, bg.previewService, ctx.signal) : undefined,
+      ro.spec?.workloadRef ? readWorkload(kube, ro, ctx.signal) : undefined,
     ]).then(
-      ([active, preview]) => {
+      ([active, preview, dep]) => {
         if (asked !== servicesAsked) return;
         services = { active, preview };
+        workload = dep;
         schedule();
       },
       () => undefined, // the watch reports connection trouble; a forbidden read keeps the last answer
@@ -78,8 +87,8 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     const ro = rw.rollout;
     if (!ro) return;
     const replicaSets = rw.replicaSets;
-    const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview });
-    const frame = renderOne(ctx, { ro, replicaSets, activeService: services.active, previewService: services.preview, view }, 'table');
+    const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview, workload });
+    const frame = renderOne(ctx, { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view }, 'table');
     if (frame === lastFrame && !force) return;
     lastFrame = frame;
     if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);

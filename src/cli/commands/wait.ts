@@ -5,13 +5,13 @@
 import type { Ctx } from '../../ctx.js';
 import { CliError, EXIT, Interrupted, type ExitCode } from '../../errors.js';
 import { translate } from '../../kube/errors.js';
-import { degraded, phaseText, reached, type WaitGoal } from '../../rollout/goals.js';
-import { isGenerationObserved, isUnpausing } from '../../rollout/phase.js';
+import { degraded, observedAll, phaseText, reached, type WaitGoal } from '../../rollout/goals.js';
+import { isUnpausing } from '../../rollout/phase.js';
 import type { Rollout } from '../../rollout/types.js';
 import { strategyOf } from '../../rollout/view.js';
 import type { Handler } from '../dispatch.js';
 import { durationFlag } from '../duration.js';
-import { errorContext, requireBlueGreen, validateName } from '../load.js';
+import { errorContext, readWorkload, requireBlueGreen, validateName } from '../load.js';
 import { RolloutWatch } from '../rollout-watch.js';
 import { startSpinner } from '../spinner.js';
 
@@ -50,6 +50,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   let missing: string | null = null;
   let stalledSince: number | null = null;
   let lastStatus = '';
+  /** workloadRef: the Deployment's generation when the wait began; the controller must reach it. */
+  let workloadGeneration: number | null = null;
   const spinner = await startSpinner(ctx, '');
 
   const finish = (x: Outcome) => {
@@ -61,8 +63,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     const ro = watch.rollout;
     if (!ro || outcome) return;
     current = ro;
-    if (reached(ro, o.goal)) return finish({ code: EXIT.OK });
-    const d = degraded(ro);
+    if (reached(ro, o.goal, workloadGeneration)) return finish({ code: EXIT.OK });
+    const d = degraded(ro, workloadGeneration);
     missing = d?.kind === 'missingObject' ? d.object : null;
     if (d?.kind === 'final') {
       return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: phaseText(ro) }) });
@@ -70,7 +72,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     spinner.text(missing ? t('wait.waitingForObject', { name, for: goalText, object: missing }) : t('wait.waiting', { name, for: goalText, now: phaseText(ro) }));
     // Stalled: the rollout waits on the controller (spec not observed, or a promote not acted on) and
     // its status has not changed since. Any status change means the controller is alive.
-    const waitingOnController = !isGenerationObserved(ro) || isUnpausing(ro);
+    const waitingOnController = !observedAll(ro, workloadGeneration) || isUnpausing(ro);
     const fingerprint = JSON.stringify(ro.status ?? {});
     if (!waitingOnController) stalledSince = null;
     else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = performance.now();
@@ -82,6 +84,9 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   try {
     await watch.start();
     if (watch.rollout) requireBlueGreen({ name, strategy: strategyOf(watch.rollout) });
+    // A template just written to a workloadRef's Deployment (set-image, undo) is not on the Rollout yet:
+    // wait for the controller to take up at least the generation the Deployment has now.
+    if (watch.rollout?.spec?.workloadRef) workloadGeneration = (await readWorkload(kube, watch.rollout, signal))?.metadata.generation ?? null;
     evaluate();
     if (!outcome) {
       if (o.timeoutMs > 0) {
