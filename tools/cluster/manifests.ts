@@ -1,5 +1,8 @@
 // The blue-green `frontend` Rollout used by the demo, the end-to-end tests and the benchmark: an
-// active and a preview Service, and a Rollout whose options each scenario sets.
+// active and a preview Service, and a Rollout whose options each scenario sets. With `workloadRef`, the
+// documented migration instead: a Deployment `frontend` holds the pod template, the Rollout references
+// it (spec.workloadRef) and has none, and a Service `frontend-direct` selects app=frontend as the
+// Deployment's Service did before the migration.
 import { dump } from 'js-yaml';
 
 export const IMAGE = (tag: string) => `registry.example.com/apc/frontend:${tag}`;
@@ -15,6 +18,8 @@ export interface DeployOptions {
   previewService?: boolean;
   previewMetadata?: Record<string, unknown>;
   activeMetadata?: Record<string, unknown>;
+  /** The template lives in Deployment `frontend` (its own replicas: 2 unless set); scaleDown unset when undefined. */
+  workloadRef?: { scaleDown?: 'never' | 'onsuccess' | 'progressively'; deploymentReplicas?: number };
 }
 
 export function manifests(o: DeployOptions): string {
@@ -29,9 +34,22 @@ export function manifests(o: DeployOptions): string {
     ...(o.activeMetadata ? { activeMetadata: o.activeMetadata } : {}),
   };
   const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'frontend' }, ports: [{ port: 80 }] } });
+  const template = { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: o.image ?? IMAGE('v1.052') }] } };
+  const w = o.workloadRef;
   const docs = [
     svc('frontend-active'),
     ...(o.previewService === false ? [] : [svc('frontend-preview')]),
+    ...(w
+      ? [
+          svc('frontend-direct'),
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'frontend' },
+            spec: { replicas: w.deploymentReplicas ?? 2, selector: { matchLabels: { app: 'frontend' } }, template },
+          },
+        ]
+      : []),
     {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
@@ -40,7 +58,9 @@ export function manifests(o: DeployOptions): string {
         replicas: o.replicas ?? 2,
         revisionHistoryLimit: 10,
         selector: { matchLabels: { app: 'frontend' } },
-        template: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: o.image ?? IMAGE('v1.052') }] } },
+        ...(w
+          ? { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend', ...(w.scaleDown ? { scaleDown: w.scaleDown } : {}) } }
+          : { template }),
         strategy: { blueGreen: bg },
       },
     },
