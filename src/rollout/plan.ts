@@ -528,9 +528,11 @@ export function keepActiveCommands(v: RolloutView): Array<{ command: string; lea
   if (!active || !v.active) return out;
   const ns = `-n ${v.namespace}`;
   const picked = undoTarget(v);
-  if (picked !== 'unknownRevision' && picked.target?.podTemplateHash === v.active.podTemplateHash) {
+  // A workloadRef the plugin cannot write (another kind, a missing Deployment): undo would be refused.
+  const undoable = !v.workload || (v.workload.supported && v.workload.found !== false);
+  if (undoable && picked !== 'unknownRevision' && picked.target?.podTemplateHash === v.active.podTemplateHash) {
     out.push({ command: `kubectl bluegreen undo ${v.name} ${ns}`, leadsTo: active });
-  } else if (v.active.revision !== null) {
+  } else if (undoable && v.active.revision !== null) {
     out.push({ command: `kubectl bluegreen undo ${v.name} --to-revision ${v.active.revision} ${ns}`, leadsTo: active });
   }
   if (!v.aborted) out.push({ command: `kubectl bluegreen abort ${v.name} ${ns}`, leadsTo: active });

@@ -6,7 +6,7 @@ import { FIXTURES, loadFixture, type Fixture } from '../fixtures/load.js';
 import { buildRolloutView, type RolloutView } from '../../src/rollout/view.js';
 import { olderBecauseText, workloadJson } from '../../src/render/formats.js';
 import { normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
-import { parseImageArgs, planAbort, planPromote, planSetImage, planUndo, type JsonPatchOp, type PlanResult } from '../../src/rollout/plan.js';
+import { keepActiveCommands, parseImageArgs, planAbort, planPromote, planSetImage, planUndo, type JsonPatchOp, type PlanResult } from '../../src/rollout/plan.js';
 import { nextActions } from '../../src/rollout/actions.js';
 
 // As the commands read them: every object through the normalizing boundary.
@@ -81,6 +81,10 @@ describe.each(files)('scenario %s', (file) => {
   it('plans promote', () => {
     expect(pick(summarize(planPromote(v, f.rollout, { now })), e.promote)).toEqual(e.promote);
     if (e.promoteFull) expect(pick(summarize(planPromote(v, f.rollout, { now, full: true })), e.promoteFull)).toEqual(e.promoteFull);
+  });
+
+  if (e.keepActive) it('offers only commands that would be allowed to keep users on the active version', () => {
+    expect(keepActiveCommands(v).map((c) => c.command)).toEqual(e.keepActive);
   });
 
   it('plans undo', () => {
