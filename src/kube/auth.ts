@@ -10,6 +10,7 @@
 // As in client-go, a token, token file or client certificate in the kubeconfig wins over exec and
 // auth-provider. KubeHttp asks `current()` before each request and `renew()` after a 401; a credential
 // that is rejected right after renewal ends the command ("credentials expired or rejected").
+import { isatty } from 'node:tty';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { CliError, EXIT } from '../errors.js';
 
@@ -145,11 +146,10 @@ export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: str
     const exec = cfg.exec;
     const { runExecPlugin, ExecError } = await import('./exec.js');
     const run = d.runExec ?? runExecPlugin;
-    let stdinIsTTY = d.stdinIsTTY;
-    if (stdinIsTTY === undefined) stdinIsTTY = (await import('node:tty')).isatty(0);
+    const stdinIsTTY = d.stdinIsTTY ?? isatty(0);
     const once = async (): Promise<AuthState> => {
       try {
-        const got = await run(exec, cfg.execCluster, { env: exec.parentEnv, stdinIsTTY: stdinIsTTY! });
+        const got = await run(exec, cfg.execCluster, { env: exec.parentEnv, stdinIsTTY });
         return {
           authorization: got.token ? `Bearer ${got.token}` : undefined,
           cert: got.cert,

@@ -18,13 +18,16 @@ export async function pluginCredentials(cfg: ResolvedConfig): Promise<AuthState>
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'c', server: cfg.server, skipTLSVerify: cfg.insecure, caData: cfg.ca?.toString('base64'), tlsServerName: cfg.tlsServerName }],
-    users: [{ name: cfg.userName ?? 'u', authProvider: cfg.authProvider }],
+    // A copy: client-node writes into the provider's config (refreshed tokens, defaults).
+    users: [{ name: cfg.userName ?? 'u', authProvider: cfg.authProvider && { name: cfg.authProvider.name, config: { ...cfg.authProvider.config } } }],
     contexts: [{ name: 'ctx', cluster: 'c', user: cfg.userName ?? 'u' }],
     currentContext: 'ctx',
   });
   const opts: { headers?: Record<string, string> } = {};
   await kc.applyToHTTPSOptions(opts as never);
   const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
+  // No token (an expired one that cannot be refreshed): fail here rather than be anonymous.
+  if (!auth) throw new Error('the auth-provider gave no token');
   return { authorization: auth };
 }
 

@@ -161,3 +161,26 @@ describe('headerKeyEscape (client-go round_trippers.go)', () => {
     expect(headerKeyEscape('é')).toBe('%C3%A9');
   });
 });
+
+describe('auth-provider (legacy oidc, through @kubernetes/client-node)', () => {
+  const jwt = (exp: number) =>
+    [{ alg: 'none' }, { sub: 'alice', exp }].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.sig';
+
+  it('an unexpired id-token is the bearer token; the provider is asked again on renewal', async () => {
+    const idToken = jwt(Math.floor(Date.now() / 1000) + 3600);
+    const cfg = baseConfig('https://k', { authProvider: { name: 'oidc', config: { 'id-token': idToken, 'client-id': 'kubectl' } } });
+    const creds = await credentials(cfg, readFileSync);
+    expect((await creds.current()).authorization).toBe(`Bearer ${idToken}`);
+    expect(creds.source).toEqual({ kind: 'authProvider', name: 'oidc' });
+    expect((await creds.renew(await creds.current()))?.authorization).toBe(`Bearer ${idToken}`);
+    expect(cfg.authProvider!.config['client-secret']).toBeUndefined(); // client-node got a copy
+  });
+
+  it('an expired id-token that cannot be refreshed: the provider is named, nothing is sent anonymously', async () => {
+    const cfg = baseConfig('https://k', { authProvider: { name: 'oidc', config: { 'id-token': jwt(1) } } });
+    const e = (await credentials(cfg, readFileSync).catch((x: unknown) => x)) as CliError;
+    expect(e).toBeInstanceOf(CliError);
+    expect(e.key).toBe('err.authProvider');
+    expect(e.params).toEqual({ name: 'oidc' });
+  });
+});

@@ -29,6 +29,7 @@ import { dump as yamlDump } from 'js-yaml';
 import { fetchText, KubeApi, type TlsMaterial } from './http.js';
 import { makePki, makeTokenUsers, writeTokenFile, type Pki, type TokenUser } from './pki.js';
 import { describeIdentity, freePorts, isOurProcess, spawnDetached, stopProcess, tailFile, type StopOutcome } from './proc.js';
+import { prepareTransport, TRANSPORT_COMPONENTS, TRANSPORT_PORTS, transportApiserverFlags, type TransportPorts } from './transport.js';
 
 const execFileP = promisify(execFile);
 
@@ -59,6 +60,8 @@ export const COMPONENTS = [
   'kube-scheduler',
   'kwok',
   'rollouts-controller',
+  // token webhook and proxies for the transport tests (tools/cluster/transport.ts)
+  ...TRANSPORT_COMPONENTS,
 ] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
@@ -86,7 +89,7 @@ const BUILD_ENV_KEYS: (keyof BuildEnv)[] = [
   'ROLLOUTS_CONTROLLER_BIN', 'KUBECTL_ARGO_ROLLOUTS_BIN', 'ROLLOUTS_CRDS_DIR', 'KWOK_BIN', 'KWOK_STAGES',
 ];
 
-export interface Ports {
+export interface Ports extends TransportPorts {
   etcdClient: number;
   etcdPeer: number;
   apiserver: number;
@@ -486,6 +489,7 @@ function componentRecords(ctx: {
         // open watch connections of KCM/scheduler/kwok/Argo, i.e. a stop with clients always ran into
         // the 10 s SIGKILL. With it, the HTTP server shutdown timeout is 2 s (measured: exits in ~2 s).
         '--shutdown-send-retry-after=true',
+        ...transportApiserverFlags(runDir),
         '--v=1',
       ],
       env: {},
@@ -556,6 +560,7 @@ function componentRecords(ctx: {
       env: { POD_NAMESPACE: 'argo-rollouts' },
       health: { url: `http://127.0.0.1:${ports.rolloutsHealthz}/healthz` },
     },
+    ...prepareTransport({ runDir, logDir, caCert: pki.caCert, servingCert: pki.servingCert, servingKey: pki.servingKey, ports }),
   ];
   return defs.map((d, order) => ({
     ...d,
@@ -569,7 +574,7 @@ function componentRecords(ctx: {
 
 /** Free ports for every listener; the Argo controller's two bind 0.0.0.0, so they are probed there. */
 async function pickPorts(): Promise<Ports> {
-  const loopback = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
+  const loopback = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok', ...TRANSPORT_PORTS] as const;
   const anyAddr = ['rolloutsHealthz', 'rolloutsMetrics'] as const;
   const names = [...loopback, ...anyAddr];
   const ports = await freePorts([...loopback.map(() => '127.0.0.1'), ...anyAddr.map(() => '0.0.0.0')]);
@@ -906,6 +911,7 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     log(`node ${NODE_NAME} Ready and untainted (${seconds(timings.node!)})`);
 
     await start('rollouts-controller', 60_000);
+    for (const name of TRANSPORT_COMPONENTS) await start(name, 20_000);
 
     if (opts.smoke !== false) {
       await smokeCheck(api, ac.signal, anyDead);
