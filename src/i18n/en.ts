@@ -421,7 +421,7 @@ export const en = {
   'err.proxyAuth': (p: { proxy: S; source: S; server: S; status: S; withCredentials: S }) =>
     `the proxy ${p.proxy} (from ${p.source}) on the way to ${p.server} ${
       p.withCredentials === 'yes' ? 'rejected the user and password in its URL' : 'requires authentication, and its URL has no user and password'
-    } (407 Proxy Authentication Required). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.`,
+    } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.`,
   'err.proxyRefused': (p: { proxy: S; source: S; server: S; status: S }) =>
     `the proxy ${p.proxy} (from ${p.source}) refused to connect to ${p.server} (${p.status} Forbidden). Ask its administrators to allow the API server, or exempt it with NO_PROXY.`,
   'help.opt.asUid': () => 'UID to impersonate (with --as)',

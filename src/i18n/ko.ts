@@ -396,7 +396,7 @@ export const ko: Catalog = {
   'err.proxyAuth': (p) =>
     `${p.server}로 가는 길의 프록시 ${p.proxy}(${p.source}에서 설정)가 ${
       p.withCredentials === 'yes' ? 'URL에 든 사용자와 비밀번호를 거부했습니다' : '인증을 요구하는데 URL에 사용자와 비밀번호가 없습니다'
-    } (407 Proxy Authentication Required). 프록시 인증 정보를 URL에 넣거나(http://USER:PASSWORD@host:port) 확인하세요.`,
+    } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). 프록시 인증 정보를 URL에 넣거나(http://USER:PASSWORD@host:port) 확인하세요.`,
   'err.proxyRefused': (p) =>
     `프록시 ${p.proxy}(${p.source}에서 설정)가 ${p.server}로의 연결을 거부했습니다 (${p.status} Forbidden). 프록시 관리자에게 API 서버를 허용해 달라고 하거나 NO_PROXY로 제외하세요.`,
   'help.opt.asUid': () => '가장할 UID (--as와 함께)',

@@ -292,11 +292,12 @@ export class KubeHttp {
     return this.cfg.proxy ? { display: this.cfg.proxy.display, source: this.cfg.proxy.source } : undefined;
   }
 
-  /** A refused CONNECT: 407 and 403 are answers to act on, anything else is a proxy that cannot get through. */
+  /** A refused CONNECT: 407/401 and 403 are answers to act on, anything else is a proxy that cannot get through. */
   private proxyFailure(status: number): Error {
     const p = this.cfg.proxy!;
     const params = { proxy: p.display, source: p.source, server: this.server, status: String(status) };
-    if (status === 407) {
+    // 407 asks for credentials; tinyproxy (among others) answers 401 to wrong ones.
+    if (status === 407 || status === 401) {
       const withCredentials = new URL(p.url).username !== '' ? 'yes' : 'no';
       return new CliError(EXIT.FAILURE, 'err.proxyAuth', { ...params, withCredentials });
     }

@@ -111,8 +111,13 @@ export class ConnectProxy {
       self!.sockets.add(client);
       const given = req.headers['proxy-authorization'];
       self!.connects.push({ target: req.url!, auth: given });
-      if (auth && given !== `Basic ${Buffer.from(auth).toString('base64')}`) {
+      // As tinyproxy: 407 without credentials, 401 with wrong ones.
+      if (auth && !given) {
         client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
+        return;
+      }
+      if (auth && given !== `Basic ${Buffer.from(auth).toString('base64')}`) {
+        client.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
         return;
       }
       if (self!.refuse) {
