@@ -424,6 +424,8 @@ export const en = {
     } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.`,
   'err.proxyRefused': (p: { proxy: S; source: S; server: S; status: S }) =>
     `the proxy ${p.proxy} (from ${p.source}) refused to connect to ${p.server} (${p.status} Forbidden). Ask its administrators to allow the API server, or exempt it with NO_PROXY.`,
+  'err.tlsMaterial': (p: { detail: S }) =>
+    `the client certificate, its key or the certificate authority from the kubeconfig cannot be used (${p.detail}). Check client-certificate, client-key and certificate-authority (or their -data forms).`,
   'help.opt.asUid': () => 'UID to impersonate (with --as)',
   'help.opt.disableCompression': () => 'Do not ask the API server for compressed answers',
 };

@@ -399,6 +399,8 @@ export const ko: Catalog = {
     } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). 프록시 인증 정보를 URL에 넣거나(http://USER:PASSWORD@host:port) 확인하세요.`,
   'err.proxyRefused': (p) =>
     `프록시 ${p.proxy}(${p.source}에서 설정)가 ${p.server}로의 연결을 거부했습니다 (${p.status} Forbidden). 프록시 관리자에게 API 서버를 허용해 달라고 하거나 NO_PROXY로 제외하세요.`,
+  'err.tlsMaterial': (p) =>
+    `kubeconfig의 클라이언트 인증서, 키 또는 인증 기관(CA)을 쓸 수 없습니다 (${p.detail}). client-certificate, client-key, certificate-authority(또는 -data 형식)를 확인하세요.`,
   'help.opt.asUid': () => '가장할 UID (--as와 함께)',
   'help.opt.disableCompression': () => 'API 서버에 압축된 응답을 요청하지 않음',
 };

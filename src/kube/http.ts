@@ -263,13 +263,16 @@ export class KubeHttp {
   private async makeAgent(auth: AuthState): Promise<http.Agent> {
     const cfg = this.cfg;
     const secure = this.base.protocol === 'https:';
-    const tlsOpts = secure
-      ? {
-          secureContext: tls.createSecureContext({ ca: cfg.ca ?? this.systemCa ?? undefined, cert: auth.cert ?? cfg.cert, key: auth.key ?? cfg.key }),
-          rejectUnauthorized: !cfg.insecure,
-          servername: cfg.tlsServerName,
-        }
-      : undefined;
+    let secureContext: tls.SecureContext | undefined;
+    if (secure) {
+      try {
+        secureContext = tls.createSecureContext({ ca: cfg.ca ?? this.systemCa ?? undefined, cert: auth.cert ?? cfg.cert, key: auth.key ?? cfg.key });
+      } catch (e) {
+        // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
+        throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }, e);
+      }
+    }
+    const tlsOpts = secure ? { secureContext, rejectUnauthorized: !cfg.insecure, servername: cfg.tlsServerName } : undefined;
     if (cfg.proxy) {
       const { proxyAgent } = await import('./proxy-agent.js');
       return proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true });

@@ -360,3 +360,11 @@ describe('proxies', () => {
     expect(dead).toMatchObject({ code: 'ECONNREFUSED', maybeSent: false, message: 'through the proxy http://127.0.0.1:1 (from proxy-url): connection refused' });
   });
 });
+
+describe('unusable TLS material', () => {
+  it('a client key that is not a key: named, not an internal error', async () => {
+    const e = (await caught(client(baseConfig(srv.url, { cert: Buffer.from(testPki().clientCert), key: Buffer.from('not a key') })).http.json(get()))) as CliError;
+    expect(e).toBeInstanceOf(CliError);
+    expect(e.key).toBe('err.tlsMaterial');
+  });
+});
