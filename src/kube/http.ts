@@ -269,7 +269,7 @@ export class KubeHttp {
         secureContext = tls.createSecureContext({ ca: cfg.ca ?? this.systemCa ?? undefined, cert: auth.cert ?? cfg.cert, key: auth.key ?? cfg.key });
       } catch (e) {
         // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
-        throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }, e);
+        throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
       }
     }
     const tlsOpts = secure ? { secureContext, rejectUnauthorized: !cfg.insecure, servername: cfg.tlsServerName } : undefined;

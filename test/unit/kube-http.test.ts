@@ -368,3 +368,26 @@ describe('unusable TLS material', () => {
     expect(e.key).toBe('err.tlsMaterial');
   });
 });
+
+describe('what a watcher makes of it', () => {
+  it('a credential rejected after renewal ends the watch at once (no reconnect loop)', async () => {
+    const { Watcher } = await import('../../src/kube/watcher.js');
+    srv.handler = (_q, res) => res.writeHead(401).end('{"kind":"Status","code":401}');
+    const r = renewing({ authorization: 'Bearer a' }, () => ({ authorization: 'Bearer b' }));
+    const { http } = client(baseConfig(srv.url), r.creds);
+    const states: string[] = [];
+    const w = new Watcher<{ metadata: { name: string } }>({
+      list: async () => ({ items: [], resourceVersion: '1' }),
+      watch: (rv, onEvent, signal) => http.watch({ method: 'GET', path: '/w', query: { resourceVersion: rv }, target, signal }, onEvent),
+      onChange: () => undefined,
+      onState: (s) => states.push(s.kind),
+      signal: new AbortController().signal,
+      sleep: async () => undefined,
+    });
+    w.seed([], '1');
+    const e = (await caught(w.run())) as CliError;
+    expect(e.key).toBe('err.credentialsRejected');
+    expect(states).toEqual([]);
+    expect(r.calls()).toBe(1);
+  });
+});
