@@ -9,14 +9,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readState, type ClusterState } from '../../tools/cluster/harness.js';
 import { putCredential, transportInfo, type TransportInfo } from '../../tools/cluster/transport.js';
 import { bundleCjs, buildSea } from '../../scripts/packaging/sea.js';
 import { nodeBinary } from '../../scripts/packaging/cache.js';
 import { NODE_VERSION, TARGETS } from '../../scripts/packaging/targets.js';
 import { record } from '../reliability.js';
-import { clusterEnv, deploy, IMAGE, kubectlOk, manifests, newNamespace, printLogsOnFailure, REPO, setImageRaw, until, type Run } from './e2e.js';
+import { clusterEnv, deploy, IMAGE, kubectlOk, manifests, newNamespace as createNamespace, printLogsOnFailure, REPO, setImageRaw, until, type Run } from './e2e.js';
 
 printLogsOnFailure();
 
@@ -43,6 +43,17 @@ beforeAll(async () => {
   buildSea({ generator: node26, executable: node26, bundle: join(tmp, 'bundle.cjs'), pluginAuth: join(tmp, 'plugin-auth.cjs'), output: join(tmp, 'kubectl-bluegreen'), useCodeCache: false });
   runtimes.push({ name: `single executable (Node ${NODE_VERSION})`, cmd: [join(tmp, 'kubectl-bluegreen')] });
 }, 300_000);
+
+// The kwok node has room for 110 pods: give back what this file used.
+const namespaces: string[] = [];
+async function newNamespace(prefix: string): Promise<string> {
+  const ns = await createNamespace(prefix);
+  namespaces.push(ns);
+  return ns;
+}
+afterAll(async () => {
+  if (namespaces.length) await kubectlOk(['delete', 'namespace', '--wait=false', ...namespaces]);
+});
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
