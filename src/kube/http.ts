@@ -410,10 +410,11 @@ export class KubeHttp {
     let renewed = false;
     for (;;) {
       let answer: Answer;
+      const trustedBefore = this.systemCa;
       try {
         answer = await this.exchange(spec, url, stream?.());
       } catch (e) {
-        if (e instanceof NetworkError && e.kind === 'tls' && this.trySystemCa(e.code)) continue;
+        if (e instanceof NetworkError && e.kind === 'tls' && trustedBefore === null && this.trySystemCa(e.code)) continue;
         throw e;
       }
       if (answer.status === 401 && this.creds.renewable) {
@@ -430,9 +431,13 @@ export class KubeHttp {
     }
   }
 
-  /** After an unknown-authority failure with no CA in the kubeconfig: use the OS trust store, once. */
+  /**
+   * After an unknown-authority failure with Node's roots and no CA in the kubeconfig: use the OS trust
+   * store. Requests in flight together fail together: the first loads the store, the others retry with it.
+   */
   private trySystemCa(code: string): boolean {
-    if (this.systemCa || this.cfg.ca || this.cfg.insecure || !UNKNOWN_AUTHORITY.has(code)) return false;
+    if (this.cfg.ca || this.cfg.insecure || !UNKNOWN_AUTHORITY.has(code)) return false;
+    if (this.systemCa) return true;
     const certs = systemCertificates(this.cfg.systemCaEnv);
     if (certs.length === 0) return false;
     this.log(1, `the server's certificate is not signed by a CA Node.js knows; trying the OS trust store (${certs.length} certificates)`);

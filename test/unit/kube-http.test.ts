@@ -391,3 +391,14 @@ describe('what a watcher makes of it', () => {
     expect(r.calls()).toBe(1);
   });
 });
+
+describe('the OS trust store with requests in flight together', () => {
+  it('parallel requests that all fail as unknown authority all retry with the OS store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
+    writeFileSync(join(dir, 'bundle.pem'), testPki().ca);
+    const { http, log } = client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } }));
+    const got = await Promise.all([http.json(get('/a', false)), http.json(get('/b', false)), http.json(patch)]);
+    expect(got).toEqual([{}, {}, {}]);
+    expect(log.filter((l) => l.includes('OS trust store')).length).toBe(1);
+  });
+});
