@@ -8,6 +8,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -25,6 +26,9 @@ const SCALE = flag('scale', SMOKE ? 20 : 500);
 const RUNS = flag('runs', SMOKE ? 3 : 10);
 const WARMUP = SMOKE ? 1 : 3;
 const WATCH_SECONDS = flag('watch-seconds', SMOKE ? 12 : 60);
+/** The throttled link for the listing with and without gzip: Mbit/s each way, and one-way delay in ms. */
+const THROTTLE_MBIT = flag('throttle-mbit', 20);
+const THROTTLE_DELAY_MS = flag('throttle-delay-ms', 10);
 const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(SCALE / 25)));
 /** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch). */
 const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4').split(',').map(Number));
@@ -261,6 +265,73 @@ for (const o of ours) {
   results.push(await compare(`list ${totalRollouts} rollouts (-A)`, o, ['status', '-A'], theirs, ['list', 'rollouts', '-A']));
 }
 
+// The same listing over a slow link: a TCP relay in front of the API server (TLS passes through
+// untouched, so gzip is negotiated with the API server itself) that paces bytes at THROTTLE_MBIT each
+// way and delays them by THROTTLE_DELAY_MS. Ours with gzip (the default) against ours with
+// --disable-compression; the official plugin (client-go asks for gzip) for reference.
+{
+  const bytesPerMs = (THROTTLE_MBIT * 1e6) / 8 / 1000;
+  let bytesDown = 0;
+  const relay = net.createServer((client) => {
+    const upstreamSock = net.connect(Number(upstream.port), upstream.hostname);
+    const pace = (from: net.Socket, to: net.Socket, count: boolean) => {
+      let free = 0; // when the link is next free (ms, monotonic)
+      from.on('data', (chunk: Buffer) => {
+        if (count) bytesDown += chunk.length;
+        const now = performance.now();
+        free = Math.max(free, now) + chunk.length / bytesPerMs;
+        const at = free + THROTTLE_DELAY_MS;
+        setTimeout(() => to.writable && to.write(chunk), Math.max(0, at - now));
+      });
+      from.on('end', () => setTimeout(() => to.end(), Math.max(0, free + THROTTLE_DELAY_MS - performance.now())));
+      from.on('error', () => to.destroy());
+    };
+    pace(client, upstreamSock, false);
+    pace(upstreamSock, client, true);
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const relayPort = (relay.address() as net.AddressInfo).port;
+  const slowKubeconfig = join(tmp, 'kubeconfig-throttled');
+  writeFileSync(
+    slowKubeconfig,
+    dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'slow',
+      clusters: [{ name: 'slow', cluster: { server: `https://127.0.0.1:${relayPort}`, 'certificate-authority-data': readFileSync(pki.ca).toString('base64') } }],
+      users: [{ name: 'admin', user: { 'client-certificate-data': readFileSync(pki.cert).toString('base64'), 'client-key-data': readFileSync(pki.key).toString('base64') } }],
+      contexts: [{ name: 'slow', context: { cluster: 'slow', user: 'admin' } }],
+    }),
+  );
+  const variants: Array<{ label: string; cmd: string[] }> = [
+    ...ours.flatMap((o) => [
+      { label: `${o.name}, gzip (default)`, cmd: o.cmd(['status', '-A']) },
+      { label: `${o.name}, --disable-compression`, cmd: o.cmd(['status', '-A', '--disable-compression']) },
+    ]),
+    { label: `${theirs.name} (gzip)`, cmd: theirs.cmd(['list', 'rollouts', '-A']) },
+  ];
+  const env = { KUBECONFIG: slowKubeconfig };
+  const samples = new Map<string, { ms: number[]; bytes: number[] }>(variants.map((v) => [v.label, { ms: [], bytes: [] }]));
+  const runs = Math.max(3, Math.ceil(RUNS / 2));
+  for (const v of variants) await timed(v.cmd, env); // warm-up
+  for (let i = 0; i < runs; i++) {
+    for (const v of variants) {
+      bytesDown = 0;
+      const r = await timed(v.cmd, env);
+      if (r.code !== 0) throw new Error(`throttled listing: ${v.label} exited ${r.code}`);
+      samples.get(v.label)!.ms.push(r.ms);
+      samples.get(v.label)!.bytes.push(bytesDown);
+    }
+  }
+  relay.close();
+  const throttled = variants.map((v) => {
+    const x = samples.get(v.label)!;
+    return { variant: v.label, ms: stats(x.ms), bytesFromServer: Math.round(stats(x.bytes).median) };
+  });
+  extra.throttledListing = { mbit: THROTTLE_MBIT, delayMs: THROTTLE_DELAY_MS, rollouts: totalRollouts, runs, results: throttled };
+  for (const t of throttled) log(`throttled listing (${THROTTLE_MBIT} Mbit/s, ${THROTTLE_DELAY_MS} ms): ${t.variant}: ${t.ms.median.toFixed(0)} ms, ${(t.bytesFromServer / 1e6).toFixed(2)} MB`);
+}
+
 }
 
 // ---------- workload 3: promote ----------
@@ -455,6 +526,12 @@ lines.push(`Watch for ${WATCH_SECONDS} s, a new version every 5 s (CPU time of t
 lines.push('| tool | CPU while changing | CPU idle | delay change → redraw, median ms (min–max) | outputs |', '|---|---|---|---|---|');
 for (const [name, w] of Object.entries(watchResults) as Array<[string, { cpuPercent: number; idleCpuPercent: number; delaysMs: ReturnType<typeof stats> | null; redraws: number }]>) {
   lines.push(`| ${name} | ${w.cpuPercent.toFixed(2)}% | ${w.idleCpuPercent.toFixed(2)}% | ${w.delaysMs ? `${f(w.delaysMs.median)} (${f(w.delaysMs.min)}–${f(w.delaysMs.max)})` : 'never shown'} | ${w.redraws} |`);
+}
+const slow = extra.throttledListing as { mbit: number; delayMs: number; rollouts: number; runs: number; results: Array<{ variant: string; ms: ReturnType<typeof stats>; bytesFromServer: number }> } | undefined;
+if (slow) {
+  lines.push('', `Listing ${slow.rollouts} rollouts (-A) over a throttled link (${slow.mbit} Mbit/s each way, ${slow.delayMs} ms one-way delay; a TCP relay in front of the API server, TLS end to end), ${slow.runs} runs each:`, '');
+  lines.push('| variant | median ms (min–max) | bytes from the server |', '|---|---|---|');
+  for (const t of slow.results) lines.push(`| ${t.variant} | ${f(t.ms.median)} (${f(t.ms.min)}–${f(t.ms.max)}) | ${(t.bytesFromServer / 1e6).toFixed(2)} MB |`);
 }
 const notesFile = join(REPO_ROOT, 'docs', 'PERFORMANCE-notes.md');
 if (existsSync(notesFile) && SCALE === 500) lines.push('', readFileSync(notesFile, 'utf8').trim());

@@ -53,6 +53,9 @@ export const GLOBAL_OPTIONS = [
   { name: 'client-key', type: 'string', describe: 'help.opt.clientKey', hidden: true, kube: true },
   { name: 'insecure-skip-tls-verify', type: 'boolean', describe: 'help.opt.insecure', hidden: true, kube: true },
   { name: 'tls-server-name', type: 'string', describe: 'help.opt.tlsServerName', hidden: true, kube: true },
+  // kubectl's --as-uid and --disable-compression (transport; kube/kubeconfig.ts)
+  { name: 'as-uid', type: 'string', describe: 'help.opt.asUid', hidden: true, kube: true },
+  { name: 'disable-compression', type: 'boolean', describe: 'help.opt.disableCompression', hidden: true, kube: true },
   { name: 'request-timeout', type: 'string', describe: 'help.opt.requestTimeout', default: '30s', valueHint: '30s, 1m, 0' },
   { name: 'color', type: 'boolean', describe: 'help.opt.noColor', default: true, hidden: true },
   { name: 'verbose', alias: 'v', type: 'count', describe: 'help.opt.verbose' },

@@ -472,6 +472,51 @@ export const en = {
   'preview.reconnecting': (p: { detail: S }) => `connection to the API server lost (${p.detail}); reconnecting… (forwarded connections go through it too)`,
   'preview.reconnected': () => `reconnected to the API server.`,
   'preview.stopped': (p: { url: S }) => `stopped forwarding ${p.url}.`,
+
+  // ---- transport: kubeconfig checks, proxies, renewed credentials (kube/kubeconfig.ts, http.ts, auth.ts) ----
+  'err.credentialsRejected': (p: { server: S; user: S; kind: S; name: S }) =>
+    `the API server at ${p.server} rejected the credentials of user "${p.user}" (401 Unauthorized) even after they were renewed from ${
+      p.kind === 'exec' ? `the credential plugin "${p.name}"` : p.kind === 'tokenFile' ? `the token file ${p.name}` : `the auth-provider "${p.name}"`
+    }: credentials expired or rejected. Log in again (or ask whoever manages them whether they were revoked), then retry.`,
+  'err.execInstallHint': (p: { hint: S }) => `Its install hint: ${p.hint}`,
+  'err.insecureWithCa': (p: { cluster: S }) =>
+    `the kubeconfig's cluster "${p.cluster}" names a certificate authority and also sets insecure-skip-tls-verify; kubectl refuses this too ("specifying a root certificates file with the insecure flag is not allowed"). Remove one of the two.`,
+  'err.basicAuth': (p: { user: S }) =>
+    `the kubeconfig's user "${p.user}" uses a username and password (basic authentication), which Kubernetes API servers no longer accept (removed in 1.19); the password is not sent. Use a token, a client certificate or a credential plugin.`,
+  'err.kubeconfigField': (p: { kind: S; name: S; field: S; expected: S }) =>
+    `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" of the wrong type: it must be ${
+      ({ string: 'a string', boolean: 'true or false', stringList: 'a list of strings', stringMap: 'a map of strings', stringListMap: 'a map of lists of strings', map: 'a map', envList: 'a list of {name, value}' } as Record<string, string>)[p.expected] ?? p.expected
+    }. kubectl refuses it as well.`,
+  'err.execConfig': (p: { user: S; problem: S; value: S }) =>
+    `the kubeconfig's user "${p.user}" has an unusable exec credential plugin: ${
+      ({
+        noCommand: 'it names no command',
+        noApiVersion: 'it names no apiVersion (client.authentication.k8s.io/v1 or v1beta1)',
+        apiVersion: `apiVersion "${p.value}" is not supported (client.authentication.k8s.io/v1 or v1beta1)`,
+        noInteractiveMode: 'with apiVersion client.authentication.k8s.io/v1 it must set interactiveMode (Never, IfAvailable or Always)',
+        interactiveMode: `interactiveMode "${p.value}" is not Never, IfAvailable or Always`,
+        envName: 'an env entry has no name',
+        withAuthProvider: 'the user has an auth-provider as well; only one is allowed',
+      } as Record<string, string>)[p.problem] ?? p.problem
+    }.`,
+  'err.impersonateWithoutUser': (p: { user: S }) =>
+    `impersonation of a uid, groups or user-extra needs a user to impersonate as well (as, or --as) for user "${p.user}"; kubectl refuses this too.`,
+  'err.certWithoutKey': (p: { user: S }) =>
+    `the kubeconfig's user "${p.user}" has a client certificate but no client key (client-key or client-key-data).`,
+  'err.badProxyUrl': (p: { cluster: S; url: S; reason: S; schemes: S }) =>
+    `the kubeconfig's cluster "${p.cluster}" has an invalid proxy-url "${p.url}": ${
+      p.reason === 'scheme' ? `the scheme must be one of ${p.schemes}` : p.reason === 'host' ? 'it names no host' : 'it is not a URL'
+    }.`,
+  'err.proxyAuth': (p: { proxy: S; source: S; server: S; status: S; withCredentials: S }) =>
+    `the proxy ${p.proxy} (from ${p.source}) on the way to ${p.server} ${
+      p.withCredentials === 'yes' ? 'rejected the user and password in its URL' : 'requires authentication, and its URL has no user and password'
+    } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.`,
+  'err.proxyRefused': (p: { proxy: S; source: S; server: S; status: S }) =>
+    `the proxy ${p.proxy} (from ${p.source}) refused to connect to ${p.server} (${p.status} Forbidden). Ask its administrators to allow the API server, or exempt it with NO_PROXY.`,
+  'err.tlsMaterial': (p: { detail: S }) =>
+    `the client certificate, its key or the certificate authority from the kubeconfig cannot be used (${p.detail}). Check client-certificate, client-key and certificate-authority (or their -data forms).`,
+  'help.opt.asUid': () => 'UID to impersonate (with --as)',
+  'help.opt.disableCompression': () => 'Do not ask the API server for compressed answers',
 };
 
 export type Catalog = typeof en;

@@ -443,4 +443,48 @@ export const ko: Catalog = {
   'preview.reconnecting': (p) => `API 서버 연결이 끊겼습니다 (${p.detail}). 다시 연결하는 중… (포워딩된 연결도 API 서버를 거칩니다)`,
   'preview.reconnected': () => `API 서버에 다시 연결되었습니다.`,
   'preview.stopped': (p) => `${p.url} 포워딩을 멈췄습니다.`,
+
+  // ---- 전송: kubeconfig 검사, 프록시, 갱신한 인증 정보 (kube/kubeconfig.ts, http.ts, auth.ts) ----
+  'err.credentialsRejected': (p) =>
+    `API 서버 ${p.server}가 ${
+      p.kind === 'exec' ? `인증 플러그인 "${p.name}"에서` : p.kind === 'tokenFile' ? `토큰 파일 ${p.name}에서` : `auth-provider "${p.name}"에서`
+    } 새로 받은 뒤에도 사용자 "${p.user}"의 인증 정보를 거부했습니다 (401 Unauthorized): 인증 정보가 만료되었거나 거부되었습니다. 다시 로그인하고(또는 관리자에게 폐기되었는지 확인하고) 재시도하세요.`,
+  'err.execInstallHint': (p) => `설치 안내: ${p.hint}`,
+  'err.insecureWithCa': (p) =>
+    `kubeconfig의 cluster "${p.cluster}"에 인증 기관(CA)과 insecure-skip-tls-verify가 함께 설정되어 있습니다. kubectl도 이를 거부합니다("specifying a root certificates file with the insecure flag is not allowed"). 둘 중 하나를 지우세요.`,
+  'err.basicAuth': (p) =>
+    `kubeconfig의 user "${p.user}"는 사용자 이름과 비밀번호(basic 인증)를 씁니다. Kubernetes API 서버는 이를 더 이상 받지 않으므로(1.19에서 제거) 비밀번호를 보내지 않았습니다. 토큰, 클라이언트 인증서 또는 인증 플러그인을 쓰세요.`,
+  'err.kubeconfigField': (p) =>
+    `kubeconfig의 ${p.kind} "${p.name}"에서 "${p.field}"의 형식이 잘못되었습니다: ${
+      ({ string: '문자열', boolean: 'true 또는 false', stringList: '문자열 목록', stringMap: '문자열 맵', stringListMap: '문자열 목록의 맵', map: '맵', envList: '{name, value} 목록' } as Record<string, string>)[p.expected] ?? p.expected
+    }이어야 합니다. kubectl도 이를 거부합니다.`,
+  'err.execConfig': (p) =>
+    `kubeconfig의 user "${p.user}"의 exec 인증 플러그인을 쓸 수 없습니다: ${
+      ({
+        noCommand: '실행할 명령(command)이 없습니다',
+        noApiVersion: 'apiVersion이 없습니다 (client.authentication.k8s.io/v1 또는 v1beta1)',
+        apiVersion: `apiVersion "${p.value}"은(는) 지원하지 않습니다 (client.authentication.k8s.io/v1 또는 v1beta1)`,
+        noInteractiveMode: 'apiVersion client.authentication.k8s.io/v1에서는 interactiveMode(Never, IfAvailable, Always)를 정해야 합니다',
+        interactiveMode: `interactiveMode "${p.value}"은(는) Never, IfAvailable, Always 중 하나가 아닙니다`,
+        envName: 'env 항목 하나에 name이 없습니다',
+        withAuthProvider: '같은 user에 auth-provider도 있습니다. 하나만 쓸 수 있습니다',
+      } as Record<string, string>)[p.problem] ?? p.problem
+    }.`,
+  'err.impersonateWithoutUser': (p) =>
+    `user "${p.user}": uid, 그룹, user-extra를 가장하려면 가장할 사용자(as 또는 --as)도 있어야 합니다. kubectl도 이를 거부합니다.`,
+  'err.certWithoutKey': (p) => `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
+  'err.badProxyUrl': (p) =>
+    `kubeconfig의 cluster "${p.cluster}"의 proxy-url "${p.url}"이(가) 잘못되었습니다: ${
+      p.reason === 'scheme' ? `스킴은 ${p.schemes} 중 하나여야 합니다` : p.reason === 'host' ? '호스트가 없습니다' : 'URL이 아닙니다'
+    }.`,
+  'err.proxyAuth': (p) =>
+    `${p.server}로 가는 길의 프록시 ${p.proxy}(${p.source}에서 설정)가 ${
+      p.withCredentials === 'yes' ? 'URL에 든 사용자와 비밀번호를 거부했습니다' : '인증을 요구하는데 URL에 사용자와 비밀번호가 없습니다'
+    } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). 프록시 인증 정보를 URL에 넣거나(http://USER:PASSWORD@host:port) 확인하세요.`,
+  'err.proxyRefused': (p) =>
+    `프록시 ${p.proxy}(${p.source}에서 설정)가 ${p.server}로의 연결을 거부했습니다 (${p.status} Forbidden). 프록시 관리자에게 API 서버를 허용해 달라고 하거나 NO_PROXY로 제외하세요.`,
+  'err.tlsMaterial': (p) =>
+    `kubeconfig의 클라이언트 인증서, 키 또는 인증 기관(CA)을 쓸 수 없습니다 (${p.detail}). client-certificate, client-key, certificate-authority(또는 -data 형식)를 확인하세요.`,
+  'help.opt.asUid': () => '가장할 UID (--as와 함께)',
+  'help.opt.disableCompression': () => 'API 서버에 압축된 응답을 요청하지 않음',
 };

@@ -1,11 +1,28 @@
 // A small HTTPS client for the Kubernetes API: one keep-alive agent, the kubeconfig's TLS and
 // credentials, bounded retries for reads, watch streams. Credentials are never logged.
+//
+// What it does as kubectl (client-go) does, and where:
+//   - proxies: proxy-url, HTTPS_PROXY/NO_PROXY (proxy.ts decides, proxy-agent.ts connects);
+//   - `Accept-Encoding: gzip` on every request but watches, unless disable-compression;
+//   - the OS trust store when the kubeconfig names no CA and Node's roots do not know the server's
+//     (system-ca.ts; tried only after an "unknown authority" failure, before anything was sent);
+//   - renewing credentials (auth.ts): before a request when an exec credential has expired, and once
+//     after a 401; a 401 right after renewal ends the command with "credentials expired or rejected",
+//     so a watch never retries a rejected credential.
+// A body that is not JSON (an HTML page from a load balancer or proxy) ends a request or a watch with
+// a NetworkError, never an exception thrown outside a handler.
 import * as https from 'node:https';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { ResolvedConfig } from './kubeconfig.js';
-import { CliError } from '../errors.js';
+import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
+import { CliError, EXIT } from '../errors.js';
+import { systemCertificates } from './system-ca.js';
+
+export { Credentials } from './auth.js';
+/** Kept for callers that import it from here (client.ts). */
+export const credentials = resolveCredentials;
 
 export interface Target {
   verb: string;
@@ -48,7 +65,7 @@ export class ApiError extends Error {
   }
 }
 
-/** The request did not get an answer: connection refused, reset, TLS failure, timeout. */
+/** The request did not get a usable answer: connection refused, reset, TLS failure, timeout, not JSON. */
 export class NetworkError extends Error {
   constructor(
     readonly kind: 'unreachable' | 'tls' | 'timeout',
@@ -76,6 +93,7 @@ const TLS_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_NOT_YET_VALID',
@@ -83,10 +101,30 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
-/** Errors before anything was written to the socket: a retry cannot double a write. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Verification failures that the OS trust store may cure (the issuer is unknown to Node's roots). */
+const UNKNOWN_AUTHORITY = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
 
-function classify(err: NodeJS.ErrnoException, sent: boolean): NetworkError {
+/** Errors before anything was written to the socket: a retry cannot double a write. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROXY']);
+
+const WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed',
+};
+
+/** How a request failed without an answer, in the words the user sees. `via`: the proxy, if any. */
+export function classify(err: NodeJS.ErrnoException, sent: boolean, via?: { display: string; source: string }): NetworkError {
   const code = err.code ?? 'ERROR';
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
     return new NetworkError('tls', code, tlsDetail(code, err.message), false);
@@ -94,16 +132,10 @@ function classify(err: NodeJS.ErrnoException, sent: boolean): NetworkError {
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || code === 'TIMEOUT') {
     return new NetworkError('timeout', code, err.message, sent);
   }
-  const words: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host not found',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    EPIPE: 'connection closed',
-  };
-  return new NetworkError('unreachable', code, words[code] ?? code, sent && !NOT_SENT_CODES.has(code));
+  const words = WORDS[code] ?? (err.message && err.message !== code ? err.message.split('\n')[0]!.slice(0, 120) : code);
+  // Through a proxy, a connection that fails before anything was sent failed at the proxy.
+  const detail = via && !sent ? `through the proxy ${via.display} (from ${via.source}): ${words}` : words;
+  return new NetworkError('unreachable', code, detail, sent && !NOT_SENT_CODES.has(code));
 }
 
 function tlsDetail(code: string, message: string): string {
@@ -112,6 +144,7 @@ function tlsDetail(code: string, message: string): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
       return 'certificate signed by an unknown authority';
     case 'CERT_HAS_EXPIRED':
       return 'the server certificate has expired';
@@ -122,19 +155,81 @@ function tlsDetail(code: string, message: string): string {
   }
 }
 
-export interface Credentials {
-  headers: Record<string, string | string[]>;
-  cert?: Buffer | string;
-  key?: Buffer | string;
-  /** An agent built by the credential layer (proxy-url). */
-  agent?: http.Agent;
+/** Retry-After in ms (seconds or an HTTP date), capped at 5 s; null when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | null {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!v) return null;
+  const secs = Number(v.trim());
+  if (Number.isFinite(secs) && secs >= 0 && /^\d+$/.test(v.trim())) return Math.min(secs * 1000, 5000);
+  const at = Date.parse(v);
+  if (Number.isFinite(at)) return Math.min(Math.max(at - now, 0), 5000);
+  return null;
+}
+
+export function backoff(attempt: number): number {
+  const base = 200 * 2 ** (attempt - 1);
+  return Math.min(base + Math.floor(Math.random() * base * 0.25), 3000);
+}
+
+/** A short, printable excerpt of an unexpected body. */
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
+}
+
+/** Splits a watch stream into lines of JSON; anything else ends the watch with a NetworkError. */
+export class WatchDecoder {
+  private buffered = '';
+  private readonly text = new TextDecoder('utf-8');
+
+  constructor(private readonly onEvent: (ev: { type: string; object: unknown }) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffered += this.text.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl).trim();
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line) this.line(line);
+    }
+  }
+
+  /** At the end of the stream: a last event without a newline. */
+  end(): void {
+    const rest = (this.buffered + this.text.decode()).trim();
+    this.buffered = '';
+    if (rest) this.line(rest);
+  }
+
+  private line(line: string): void {
+    let ev: unknown;
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      throw new NetworkError('unreachable', 'EBADSTREAM', `the watch stream held something that is not JSON ("${excerpt(line)}"); a proxy or load balancer may be answering instead of the API server`, true);
+    }
+    const o = ev && typeof ev === 'object' ? (ev as { type?: unknown; object?: unknown }) : {};
+    if (typeof o.type !== 'string') {
+      throw new NetworkError('unreachable', 'EBADSTREAM', `the watch stream held something that is not a watch event ("${excerpt(line)}")`, true);
+    }
+    this.onEvent({ type: o.type, object: o.object });
+  }
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  headers: http.IncomingHttpHeaders;
+  /** The credential the request carried (to renew it after a 401). */
+  auth: AuthState;
+  gzip: boolean;
 }
 
 export class KubeHttp {
-  private agent: http.Agent;
   private readonly base: URL;
   readonly server: string;
-  requests = 0;
+  private agents = new Map<string, Promise<http.Agent>>();
+  private systemCa: string[] | null = null;
 
   constructor(
     readonly cfg: ResolvedConfig,
@@ -143,25 +238,46 @@ export class KubeHttp {
   ) {
     this.server = cfg.server;
     this.base = new URL(cfg.server);
-    if (creds.agent) {
-      this.agent = creds.agent;
-    } else if (this.base.protocol === 'http:') {
-      this.agent = new http.Agent({ keepAlive: true });
-    } else {
-      // One secure context for every connection: building it (CA store, client key) is the most
-      // expensive part of a connection, and parallel requests would each build their own.
-      const secureContext = tls.createSecureContext({ ca: cfg.ca, cert: creds.cert ?? cfg.cert, key: creds.key ?? cfg.key });
-      this.agent = new https.Agent({
-        keepAlive: true,
-        secureContext,
-        rejectUnauthorized: !cfg.insecure,
-        servername: cfg.tlsServerName,
-      });
-    }
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const a of this.agents.values()) void a.then((agent) => agent.destroy(), () => undefined);
+    this.agents.clear();
+  }
+
+  /**
+   * One agent per client certificate (an exec plugin may rotate it) and trust store. Building the
+   * secure context (CA store, client key) is the most expensive part of a connection: it is built once
+   * and shared by every connection of the agent.
+   */
+  private agent(auth: AuthState): Promise<http.Agent> {
+    const key = `${this.systemCa ? 'sys' : 'default'}\n${String(auth.cert ?? this.cfg.cert ?? '')}\n${String(auth.key ?? this.cfg.key ?? '')}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = this.makeAgent(auth);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  private async makeAgent(auth: AuthState): Promise<http.Agent> {
+    const cfg = this.cfg;
+    const secure = this.base.protocol === 'https:';
+    let secureContext: tls.SecureContext | undefined;
+    if (secure) {
+      try {
+        secureContext = tls.createSecureContext({ ca: cfg.ca ?? this.systemCa ?? undefined, cert: auth.cert ?? cfg.cert, key: auth.key ?? cfg.key });
+      } catch (e) {
+        // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
+        throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
+      }
+    }
+    const tlsOpts = secure ? { secureContext, rejectUnauthorized: !cfg.insecure, servername: cfg.tlsServerName } : undefined;
+    if (cfg.proxy) {
+      const { proxyAgent } = await import('./proxy-agent.js');
+      return proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true });
+    }
+    return secure ? new https.Agent({ keepAlive: true, ...tlsOpts }) : new http.Agent({ keepAlive: true });
   }
 
   private url(path: string, query?: Record<string, string | undefined>): URL {
@@ -175,73 +291,108 @@ export class KubeHttp {
     if (this.opts.verbose >= level) this.opts.log(line);
   }
 
-  /** One HTTP exchange; resolves with status and body text. */
-  private exchange(
-    spec: RequestSpec,
-    url: URL,
-    stream?: (chunk: Buffer) => void,
-  ): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+  private get via(): { display: string; source: string } | undefined {
+    return this.cfg.proxy ? { display: this.cfg.proxy.display, source: this.cfg.proxy.source } : undefined;
+  }
+
+  /** A refused CONNECT: 407/401 and 403 are answers to act on, anything else is a proxy that cannot get through. */
+  private proxyFailure(status: number): Error {
+    const p = this.cfg.proxy!;
+    const params = { proxy: p.display, source: p.source, server: this.server, status: String(status) };
+    // 407 asks for credentials; tinyproxy (among others) answers 401 to wrong ones.
+    if (status === 407 || status === 401) {
+      const withCredentials = new URL(p.url).username !== '' ? 'yes' : 'no';
+      return new CliError(EXIT.FAILURE, 'err.proxyAuth', { ...params, withCredentials });
+    }
+    if (status === 403) return new CliError(EXIT.FAILURE, 'err.proxyRefused', params);
+    return new NetworkError('unreachable', 'EPROXY', `through the proxy ${p.display} (from ${p.source}): it answered ${status} to CONNECT`, false);
+  }
+
+  /** One HTTP exchange with the current credential; resolves with status and body text. */
+  private async exchange(spec: RequestSpec, url: URL, stream?: WatchDecoder): Promise<Answer> {
+    const auth = await this.creds.current();
+    const agent = await this.agent(auth);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string | string[]> = {
       Accept: 'application/json',
       'User-Agent': 'kubectl-bluegreen',
       ...this.creds.headers,
     };
+    if (auth.authorization) headers.Authorization = auth.authorization;
+    // As client-go: compressed answers unless disable-compression; not for watches, whose events must
+    // arrive as they happen (the API server does not compress them anyway).
+    if (!stream && !this.cfg.disableCompression) headers['Accept-Encoding'] = 'gzip';
     if (body) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
     const mod = url.protocol === 'http:' ? http : https;
-    this.requests++;
     this.opts.onRequest?.(spec.method, url.pathname + url.search);
+    const { ProxyRefusal } = this.cfg.proxy ? await import('./proxy-agent.js') : { ProxyRefusal: null };
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
-      const fail = (e: NetworkError) => {
+      const fail = (e: Error) => {
         if (settled) return;
         settled = true;
         reject(e);
+        req.destroy();
       };
-      const req = mod.request(url, { method: spec.method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        // An error status carries a Status body, not events: it is read whole, never streamed.
-        const streaming = !!stream && (res.statusCode ?? 0) < 400;
-        res.on('data', (c: Buffer) => {
-          if (!streaming) return void chunks.push(c);
-          try {
-            stream!(c);
-          } catch {
-            // Not a watch stream (an HTML page from a proxy or load balancer): end it as a broken stream.
-            fail(new NetworkError('unreachable', 'BADSTREAM', 'the watch stream was not readable', true));
-            req.destroy();
-          }
-        });
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
-        });
-        res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
+      const req = mod.request(url, { method: spec.method, headers, agent }, (res) => {
+        const status = res.statusCode ?? 0;
+        const gzip = /^\s*gzip\s*$/i.test(String(res.headers['content-encoding'] ?? ''));
         res.on('aborted', () => fail(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', true)));
+        res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
+        const consume = (from: Readable) => {
+          const chunks: Buffer[] = [];
+          const streaming = stream && status < 300;
+          from.on('data', (c: Buffer) => {
+            if (settled) return;
+            if (!streaming) {
+              chunks.push(c);
+              return;
+            }
+            try {
+              stream.push(c);
+            } catch (e) {
+              fail(e as Error);
+            }
+          });
+          from.on('error', () => fail(new NetworkError('unreachable', 'EBADGZIP', 'the compressed answer could not be decompressed', true)));
+          from.on('end', () => {
+            if (settled) return;
+            try {
+              if (streaming) stream.end();
+            } catch (e) {
+              fail(e as Error);
+              return;
+            }
+            settled = true;
+            resolve({ status, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers, auth, gzip });
+          });
+        };
+        if (!gzip) consume(res);
+        else
+          import('./decode.js').then(
+            ({ gunzip }) => consume(gunzip(res)),
+            (e: Error) => fail(e),
+          );
       });
       const timeout = stream ? 0 : this.opts.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       if (timeout > 0) {
-        timer = setTimeout(() => {
-          fail(new NetworkError('timeout', 'TIMEOUT', `no answer within ${timeout} ms`, sent));
-          req.destroy();
-        }, timeout);
+        timer = setTimeout(() => fail(new NetworkError('timeout', 'TIMEOUT', `no answer within ${timeout} ms`, sent)), timeout);
         timer.unref();
       }
-      const onAbort = () => {
-        fail(new NetworkError('unreachable', 'ABORTED', 'aborted', sent));
-        req.destroy();
-      };
+      const onAbort = () => fail(new NetworkError('unreachable', 'ABORTED', 'aborted', sent));
       if (spec.signal) {
         if (spec.signal.aborted) onAbort();
         else spec.signal.addEventListener('abort', onAbort, { once: true });
       }
-      req.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, sent)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (ProxyRefusal && e instanceof ProxyRefusal) fail(this.proxyFailure(e.status));
+        else fail(classify(e, sent, this.via));
+      });
       req.on('close', () => {
         if (timer) clearTimeout(timer);
         spec.signal?.removeEventListener('abort', onAbort);
@@ -251,47 +402,103 @@ export class KubeHttp {
     });
   }
 
-  /** A request whose answer is JSON. Throws ApiError for >= 400, NetworkError when there is no answer. */
+  /**
+   * Runs `attempt` (one exchange) with the transport's recoveries: the OS trust store after an
+   * unknown authority, and a renewed credential after a 401 (then "credentials expired or rejected").
+   */
+  private async recovering(spec: RequestSpec, url: URL, stream?: () => WatchDecoder): Promise<Answer> {
+    let renewed = false;
+    for (;;) {
+      let answer: Answer;
+      const trustedBefore = this.systemCa;
+      try {
+        answer = await this.exchange(spec, url, stream?.());
+      } catch (e) {
+        if (e instanceof NetworkError && e.kind === 'tls' && trustedBefore === null && this.trySystemCa(e.code)) continue;
+        throw e;
+      }
+      if (answer.status === 401 && this.creds.renewable) {
+        if (!renewed) {
+          renewed = true;
+          this.log(1, `${spec.method} ${url.pathname}: 401, renewing the credential from ${this.creds.source?.kind} ${this.creds.source?.name}`);
+          await this.creds.renew(answer.auth);
+          continue;
+        }
+        const src = this.creds.source!;
+        throw new CliError(EXIT.FAILURE, 'err.credentialsRejected', { server: this.server, user: this.cfg.userName ?? 'unknown', kind: src.kind, name: src.name });
+      }
+      return answer;
+    }
+  }
+
+  /**
+   * After an unknown-authority failure with Node's roots and no CA in the kubeconfig: use the OS trust
+   * store. Requests in flight together fail together: the first loads the store, the others retry with it.
+   */
+  private trySystemCa(code: string): boolean {
+    if (this.cfg.ca || this.cfg.insecure || !UNKNOWN_AUTHORITY.has(code)) return false;
+    if (this.systemCa) return true;
+    const certs = systemCertificates(this.cfg.systemCaEnv);
+    if (certs.length === 0) return false;
+    this.log(1, `the server's certificate is not signed by a CA Node.js knows; trying the OS trust store (${certs.length} certificates)`);
+    this.systemCa = certs;
+    return true;
+  }
+
+  /** A request whose answer is JSON. Throws ApiError for >= 400, NetworkError when there is no usable answer. */
   async json<T>(spec: RequestSpec): Promise<T> {
     const url = this.url(spec.path, spec.query);
     const sleep = this.opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const attempts = spec.retry ? 5 : 1;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
-      let result: { status: number; text: string; headers: http.IncomingHttpHeaders };
+      let result: Answer;
       try {
-        result = await this.exchange(spec, url);
+        result = await this.recovering(spec, url);
       } catch (e) {
-        const ne = e as NetworkError;
-        this.log(1, `${spec.method} ${url.pathname}${url.search} failed: ${ne.code} after ${Date.now() - started} ms`);
-        const retriable = ne.code === 'ECONNRESET' || ne.code === 'EPIPE';
+        if (!(e instanceof NetworkError)) throw e;
+        this.log(1, `${spec.method} ${url.pathname}${url.search} failed: ${e.code} after ${Date.now() - started} ms`);
+        const retriable = e.code === 'ECONNRESET' || e.code === 'EPIPE';
         if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
           await sleep(backoff(attempt));
           continue;
         }
         throw e;
       }
-      this.log(1, `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms`);
+      this.log(1, `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}`);
       if (spec.body !== undefined) this.log(2, `  request body: ${JSON.stringify(spec.body)}`);
       if (result.status >= 400) {
         const retriable = result.status === 429 || (result.status >= 500 && result.status !== 501);
         if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
-          const after = Number(result.headers['retry-after']);
-          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 5000) : backoff(attempt));
+          await sleep(retryAfterMs(result.headers['retry-after']) ?? backoff(attempt));
           continue;
         }
-        let body: KubeStatus = {};
-        try {
-          body = JSON.parse(result.text) as KubeStatus;
-        } catch {
-          body = { message: result.text.trim().slice(0, 200) };
-        }
-        this.log(2, `  response: ${JSON.stringify(body).slice(0, 2000)}`);
-        throw new ApiError(result.status, body, spec.target, result.text);
+        throw this.apiError(result, spec.target);
       }
       if (result.text === '') return undefined as T;
-      return JSON.parse(result.text) as T;
+      try {
+        return JSON.parse(result.text) as T;
+      } catch {
+        throw new NetworkError(
+          'unreachable',
+          'EBADRESPONSE',
+          `the answer was not JSON ("${excerpt(result.text)}"); a proxy or load balancer may be answering instead of the API server`,
+          spec.method !== 'GET',
+        );
+      }
     }
+  }
+
+  private apiError(result: Answer, target: Target): ApiError {
+    let body: KubeStatus;
+    try {
+      const parsed: unknown = JSON.parse(result.text);
+      body = parsed && typeof parsed === 'object' ? (parsed as KubeStatus) : { message: excerpt(result.text) };
+    } catch {
+      body = { message: result.text.trim().slice(0, 200) };
+    }
+    this.log(2, `  response: ${JSON.stringify(body).slice(0, 2000)}`);
+    return new ApiError(result.status, body, target, result.text);
   }
 
   /**
@@ -300,11 +507,13 @@ export class KubeHttp {
    * answers 101; rejects with ApiError for any other answer and NetworkError when there is none. The
    * per-request timeout covers the handshake only.
    */
-  upgrade(spec: RequestSpec & { headers: Record<string, string> }): Promise<{ socket: Duplex; head: Buffer; headers: http.IncomingHttpHeaders }> {
+  async upgrade(spec: RequestSpec & { headers: Record<string, string> }): Promise<{ socket: Duplex; head: Buffer; headers: http.IncomingHttpHeaders }> {
     const url = this.url(spec.path, spec.query);
     const mod = url.protocol === 'http:' ? http : https;
-    const headers = { 'User-Agent': 'kubectl-bluegreen', ...this.creds.headers, ...spec.headers };
-    this.requests++;
+    const auth = await this.creds.current();
+    const agent = await this.agent(auth);
+    const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-bluegreen', ...this.creds.headers, ...spec.headers };
+    if (auth.authorization) headers.Authorization = auth.authorization;
     this.opts.onRequest?.(spec.method, url.pathname + url.search);
     const started = Date.now();
     return new Promise((resolve, reject) => {
@@ -317,7 +526,7 @@ export class KubeHttp {
         spec.signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const req = mod.request(url, { method: spec.method, headers, agent: this.agent });
+      const req = mod.request(url, { method: spec.method, headers, agent });
       req.on('upgrade', (res, socket, head) => {
         this.log(1, `UPGRADE ${spec.method} ${url.pathname}${url.search} ${res.statusCode} in ${Date.now() - started} ms`);
         if (settled) {
@@ -362,75 +571,14 @@ export class KubeHttp {
 
   /**
    * A watch stream: calls onEvent per event until the server ends the stream or the signal aborts.
-   * Resolves when the stream ends normally; rejects with NetworkError/ApiError otherwise.
+   * Resolves when the stream ends normally; rejects with NetworkError/ApiError otherwise (an answer
+   * that is not a stream of JSON events included), or with what onEvent threw.
    */
   async watch(spec: RequestSpec, onEvent: (ev: { type: string; object: unknown }) => void): Promise<void> {
     const url = this.url(spec.path, { ...spec.query, watch: '1' });
-    let buffered = '';
-    const result = await this.exchange(spec, url, (chunk) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line) onEvent(JSON.parse(line) as { type: string; object: unknown });
-      }
-    });
+    const result = await this.recovering(spec, url, () => new WatchDecoder(onEvent));
     this.log(1, `WATCH ${url.pathname}${url.search} ended with ${result.status}`);
-    if (result.status >= 400) {
-      let body: KubeStatus = {};
-      try {
-        body = JSON.parse(buffered || result.text) as KubeStatus;
-      } catch {
-        body = { message: (buffered || result.text).trim().slice(0, 200) };
-      }
-      throw new ApiError(result.status, body, spec.target, result.text);
-    }
+    if (result.status >= 300) throw this.apiError(result, spec.target);
   }
 }
 
-function backoff(attempt: number): number {
-  const base = 200 * 2 ** (attempt - 1);
-  return Math.min(base + Math.floor(Math.random() * base * 0.25), 3000);
-}
-
-/** Builds the auth headers (and client cert) from the kubeconfig; credential plugins load lazily. */
-export async function credentials(cfg: ResolvedConfig, readFile: (p: string) => Buffer): Promise<Credentials> {
-  const headers: Record<string, string | string[]> = {};
-  let cert: Buffer | string | undefined;
-  let key: Buffer | string | undefined;
-  let agent: http.Agent | undefined;
-  if (cfg.exec || cfg.authProvider || cfg.proxyUrl) {
-    // Only here is @kubernetes/client-node loaded: its KubeConfig runs exec credential plugins and
-    // auth-providers (with token caching) and builds proxy agents.
-    const { pluginCredentials } = await import('./plugin-auth.js');
-    let got: Credentials;
-    try {
-      got = await pluginCredentials(cfg);
-    } catch (e) {
-      const f = (e as { failure?: { key: 'err.execFailed' | 'err.authProvider'; params: Record<string, string> } }).failure;
-      if (f?.key === 'err.execFailed') throw new CliError(1, f.key, { command: f.params.command ?? '', code: f.params.code ?? '' });
-      throw new CliError(1, 'err.authProvider', { name: cfg.authProvider?.name ?? cfg.exec?.command ?? 'unknown' });
-    }
-    Object.assign(headers, got.headers);
-    cert = got.cert;
-    key = got.key;
-    agent = got.agent;
-  }
-  if (!headers.Authorization) {
-    if (cfg.token) headers.Authorization = `Bearer ${cfg.token}`;
-    else if (cfg.tokenFile) {
-      try {
-        headers.Authorization = `Bearer ${readFile(cfg.tokenFile).toString('utf8').trim()}`;
-      } catch (e) {
-        throw new CliError(1, 'err.kubeconfigRead', { path: cfg.tokenFile, detail: (e as Error).message });
-      }
-    } else if (cfg.basic) {
-      headers.Authorization = `Basic ${Buffer.from(`${cfg.basic.username}:${cfg.basic.password}`).toString('base64')}`;
-    }
-  }
-  if (cfg.impersonate?.user) headers['Impersonate-User'] = cfg.impersonate.user;
-  // One header line per group: the API server does not split a single value on commas.
-  if (cfg.impersonate?.groups.length) headers['Impersonate-Group'] = [...cfg.impersonate.groups];
-  return { headers, cert, key, agent };
-}

@@ -5,10 +5,17 @@
 //                          first file that sets one; missing files are skipped
 //   else ~/.kube/config, else in-cluster service account
 // then --context, --cluster, --user, --server, --token, ... override. Namespace: -n, the context's, "default".
+//
+// The chosen context, cluster and user are checked as clientcmd's ConfirmUsable checks them (a field of
+// the wrong type, a certificate without its key, a CA together with insecure-skip-tls-verify, an exec
+// plugin without apiVersion, ...): a kubeconfig is untrusted input, and kubectl refuses these too.
+// Relative paths are resolved against the directory of the file that holds them.
 import { readFileSync, existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
+import { chooseProxy, parseProxyUrl, PROXY_SCHEMES, displayProxy, type ProxyChoice } from './proxy.js';
+import type { ExecClusterInfo } from './exec.js';
 
 export interface KubeFlags {
   kubeconfig?: string;
@@ -20,19 +27,38 @@ export interface KubeFlags {
   token?: string;
   as?: string;
   asGroup?: string[];
+  asUid?: string;
   certificateAuthority?: string;
   clientCertificate?: string;
   clientKey?: string;
   insecureSkipTlsVerify?: boolean;
   tlsServerName?: string;
+  disableCompression?: boolean;
 }
 
+export type Env = Record<string, string | undefined>;
+
+export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
+export const INTERACTIVE_MODES = ['Never', 'IfAvailable', 'Always'] as const;
+
 export interface ExecConfig {
+  /** As written, or resolved against the kubeconfig's directory when it holds a path separator. */
   command: string;
-  args?: string[];
-  env?: Array<{ name: string; value: string }>;
-  apiVersion?: string;
-  [k: string]: unknown;
+  args: string[];
+  env: Array<{ name: string; value: string }>;
+  apiVersion: (typeof EXEC_API_VERSIONS)[number];
+  interactiveMode: (typeof INTERACTIVE_MODES)[number];
+  provideClusterInfo: boolean;
+  installHint?: string;
+  /** The environment the plugin inherits (ours), with `env` on top. */
+  parentEnv: Env;
+}
+
+export interface Impersonation {
+  user: string;
+  uid?: string;
+  groups: string[];
+  extra: Record<string, string[]>;
 }
 
 export interface ResolvedConfig {
@@ -45,18 +71,23 @@ export interface ResolvedConfig {
   ca?: Buffer;
   insecure: boolean;
   tlsServerName?: string;
+  /** The proxy the connection goes through (proxy-url, or HTTPS_PROXY/NO_PROXY), if any. */
+  proxy?: ProxyChoice;
+  /** The cluster's proxy-url, as written. */
   proxyUrl?: string;
+  /** disable-compression (cluster) or --disable-compression: no Accept-Encoding: gzip. */
+  disableCompression: boolean;
+  /** SSL_CERT_FILE / SSL_CERT_DIR, for the OS trust store when the kubeconfig names no CA. */
+  systemCaEnv: { SSL_CERT_FILE?: string; SSL_CERT_DIR?: string };
   cert?: Buffer;
   key?: Buffer;
   token?: string;
   tokenFile?: string;
-  basic?: { username: string; password: string };
   exec?: ExecConfig;
-  authProvider?: { name: string; config?: Record<string, string> };
-  impersonate?: { user?: string; groups: string[] };
-  /** The user entry as written (relative paths resolved), for credential plugins. */
-  rawUser?: Record<string, unknown>;
-  rawCluster?: Record<string, unknown>;
+  /** What an exec plugin with provideClusterInfo receives. */
+  execCluster?: ExecClusterInfo;
+  authProvider?: { name: string; config: Record<string, string> };
+  impersonate?: Impersonation;
 }
 
 interface Named<T> {
@@ -66,10 +97,6 @@ interface Named<T> {
 }
 
 type Obj = Record<string, unknown>;
-
-export interface Env {
-  [k: string]: string | undefined;
-}
 
 export interface FsLike {
   readFile(path: string): Buffer;
@@ -92,10 +119,87 @@ function resolvePath(dir: string, p: string | undefined): string | undefined {
   return isAbsolute(p) ? p : join(dir, p);
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Typed reading of an untrusted document: a field of the wrong type is refused, as kubectl's decoder
+// refuses it, naming the entry and the field.
+
+type Where = { kind: 'cluster' | 'user' | 'context'; name: string };
+type Expected = 'string' | 'boolean' | 'stringList' | 'stringListMap' | 'stringMap' | 'map' | 'envList';
+
+function wrongType(where: Where, field: string, expected: Expected): CliError {
+  return new CliError(EXIT.FAILURE, 'err.kubeconfigField', { kind: where.kind, name: where.name, field, expected });
+}
+
+/** A checked reader of one kubeconfig entry. */
+class Fields {
+  constructor(
+    private readonly o: Obj,
+    private readonly where: Where,
+  ) {}
+
+  has(f: string): boolean {
+    return this.o[f] !== undefined && this.o[f] !== null;
+  }
+
+  string(f: string): string | undefined {
+    const v = this.o[f];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw wrongType(this.where, f, 'string');
+    return v === '' ? undefined : v;
+  }
+
+  boolean(f: string): boolean {
+    const v = this.o[f];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') throw wrongType(this.where, f, 'boolean');
+    return v;
+  }
+
+  stringList(f: string): string[] {
+    const v = this.o[f];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw wrongType(this.where, f, 'stringList');
+    return v as string[];
+  }
+
+  stringMap(f: string): Record<string, string> {
+    const v = this.o[f];
+    if (v === undefined || v === null) return {};
+    const m = asObj(v);
+    if (m !== v || !Object.values(m).every((x) => typeof x === 'string')) throw wrongType(this.where, f, 'stringMap');
+    return m as Record<string, string>;
+  }
+
+  stringListMap(f: string): Record<string, string[]> {
+    const v = this.o[f];
+    if (v === undefined || v === null) return {};
+    const m = asObj(v);
+    if (m !== v || !Object.values(m).every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string'))) {
+      throw wrongType(this.where, f, 'stringListMap');
+    }
+    return m as Record<string, string[]>;
+  }
+
+  map(f: string): Fields | undefined {
+    const v = this.o[f];
+    if (v === undefined || v === null) return undefined;
+    const m = asObj(v);
+    if (m !== v) throw wrongType(this.where, f, 'map');
+    return new Fields(m, this.where);
+  }
+
+  raw(f: string): unknown {
+    return this.o[f];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Files and merging
+
 export function kubeconfigFiles(flags: KubeFlags, env: Env, fs: FsLike): string[] {
   if (flags.kubeconfig) {
     if (!fs.exists(flags.kubeconfig)) {
-      throw new CliError(1, 'err.kubeconfigRead', { path: flags.kubeconfig, detail: 'no such file' });
+      throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: flags.kubeconfig, detail: 'no such file' });
     }
     return [flags.kubeconfig];
   }
@@ -115,7 +219,7 @@ export function kubeconfigFiles(flags: KubeFlags, env: Env, fs: FsLike): string[
   return [];
 }
 
-interface Merged {
+export interface Merged {
   clusters: Map<string, Named<Obj>>;
   users: Map<string, Named<Obj>>;
   contexts: Map<string, Named<Obj>>;
@@ -131,7 +235,7 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
       doc = asObj(text.trim() === '' ? {} : loadYaml(text));
     } catch (e) {
       const detail = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-      throw new CliError(1, 'err.kubeconfigRead', { path: file, detail });
+      throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: file, detail });
     }
     const dir = dirname(file);
     const add = (target: Map<string, Named<Obj>>, list: unknown, field: string) => {
@@ -151,43 +255,76 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
   return merged;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Pieces shared by the kubeconfig and the in-cluster paths
+
+function readData(fs: FsLike, data: string | undefined, file: string | undefined, what: string): Buffer | undefined {
+  if (data) return Buffer.from(data, 'base64');
+  if (file) {
+    try {
+      return fs.readFile(file);
+    } catch (e) {
+      throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: file, detail: `${what}: ${(e as Error).message}` });
+    }
+  }
+  return undefined;
+}
+
+function impersonation(flags: KubeFlags, u: Fields | undefined, userName: string): Impersonation | undefined {
+  const user = flags.as ?? u?.string('as');
+  const uid = flags.asUid ?? u?.string('as-uid');
+  const groups = flags.asGroup?.length ? flags.asGroup : (u?.stringList('as-groups') ?? []);
+  const extra = u?.stringListMap('as-user-extra') ?? {};
+  if (!user) {
+    if (uid || groups.length || Object.keys(extra).length) {
+      throw new CliError(EXIT.FAILURE, 'err.impersonateWithoutUser', { user: userName });
+    }
+    return undefined;
+  }
+  return { user, uid, groups, extra };
+}
+
+function systemCaEnv(env: Env): ResolvedConfig['systemCaEnv'] {
+  return { SSL_CERT_FILE: env.SSL_CERT_FILE || undefined, SSL_CERT_DIR: env.SSL_CERT_DIR || undefined };
+}
+
 function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | null {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   const root = '/var/run/secrets/kubernetes.io/serviceaccount';
   if (!host || !port || !fs.exists(`${root}/token`)) return null;
   const h = host.includes(':') ? `[${host}]` : host;
-  let ns = 'default';
-  try {
-    ns = fs.readFile(`${root}/namespace`).toString('utf8').trim() || 'default';
-  } catch {
-    /* keep default */
+  // client-go's inClusterClientConfig.Namespace: POD_NAMESPACE, then the service account's namespace.
+  let ns = env.POD_NAMESPACE || 'default';
+  if (!env.POD_NAMESPACE) {
+    try {
+      ns = fs.readFile(`${root}/namespace`).toString('utf8').trim() || 'default';
+    } catch {
+      /* keep default */
+    }
   }
+  const server = flags.server ?? `https://${h}:${port}`;
+  const ca = flags.certificateAuthority
+    ? readData(fs, undefined, flags.certificateAuthority, 'certificate-authority')
+    : fs.exists(`${root}/ca.crt`)
+      ? fs.readFile(`${root}/ca.crt`)
+      : undefined;
   return {
-    server: flags.server ?? `https://${h}:${port}`,
+    server,
     contextName: null,
     clusterName: null,
     userName: 'serviceaccount',
     namespace: flags.namespace ?? ns,
     namespaceFromFlag: flags.namespace !== undefined,
-    ca: fs.exists(`${root}/ca.crt`) ? fs.readFile(`${root}/ca.crt`) : undefined,
-    insecure: flags.insecureSkipTlsVerify === true,
-    tokenFile: `${root}/token`,
+    ca,
+    insecure: false,
+    proxy: chooseProxy(server, undefined, env),
+    disableCompression: flags.disableCompression === true,
+    systemCaEnv: systemCaEnv(env),
+    tokenFile: flags.token ? undefined : `${root}/token`,
     token: flags.token,
-    impersonate: flags.as || flags.asGroup?.length ? { user: flags.as, groups: flags.asGroup ?? [] } : undefined,
+    impersonate: impersonation(flags, undefined, 'serviceaccount'),
   };
-}
-
-function readData(fs: FsLike, data: unknown, file: string | undefined, what: string): Buffer | undefined {
-  if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64');
-  if (file) {
-    try {
-      return fs.readFile(file);
-    } catch (e) {
-      throw new CliError(1, 'err.kubeconfigRead', { path: file, detail: `${what}: ${(e as Error).message}` });
-    }
-  }
-  return undefined;
 }
 
 /** Only the names of the contexts: for messages and completion. */
@@ -195,91 +332,179 @@ export function contextNames(flags: KubeFlags, env: Env, fs: FsLike = realFs): s
   return [...mergeKubeconfigs(kubeconfigFiles(flags, env, fs), fs).contexts.keys()];
 }
 
+function execConfig(e: Fields, userName: string, udir: string, env: Env): ExecConfig {
+  const fail = (problem: string, value = '') => new CliError(EXIT.FAILURE, 'err.execConfig', { user: userName, problem, value });
+  const command = e.string('command');
+  if (!command) throw fail('noCommand');
+  const apiVersion = e.string('apiVersion');
+  if (!apiVersion) throw fail('noApiVersion');
+  if (!(EXEC_API_VERSIONS as readonly string[]).includes(apiVersion)) throw fail('apiVersion', apiVersion);
+  // clientcmd defaulting: v1beta1 means IfAvailable when unset; v1 must say it.
+  const mode = e.string('interactiveMode') ?? (apiVersion.endsWith('/v1beta1') ? 'IfAvailable' : undefined);
+  if (!mode) throw fail('noInteractiveMode');
+  if (!(INTERACTIVE_MODES as readonly string[]).includes(mode)) throw fail('interactiveMode', mode);
+  const envRaw = e.raw('env');
+  const envList: Array<{ name: string; value: string }> = [];
+  if (envRaw !== undefined && envRaw !== null) {
+    if (!Array.isArray(envRaw)) throw wrongType({ kind: 'user', name: userName }, 'exec.env', 'envList');
+    for (const item of envRaw) {
+      const o = asObj(item);
+      if (o !== item || typeof o.name !== 'string' || (o.value !== undefined && typeof o.value !== 'string')) {
+        throw wrongType({ kind: 'user', name: userName }, 'exec.env', 'envList');
+      }
+      if (!o.name) throw fail('envName');
+      envList.push({ name: o.name, value: (o.value as string | undefined) ?? '' });
+    }
+  }
+  return {
+    // A command with a path separator is relative to the kubeconfig's directory (clientcmd ResolvePaths).
+    command: command.includes('/') && !isAbsolute(command) ? join(udir, command) : command,
+    args: e.stringList('args'),
+    env: envList,
+    apiVersion: apiVersion as ExecConfig['apiVersion'],
+    interactiveMode: mode as ExecConfig['interactiveMode'],
+    provideClusterInfo: e.boolean('provideClusterInfo'),
+    installHint: e.string('installHint'),
+    parentEnv: env,
+  };
+}
+
+/** The cluster's extension named client.authentication.k8s.io/exec, for exec plugins (clientcmd). */
+function execExtension(c: Obj): unknown {
+  const list = c.extensions;
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list) {
+    const o = asObj(item);
+    if (o.name === 'client.authentication.k8s.io/exec') return o.extension;
+  }
+  return undefined;
+}
+
 export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realFs): ResolvedConfig {
   const files = kubeconfigFiles(flags, env, fs);
   if (files.length === 0 && !flags.server && !flags.context) {
     const ic = inCluster(flags, env, fs);
     if (ic) return ic;
-    throw new CliError(1, 'err.noKubeconfig', {});
+    throw new CliError(EXIT.FAILURE, 'err.noKubeconfig', {});
   }
   const merged = mergeKubeconfigs(files, fs);
   const available = [...merged.contexts.keys()].join(', ');
   const contextName = flags.context ?? merged.currentContext ?? null;
-  let ctx: Obj = {};
+  let ctxFields = new Fields({}, { kind: 'context', name: contextName ?? '' });
   if (contextName) {
     const found = merged.contexts.get(contextName);
-    if (!found) throw new CliError(1, 'err.contextNotFound', { context: contextName, available });
-    ctx = found.value;
+    if (!found) throw new CliError(EXIT.FAILURE, 'err.contextNotFound', { context: contextName, available });
+    ctxFields = new Fields(found.value, { kind: 'context', name: contextName });
   } else if (!flags.server) {
-    throw new CliError(1, 'err.noCurrentContext', { available });
+    throw new CliError(EXIT.FAILURE, 'err.noCurrentContext', { available });
   }
-  const clusterName = flags.cluster ?? str(ctx.cluster) ?? null;
-  const userName = flags.user ?? str(ctx.user) ?? null;
+  const clusterName = flags.cluster ?? ctxFields.string('cluster') ?? null;
+  const userName = flags.user ?? ctxFields.string('user') ?? null;
   const cluster = clusterName ? merged.clusters.get(clusterName) : undefined;
-  if (clusterName && !cluster && !flags.server) throw new CliError(1, 'err.clusterNotFound', { cluster: clusterName });
+  if (clusterName && !cluster && !flags.server) throw new CliError(EXIT.FAILURE, 'err.clusterNotFound', { cluster: clusterName });
   const user = userName ? merged.users.get(userName) : undefined;
-  if (userName && !user && flags.user) throw new CliError(1, 'err.userNotFound', { user: userName });
+  if (userName && !user && flags.user) throw new CliError(EXIT.FAILURE, 'err.userNotFound', { user: userName });
 
-  const c = cluster?.value ?? {};
+  // ---- cluster
+  const c = new Fields(cluster?.value ?? {}, { kind: 'cluster', name: clusterName ?? '' });
   const cdir = cluster?.dir ?? '.';
-  const server = flags.server ?? str(c.server);
-  if (!server) throw new CliError(1, 'err.noServer', {});
-  if (!/^https?:\/\//i.test(server)) throw new CliError(1, 'err.badServerUrl', { server });
+  const server = flags.server ?? c.string('server');
+  if (!server) throw new CliError(EXIT.FAILURE, 'err.noServer', {});
+  if (!/^https?:\/\//i.test(server)) throw new CliError(EXIT.FAILURE, 'err.badServerUrl', { server });
 
-  const caFile = flags.certificateAuthority ?? resolvePath(cdir, str(c['certificate-authority']));
-  const ca = flags.certificateAuthority
-    ? readData(fs, undefined, flags.certificateAuthority, 'certificate-authority')
-    : readData(fs, c['certificate-authority-data'], caFile, 'certificate-authority');
-
-  const u = user?.value ?? {};
-  const udir = user?.dir ?? '.';
-  const certFile = flags.clientCertificate ?? resolvePath(udir, str(u['client-certificate']));
-  const keyFile = flags.clientKey ?? resolvePath(udir, str(u['client-key']));
-  const cert = flags.clientCertificate
-    ? readData(fs, undefined, certFile, 'client-certificate')
-    : readData(fs, u['client-certificate-data'], certFile, 'client-certificate');
-  const key = flags.clientKey
-    ? readData(fs, undefined, keyFile, 'client-key')
-    : readData(fs, u['client-key-data'], keyFile, 'client-key');
-
-  const execRaw = asObj(u.exec);
-  let exec: ExecConfig | undefined;
-  if (str(execRaw.command)) {
-    const command = str(execRaw.command)!;
-    exec = {
-      ...execRaw,
-      command: command.includes('/') && !isAbsolute(command) ? join(udir, command) : command,
-    } as ExecConfig;
+  // clientcmd: --certificate-authority or --insecure-skip-tls-verify on the command line replace both
+  // the kubeconfig's CA and its insecure flag (so the flag works with a kubeconfig that has a CA).
+  let ca: Buffer | undefined;
+  let insecure: boolean;
+  if (flags.certificateAuthority !== undefined || flags.insecureSkipTlsVerify) {
+    ca = flags.certificateAuthority ? readData(fs, undefined, flags.certificateAuthority, 'certificate-authority') : undefined;
+    insecure = flags.insecureSkipTlsVerify === true;
+  } else {
+    const caData = c.string('certificate-authority-data');
+    const caFile = resolvePath(cdir, c.string('certificate-authority'));
+    ca = readData(fs, caData, caData ? undefined : caFile, 'certificate-authority');
+    insecure = c.boolean('insecure-skip-tls-verify');
   }
-  const ap = asObj(u['auth-provider']);
-  const authProvider = str(ap.name) ? { name: str(ap.name)!, config: asObj(ap.config) as Record<string, string> } : undefined;
+  // client-go transport.TLSConfigFor: "specifying a root certificates file with the insecure flag is not allowed".
+  if (ca && insecure) throw new CliError(EXIT.FAILURE, 'err.insecureWithCa', { cluster: clusterName ?? server });
+  // --server clears the kubeconfig's tls-server-name unless --tls-server-name is given too.
+  const tlsServerName = flags.tlsServerName ?? (flags.server ? undefined : c.string('tls-server-name'));
 
-  const asUser = flags.as ?? str(u.as);
-  const asGroups = flags.asGroup?.length ? flags.asGroup : Array.isArray(u['as-groups']) ? (u['as-groups'] as string[]) : [];
+  const proxyUrl = c.string('proxy-url');
+  if (proxyUrl) {
+    const parsed = parseProxyUrl(proxyUrl);
+    if (typeof parsed === 'string') {
+      let shown = proxyUrl;
+      try {
+        shown = displayProxy(new URL(proxyUrl));
+      } catch {
+        /* not a URL: show it as written; it holds no parsed password */
+      }
+      const reason = parsed.startsWith('unsupported scheme') ? 'scheme' : parsed === 'no host' ? 'host' : 'url';
+      throw new CliError(EXIT.FAILURE, 'err.badProxyUrl', { cluster: clusterName ?? '', url: shown, reason, schemes: PROXY_SCHEMES.map((s) => s.slice(0, -1)).join(', ') });
+    }
+  }
+  const disableCompression = flags.disableCompression === true || c.boolean('disable-compression');
 
-  const rawUser: Record<string, unknown> = { ...u };
-  if (exec) rawUser.exec = exec;
+  // ---- user
+  const uName = userName ?? '';
+  const u = new Fields(user?.value ?? {}, { kind: 'user', name: uName });
+  const udir = user?.dir ?? '.';
+  if (u.string('username') || u.string('password')) {
+    throw new CliError(EXIT.FAILURE, 'err.basicAuth', { user: uName });
+  }
+  // A client certificate from the command line replaces the kubeconfig's, file and data alike.
+  const certData = flags.clientCertificate ? undefined : u.string('client-certificate-data');
+  const keyData = flags.clientKey ? undefined : u.string('client-key-data');
+  const certFile = flags.clientCertificate ?? (certData ? undefined : resolvePath(udir, u.string('client-certificate')));
+  const keyFile = flags.clientKey ?? (keyData ? undefined : resolvePath(udir, u.string('client-key')));
+  const cert = readData(fs, certData, certFile, 'client-certificate');
+  const key = readData(fs, keyData, keyFile, 'client-key');
+  if (cert && !key) throw new CliError(EXIT.FAILURE, 'err.certWithoutKey', { user: uName });
 
+  const token = flags.token ?? u.string('token');
+  const tokenFile = token ? undefined : resolvePath(udir, u.string('tokenFile'));
+
+  const execFields = u.map('exec');
+  const apFields = u.map('auth-provider');
+  if (execFields && apFields) throw new CliError(EXIT.FAILURE, 'err.execConfig', { user: uName, problem: 'withAuthProvider', value: '' });
+  const exec = execFields ? execConfig(execFields, uName, udir, env) : undefined;
+  const apName = apFields?.string('name');
+  const authProvider = apFields && apName ? { name: apName, config: apFields.stringMap('config') } : undefined;
+
+  const proxy = chooseProxy(server, proxyUrl, env);
+  const serverUrl = server.replace(/\/+$/, '');
   return {
-    server: server.replace(/\/+$/, ''),
+    server: serverUrl,
     contextName,
     clusterName,
     userName,
-    namespace: flags.namespace ?? str(ctx.namespace) ?? 'default',
+    namespace: flags.namespace ?? ctxFields.string('namespace') ?? 'default',
     namespaceFromFlag: flags.namespace !== undefined,
     ca,
-    insecure: flags.insecureSkipTlsVerify ?? c['insecure-skip-tls-verify'] === true,
-    tlsServerName: flags.tlsServerName ?? str(c['tls-server-name']),
-    proxyUrl: str(c['proxy-url']),
+    insecure,
+    tlsServerName,
+    proxy,
+    proxyUrl,
+    disableCompression,
+    systemCaEnv: systemCaEnv(env),
     cert,
     key,
-    token: flags.token ?? str(u.token),
-    tokenFile: flags.token ? undefined : resolvePath(udir, str(u.tokenFile)),
-    basic: str(u.username) ? { username: str(u.username)!, password: String(u.password ?? '') } : undefined,
-    exec: flags.token ? undefined : exec,
-    authProvider: flags.token ? undefined : authProvider,
-    impersonate: asUser || asGroups.length ? { user: asUser, groups: asGroups } : undefined,
-    rawUser,
-    rawCluster: c,
+    token,
+    tokenFile,
+    exec,
+    execCluster: exec?.provideClusterInfo
+      ? {
+          server: serverUrl,
+          ...(tlsServerName ? { 'tls-server-name': tlsServerName } : {}),
+          ...(insecure ? { 'insecure-skip-tls-verify': true } : {}),
+          ...(ca ? { 'certificate-authority-data': ca.toString('base64') } : {}),
+          ...(proxyUrl ? { 'proxy-url': proxyUrl } : {}),
+          ...(disableCompression ? { 'disable-compression': true } : {}),
+          ...(execExtension(cluster?.value ?? {}) !== undefined ? { config: execExtension(cluster?.value ?? {}) } : {}),
+        }
+      : undefined,
+    authProvider,
+    impersonate: impersonation(flags, u, uName),
   };
 }

@@ -1,59 +1,37 @@
-// Credential plugins through @kubernetes/client-node: exec plugins (client.authentication.k8s.io
-// ExecCredential), auth-providers (oidc, ...) and proxy-url agents. Loaded only for kubeconfig users
-// that need it, so plain certificate and token users never pay for the client's start-up.
+// The rarely needed, heavy parts of the transport, in their own bundle (dist/plugin-auth.cjs; a SEA
+// asset in the single executables), loaded only when a kubeconfig needs them:
+//   - legacy auth-providers (gcp, azure, oidc) through @kubernetes/client-node, which implements them
+//     with their token refresh; client-node is loaded only on that path (~50 ms of start-up);
+//   - SOCKS5 proxies (socks-proxy-agent, which client-node depends on as well).
+// Exec credential plugins are run by exec.ts, not here.
 //
-// Whatever the plugin prints is never shown: client-node puts the plugin's stderr into its error
-// message, and that text can hold tokens or login URLs. The error names the command and its outcome.
+// Whatever an auth-provider prints or throws is never shown: its messages can hold tokens or login
+// URLs. A failure is reported as data, which auth.ts turns into a CliError naming the provider.
 import type * as http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type * as tls from 'node:tls';
+import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { ResolvedConfig } from './kubeconfig.js';
-import type { Credentials } from './http.js';
+import type { AuthState } from './auth.js';
 
-/**
- * This module is a separate bundle in the npm package, so it cannot share error classes with the
- * main program: it reports a failure as data, which http.ts turns into the CliError.
- */
-export class AuthFailure extends Error {
-  constructor(readonly failure: { key: 'err.execFailed' | 'err.authProvider'; params: Record<string, string> }) {
-    super(failure.key);
-  }
-}
-
-export async function pluginCredentials(cfg: ResolvedConfig): Promise<Credentials> {
+export async function pluginCredentials(cfg: ResolvedConfig): Promise<AuthState> {
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
-  const cluster = {
-    name: 'c',
-    server: cfg.server,
-    skipTLSVerify: cfg.insecure,
-    caData: cfg.ca?.toString('base64'),
-    tlsServerName: cfg.tlsServerName,
-    proxyUrl: cfg.proxyUrl,
-  };
-  const raw = cfg.rawUser ?? {};
-  const user = {
-    name: cfg.userName ?? 'u',
-    exec: cfg.exec,
-    authProvider: raw['auth-provider'] as { name: string; config: Record<string, string> } | undefined,
-  };
   kc.loadFromOptions({
-    clusters: [cluster],
-    users: [user],
-    contexts: [{ name: 'ctx', cluster: 'c', user: user.name }],
+    clusters: [{ name: 'c', server: cfg.server, skipTLSVerify: cfg.insecure, caData: cfg.ca?.toString('base64'), tlsServerName: cfg.tlsServerName }],
+    // A copy: client-node writes into the provider's config (refreshed tokens, defaults).
+    users: [{ name: cfg.userName ?? 'u', authProvider: cfg.authProvider && { name: cfg.authProvider.name, config: { ...cfg.authProvider.config } } }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: cfg.userName ?? 'u' }],
     currentContext: 'ctx',
   });
-  const opts: { headers?: Record<string, string>; cert?: Buffer | string; key?: Buffer | string; agent?: http.Agent } = {};
-  try {
-    await kc.applyToHTTPSOptions(opts as never);
-  } catch (e) {
-    if (cfg.exec) {
-      const err = e as NodeJS.ErrnoException;
-      const code = err.code === 'ENOENT' ? 'not found on PATH' : err.code === 'EACCES' ? 'not executable' : 'it exited with an error';
-      throw new AuthFailure({ key: 'err.execFailed', params: { command: cfg.exec.command, code } });
-    }
-    throw new AuthFailure({ key: 'err.authProvider', params: { name: cfg.authProvider?.name ?? 'unknown' } });
-  }
-  const headers: Record<string, string> = {};
+  const opts: { headers?: Record<string, string> } = {};
+  await kc.applyToHTTPSOptions(opts as never);
   const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
-  if (auth) headers.Authorization = auth;
-  return { headers, cert: opts.cert, key: opts.key, agent: cfg.proxyUrl ? opts.agent : undefined };
+  // No token (an expired one that cannot be refreshed): fail here rather than be anonymous.
+  if (!auth) throw new Error('the auth-provider gave no token');
+  return { authorization: auth };
+}
+
+/** A keep-alive agent through a SOCKS5 proxy; the API server's TLS (if https) runs inside the tunnel. */
+export function socksAgent(proxyUrl: string, tlsOpts?: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; servername?: string }): http.Agent {
+  return new SocksProxyAgent(proxyUrl, { keepAlive: true, ...(tlsOpts ?? {}) } as never);
 }

@@ -9,6 +9,7 @@
 // again and again (a load balancer cutting long requests): never a hot loop.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { ApiError, NetworkError } from './http.js';
+import { CliError } from '../errors.js';
 
 export interface Listed<T> {
   items: T[];
@@ -30,8 +31,13 @@ export interface WatcherOptions<T extends Meta> {
   now?: () => number;
 }
 
-/** Errors that no retry can cure: they end the watch. */
+/**
+ * Errors that no retry can cure: they end the watch. A CliError from the transport is one already
+ * (a credential rejected right after renewal, a proxy asking for authentication, a credential plugin
+ * that fails).
+ */
 export function isFinal(e: unknown): boolean {
+  if (e instanceof CliError) return true;
   return e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404 || e.status === 405);
 }
 

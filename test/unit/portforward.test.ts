@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeHttp, ApiError } from '../../src/kube/http.js';
+import { KubeHttp, ApiError, Credentials } from '../../src/kube/http.js';
 import {
   acceptKey,
   encodeFrame,
@@ -161,8 +161,8 @@ async function startApi(dial: (pod: string, port: number) => net.Socket | string
       }),
   );
   const http = new KubeHttp(
-    { server: `http://127.0.0.1:${port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false },
-    { headers: { Authorization: 'Bearer t0ken' } },
+    { server: `http://127.0.0.1:${port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false, disableCompression: false, systemCaEnv: {} },
+    new Credentials({}, { authorization: 'Bearer t0ken' }),
     { timeoutMs: 5000, verbose: 0, log: () => undefined },
   );
   cleanups.push(() => http.close());
@@ -302,8 +302,8 @@ describe('local port → pods/NAME/portforward → pod', () => {
     await once(server, 'listening');
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const http = new KubeHttp(
-      { server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false },
-      { headers: {} },
+      { server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false, disableCompression: false, systemCaEnv: {} },
+      new Credentials({}, {}),
       { timeoutMs: 5000, verbose: 0, log: () => undefined },
     );
     cleanups.push(() => http.close());

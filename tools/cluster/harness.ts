@@ -30,6 +30,7 @@ import { fetchText, KubeApi, type TlsMaterial } from './http.js';
 import { apiserverKubeletArgs, kwokKubeletArgs, kwokPortForwardCrds } from './kwok-portforward.js';
 import { makePki, makeTokenUsers, writeTokenFile, type Pki, type TokenUser } from './pki.js';
 import { describeIdentity, freePorts, isOurProcess, spawnDetached, stopProcess, tailFile, type StopOutcome } from './proc.js';
+import { prepareTransport, TRANSPORT_COMPONENTS, TRANSPORT_PORTS, transportApiserverFlags, type TransportPorts } from './transport.js';
 
 const execFileP = promisify(execFile);
 
@@ -60,6 +61,8 @@ export const COMPONENTS = [
   'kube-scheduler',
   'kwok',
   'rollouts-controller',
+  // token webhook and proxies for the transport tests (tools/cluster/transport.ts)
+  ...TRANSPORT_COMPONENTS,
 ] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
@@ -87,7 +90,7 @@ const BUILD_ENV_KEYS: (keyof BuildEnv)[] = [
   'ROLLOUTS_CONTROLLER_BIN', 'KUBECTL_ARGO_ROLLOUTS_BIN', 'ROLLOUTS_CRDS_DIR', 'KWOK_BIN', 'KWOK_STAGES',
 ];
 
-export interface Ports {
+export interface Ports extends TransportPorts {
   etcdClient: number;
   etcdPeer: number;
   apiserver: number;
@@ -489,6 +492,7 @@ function componentRecords(ctx: {
         '--shutdown-send-retry-after=true',
         // port-forward reaches kwok's server as the node's kubelet (kwok-portforward.ts)
         ...apiserverKubeletArgs(pki),
+        ...transportApiserverFlags(runDir),
         '--v=1',
       ],
       env: {},
@@ -561,6 +565,7 @@ function componentRecords(ctx: {
       env: { POD_NAMESPACE: 'argo-rollouts' },
       health: { url: `http://127.0.0.1:${ports.rolloutsHealthz}/healthz` },
     },
+    ...prepareTransport({ runDir, logDir, caCert: pki.caCert, servingCert: pki.servingCert, servingKey: pki.servingKey, ports }),
   ];
   return defs.map((d, order) => ({
     ...d,
@@ -574,7 +579,7 @@ function componentRecords(ctx: {
 
 /** Free ports for every listener; the Argo controller's two bind 0.0.0.0, so they are probed there. */
 async function pickPorts(): Promise<Ports> {
-  const loopback = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
+  const loopback = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok', ...TRANSPORT_PORTS] as const;
   const anyAddr = ['rolloutsHealthz', 'rolloutsMetrics'] as const;
   const names = [...loopback, ...anyAddr];
   const ports = await freePorts([...loopback.map(() => '127.0.0.1'), ...anyAddr.map(() => '0.0.0.0')]);
@@ -913,6 +918,7 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     log(`node ${NODE_NAME} Ready and untainted (${seconds(timings.node!)})`);
 
     await start('rollouts-controller', 60_000);
+    for (const name of TRANSPORT_COMPONENTS) await start(name, 20_000);
 
     if (opts.smoke !== false) {
       await smokeCheck(api, ac.signal, anyDead);

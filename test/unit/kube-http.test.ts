@@ -1,0 +1,404 @@
+// The HTTP client against real sockets: retry classes, Retry-After, lost answers, gzip, proxies, watch
+// stream parsing, credential renewal after expiry and 401, TLS options and the OS trust store.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, NetworkError, retryAfterMs, WatchDecoder } from '../../src/kube/http.js';
+import { Credentials } from '../../src/kube/auth.js';
+import { chooseProxy } from '../../src/kube/proxy.js';
+import { CliError } from '../../src/errors.js';
+import { baseConfig, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
+
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await TestServer.start();
+});
+afterAll(() => srv.stop());
+afterEach(() => {
+  srv.seen.length = 0;
+  srv.handler = (_q, res) => res.end('{}');
+});
+
+const get = (path = '/apis/x', retry = true) => ({ method: 'GET' as const, path, target, retry });
+const patch = { method: 'PATCH' as const, path: '/apis/x', body: { a: 1 }, target };
+
+async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not fail');
+}
+
+describe('retries: reads on 429/5xx with backoff and Retry-After, writes never', () => {
+  it('503, 503, then 200: three requests for a read', async () => {
+    let n = 0;
+    srv.handler = (_q, res) => (++n <= 2 ? res.writeHead(503).end('{"kind":"Status","message":"busy"}') : res.end('{"ok":true}'));
+    const { http } = client(baseConfig(srv.url));
+    expect(await http.json(get())).toEqual({ ok: true });
+    expect(srv.seen.length).toBe(3);
+  });
+
+  it('501 (not implemented) is not retried; 4xx other than 429 neither', async () => {
+    for (const status of [501, 404, 422]) {
+      srv.seen.length = 0;
+      srv.handler = (_q, res) => res.writeHead(status).end(`{"kind":"Status","code":${status},"message":"m${status}"}`);
+      const { http } = client(baseConfig(srv.url));
+      const e = await caught(http.json(get()));
+      expect(e).toBeInstanceOf(ApiError);
+      expect((e as ApiError).status).toBe(status);
+      expect((e as ApiError).body.message).toBe(`m${status}`);
+      expect(srv.seen.length, String(status)).toBe(1);
+    }
+  });
+
+  it('429 waits as long as Retry-After says (capped at 5 s)', async () => {
+    let n = 0;
+    srv.handler = (_q, res) => (++n === 1 ? res.writeHead(429, { 'Retry-After': '2' }).end('{}') : res.end('{"ok":1}'));
+    const slept: number[] = [];
+    const { http } = client(baseConfig(srv.url), undefined, { sleep: async (ms) => void slept.push(ms) });
+    await http.json(get());
+    expect(slept).toEqual([2000]);
+    expect(retryAfterMs('120')).toBe(5000);
+    expect(retryAfterMs(new Date(Date.now() + 3000).toUTCString())).toBeGreaterThan(1000);
+    expect(retryAfterMs('soon')).toBeNull();
+    expect(retryAfterMs(undefined)).toBeNull();
+  });
+
+  it('a write is sent once, whatever the answer', async () => {
+    srv.handler = (_q, res) => res.writeHead(503).end('{}');
+    const { http } = client(baseConfig(srv.url));
+    expect(await caught(http.json(patch))).toBeInstanceOf(ApiError);
+    expect(srv.seen.length).toBe(1);
+  });
+
+  it('a connection reset after the request was sent: a read is retried, a write reports a lost answer', async () => {
+    let n = 0;
+    srv.handler = (req, res) => (++n === 1 ? req.socket.destroy() : res.end('{"ok":1}'));
+    const { http } = client(baseConfig(srv.url));
+    expect(await http.json(get())).toEqual({ ok: 1 });
+    n = 0;
+    srv.handler = (req) => req.socket.destroy();
+    const e = (await caught(client(baseConfig(srv.url)).http.json(patch))) as NetworkError;
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.maybeSent).toBe(true);
+  });
+
+  it('connection refused: nothing was sent', async () => {
+    const e = (await caught(client(baseConfig('https://127.0.0.1:1')).http.json(patch))) as NetworkError;
+    expect(e).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED', message: 'connection refused', maybeSent: false });
+  });
+
+  it('an answer that is not JSON (a load balancer page) is a NetworkError, not a crash', async () => {
+    srv.handler = (_q, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Bad gateway</body></html>');
+    const e = (await caught(client(baseConfig(srv.url)).http.json(get()))) as NetworkError;
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.code).toBe('EBADRESPONSE');
+    expect(e.message).toContain('<html><body>Bad gateway');
+  });
+});
+
+describe('gzip, as client-go asks for it', () => {
+  it('asks for gzip and decodes it; the API server compresses large lists', async () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `r-${i}`, labels: { app: 'frontend', 'é': 'ü' } } }));
+    const body = JSON.stringify({ items });
+    srv.handler = (req, res) => {
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding']))) res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync(body));
+      else res.end(body);
+    };
+    const { http, log } = client(baseConfig(srv.url));
+    const got = await http.json<{ items: unknown[] }>(get());
+    expect(got.items).toEqual(items);
+    expect(srv.seen[0]!.headers['accept-encoding']).toBe('gzip');
+    expect(log.some((l) => l.includes('(gzip)'))).toBe(true);
+  });
+
+  it('disable-compression: no Accept-Encoding', async () => {
+    const { http } = client(baseConfig(srv.url, { disableCompression: true }));
+    await http.json(get());
+    expect(srv.seen[0]!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('a broken gzip body is a NetworkError', async () => {
+    srv.handler = (_q, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end('not gzip at all');
+    const e = (await caught(client(baseConfig(srv.url)).http.json(get('/x', false)))) as NetworkError;
+    expect(e.code).toBe('EBADGZIP');
+  });
+});
+
+describe('watch streams', () => {
+  const watch = { method: 'GET' as const, path: '/apis/x', target };
+
+  it('events split anywhere (inside a UTF-8 character too), and a last event without a newline', async () => {
+    const ev = (n: number) => JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: `ü-${n}` } } });
+    const bytes = Buffer.from(`${ev(1)}\n${ev(2)}\n\n${ev(3)}`);
+    srv.handler = async (_q, res) => {
+      res.writeHead(200);
+      for (let i = 0; i < bytes.length; i += 7) {
+        res.write(bytes.subarray(i, i + 7));
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    };
+    const got: string[] = [];
+    await client(baseConfig(srv.url)).http.watch(watch, (e) => got.push((e.object as { metadata: { name: string } }).metadata.name));
+    expect(got).toEqual(['ü-1', 'ü-2', 'ü-3']);
+    expect(srv.seen[0]!.url).toContain('watch=1');
+    expect(srv.seen[0]!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('an HTML line in the stream ends the watch with a NetworkError (no uncaught exception)', async () => {
+    srv.handler = (_q, res) => {
+      res.writeHead(200);
+      res.write('{"type":"ADDED","object":{}}\n');
+      res.end('<html>502 Bad Gateway</html>\n');
+    };
+    const got: string[] = [];
+    const e = (await caught(client(baseConfig(srv.url)).http.watch(watch, (ev) => got.push(ev.type)))) as NetworkError;
+    expect(got).toEqual(['ADDED']);
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.code).toBe('EBADSTREAM');
+  });
+
+  it('an error status is never fed to the event callback', async () => {
+    srv.handler = (_q, res) => res.writeHead(410).end('{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}\n');
+    const got: unknown[] = [];
+    const e = (await caught(client(baseConfig(srv.url)).http.watch(watch, (ev) => got.push(ev)))) as ApiError;
+    expect(got).toEqual([]);
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(410);
+    expect(e.body.reason).toBe('Expired');
+  });
+
+  it('what the event callback throws rejects the watch', async () => {
+    srv.handler = (_q, res) => res.end('{"type":"ADDED","object":{}}\n');
+    const boom = new Error('consumer bug');
+    expect(await caught(client(baseConfig(srv.url)).http.watch(watch, () => { throw boom; }))).toBe(boom);
+  });
+
+  it('the decoder alone: a JSON value that is not an event is refused too', () => {
+    const d = new WatchDecoder(() => undefined);
+    expect(() => d.push(Buffer.from('[1,2]\n'))).toThrow(NetworkError);
+  });
+});
+
+describe('credentials: renewed when expired and once after a 401', () => {
+  it('a 401 renews the credential once and retries; the server then accepts it', async () => {
+    srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{"kind":"Status","code":401}'));
+    const r = renewing({ authorization: 'Bearer stale' }, () => ({ authorization: 'Bearer fresh' }));
+    expect(await client(baseConfig(srv.url), r.creds).http.json(get())).toEqual({ ok: 1 });
+    expect(r.calls()).toBe(1);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual(['Bearer stale', 'Bearer fresh']);
+  });
+
+  it('a write answered 401 is sent again with the renewed credential (a 401 changed nothing)', async () => {
+    srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{}'));
+    const r = renewing({ authorization: 'Bearer stale' }, () => ({ authorization: 'Bearer fresh' }));
+    expect(await client(baseConfig(srv.url), r.creds).http.json(patch)).toEqual({ ok: 1 });
+    expect(srv.seen.filter((s) => s.method === 'PATCH').length).toBe(2);
+  });
+
+  it('parallel requests that all see a 401 run the plugin once', async () => {
+    srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{}'));
+    const r = renewing({ authorization: 'Bearer stale' }, () => ({ authorization: 'Bearer fresh' }));
+    const { http } = client(baseConfig(srv.url), r.creds);
+    await Promise.all([http.json(get('/a')), http.json(get('/b')), http.json(get('/c'))]);
+    expect(r.calls()).toBe(1);
+  });
+
+  it('rejected right after renewal: "credentials expired or rejected", no more tries', async () => {
+    srv.handler = (_q, res) => res.writeHead(401).end('{"kind":"Status","code":401}');
+    const r = renewing({ authorization: 'Bearer a' }, () => ({ authorization: 'Bearer b' }));
+    const e = (await caught(client(baseConfig(srv.url), r.creds).http.json(get()))) as CliError;
+    expect(e).toBeInstanceOf(CliError);
+    expect(e.key).toBe('err.credentialsRejected');
+    expect(e.params).toMatchObject({ kind: 'exec', name: 'get-token', user: 'u' });
+    expect(srv.seen.length).toBe(2);
+  });
+
+  it('a watch gets the same treatment, so a watcher never retries a rejected credential', async () => {
+    srv.handler = (_q, res) => res.writeHead(401).end('{}');
+    const r = renewing({ authorization: 'Bearer a' }, () => ({ authorization: 'Bearer b' }));
+    const e = await caught(client(baseConfig(srv.url), r.creds).http.watch({ method: 'GET', path: '/w', target }, () => undefined));
+    expect((e as CliError).key).toBe('err.credentialsRejected');
+  });
+
+  it('a fixed token answered 401 stays an ApiError (nothing to renew)', async () => {
+    srv.handler = (_q, res) => res.writeHead(401).end('{"kind":"Status","code":401}');
+    const e = await caught(client(baseConfig(srv.url), new Credentials({}, { authorization: 'Bearer x' })).http.json(get()));
+    expect((e as ApiError).status).toBe(401);
+    expect(srv.seen.length).toBe(1);
+  });
+
+  it('an expired credential (expirationTimestamp passed) is renewed before the request: the server never sees it', async () => {
+    srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{}'));
+    const r = renewing({ authorization: 'Bearer old', expiresAt: Date.now() - 1 }, () => ({ authorization: 'Bearer fresh', expiresAt: Date.now() + 60_000 }));
+    const { http } = client(baseConfig(srv.url), r.creds);
+    await http.json(get());
+    await http.json(get());
+    expect(r.calls()).toBe(1);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual(['Bearer fresh', 'Bearer fresh']);
+  });
+
+  it('a renewed client certificate is used on new connections', async () => {
+    const p = testPki();
+    srv.handler = (_q, res, seen) => (seen.clientCN === 'alice' ? res.end('{"ok":1}') : res.writeHead(401).end('{}'));
+    const r = renewing({}, () => ({ cert: p.clientCert, key: p.clientKey }));
+    expect(await client(baseConfig(srv.url), r.creds).http.json(get())).toEqual({ ok: 1 });
+    expect(srv.seen.map((s) => s.clientCN)).toEqual([null, 'alice']);
+  });
+
+  it('impersonation headers: user, uid, one line per group, escaped extra keys', async () => {
+    const { impersonationHeaders } = await import('../../src/kube/auth.js');
+    const headers = impersonationHeaders({ impersonate: { user: 'alice', uid: '42', groups: ['a', 'b'], extra: { 'example.com/scopes': ['x', 'y'], 'ünï code': ['z'] } } });
+    await client(baseConfig(srv.url), new Credentials(headers, {})).http.json(get());
+    const raw = srv.seen[0]!.rawHeaders;
+    const lines = (name: string) => raw.flatMap((v, i) => (i % 2 === 0 && v === name ? [raw[i + 1]!] : []));
+    expect(lines('Impersonate-User')).toEqual(['alice']);
+    expect(lines('Impersonate-Uid')).toEqual(['42']);
+    expect(lines('Impersonate-Group')).toEqual(['a', 'b']);
+    expect(lines('Impersonate-Extra-example.com%2Fscopes')).toEqual(['x', 'y']);
+    expect(lines('Impersonate-Extra-%C3%BCn%C3%AF%20code')).toEqual(['z']);
+  });
+});
+
+describe('TLS', () => {
+  it('a client certificate from the kubeconfig is presented', async () => {
+    const p = testPki();
+    await client(baseConfig(srv.url, { cert: Buffer.from(p.clientCert), key: Buffer.from(p.clientKey) })).http.json(get());
+    expect(srv.seen[0]!.clientCN).toBe('alice');
+  });
+
+  it('tls-server-name is what the certificate is checked against', async () => {
+    await client(baseConfig(srv.url, { tlsServerName: 'kube.internal' })).http.json(get());
+    const e = (await caught(client(baseConfig(srv.url, { tlsServerName: 'wrong.example.com' })).http.json(get()))) as NetworkError;
+    expect(e.kind).toBe('tls');
+    expect(e.message).toBe('the server certificate is not valid for this address');
+  });
+
+  it('insecure-skip-tls-verify without a CA', async () => {
+    expect(await client(baseConfig(srv.url, { ca: undefined, insecure: true })).http.json(get())).toEqual({});
+  });
+
+  it('server path prefixes are kept', async () => {
+    await client(baseConfig(`${srv.url}/k8s/clusters/c-abc`)).http.json(get('/apis/argoproj.io/v1alpha1/rollouts'));
+    expect(srv.seen[0]!.url).toBe('/k8s/clusters/c-abc/apis/argoproj.io/v1alpha1/rollouts');
+  });
+
+  it('no CA in the kubeconfig: a CA only the OS trust store holds (SSL_CERT_FILE) is accepted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
+    writeFileSync(join(dir, 'bundle.pem'), `${testPki().otherCa}\n${testPki().ca}`);
+    const emptyDir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-dir-'));
+    const { http, log } = client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: emptyDir } }));
+    expect(await http.json(get())).toEqual({});
+    expect(log.some((l) => l.includes('OS trust store (2 certificates)'))).toBe(true);
+  });
+
+  it('...and one that neither Node nor the OS store knows is refused as an unknown authority', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
+    writeFileSync(join(dir, 'bundle.pem'), testPki().otherCa);
+    const e = (await caught(client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } })).http.json(get()))) as NetworkError;
+    expect(e.kind).toBe('tls');
+    expect(e.message).toBe('certificate signed by an unknown authority');
+  });
+});
+
+describe('proxies', () => {
+  let proxy: ConnectProxy;
+  let authProxy: ConnectProxy;
+  beforeAll(async () => {
+    proxy = await ConnectProxy.start();
+    authProxy = await ConnectProxy.start('bob:s3cret');
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await authProxy.stop();
+  });
+
+  const via = (url: string) => chooseProxy(srv.url, url, {});
+
+  it('proxy-url with a client-certificate user: the server sees the certificate through the tunnel', async () => {
+    const p = testPki();
+    await client(baseConfig(srv.url, { proxy: via(proxy.url), cert: Buffer.from(p.clientCert), key: Buffer.from(p.clientKey) })).http.json(get());
+    expect(proxy.connects.at(-1)!.target).toBe(`127.0.0.1:${srv.port}`);
+    expect(srv.seen[0]!.clientCN).toBe('alice');
+  });
+
+  it('a proxy chosen from HTTPS_PROXY carries a token user: CONNECT to the server, the token inside the tunnel', async () => {
+    const p = chooseProxy('https://api.example.com', undefined, { HTTPS_PROXY: proxy.url })!;
+    expect(p.source).toBe('HTTPS_PROXY');
+    const before = proxy.connects.length;
+    await client(baseConfig(srv.url, { proxy: p }), new Credentials({}, { authorization: 'Bearer tok' })).http.json(get());
+    expect(proxy.connects.length).toBe(before + 1);
+    expect(proxy.connects.at(-1)!.auth).toBeUndefined(); // the proxy never sees the token
+    expect(srv.seen[0]!.headers.authorization).toBe('Bearer tok');
+  });
+
+  it('407 names the proxy and its authentication, never "cannot reach"', async () => {
+    const e = (await caught(client(baseConfig(srv.url, { proxy: via(authProxy.url) })).http.json(get()))) as CliError;
+    expect(e).toBeInstanceOf(CliError);
+    expect(e.key).toBe('err.proxyAuth');
+    expect(e.params).toMatchObject({ proxy: authProxy.url, source: 'proxy-url', withCredentials: 'no', status: '407' });
+    const wrong = (await caught(client(baseConfig(srv.url, { proxy: via(authProxy.url.replace('//', '//bob:nope@')) })).http.json(get()))) as CliError;
+    expect(wrong.params).toMatchObject({ withCredentials: 'yes', status: '401' });
+    expect(JSON.stringify(wrong.params)).not.toContain('nope');
+    expect(await client(baseConfig(srv.url, { proxy: via(authProxy.url.replace('//', '//bob:s3cret@')) })).http.json(get())).toEqual({});
+  });
+
+  it('403 from the proxy: refused; 502: a NetworkError naming the proxy; a dead proxy: "through the proxy"', async () => {
+    proxy.refuse = 403;
+    expect(((await caught(client(baseConfig(srv.url, { proxy: via(proxy.url) })).http.json(get()))) as CliError).key).toBe('err.proxyRefused');
+    proxy.refuse = 502;
+    const bad = (await caught(client(baseConfig(srv.url, { proxy: via(proxy.url) })).http.json(get('/x', false)))) as NetworkError;
+    expect(bad).toMatchObject({ kind: 'unreachable', code: 'EPROXY', maybeSent: false });
+    expect(bad.message).toBe(`through the proxy ${proxy.url} (from proxy-url): it answered 502 to CONNECT`);
+    proxy.refuse = null;
+    const dead = (await caught(client(baseConfig(srv.url, { proxy: via('http://127.0.0.1:1') })).http.json(patch))) as NetworkError;
+    expect(dead).toMatchObject({ code: 'ECONNREFUSED', maybeSent: false, message: 'through the proxy http://127.0.0.1:1 (from proxy-url): connection refused' });
+  });
+});
+
+describe('unusable TLS material', () => {
+  it('a client key that is not a key: named, not an internal error', async () => {
+    const e = (await caught(client(baseConfig(srv.url, { cert: Buffer.from(testPki().clientCert), key: Buffer.from('not a key') })).http.json(get()))) as CliError;
+    expect(e).toBeInstanceOf(CliError);
+    expect(e.key).toBe('err.tlsMaterial');
+  });
+});
+
+describe('what a watcher makes of it', () => {
+  it('a credential rejected after renewal ends the watch at once (no reconnect loop)', async () => {
+    const { Watcher } = await import('../../src/kube/watcher.js');
+    srv.handler = (_q, res) => res.writeHead(401).end('{"kind":"Status","code":401}');
+    const r = renewing({ authorization: 'Bearer a' }, () => ({ authorization: 'Bearer b' }));
+    const { http } = client(baseConfig(srv.url), r.creds);
+    const states: string[] = [];
+    const w = new Watcher<{ metadata: { name: string } }>({
+      list: async () => ({ items: [], resourceVersion: '1' }),
+      watch: (rv, onEvent, signal) => http.watch({ method: 'GET', path: '/w', query: { resourceVersion: rv }, target, signal }, onEvent),
+      onChange: () => undefined,
+      onState: (s) => states.push(s.kind),
+      signal: new AbortController().signal,
+      sleep: async () => undefined,
+    });
+    w.seed([], '1');
+    const e = (await caught(w.run())) as CliError;
+    expect(e.key).toBe('err.credentialsRejected');
+    expect(states).toEqual([]);
+    expect(r.calls()).toBe(1);
+  });
+});
+
+describe('the OS trust store with requests in flight together', () => {
+  it('parallel requests that all fail as unknown authority all retry with the OS store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
+    writeFileSync(join(dir, 'bundle.pem'), testPki().ca);
+    const { http, log } = client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } }));
+    const got = await Promise.all([http.json(get('/a', false)), http.json(get('/b', false)), http.json(patch)]);
+    expect(got).toEqual([{}, {}, {}]);
+    expect(log.filter((l) => l.includes('OS trust store')).length).toBe(1);
+  });
+});
