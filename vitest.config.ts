@@ -13,6 +13,19 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
+          exclude: ['test/cluster/**/*.matrix.test.ts'],
+          globalSetup: ['tools/cluster/vitest-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Run by scripts/matrix.ts (npm run test:matrix) on each Argo Rollouts / Kubernetes combination.
+        extends: true,
+        test: {
+          name: 'matrix',
+          include: ['test/cluster/**/*.matrix.test.ts'],
           globalSetup: ['tools/cluster/vitest-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,

@@ -1,7 +1,7 @@
 // npm run bench [-- --scale 2000] [--runs 10] [--watch-seconds 60] [--smoke]
 //
-// kubectl-bluegreen against the official kubectl-argo-rollouts (built from the same v1.9.1 module by the
-// local-control-plane harness), on the same local cluster, in one run, alternating the two (A B A B ...)
+// kubectl-bluegreen against the official kubectl-argo-rollouts (built from the same Argo Rollouts module
+// as the controller by the local-control-plane harness: the default of tools/cluster/versions.env, v1.10.2), on the same local cluster, in one run, alternating the two (A B A B ...)
 // after a warm-up. Whole processes are timed from spawn to exit; peak RSS comes from GNU time; the
 // number of API requests each makes is counted at a small recording proxy in front of the API server.
 // Results: .cluster/bench.json and docs/PERFORMANCE.md.
@@ -131,7 +131,9 @@ interface Tool {
 }
 const ours: Tool[] = [{ name: 'kubectl-bluegreen (npm bundle, Node ' + process.versions.node + ')', cmd: (a) => ['node', OURS_NPM, ...a] }];
 if (existsSync(SEA)) ours.push({ name: 'kubectl-bluegreen (single executable)', cmd: (a) => [SEA, ...a] });
-const theirs: Tool = { name: 'kubectl-argo-rollouts v1.9.1', cmd: (a) => [ARGO, ...a] };
+const ARGO_VERSION = state.versions?.argoRollouts ?? 'unknown';
+const K8S_VERSION = state.versions?.kubernetes ?? 'unknown';
+const theirs: Tool = { name: `kubectl-argo-rollouts ${ARGO_VERSION}`, cmd: (a) => [ARGO, ...a] };
 
 interface PairResult {
   workload: string;
@@ -495,8 +497,8 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-  kubernetes: 'v1.34.10 (local control plane)',
-  argoRollouts: 'v1.9.1',
+  kubernetes: `${K8S_VERSION} (local control plane)`,
+  argoRollouts: ARGO_VERSION,
   date: new Date().toISOString(),
   scale: SCALE,
   runs: RUNS,

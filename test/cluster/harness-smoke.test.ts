@@ -51,6 +51,17 @@ describe('local control plane harness', () => {
     expect(ns.stdout.trim().split('\n').sort()).toEqual(['namespace/apc-fe-ns', 'namespace/argo-rollouts']);
   });
 
+  it("applies the release's install.yaml: the argo-rollouts Deployment names the running release, as on a real install", async () => {
+    expect(env.CLUSTER_ARGO_ROLLOUTS_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(env.CLUSTER_KUBERNETES_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+    const image = await kubectl('get', 'deployment', 'argo-rollouts', '-n', 'argo-rollouts', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+    expect(image.stdout).toBe(`quay.io/argoproj/argo-rollouts:${env.CLUSTER_ARGO_ROLLOUTS_VERSION}`);
+    const byLabel = await kubectl('get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=argo-rollouts', '-o', 'name');
+    expect(byLabel.stdout.trim()).toBe('deployment.apps/argo-rollouts');
+    const server = await kubectl('version', '-o', 'json');
+    expect(JSON.parse(server.stdout).serverVersion.gitVersion).toBe(env.CLUSTER_KUBERNETES_VERSION);
+  });
+
   it('authenticates the token users as expected', async () => {
     const admin = await kubectl('--context', 'e2e-token-admin', 'get', 'rollouts', '-n', 'apc-fe-ns');
     expect(admin.code, admin.stderr).toBe(0);

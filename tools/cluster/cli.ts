@@ -1,4 +1,5 @@
-// npm run cluster -- up [--fresh] [--no-build] [--no-smoke] | down | status | logs [component] [-n N]
+// npm run cluster -- up [--fresh] [--no-build] [--no-smoke] [--argo-rollouts=V] [--kubernetes=V] | down | status
+//                  | logs [component] [-n N]
 //
 // Messages go to stderr; `status` prints its report on stdout. Exit code 0 on success, 1 on failure
 // (for `status`: when the cluster is not running or not healthy), 2 on a usage error.
@@ -7,20 +8,36 @@ import { COMPONENTS, down, ENV_PATH, logsTail, readState, status, up, type Compo
 import { tailFile } from './proc.js';
 
 const USAGE = `usage: npm run cluster -- <command>
-  up [--fresh] [--no-build] [--no-smoke]   build what is missing, start the cluster (or reuse a healthy one)
+  up [--fresh] [--no-build] [--no-smoke] [--argo-rollouts=V] [--kubernetes=V]
+                                           build what is missing, start the cluster (or reuse a healthy one
+                                           running the same versions); V is vX.Y.Z or vX.Y.x (newest patch);
+                                           defaults: tools/cluster/versions.env, or the environment's
+                                           ARGO_ROLLOUTS_VERSION / KUBERNETES_VERSION
   down                                     stop the cluster and remove its run dir
   status                                   processes, API server /readyz, versions
   logs [component] [-n N]                  tail of every log, or of one component (${COMPONENTS.join(', ')})`;
 
 class UsageError extends Error {}
 
-function parseFlags(args: string[], allowed: string[]): { flags: Set<string>; positional: string[]; n?: number } {
+/** Options that take a value (`--name=V` or `--name V`). */
+const VALUE_FLAGS = ['--argo-rollouts', '--kubernetes'];
+
+function parseFlags(
+  args: string[],
+  allowed: string[],
+): { flags: Set<string>; values: Map<string, string>; positional: string[]; n?: number } {
   const flags = new Set<string>();
+  const values = new Map<string, string>();
   const positional: string[] = [];
   let n: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '-n' || a === '--lines') {
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    if (VALUE_FLAGS.includes(name) && allowed.includes(name)) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (!v || !/^v\d+\.\d+(\.(\d+|x))?$/.test(v)) throw new UsageError(`${name} needs a version like v1.10.2 or v1.10.x (got ${v ?? 'nothing'})`);
+      values.set(name, v);
+    } else if (a === '-n' || a === '--lines') {
       n = Number(args[++i]);
       if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${a} needs a positive integer`);
     } else if (a.startsWith('-')) {
@@ -30,16 +47,22 @@ function parseFlags(args: string[], allowed: string[]): { flags: Set<string>; po
       positional.push(a);
     }
   }
-  return { flags, positional, n };
+  return { flags, values, positional, n };
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'up': {
-      const { flags, positional } = parseFlags(rest, ['--fresh', '--no-build', '--no-smoke']);
+      const { flags, values, positional } = parseFlags(rest, ['--fresh', '--no-build', '--no-smoke', ...VALUE_FLAGS]);
       if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`);
-      await up({ fresh: flags.has('--fresh'), build: !flags.has('--no-build'), smoke: !flags.has('--no-smoke') });
+      await up({
+        fresh: flags.has('--fresh'),
+        build: !flags.has('--no-build'),
+        smoke: !flags.has('--no-smoke'),
+        argoRollouts: values.get('--argo-rollouts'),
+        kubernetes: values.get('--kubernetes'),
+      });
       process.stderr.write(`[cluster] ready; in a shell: set -a; . ${ENV_PATH}; set +a\n`);
       return 0;
     }
@@ -59,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
         `cluster:   ${s.healthy ? 'healthy' : 'NOT HEALTHY'}`,
         `api:       ${s.apiServerUrl}  /readyz: ${s.readyz}`,
         `server:    ${s.serverVersion ?? 'unknown'}`,
-        `pinned:    ${['K8S_VERSION', 'ETCD_VERSION', 'ARGO_ROLLOUTS_VERSION', 'KWOK_VERSION'].map((k) => `${k}=${s.pinned[k] ?? '?'}`).join(' ')}`,
+        `versions:  ${s.versions ? `Kubernetes ${s.versions.kubernetes} (${s.versions.goKubernetes}), Argo Rollouts ${s.versions.argoRollouts} (${s.versions.goArgoRollouts}), etcd ${s.versions.etcd}, kwok ${s.versions.kwok}` : 'not recorded'}`,
+        `defaults:  ${['KUBERNETES_VERSION', 'ARGO_ROLLOUTS_VERSION', 'ETCD_VERSION', 'KWOK_VERSION'].map((k) => `${k}=${s.pinned[k] ?? '?'}`).join(' ')}`,
         `run dir:   ${s.runDir}`,
         ...s.components.map(
           (c) =>

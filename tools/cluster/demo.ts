@@ -6,13 +6,20 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { up, readEnv, REPO_ROOT } from './harness.js';
 import { IMAGE, manifests } from './manifests.js';
+import { takeVersionFlags } from '../../scripts/version-flags.js';
 
 const NS = 'apc-fe-ns';
 const tty = process.stdout.isTTY === true;
 const bold = (s: string) => (tty ? `\u001b[1m${s}\u001b[22m` : s);
 const dim = (s: string) => (tty ? `\u001b[2m${s}\u001b[22m` : s);
 
-await up({ log: (m: string) => process.stderr.write(`${dim(m)}\n`) });
+// npm run demo [-- --argo-rollouts=V] [--kubernetes=V]
+const { choice, rest } = takeVersionFlags(process.argv.slice(2));
+if (rest.length) {
+  process.stderr.write(`demo: unexpected argument ${rest[0]}; usage: npm run demo [-- --argo-rollouts=vX.Y.Z] [--kubernetes=vX.Y.Z]\n`);
+  process.exit(2);
+}
+await up({ ...choice, log: (m: string) => process.stderr.write(`${dim(m)}\n`) });
 const env = readEnv();
 const kubectlBin = env.KUBECTL_BIN!;
 const runEnv = { ...process.env, KUBECONFIG: env.KUBECONFIG, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}` };

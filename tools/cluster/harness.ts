@@ -69,6 +69,8 @@ export type ComponentName = (typeof COMPONENTS)[number];
 export const NODE_NAME = 'kwok-node-0';
 /** Namespaces created by `up` (besides the smoke namespace, which is deleted again). */
 export const NAMESPACES = ['argo-rollouts', 'apc-fe-ns'] as const;
+/** Where install.yaml puts the controller's Deployment (and where the real controller process "runs"). */
+export const CONTROLLER_NAMESPACE = 'argo-rollouts';
 /** Context of the admin client certificate; the other contexts are the token users of pki.ts. */
 export const ADMIN_CONTEXT = 'e2e';
 
@@ -82,13 +84,35 @@ export interface BuildEnv {
   ROLLOUTS_CONTROLLER_BIN: string;
   KUBECTL_ARGO_ROLLOUTS_BIN: string;
   ROLLOUTS_CRDS_DIR: string;
+  /** The release's manifests/install.yaml with the image tag set, as the release publishes it. */
+  ROLLOUTS_INSTALL_YAML: string;
   KWOK_BIN: string;
   KWOK_STAGES: string;
 }
 const BUILD_ENV_KEYS: (keyof BuildEnv)[] = [
   'ETCD_BIN', 'KUBE_APISERVER_BIN', 'KUBE_CONTROLLER_MANAGER_BIN', 'KUBE_SCHEDULER_BIN', 'KUBECTL_BIN',
-  'ROLLOUTS_CONTROLLER_BIN', 'KUBECTL_ARGO_ROLLOUTS_BIN', 'ROLLOUTS_CRDS_DIR', 'KWOK_BIN', 'KWOK_STAGES',
+  'ROLLOUTS_CONTROLLER_BIN', 'KUBECTL_ARGO_ROLLOUTS_BIN', 'ROLLOUTS_CRDS_DIR', 'ROLLOUTS_INSTALL_YAML', 'KWOK_BIN', 'KWOK_STAGES',
 ];
+
+/** The versions a cluster runs (resolved: `v1.35.x` becomes the patch release that was built). */
+export interface ClusterVersions {
+  kubernetes: string;
+  argoRollouts: string;
+  etcd: string;
+  kwok: string;
+  /** Go toolchain each was built with (GOTOOLCHAIN=local or the newer one a module's go.mod needs). */
+  goKubernetes: string;
+  goArgoRollouts: string;
+}
+
+/**
+ * Which versions to run. Empty fields fall back to ARGO_ROLLOUTS_VERSION / KUBERNETES_VERSION in the
+ * environment, then to tools/cluster/versions.env. `vX.Y.x` (or `vX.Y`) means the newest patch release.
+ */
+export interface VersionChoice {
+  argoRollouts?: string;
+  kubernetes?: string;
+}
 
 export interface Ports extends TransportPorts {
   etcdClient: number;
@@ -137,12 +161,14 @@ export interface ClusterState {
   tokenUsers: TokenUser[];
   binaries: BuildEnv;
   pinned: Record<string, string>;
+  /** Absent in state files written before versions could be chosen. */
+  versions?: ClusterVersions;
   processes: ProcessRecord[];
   /** Milliseconds per `up` step. */
   timings: Record<string, number>;
 }
 
-export interface UpOptions {
+export interface UpOptions extends VersionChoice {
   /** Stop a running cluster and start a new one. */
   fresh?: boolean;
   /** Run build.sh first (default true). With false, the binaries must already be in the cache. */
@@ -335,6 +361,8 @@ function envFileLines(state: ClusterState): Record<string, string> {
     API_SERVER_URL: state.apiServerUrl,
     ROLLOUTS_HEALTHZ_URL: `http://127.0.0.1:${state.ports.rolloutsHealthz}/healthz`,
     ROLLOUTS_METRICS_URL: `http://127.0.0.1:${state.ports.rolloutsMetrics}/metrics`,
+    CLUSTER_ARGO_ROLLOUTS_VERSION: state.versions?.argoRollouts ?? 'unknown',
+    CLUSTER_KUBERNETES_VERSION: state.versions?.kubernetes ?? 'unknown',
   };
   for (const p of state.processes) env[logEnvName(p.name)] = p.log;
   return env;
@@ -392,11 +420,38 @@ function writeRepoKubeconfig(state: ClusterState): void {
 // ---------------------------------------------------------------------------------------------------
 // Build
 
-async function runBuild(doBuild: boolean, signal: AbortSignal): Promise<BuildEnv> {
+/** The environment build.sh gets: the version choice on top of ours (empty = versions.env's default). */
+function buildShellEnv(choice: VersionChoice): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (choice.argoRollouts) env.ARGO_ROLLOUTS_VERSION = choice.argoRollouts;
+  if (choice.kubernetes) env.KUBERNETES_VERSION = choice.kubernetes;
+  return env;
+}
+
+/** True when a version was asked for (by option or environment), as opposed to "whatever is default". */
+function explicitChoice(choice: VersionChoice): boolean {
+  return Boolean(choice.argoRollouts || choice.kubernetes || process.env.ARGO_ROLLOUTS_VERSION || process.env.KUBERNETES_VERSION);
+}
+
+/** The exact versions a choice resolves to (`build.sh versions`; asks the Go module proxy for `vX.Y.x`). */
+export async function resolveVersions(choice: VersionChoice = {}, signal?: AbortSignal): Promise<{ kubernetes: string; argoRollouts: string }> {
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileP('bash', [BUILD_SH, 'versions'], { signal, env: buildShellEnv(choice) }));
+  } catch (err) {
+    const e = err as { stderr?: string };
+    throw new Error(`tools/cluster/build.sh versions failed: ${(e.stderr ?? errorMessage(err)).trim()}`);
+  }
+  const kv = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
+  return { kubernetes: kv.KUBERNETES_VERSION!, argoRollouts: kv.ARGO_ROLLOUTS_VERSION! };
+}
+
+async function runBuild(doBuild: boolean, choice: VersionChoice, signal: AbortSignal): Promise<{ bins: BuildEnv; versions: ClusterVersions }> {
+  const env = buildShellEnv(choice);
   if (doBuild) {
     // build.sh reports progress on stderr; its stdout (nothing, normally) goes to our stderr as well.
     await new Promise<void>((resolvePromise, reject) => {
-      const child = spawn('bash', [BUILD_SH], { stdio: ['ignore', 2, 'inherit'], signal });
+      const child = spawn('bash', [BUILD_SH], { stdio: ['ignore', 2, 'inherit'], signal, env });
       child.once('error', reject);
       child.once('exit', (code, sig) =>
         code === 0 ? resolvePromise() : reject(new Error(`tools/cluster/build.sh failed (${sig ?? `exit ${code}`})`)),
@@ -405,19 +460,37 @@ async function runBuild(doBuild: boolean, signal: AbortSignal): Promise<BuildEnv
   }
   let stdout: string;
   try {
-    ({ stdout } = await execFileP('bash', [BUILD_SH, 'env'], { signal }));
+    ({ stdout } = await execFileP('bash', [BUILD_SH, 'env'], { signal, env }));
   } catch (err) {
     const e = err as { stderr?: string };
     throw new Error(`tools/cluster/build.sh env failed: ${(e.stderr ?? errorMessage(err)).trim()}`);
   }
-  const env: Partial<BuildEnv> = {};
+  const out: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq) as keyof BuildEnv] = line.slice(eq + 1).trim();
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1).trim();
   }
-  const missing = BUILD_ENV_KEYS.filter((k) => !env[k] || !existsSync(env[k]));
+  const missing = BUILD_ENV_KEYS.filter((k) => !out[k] || !existsSync(out[k]));
   if (missing.length) throw new Error(`build.sh env: missing or nonexistent: ${missing.join(', ')}`);
-  return env as BuildEnv;
+  const bins = Object.fromEntries(BUILD_ENV_KEYS.map((k) => [k, out[k]!])) as unknown as BuildEnv;
+  const versions: ClusterVersions = {
+    kubernetes: out.VERSION_KUBERNETES ?? '?',
+    argoRollouts: out.VERSION_ARGO_ROLLOUTS ?? '?',
+    etcd: out.VERSION_ETCD ?? '?',
+    kwok: out.VERSION_KWOK ?? '?',
+    goKubernetes: out.GO_KUBERNETES ?? '?',
+    goArgoRollouts: out.GO_ARGO_ROLLOUTS ?? '?',
+  };
+  return { bins, versions };
+}
+
+/**
+ * Argo Rollouts renamed `--metricsport` to `--metricsPort` in v1.9 (the old spelling is deprecated there,
+ * and the only one before: v1.7.2 and v1.8.5 reject `--metricsPort`). Asked of the binary itself.
+ */
+async function controllerMetricsFlag(bin: string): Promise<string> {
+  const r = await execFileP(bin, ['--help'], { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  return /--metricsPort\b/.test(r.stdout) ? '--metricsPort' : '--metricsport';
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -425,6 +498,7 @@ async function runBuild(doBuild: boolean, signal: AbortSignal): Promise<BuildEnv
 
 function componentRecords(ctx: {
   bins: BuildEnv;
+  metricsFlag: string;
   runDir: string;
   logDir: string;
   pki: Pki;
@@ -556,13 +630,13 @@ function componentRecords(ctx: {
       args: [
         `--kubeconfig=${kubeconfig}`,
         '--leader-elect=false',
-        // Both listen on 0.0.0.0 (no bind-address flag in v1.9.1), so the ports are picked on 0.0.0.0.
+        // Both listen on 0.0.0.0 (no bind-address flag up to v1.10), so the ports are picked on 0.0.0.0.
         `--healthzPort=${ports.rolloutsHealthz}`,
-        `--metricsPort=${ports.rolloutsMetrics}`,
+        `${ctx.metricsFlag}=${ports.rolloutsMetrics}`,
         '--loglevel=info',
         '--kloglevel=0',
       ],
-      env: { POD_NAMESPACE: 'argo-rollouts' },
+      env: { POD_NAMESPACE: CONTROLLER_NAMESPACE },
       health: { url: `http://127.0.0.1:${ports.rolloutsHealthz}/healthz` },
     },
     ...prepareTransport({ runDir, logDir, caCert: pki.caCert, servingCert: pki.servingCert, servingKey: pki.servingKey, ports }),
@@ -688,8 +762,9 @@ function fakeNode(): object {
       },
     },
     status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      // ephemeral-storage as a real node reports it: install.yaml's controller pod limits it (1Gi).
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       nodeInfo: {
         architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', kubeProxyVersion: 'fake',
         bootID: '', containerRuntimeVersion: '', kernelVersion: '', machineID: '', osImage: '', systemUUID: '',
@@ -810,12 +885,21 @@ async function upLocked(opts: UpOptions, log: (msg: string) => void): Promise<Up
 async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpResult> {
   const existing = readState();
   if (existing) {
-    if (!opts.fresh && (await isHealthy(existing))) {
+    let otherVersions = '';
+    if (!opts.fresh && explicitChoice(opts) && (await isHealthy(existing))) {
+      const want = await resolveVersions(opts);
+      const have = existing.versions;
+      if (!have || have.argoRollouts !== want.argoRollouts || have.kubernetes !== want.kubernetes) {
+        otherVersions = `the running cluster has Argo Rollouts ${have?.argoRollouts ?? '?'} on Kubernetes ${have?.kubernetes ?? '?'}; ` +
+          `Argo Rollouts ${want.argoRollouts} on Kubernetes ${want.kubernetes} was asked for`;
+      }
+    }
+    if (!opts.fresh && !otherVersions && (await isHealthy(existing))) {
       log(`reusing the running cluster at ${existing.apiServerUrl} (run dir ${existing.runDir}); use --fresh to restart`);
       writeRepoKubeconfig(existing);
       return { reused: true, state: existing, env: writeEnvFile(existing) };
     }
-    log(opts.fresh ? 'stopping the running cluster (fresh start requested)' : 'found a stale cluster in state.json; cleaning it up');
+    log(opts.fresh ? 'stopping the running cluster (fresh start requested)' : otherVersions ? `stopping it: ${otherVersions}` : 'found a stale cluster in state.json; cleaning it up');
     await downLocked(log);
   }
 
@@ -839,8 +923,10 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
   let state: ClusterState | undefined;
   try {
     log(opts.build === false ? 'locating binaries (build skipped)' : 'checking the binary cache (tools/cluster/build.sh)');
-    const bins = await runBuild(opts.build !== false, ac.signal);
+    const { bins, versions } = await runBuild(opts.build !== false, opts, ac.signal);
+    const metricsFlag = await controllerMetricsFlag(bins.ROLLOUTS_CONTROLLER_BIN);
     step('build');
+    log(`Kubernetes ${versions.kubernetes} (${versions.goKubernetes}), Argo Rollouts ${versions.argoRollouts} (${versions.goArgoRollouts}), etcd ${versions.etcd}, kwok ${versions.kwok}`);
 
     // tmpfs: etcd runs with --unsafe-no-fsync anyway, and nothing of a run survives it.
     runDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), RUN_PREFIX));
@@ -875,7 +961,8 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
       tokenUsers,
       binaries: bins,
       pinned: pinnedVersions(),
-      processes: componentRecords({ bins, runDir, logDir, pki, ports, kubeconfig: componentKubeconfig, tokenFile }),
+      versions,
+      processes: componentRecords({ bins, metricsFlag, runDir, logDir, pki, ports, kubeconfig: componentKubeconfig, tokenFile }),
       timings,
     };
     // Written before anything starts, and after every start, so `down` can always find what runs.
@@ -898,15 +985,19 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
 
     const api = new KubeApi(apiServerUrl, tlsOf(st));
     // CRDs before any controller: KCM's garbage collector only re-discovers resource types every ~30 s.
-    await kubectl(st, ['apply', '--server-side', '-f', bins.ROLLOUTS_CRDS_DIR], ac.signal);
     const kwokCrds = await kwokPortForwardCrds(st.pinned.KWOK_VERSION ?? '');
     await kubectl(st, ['apply', '--server-side', ...kwokCrds.flatMap((f) => ['-f', f])], ac.signal);
-    await kubectl(st, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], ac.signal);
     for (const ns of NAMESPACES) {
       await api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
+    // The release's install.yaml, applied as its docs say (`kubectl apply -n argo-rollouts -f install.yaml`):
+    // CRDs, RBAC, ConfigMap, the metrics Service and the Deployment argo-rollouts with image
+    // quay.io/argoproj/argo-rollouts:<tag>, so that clients find the controller and its version the way
+    // they do on a real install. kwok runs its pod as a fake; the controller that acts is our process.
+    await kubectl(st, ['apply', '--server-side', '-n', CONTROLLER_NAMESPACE, '-f', bins.ROLLOUTS_INSTALL_YAML], ac.signal);
+    await kubectl(st, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], ac.signal);
     step('crds+namespaces');
-    log(`CRDs established, namespaces ${NAMESPACES.join(', ')} created (${seconds(timings['crds+namespaces']!)})`);
+    log(`install.yaml of Argo Rollouts ${versions.argoRollouts} applied, CRDs established, namespaces ${NAMESPACES.join(', ')} created (${seconds(timings['crds+namespaces']!)})`);
 
     await start('kube-controller-manager', 60_000);
     await start('kube-scheduler', 60_000);
@@ -1002,6 +1093,7 @@ export interface ClusterStatus {
   readyz: string;
   serverVersion?: string;
   pinned: Record<string, string>;
+  versions?: ClusterVersions;
 }
 
 /** Which recorded processes are alive and healthy, API server /readyz, and the versions. */
@@ -1041,6 +1133,7 @@ export async function status(): Promise<ClusterStatus> {
     readyz,
     serverVersion,
     pinned,
+    versions: state.versions,
   };
 }
 
