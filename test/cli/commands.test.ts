@@ -219,6 +219,30 @@ describe('what the user confirmed is what happens', () => {
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toHaveLength(1);
   });
 
+  it('the loser of a race names the change that beat it, not the record that was there when it read', async () => {
+    // A set-image recorded a moment ago; then, after our read, someone else promotes.
+    const setImage = JSON.stringify({ by: 'alice', at: new Date().toISOString(), action: 'set-image', reason: '' });
+    // The winner's two requests: its status patch lands before our write, its record only after our
+    // first re-read.
+    let gets = 0;
+    await startWith('christmas.yaml', {
+      afterRolloutGet: (ro, f) => {
+        gets++;
+        if (gets === 1) f.put('rollouts', { ...ro, status: { ...ro.status, pauseConditions: undefined, currentPodHash: '8a7b6c5d4e' } });
+        if (gets === 3) {
+          const promoted = JSON.stringify({ by: 'bob', at: new Date().toISOString(), action: 'promote', reason: '' });
+          f.put('rollouts', { ...ro, metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': promoted } } });
+        }
+      },
+    });
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', { ...ro, metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': setImage } } });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/bob ran promote at/);
+    expect(r.stderr).not.toContain('alice');
+  });
+
   it('undo does not write over a spec changed after reading (exit 4)', async () => {
     let changed = false;
     await startWith('christmas.yaml', {

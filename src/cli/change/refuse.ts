@@ -91,8 +91,12 @@ async function workloadMoved(ctx: Pick<Ctx, 't' | 'signal'>, kube: Kube, ns: str
  */
 export async function conflict(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kube, before: Loaded, since: Date, partial: boolean, workload?: WorkloadPin): Promise<CliError> {
   const name = before.view.name;
-  // The record may be a second younger than our read (clock skew between machines): allow a second.
-  const recent = (lc: LastChange | null) => !!lc && Date.parse(lc.at) >= since.getTime() - 1000;
+  // The record of the change that beat us: not the one that was there when we read (a set-image a
+  // moment before is not who promoted), and not older than our read, give or take a second of clock skew
+  // between machines.
+  const seen = lastChange(before.ro);
+  const same = (a: LastChange, b: LastChange | null) => !!b && a.at === b.at && a.action === b.action && a.by === b.by;
+  const recent = (lc: LastChange | null) => !!lc && !same(lc, seen) && Date.parse(lc.at) >= since.getTime() - 1000;
   const [now, moved] = await Promise.all([
     rereadForRecord(ctx, kube, name, recent),
     workload ? workloadMoved(ctx, kube, before.view.namespace, workload) : null,
