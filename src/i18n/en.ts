@@ -173,6 +173,10 @@ export const en = {
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
   'guard.undoNewPreview': () =>
     `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
+  'guard.undoNotRollback': (p: { release: S; target: S; stable: S }) =>
+    `Its ReplicaSet still runs within its scale-down delay, but it was not created before the one users get (${p.target}, not before ${p.stable}), so the controller (Argo Rollouts ${p.release}) does not treat this as a rollback: it comes back as a NEW preview, and users get it only after a promote.`,
+  'guard.fastRollbackReleaseUnknown': (p: { release: S }) =>
+    `Whether users switch at once depends on the Argo Rollouts release${p.release ? ` (the controller's image tag "${p.release}" is not a release)` : ', which could not be read (no permission to list Deployments, or no argo-rollouts Deployment)'}: before v1.10 they do; from v1.10 only if its ReplicaSet was created before the one users get. Assumed here: users switch at once.`,
   'guard.replacesPreview': (p: { v: V }) => `The preview waiting now (${p.v}) is replaced and scaled down.`,
   'guard.fullSkipsAnalysis': () => `--full skips the remaining pauses and every analysis.`,
   'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,

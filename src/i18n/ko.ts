@@ -155,6 +155,10 @@ export const ko: Catalog = {
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
   'guard.undoNewPreview': () =>
     `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
+  'guard.undoNotRollback': (p) =>
+    `그 ReplicaSet은 scale-down 지연 시간 안에 아직 실행 중이지만, 사용자가 접속 중인 ReplicaSet보다 먼저 만들어지지 않았습니다 (${p.target}, ${p.stable}보다 이전 아님). 그래서 컨트롤러(Argo Rollouts ${p.release})는 이를 롤백으로 보지 않습니다: 새 preview로 돌아오며, 사용자는 promote 후에야 이 버전에 접속합니다.`,
+  'guard.fastRollbackReleaseUnknown': (p) =>
+    `사용자가 즉시 전환되는지는 Argo Rollouts 릴리스에 따라 다릅니다${p.release ? ` (컨트롤러 이미지 태그 "${p.release}"는 릴리스가 아님)` : ' (읽을 수 없음: Deployment 조회 권한이 없거나 argo-rollouts Deployment가 없음)'}: v1.10 이전에는 즉시 전환되고, v1.10부터는 그 ReplicaSet이 사용자가 접속 중인 것보다 먼저 만들어졌을 때만 전환됩니다. 여기서는 즉시 전환된다고 가정합니다.`,
   'guard.replacesPreview': (p) => `지금 대기 중인 preview(${p.v})는 교체되어 축소됩니다.`,
   'guard.fullSkipsAnalysis': () => `--full은 남은 일시정지와 모든 분석을 건너뜁니다.`,
   'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,

@@ -61,6 +61,10 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.undoFastRollback', { deadline: c.deadline })];
     case 'undoNewPreview':
       return [t('guard.undoNewPreview')];
+    case 'undoNotRollback':
+      return [t('guard.undoNotRollback', { release: c.release, target: c.targetCreatedAt, stable: c.stableCreatedAt })];
+    case 'fastRollbackReleaseUnknown':
+      return [t('guard.fastRollbackReleaseUnknown', { release: c.release ?? '' })];
     case 'replacesPreview':
       return [t('guard.replacesPreview', { v: versionText(t, c.replaced) })];
     case 'fullSkipsAnalysis':

@@ -6,6 +6,7 @@ import { parseImage, shortImage, type ImageError } from './image.js';
 import { analysisBlocking, olderThan, previewReady, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView, type ScaleDown } from './view.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
+import { fastRollback, type ControllerRelease } from './controller.js';
 
 export type JsonPatchOp =
   | { op: 'test' | 'replace' | 'add'; path: string; value: unknown }
@@ -43,6 +44,10 @@ export type Consequence =
   | { kind: 'undoFastRollback'; deadline: string }
   /** The target's ReplicaSet is scaled down: it comes back as a new preview, renumbered. */
   | { kind: 'undoNewPreview' }
+  /** Within its delay, but on Argo Rollouts v1.10+ not a rollback (not created before the stable ReplicaSet). */
+  | { kind: 'undoNotRollback'; release: string; targetCreatedAt: string; stableCreatedAt: string }
+  /** Whether a fast rollback happens depends on the controller's release, which could not be read. */
+  | { kind: 'fastRollbackReleaseUnknown'; release: string | null }
   | { kind: 'replacesPreview'; replaced: Version }
   | { kind: 'fullSkipsAnalysis' }
   | { kind: 'clearsManualPause' }
@@ -233,6 +238,16 @@ export interface PlanOptions {
   now: Date;
   /** Argo CD auto-sync of the managing Application, when it could be read. */
   argoAutoSync?: boolean | null;
+  /** The controller's release, when it could be read: some behaviour differs by release (controller.ts). */
+  controller?: ControllerRelease | null;
+}
+
+/** Whether `a` was created in an earlier second than `b` (creationTimestamp has whole seconds); null if unknown. */
+function createdBefore(a: RevisionView, b: RevisionView | null): boolean | null {
+  const x = a.createdAt ? Date.parse(a.createdAt) : NaN;
+  const y = b?.createdAt ? Date.parse(b.createdAt) : NaN;
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+  return Math.floor(x / 1000) < Math.floor(y / 1000);
 }
 
 export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions): PlanResult {
@@ -389,9 +404,19 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
     plan.after = versionOf(target);
     const deadline = target.scaleDownDeadline ? Date.parse(target.scaleDownDeadline) : NaN;
     const stillUp = target.replicas > 0 && target.availableReplicas > 0;
-    if (stillUp && Number.isFinite(deadline) && deadline > opts.now.getTime()) {
+    const withinDelay = stillUp && Number.isFinite(deadline) && deadline > opts.now.getTime();
+    const stableRS = v.history.find((h) => h.podTemplateHash === (v.stable?.podTemplateHash ?? activeHash)) ?? v.active;
+    const fast = withinDelay ? fastRollback(opts.controller, createdBefore(target, stableRS)) : 'no';
+    if (fast === 'yes' || fast === 'unknown') {
+      // Unknown release: the least safe case is said and planned for, users switched at once.
       plan.switchesWhen = 'immediately';
       plan.consequences.push({ kind: 'undoFastRollback', deadline: target.scaleDownDeadline! });
+      if (fast === 'unknown') plan.consequences.push({ kind: 'fastRollbackReleaseUnknown', release: opts.controller?.version ?? null });
+    } else if (withinDelay) {
+      // Argo Rollouts v1.10+: within its delay, but not created before the stable ReplicaSet, so not a rollback.
+      newPreviewSwitch(plan, v);
+      plan.consequences.push({ kind: 'undoNotRollback', release: opts.controller?.version ?? '', targetCreatedAt: target.createdAt ?? '', stableCreatedAt: stableRS?.createdAt ?? '' });
+      if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     } else {
       // When users get it is said once, by switchesWhen: after a promote, or by itself (auto-promotion).
       newPreviewSwitch(plan, v);

@@ -10,6 +10,7 @@ import { requestPath } from '../../kube/paths.js';
 import { auditValue, recordedRequests, workloadOf, type Audit } from '../../rollout/audit.js';
 import type { InputError, Plan, PlanResult, PlannedRequest } from '../../rollout/plan.js';
 import { rfc3339 } from '../../rollout/time.js';
+import { mayLosePromote, type ControllerRelease } from '../../rollout/controller.js';
 import { changePlanJson, changeResultJson, serialize } from '../../render/formats.js';
 import { consequenceLines, renderGuard, renderRequests, type WireRequest } from '../../render/guard.js';
 import { noopLine, resultLine } from '../../render/result.js';
@@ -30,7 +31,7 @@ export interface ChangeArgs {
   force?: boolean;
 }
 
-export type Planner = (loaded: Loaded, extras: { argoAutoSync: boolean | null; now: Date }) => PlanResult;
+export type Planner = (loaded: Loaded, extras: { argoAutoSync: boolean | null; now: Date; controller: ControllerRelease | null }) => PlanResult;
 
 /** How an invalid input (exit 2) is said; each command knows its own. */
 export type DescribeInvalid = (e: InputError, rollout: string, t: Ctx['t']) => CliError;
@@ -64,15 +65,35 @@ interface Read {
   loaded: Loaded;
   result: PlanResult;
   now: Date;
+  /** The controller's release (null: not visible): whether a promote can be lost depends on it. */
+  controller: ControllerRelease | null;
+}
+
+/**
+ * The controller's release, read alongside the Rollout (one request, in parallel). Not visible (no
+ * permission, no Deployment) or not readable: null, and the plan assumes the least safe behaviour.
+ */
+function readController(kube: Kube): Promise<ControllerRelease | null> {
+  return kube.client.controllerVersion().then(
+    (c) => c,
+    () => null,
+  );
 }
 
 async function readAndPlan(ctx: Ctx, kube: Kube, name: string, planner: Planner): Promise<Read> {
+  const release = readController(kube);
   // A workloadRef's Deployment holds the template a change writes: it must be read (or the command fails).
   const loaded = await loadRollout(ctx, kube, name, { requireWorkload: true });
   const app = loaded.view.argoCD?.application;
   const argoAutoSync = app ? await kube.client.argoCDAutoSync(app, ['argocd', loaded.view.namespace]) : null;
+  const controller = await release;
   const now = ctx.io.now();
-  return { loaded, result: planner(loaded, { argoAutoSync, now }), now };
+  return { loaded, result: planner(loaded, { argoAutoSync, now, controller }), now, controller };
+}
+
+/** Whether the run waits for the controller's reaction (and may nudge it): only where a promote can be lost. */
+function awaitsController(plan: Plan, controller: ControllerRelease | null): boolean {
+  return AWAITS_CONTROLLER.has(plan.action) && mayLosePromote(controller);
 }
 
 // ---- 4. guard -------------------------------------------------------------------------------------------
@@ -89,7 +110,7 @@ function guard(ctx: Ctx, plan: Plan, force: boolean): void {
 // ---- 5. dry run -----------------------------------------------------------------------------------------
 
 async function dryRun(ctx: Ctx, kube: Kube, read: Read, plan: Plan, requests: PlannedRequest[], mode: DryRun, output: ChangeArgs['output']): Promise<ExitCode> {
-  const nudges = AWAITS_CONTROLLER.has(plan.action) ? NUDGE_AT_MS.length : 0;
+  const nudges = awaitsController(plan, read.controller) ? NUDGE_AT_MS.length : 0;
   if (output) {
     ctx.out(serialize(changePlanJson(plan, requests.map(wire), nudges), output));
   } else {
@@ -197,6 +218,6 @@ export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner, de
 
   await confirmed(ctx, plan, args.yes);
   const applied = await applyPlan(ctx, kube, loaded, plan, requests, auditValue(audit), read.now);
-  const reaction = AWAITS_CONTROLLER.has(plan.action) ? await awaitController(ctx, kube, loaded.ro, applied.rollout) : null;
+  const reaction = awaitsController(plan, read.controller) ? await awaitController(ctx, kube, loaded.ro, applied.rollout) : null;
   return report(ctx, plan, applied, audit, reaction, args.output);
 }
