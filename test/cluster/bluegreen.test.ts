@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest';
 import {
   bluegreen,
   bluegreenOnTty,
+  clusterEnv,
   clusterView,
   deploy,
   IMAGE,
   kubectl,
   kubectlOk,
+  laterSecondThan,
   newNamespace,
   newPreview,
   printLogsOnFailure,
@@ -59,8 +61,7 @@ describe('the Christmas incident, replayed', () => {
     await promoteAndWait(ns);
     // creationTimestamp has one-second resolution, and the plugin says "created before" only when it
     // can know it: let v1.054's ReplicaSet be born in a later second than v1.053's, as it is in life.
-    const created053 = Date.parse(rsOf(await clusterView(ns), 'v1.053').created);
-    await until('a later second than v1.053\'s ReplicaSet', async () => Date.now() >= created053 + 1000, 5000);
+    await laterSecondThan(ns, 'v1.053');
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     await until('v1.053 scaled down', async () => rsOf(await clusterView(ns), 'v1.053').replicas === 0);
@@ -185,6 +186,9 @@ describe('undo', () => {
   it('within the scale-down delay: users switch back at once, no promote (fast rollback)', async () => {
     const ns = await newNamespace('e2e-fast');
     await deploy(ns, { scaleDownDelaySeconds: 300 });
+    // From Argo Rollouts v1.10 a fast rollback needs the ReplicaSet created in an earlier second than the
+    // stable one (controller.ts): between real deploys it is; here it is made certain.
+    await laterSecondThan(ns, 'v1.052');
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     const v = await clusterView(ns);
@@ -198,6 +202,39 @@ describe('undo', () => {
     expect(s.active.images).toEqual([IMAGE('v1.052')]);
     expect(s.preview).toBeNull();
     expect(rsOf(await clusterView(ns), 'v1.052').hash).toBe(old.hash); // the same ReplicaSet, not a new one
+  });
+
+  it('undoing an undo within the delay: the guard says what this release does, and it does it', async () => {
+    const ns = await newNamespace('e2e-undo2');
+    await deploy(ns, { scaleDownDelaySeconds: 300 });
+    await laterSecondThan(ns, 'v1.052');
+    await newPreview(ns, 'v1.054');
+    await promoteAndWait(ns);
+    const first = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    await until('active back on v1.052', async () => {
+      const v = await clusterView(ns);
+      return v.activeHash === rsOf(v, 'v1.052').hash && !v.status.pauseConditions;
+    });
+    await until('v1.054 within its delay', async () => rsOf(await clusterView(ns), 'v1.054').replicas === 2);
+    // v1.054's ReplicaSet still runs within its delay, but it is newer than the stable v1.052's.
+    const release = clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '';
+    const v110 = /^v1\.(1\d|[2-9]\d)\./.test(release);
+    const u = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
+    expect(u.code, u.stderr).toBe(0);
+    const v = await clusterView(ns);
+    if (v110) {
+      expect(u.stderr).toContain(`does not treat this as a rollback: it comes back as a NEW preview`);
+      expect(u.stderr).toContain(`Argo Rollouts ${release}`);
+      const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s']);
+      expect(w.code, w.stderr).toBe(0);
+      const after = await clusterView(ns);
+      expect(after.activeHash).toBe(rsOf(after, 'v1.052').hash); // users did not move
+      expect(after.previewHash).toBe(rsOf(after, 'v1.054').hash);
+    } else {
+      expect(u.stderr).toContain('users are switched to it at once, with no promote (fast rollback)');
+      await until('active on v1.054 again', async () => (await clusterView(ns)).activeHash === rsOf(v, 'v1.054').hash, 30_000);
+    }
   });
 
   it('after the scale-down delay: it comes back as a new preview that needs a promote', async () => {

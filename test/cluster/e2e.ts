@@ -164,6 +164,15 @@ export function rsOf(v: ClusterView, tag: string) {
   return matches[0]!;
 }
 
+/**
+ * Waits until the clock is in a later second than the creation of the ReplicaSet of `tag`, so that a
+ * ReplicaSet created next is certainly newer by creationTimestamp (whole seconds), as between real deploys.
+ */
+export async function laterSecondThan(ns: string, tag: string): Promise<void> {
+  const created = Date.parse(rsOf(await clusterView(ns), tag).created);
+  await until(`a later second than ${tag}'s ReplicaSet`, async () => Date.now() >= created + 1000, 5000);
+}
+
 export async function deploy(ns: string, o: DeployOptions = {}): Promise<void> {
   await kubectlOk(['apply', '-n', ns, '-f', '-'], manifests(o));
   const r = await bluegreen(['wait', 'frontend', '-n', ns, '--for=healthy', '--timeout', '90s']);
