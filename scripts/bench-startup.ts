@@ -40,7 +40,10 @@ delete env.NODE_EXTRA_CA_CERTS;
 
 const sea = join(ROOT, 'release/.build/linux_amd64/kubectl-bluegreen');
 const npmBin = join(ROOT, 'bin/kubectl-bluegreen');
-for (const [f, how] of [[sea, 'npm run package'], [join(ROOT, 'dist'), 'npm run build']] as const) {
+for (const [f, how] of [
+  [sea, 'npm run package'],
+  [join(ROOT, 'dist'), 'npm run build'],
+] as const) {
   if (!existsSync(f)) throw new Error(`${f} is missing: run \`${how}\` first`);
 }
 if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the benchmark runs the linux/amd64 executable');
@@ -49,7 +52,14 @@ if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the
 const scratch = mkdtempSync(join(tmpdir(), 'kubectl-bluegreen-bench-'));
 const seaNoCache = join(scratch, 'kubectl-bluegreen-nocache');
 const node26 = nodeBinary(TARGETS[0]!);
-buildSea({ generator: node26, executable: node26, bundle: join(ROOT, 'release/.build/kubectl-bluegreen.cjs'), pluginAuth: join(ROOT, 'release/.build/plugin-auth.cjs'), output: seaNoCache, useCodeCache: false });
+buildSea({
+  generator: node26,
+  executable: node26,
+  bundle: join(ROOT, 'release/.build/kubectl-bluegreen.cjs'),
+  pluginAuth: join(ROOT, 'release/.build/plugin-auth.cjs'),
+  output: seaNoCache,
+  useCodeCache: false,
+});
 
 const cases: Case[] = [
   { label: `\`node -e 0\` (system Node ${process.version}, the floor)`, argv: [process.execPath, '-e', '0'] },
@@ -97,7 +107,9 @@ function hyperfine(): Stat[] | null {
     ['-N', '--warmup', '3', '--runs', String(RUNS), '--export-json', json, ...cases.map((c) => c.argv.map(quote).join(' '))],
     { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  const res = JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ median: number; mean: number; min: number; stddev: number; times: number[] }> };
+  const res = JSON.parse(readFileSync(json, 'utf8')) as {
+    results: Array<{ median: number; mean: number; min: number; stddev: number; times: number[] }>;
+  };
   return res.results.map((r, i) => ({
     label: cases[i]!.label,
     median: r.median * 1000,
@@ -131,17 +143,22 @@ function interleaved(): Stat[] {
 // Every measured command must print something: a silent SEA is broken, not fast.
 for (const c of cases) {
   const r = spawnSync(c.argv[0]!, c.argv.slice(1), { env, encoding: 'utf8' });
-  if (r.status !== 0 || (!r.stdout.trim() && c.argv[1] !== '-e')) throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}`);
+  if (r.status !== 0 || (!r.stdout.trim() && c.argv[1] !== '-e'))
+    throw new Error(`${c.label}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}`);
 }
 
 const hf = hyperfine();
 const stats = hf ?? interleaved();
-const tool = hf ? `hyperfine ${execFileSync('hyperfine', ['--version'], { encoding: 'utf8' }).trim().split(' ')[1]} (\`-N\`, 3 warm-ups, ${RUNS} runs each)` : `interleaved loop (${RUNS} rounds, 3 warm-ups)`;
+const tool = hf
+  ? `hyperfine ${execFileSync('hyperfine', ['--version'], { encoding: 'utf8' }).trim().split(' ')[1]} (\`-N\`, 3 warm-ups, ${RUNS} runs each)`
+  : `interleaved loop (${RUNS} rounds, 3 warm-ups)`;
 rmSync(scratch, { recursive: true, force: true });
 
 const floor = stats[0]!.median;
 const fmt = (n: number) => n.toFixed(1);
-const rows = stats.map((s) => `| ${s.label} | ${fmt(s.median)} | ${fmt(s.mean)} ± ${fmt(s.stddev)} | ${fmt(s.min)} | ${(s.median / floor).toFixed(2)}× |`);
+const rows = stats.map(
+  (s) => `| ${s.label} | ${fmt(s.median)} | ${fmt(s.mean)} ± ${fmt(s.stddev)} | ${fmt(s.min)} | ${(s.median / floor).toFixed(2)}× |`,
+);
 const seaVersion = stats.find((s) => s.label.startsWith('SEA: `kubectl-bluegreen version'))!;
 const ratio = seaVersion.median / floor;
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';

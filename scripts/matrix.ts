@@ -31,12 +31,37 @@ interface Suite {
 }
 
 const SUITES: Record<string, Suite> = {
-  incident: { project: 'cluster', files: ['test/cluster/bluegreen.test.ts'], filter: 'the Christmas incident', about: 'the Christmas incident, replayed' },
-  bluegreen: { project: 'cluster', files: ['test/cluster/bluegreen.test.ts'], about: 'update, incident, abort, undo (fast rollback and new preview), the prompt race, two promotes racing, RBAC' },
-  reference: { project: 'cluster', files: ['test/cluster/reference.test.ts'], about: 'the reference claims (countdown, ephemeral metadata, fast rollback, JSON Patch 422, --full after abort, rapid promotes)' },
-  guard: { project: 'matrix', files: ['test/cluster/guard.matrix.test.ts'], about: 'promote/undo/abort/set-image on a healthy and an aborted rollout: the guard against the controller' },
-  controller: { project: 'matrix', files: ['test/cluster/controller.matrix.test.ts'], about: 'the controller version as a client finds it' },
-  'promote-loss': { project: 'matrix', files: ['test/cluster/promote-loss.matrix.test.ts'], about: 'promotes lost right after the pause, per way of promoting' },
+  incident: {
+    project: 'cluster',
+    files: ['test/cluster/bluegreen.test.ts'],
+    filter: 'the Christmas incident',
+    about: 'the Christmas incident, replayed',
+  },
+  bluegreen: {
+    project: 'cluster',
+    files: ['test/cluster/bluegreen.test.ts'],
+    about: 'update, incident, abort, undo (fast rollback and new preview), the prompt race, two promotes racing, RBAC',
+  },
+  reference: {
+    project: 'cluster',
+    files: ['test/cluster/reference.test.ts'],
+    about: 'the reference claims (countdown, ephemeral metadata, fast rollback, JSON Patch 422, --full after abort, rapid promotes)',
+  },
+  guard: {
+    project: 'matrix',
+    files: ['test/cluster/guard.matrix.test.ts'],
+    about: 'promote/undo/abort/set-image on a healthy and an aborted rollout: the guard against the controller',
+  },
+  controller: {
+    project: 'matrix',
+    files: ['test/cluster/controller.matrix.test.ts'],
+    about: 'the controller version as a client finds it',
+  },
+  'promote-loss': {
+    project: 'matrix',
+    files: ['test/cluster/promote-loss.matrix.test.ts'],
+    about: 'promotes lost right after the pause, per way of promoting',
+  },
   faults: { project: 'cluster', files: ['test/cluster/faults.test.ts'], about: 'API server and controller outages' },
   security: { project: 'cluster', files: ['test/cluster/security.test.ts'], about: 'credentials, RBAC, terminal safety' },
   harness: { project: 'cluster', files: ['test/cluster/harness-smoke.test.ts'], about: 'the local control plane' },
@@ -93,15 +118,22 @@ function parseArgs(argv: string[]) {
     const a = argv[i]!;
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? argv[++i] ?? '';
-    const list = () => value().split(',').map((s) => s.trim()).filter(Boolean);
+    const list = () =>
+      value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (name === '--argo-rollouts') opts.argo = list();
     else if (name === '--kubernetes') opts.k8s = list();
-    else if (name === '--suites') opts.suites = list().flatMap((s) => (s === 'all' ? Object.keys(SUITES) : s === 'default' ? DEFAULT_SUITES : [s]));
+    else if (name === '--suites')
+      opts.suites = list().flatMap((s) => (s === 'all' ? Object.keys(SUITES) : s === 'default' ? DEFAULT_SUITES : [s]));
     else if (name === '--strict') opts.strict = true;
     else if (name === '--no-doc') opts.doc = false;
     else if (name === '--doc-only') opts.docOnly = true;
     else {
-      process.stderr.write(`test:matrix: unknown option ${a}\nusage: npm run test:matrix -- [--argo-rollouts=V,..] [--kubernetes=V,..] [--suites=${Object.keys(SUITES).join(',')}|all] [--strict] [--no-doc] [--doc-only]\n`);
+      process.stderr.write(
+        `test:matrix: unknown option ${a}\nusage: npm run test:matrix -- [--argo-rollouts=V,..] [--kubernetes=V,..] [--suites=${Object.keys(SUITES).join(',')}|all] [--strict] [--no-doc] [--doc-only]\n`,
+      );
       process.exit(2);
     }
   }
@@ -124,7 +156,11 @@ function parseArgs(argv: string[]) {
 
 function combinations(argo: string[], k8s: string[]): Array<{ argoRollouts: string; kubernetes: string }> {
   const d = pinnedVersions();
-  const list = (k: string) => (d[k] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (k: string) =>
+    (d[k] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (argo.length === 0 && k8s.length === 0) {
     const out = list('MATRIX_ARGO_ROLLOUTS').map((a) => ({ argoRollouts: a, kubernetes: d.KUBERNETES_VERSION! }));
     for (const k of list('MATRIX_KUBERNETES')) {
@@ -143,7 +179,14 @@ function combinations(argo: string[], k8s: string[]): Array<{ argoRollouts: stri
 interface VitestJson {
   testResults?: Array<{
     name: string;
-    assertionResults: Array<{ fullName: string; title: string; ancestorTitles: string[]; status: string; duration?: number | null; failureMessages?: string[] }>;
+    assertionResults: Array<{
+      fullName: string;
+      title: string;
+      ancestorTitles: string[];
+      status: string;
+      duration?: number | null;
+      failureMessages?: string[];
+    }>;
     message?: string;
   }>;
 }
@@ -158,7 +201,12 @@ function firstLines(s: string, n: number): string {
     .join('\n');
 }
 
-async function runSuite(name: string, suite: Suite, versions: { argoRollouts: string; kubernetes: string }, dir: string): Promise<{ ok: boolean; results: ClaimResult[] }> {
+async function runSuite(
+  name: string,
+  suite: Suite,
+  versions: { argoRollouts: string; kubernetes: string },
+  dir: string,
+): Promise<{ ok: boolean; results: ClaimResult[] }> {
   const json = join(dir, `${name}.json`);
   const logFile = join(dir, `${name}.log`);
   rmSync(json, { force: true });
@@ -173,12 +221,20 @@ async function runSuite(name: string, suite: Suite, versions: { argoRollouts: st
     '--reporter=json',
     `--outputFile.json=${json}`,
   ];
-  log(`  suite ${name}: vitest ${suite.files.join(' ')}${suite.filter ? ` -t "${suite.filter}"` : ''} (log: ${relative(REPO_ROOT, logFile)})`);
+  log(
+    `  suite ${name}: vitest ${suite.files.join(' ')}${suite.filter ? ` -t "${suite.filter}"` : ''} (log: ${relative(REPO_ROOT, logFile)})`,
+  );
   const out = createWriteStream(logFile);
   const code = await new Promise<number>((res) => {
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ARGO_ROLLOUTS_VERSION: versions.argoRollouts, KUBERNETES_VERSION: versions.kubernetes, CI: 'true', FORCE_COLOR: '0' },
+      env: {
+        ...process.env,
+        ARGO_ROLLOUTS_VERSION: versions.argoRollouts,
+        KUBERNETES_VERSION: versions.kubernetes,
+        CI: 'true',
+        FORCE_COLOR: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(out, { end: false });
@@ -208,7 +264,15 @@ async function runSuite(name: string, suite: Suite, versions: { argoRollouts: st
       });
     }
     if (f.assertionResults.length === 0 && f.message) {
-      results.push({ suite: name, file: relative(REPO_ROOT, f.name), title: '(file failed to run)', status: 'failed', durationMs: 0, message: firstLines(f.message, 8), at });
+      results.push({
+        suite: name,
+        file: relative(REPO_ROOT, f.name),
+        title: '(file failed to run)',
+        status: 'failed',
+        durationMs: 0,
+        message: firstLines(f.message, 8),
+        at,
+      });
     }
   }
   const failed = results.filter((r) => r.status === 'failed').length;
@@ -239,7 +303,11 @@ function loadResults(): ResultsFile {
 // ---------------------------------------------------------------------------------------------------
 // the document
 
-const semver = (v: string) => v.replace(/^v/, '').split('.').map((x) => Number(x) || 0);
+const semver = (v: string) =>
+  v
+    .replace(/^v/, '')
+    .split('.')
+    .map((x) => Number(x) || 0);
 const cmpVer = (a: string, b: string) => {
   const x = semver(a);
   const y = semver(b);
@@ -269,7 +337,8 @@ function intro(): string {
 function writeDoc(data: ResultsFile): void {
   const combos = Object.values(data.combos).sort((a, b) => cmpVer(a.kubernetes, b.kubernetes) || cmpVer(a.argoRollouts, b.argoRollouts));
   const claims = new Map<string, { file: string; title: string; suite: string }>();
-  for (const c of combos) for (const r of Object.values(c.results)) claims.set(claimId(r), { file: r.file, title: r.title, suite: r.suite });
+  for (const c of combos)
+    for (const r of Object.values(c.results)) claims.set(claimId(r), { file: r.file, title: r.title, suite: r.suite });
   const ids = [...claims.keys()].sort((a, b) => {
     const x = claims.get(a)!;
     const y = claims.get(b)!;
@@ -293,7 +362,9 @@ function writeDoc(data: ResultsFile): void {
     const rs = ids.map((id) => c.results[id]);
     const ran = rs.filter(Boolean) as ClaimResult[];
     const passed = ran.filter((r) => r.status === 'passed').length;
-    lines.push(`| ${c.argoRollouts} | ${c.kubernetes} | ${c.ranAt.slice(0, 16)}Z | ${rs.map(mark).join(' | ')} | ${passed}/${ran.length} |`);
+    lines.push(
+      `| ${c.argoRollouts} | ${c.kubernetes} | ${c.ranAt.slice(0, 16)}Z | ${rs.map(mark).join(' | ')} | ${passed}/${ran.length} |`,
+    );
   }
   lines.push('', '| claim | suite | test |', '|---|---|---|');
   for (const id of ids) {
@@ -348,13 +419,22 @@ function writeDoc(data: ResultsFile): void {
     lines.push(`### Measured: ${what}`, '');
     for (const c of combos) {
       const m = c.measurements[k];
-      if (m) lines.push(`- Argo Rollouts ${c.argoRollouts} on Kubernetes ${c.kubernetes}: ${m.value}${m.of !== undefined ? ` of ${m.of}` : ''}${m.detail ? ` (${m.detail})` : ''}`);
+      if (m)
+        lines.push(
+          `- Argo Rollouts ${c.argoRollouts} on Kubernetes ${c.kubernetes}: ${m.value}${m.of !== undefined ? ` of ${m.of}` : ''}${m.detail ? ` (${m.detail})` : ''}`,
+        );
     }
     const note = notes.get(`Measured: ${what}`) ?? notes.get(k);
     if (note) lines.push('', note);
     lines.push('');
   }
-  writeFileSync(DOC_FILE, lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n');
+  writeFileSync(
+    DOC_FILE,
+    lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n',
+  );
   log(`wrote ${relative(REPO_ROOT, DOC_FILE)}`);
 }
 
@@ -369,7 +449,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const combos = combinations(opts.argo, opts.k8s);
-  log(`${combos.length} combination(s): ${combos.map((c) => `${c.argoRollouts}/${c.kubernetes}`).join(', ')}; suites: ${opts.suites.join(', ')}`);
+  log(
+    `${combos.length} combination(s): ${combos.map((c) => `${c.argoRollouts}/${c.kubernetes}`).join(', ')}; suites: ${opts.suites.join(', ')}`,
+  );
   const recorded = JSON.parse(JSON.stringify(data)) as ResultsFile;
   let exit = 0;
   const summary: string[] = [];
@@ -417,7 +499,13 @@ async function main(): Promise<number> {
     } finally {
       if (process.env.KEEP_CLUSTER !== '1') await down({ log: (m) => log(`  ${m}`) });
     }
-    const rec: ComboRecord = data.combos[key] ?? { argoRollouts: v.argoRollouts, kubernetes: v.kubernetes, ranAt: since, results: {}, measurements: {} };
+    const rec: ComboRecord = data.combos[key] ?? {
+      argoRollouts: v.argoRollouts,
+      kubernetes: v.kubernetes,
+      ranAt: since,
+      results: {},
+      measurements: {},
+    };
     rec.ranAt = since;
     rec.go = go;
     rec.upSeconds = upSeconds;

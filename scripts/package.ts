@@ -51,7 +51,14 @@ export interface Built {
   executable: string;
 }
 
-async function buildTarget(t: Target, bundle: string, pluginAuth: string, bundleHash: string, license: Buffer, mtime: number): Promise<Built> {
+async function buildTarget(
+  t: Target,
+  bundle: string,
+  pluginAuth: string,
+  bundleHash: string,
+  license: Buffer,
+  mtime: number,
+): Promise<Built> {
   const host = hostTarget();
   const native = t.os === host.os && t.arch === host.arch;
   const dir = join(BUILD_DIR, targetId(t));
@@ -143,7 +150,13 @@ export async function packageRelease(): Promise<Built[]> {
     .sort((a, b) => a.slice(66).localeCompare(b.slice(66)))
     .join('');
   writeFileSync(join(RELEASE_DIR, 'sha256sums.txt'), sums);
-  writeFileSync(MANIFEST, renderManifest(version, built.map((b) => ({ target: b.target, sha256: b.sha256 }))));
+  writeFileSync(
+    MANIFEST,
+    renderManifest(
+      version,
+      built.map((b) => ({ target: b.target, sha256: b.sha256 })),
+    ),
+  );
   log(`wrote release/sha256sums.txt and krew-manifest.yaml`);
   return built;
 }

@@ -24,7 +24,8 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   const r = JSON.parse(line) as Rec;
   latest.set(`${r.kind}|${r.area}|${r.case}`, r);
 }
-const rows = (kind: Rec['kind']) => [...latest.values()].filter((r) => r.kind === kind).sort((a, b) => a.area.localeCompare(b.area) || a.case.localeCompare(b.case));
+const rows = (kind: Rec['kind']) =>
+  [...latest.values()].filter((r) => r.kind === kind).sort((a, b) => a.area.localeCompare(b.area) || a.case.localeCompare(b.case));
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 const out: string[] = [
   '# Reliability: what was injected, what was tried, what happened',

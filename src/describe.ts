@@ -14,4 +14,3 @@ export async function describeError(t: T, e: unknown): Promise<{ code: ExitCode;
   const message = e instanceof Error ? e.message : String(e);
   return { code: EXIT.FAILURE, text: t('err.internal', { message }) };
 }
-

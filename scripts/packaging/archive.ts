@@ -121,7 +121,7 @@ export interface ReadEntry extends Entry {
 export function readTarGz(buf: Buffer): ReadEntry[] {
   const tar = zlib.gunzipSync(buf);
   const out: ReadEntry[] = [];
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
     const str = (a: number, n: number) => h.toString('utf8', a, a + n).replace(/\0.*$/s, '');
@@ -130,7 +130,8 @@ export function readTarGz(buf: Buffer): ReadEntry[] {
     const type = str(156, 1) || '0';
     const prefix = h.toString('ascii', 257, 262) === 'ustar' ? str(345, 155) : '';
     const name = prefix ? `${prefix}/${str(0, 100)}` : str(0, 100);
-    if (type === '0') out.push({ name, mode: num(100, 8), mtime: num(136, 12), data: Buffer.from(tar.subarray(off + 512, off + 512 + size)) });
+    if (type === '0')
+      out.push({ name, mode: num(100, 8), mtime: num(136, 12), data: Buffer.from(tar.subarray(off + 512, off + 512 + size)) });
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;
@@ -162,8 +163,7 @@ export function readZip(buf: Buffer): ReadEntry[] {
     const data = method === 8 ? zlib.inflateRawSync(raw) : method === 0 ? Buffer.from(raw) : null;
     if (!data) throw new Error(`zip: ${name}: unsupported method ${method}`);
     if (crc32(data) !== crc) throw new Error(`zip: ${name}: CRC mismatch`);
-    const mtime =
-      Date.UTC((date >> 9) + 1980, ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2) / 1000;
+    const mtime = Date.UTC((date >> 9) + 1980, ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2) / 1000;
     out.push({ name, mode: madeBy === 3 ? (ext >>> 16) & 0o7777 : 0, mtime, data });
     p += 46 + nameLen + extraLen + commentLen;
   }

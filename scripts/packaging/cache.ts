@@ -103,7 +103,10 @@ export function goTool(name: keyof typeof GO_TOOLS): string {
   }
   const dir = cachedDir(join(cacheRoot(), 'kubectl-bluegreen-tools', `${name}@${tool.version}-${goVersion}`), (tmp) => {
     log(`building ${name} ${tool.version} with ${goVersion} (first time only)`);
-    const info = JSON.parse(run('go', ['mod', 'download', '-json', `${tool.module}@${tool.version}`], { env: goEnv })) as { Dir?: string; Error?: string };
+    const info = JSON.parse(run('go', ['mod', 'download', '-json', `${tool.module}@${tool.version}`], { env: goEnv })) as {
+      Dir?: string;
+      Error?: string;
+    };
     if (!info.Dir) throw new Error(`go mod download ${tool.module}@${tool.version}: ${info.Error ?? 'no Dir'}`);
     const src = join(tmp, 'src');
     cpSync(info.Dir, src, { recursive: true });

@@ -54,7 +54,7 @@ function elfBlob(b: Buffer): Buffer | null {
     if (b.readUInt32LE(ph) !== 4) continue; // PT_NOTE
     const start = Number(b.readBigUInt64LE(ph + 8));
     const end = start + Number(b.readBigUInt64LE(ph + 32));
-    for (let p = start; p + 12 <= end; ) {
+    for (let p = start; p + 12 <= end;) {
       const namesz = b.readUInt32LE(p);
       const descsz = b.readUInt32LE(p + 4);
       const name = cstr(b, p + 12, namesz);

@@ -4,7 +4,17 @@
 // scripts printed by `kubectl bluegreen completion`. Commands and flags come from ./spec.ts.
 import { createCtx, type IO } from '../ctx.js';
 import { contextNames } from '../kube/kubeconfig.js';
-import { camel, commandSpec, COMMANDS, finalizeArgs, GLOBAL_OPTIONS, optionsOf, type GlobalArgs, type OptionSpec, type PositionalSpec } from './spec.js';
+import {
+  camel,
+  commandSpec,
+  COMMANDS,
+  finalizeArgs,
+  GLOBAL_OPTIONS,
+  optionsOf,
+  type GlobalArgs,
+  type OptionSpec,
+  type PositionalSpec,
+} from './spec.js';
 
 const flagsOf = (options: readonly OptionSpec[]) =>
   options.filter((o) => !o.hidden).flatMap((o) => [`--${o.name}`, ...(o.alias ? [`-${o.alias}`] : [])]);

@@ -28,7 +28,10 @@ function addOptions(y: Argv, options: readonly OptionSpec[], t: T): Argv {
  * yargs configured from the spec. `onCommand` receives what yargs parsed; the tests use that as an
  * independent reading of the same command line to check ./parse.ts against.
  */
-export function buildYargs(opts: { t: T; lang: Lang; columns?: number }, onCommand: (name: string, args: Record<string, unknown>) => void = () => undefined): Argv {
+export function buildYargs(
+  opts: { t: T; lang: Lang; columns?: number },
+  onCommand: (name: string, args: Record<string, unknown>) => void = () => undefined,
+): Argv {
   const { t } = opts;
   let parser = yargs()
     .scriptName('kubectl bluegreen')
@@ -45,7 +48,9 @@ export function buildYargs(opts: { t: T; lang: Lang; columns?: number }, onComma
   parser = opts.lang === 'ko' ? parser.locale('ko').updateLocale(yargsKo as unknown as Record<string, string>) : parser.locale('en');
   parser = addOptions(parser, GLOBAL_OPTIONS, t).option('no-color', { type: 'boolean', describe: t('help.opt.noColor') });
   for (const c of COMMANDS) {
-    const usage = [c.name, ...c.positionals.map((p) => (p.required ? `<${p.name}${'variadic' in p ? '..' : ''}>` : `[${p.name}]`))].join(' ');
+    const usage = [c.name, ...c.positionals.map((p) => (p.required ? `<${p.name}${'variadic' in p ? '..' : ''}>` : `[${p.name}]`))].join(
+      ' ',
+    );
     parser = parser.command(
       usage,
       t(c.describe),
@@ -66,8 +71,12 @@ export async function helpText(argv: string[], opts: { t: T; lang: Lang; columns
   const parser = buildYargs(opts);
   // With a parse callback yargs hands over what it would print instead of using console.
   let output = '';
-  await parser.parse(argv.includes('--help') || argv.includes('-h') ? argv : [...argv, '--help'], {}, (_err: unknown, _argv: unknown, out: string) => {
-    output = out;
-  });
+  await parser.parse(
+    argv.includes('--help') || argv.includes('-h') ? argv : [...argv, '--help'],
+    {},
+    (_err: unknown, _argv: unknown, out: string) => {
+      output = out;
+    },
+  );
   return output.endsWith('\n') ? output : `${output}\n`;
 }

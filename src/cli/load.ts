@@ -27,7 +27,13 @@ const NAME_MAX = { rollout: 253, namespace: 63 } as const;
 
 export function validateName(what: 'rollout' | 'namespace', value: string): void {
   const max = NAME_MAX[what];
-  if (value.length > max) throw new CliError(EXIT.USAGE, 'usage.nameTooLong', { what, value: `${value.slice(0, 40)}…`, max: String(max), length: String(value.length) });
+  if (value.length > max)
+    throw new CliError(EXIT.USAGE, 'usage.nameTooLong', {
+      what,
+      value: `${value.slice(0, 40)}…`,
+      max: String(max),
+      length: String(value.length),
+    });
   const ok = what === 'namespace' ? DNS1123_LABEL.test(value) : DNS1123_SUBDOMAIN.test(value);
   if (!ok) throw new CliError(EXIT.USAGE, 'usage.badName', { what, value });
 }
@@ -57,7 +63,12 @@ export function readWorkload(kube: Kube, ro: Rollout, signal?: AbortSignal, requ
   return required ? read : orUnread(read);
 }
 
-export async function readParts(kube: Kube, ro: Rollout, signal?: AbortSignal, requireWorkload = false): Promise<Omit<Loaded, 'view' | 'ro'>> {
+export async function readParts(
+  kube: Kube,
+  ro: Rollout,
+  signal?: AbortSignal,
+  requireWorkload = false,
+): Promise<Omit<Loaded, 'view' | 'ro'>> {
   const ns = ro.metadata.namespace ?? kube.namespace;
   const bg = ro.spec?.strategy?.blueGreen;
   const [rs, activeService, previewService, workload] = await Promise.all([
@@ -70,7 +81,12 @@ export async function readParts(kube: Kube, ro: Rollout, signal?: AbortSignal, r
 }
 
 /** `requireWorkload`: a change reads the workloadRef's Deployment or fails (a picture shows it as not read). */
-export async function loadRollout(ctx: Pick<Ctx, 'signal' | 'flags'>, kube: Kube, name: string, opts: { requireWorkload?: boolean } = {}): Promise<Loaded> {
+export async function loadRollout(
+  ctx: Pick<Ctx, 'signal' | 'flags'>,
+  kube: Kube,
+  name: string,
+  opts: { requireWorkload?: boolean } = {},
+): Promise<Loaded> {
   try {
     const ro = await kube.client.getRollout(kube.namespace, name, ctx.signal);
     const parts = await readParts(kube, ro, ctx.signal, opts.requireWorkload);

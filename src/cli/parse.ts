@@ -4,7 +4,17 @@
 // mistake is a usage error (exit 2) that says what to type. Only help goes to yargs (./help.ts), which
 // costs more to load than everything else a `status` does on start-up.
 import { CliError, EXIT } from '../errors.js';
-import { camel, COMMANDS, commandSpec, finalizeArgs, GLOBAL_OPTIONS, optionsOf, type Command, type OptionSpec, type PositionalSpec } from './spec.js';
+import {
+  camel,
+  COMMANDS,
+  commandSpec,
+  finalizeArgs,
+  GLOBAL_OPTIONS,
+  optionsOf,
+  type Command,
+  type OptionSpec,
+  type PositionalSpec,
+} from './spec.js';
 
 export type Parsed =
   | { kind: 'command'; command: Command; args: Record<string, unknown> }
@@ -47,7 +57,11 @@ function closest(word: string, candidates: readonly string[]): string | undefine
 /** Does this token, before the command is known, take the next token as its value? */
 function takesValueAnywhere(tok: string): boolean {
   if (tok.includes('=')) return false;
-  const o = tok.startsWith('--') ? ALL_OPTIONS.find((x) => x.name === tok.slice(2)) : tok.length === 2 ? ALL_OPTIONS.find((x) => x.alias === tok[1]) : undefined;
+  const o = tok.startsWith('--')
+    ? ALL_OPTIONS.find((x) => x.name === tok.slice(2))
+    : tok.length === 2
+      ? ALL_OPTIONS.find((x) => x.alias === tok[1])
+      : undefined;
   return !!o && (o.type === 'string' || o.type === 'array') && BARE_VALUE[o.name] === undefined;
 }
 
@@ -82,8 +96,11 @@ export function parseArgv(argv: string[]): Parsed {
   const positionals: string[] = [];
 
   const unknown = (flag: string): never => {
-    const elsewhere = COMMANDS.filter((c) => (c.options as readonly OptionSpec[]).some((o) => `--${o.name}` === flag || `-${o.alias}` === flag)).map((c) => c.name);
-    if (elsewhere.length) usage(new CliError(EXIT.USAGE, 'usage.flagNotHere', { flag, command: command.name, commands: elsewhere.join(', ') }));
+    const elsewhere = COMMANDS.filter((c) =>
+      (c.options as readonly OptionSpec[]).some((o) => `--${o.name}` === flag || `-${o.alias}` === flag),
+    ).map((c) => c.name);
+    if (elsewhere.length)
+      usage(new CliError(EXIT.USAGE, 'usage.flagNotHere', { flag, command: command.name, commands: elsewhere.join(', ') }));
     const names = options.filter((o) => !o.hidden).map((o) => `--${o.name}`);
     const guess = flag.startsWith('--') ? closest(flag, names) : undefined;
     return usage(new CliError(EXIT.USAGE, 'usage.unknownFlag', { flag, command: command.name, suggestion: guess ?? '' }));
@@ -134,7 +151,14 @@ export function parseArgv(argv: string[]): Parsed {
       if (!o) o = unknown(`--${name}`);
       if (o.type === 'boolean') {
         if (inline !== undefined && inline !== 'true' && inline !== 'false') {
-          usage(new CliError(EXIT.USAGE, 'usage.badChoice', { flag: `--${name}`, value: inline, allowed: 'true, false', command: command.name }));
+          usage(
+            new CliError(EXIT.USAGE, 'usage.badChoice', {
+              flag: `--${name}`,
+              value: inline,
+              allowed: 'true, false',
+              command: command.name,
+            }),
+          );
         }
         set(o, inline !== 'false', tok);
       } else if (o.type === 'count') {
@@ -186,7 +210,8 @@ export function parseArgv(argv: string[]): Parsed {
     const s = specs[p]!;
     if (s.variadic) {
       const rest = positionals.slice(p);
-      if (s.required && rest.length === 0) usage(new CliError(EXIT.USAGE, 'usage.missingArgument', { command: command.name, what: s.name.toUpperCase() }));
+      if (s.required && rest.length === 0)
+        usage(new CliError(EXIT.USAGE, 'usage.missingArgument', { command: command.name, what: s.name.toUpperCase() }));
       raw[camel(s.name)] = rest;
       positionals.length = p;
       break;
@@ -197,7 +222,14 @@ export function parseArgv(argv: string[]): Parsed {
       continue;
     }
     if (s.choices && !s.choices.includes(v)) {
-      usage(new CliError(EXIT.USAGE, 'usage.badChoice', { flag: s.name.toUpperCase(), value: v, allowed: s.choices.join(', '), command: command.name }));
+      usage(
+        new CliError(EXIT.USAGE, 'usage.badChoice', {
+          flag: s.name.toUpperCase(),
+          value: v,
+          allowed: s.choices.join(', '),
+          command: command.name,
+        }),
+      );
     }
     raw[camel(s.name)] = v;
   }

@@ -129,7 +129,10 @@ export const COMMANDS = [
     name: 'undo',
     describe: 'help.undo',
     positionals: [ROLLOUT],
-    options: [...CHANGE_OPTIONS, { name: 'to-revision', type: 'string', describe: 'help.opt.toRevision', valueHint: 'a revision number from history' }],
+    options: [
+      ...CHANGE_OPTIONS,
+      { name: 'to-revision', type: 'string', describe: 'help.opt.toRevision', valueHint: 'a revision number from history' },
+    ],
     examples: [
       'kubectl bluegreen undo frontend -n apc-fe-ns',
       'kubectl bluegreen undo frontend --to-revision 8 --dry-run',
@@ -249,9 +252,7 @@ type PositionalArgs<Ps extends readonly PositionalSpec[]> = {
 export type GlobalArgs = OptionArgs<typeof GLOBAL_OPTIONS>;
 
 /** What the handler of command N receives: every global flag, its own flags and its positionals. */
-export type ArgsOf<N extends CommandName> = GlobalArgs &
-  OptionArgs<CommandOf<N>['options']> &
-  PositionalArgs<CommandOf<N>['positionals']>;
+export type ArgsOf<N extends CommandName> = GlobalArgs & OptionArgs<CommandOf<N>['options']> & PositionalArgs<CommandOf<N>['positionals']>;
 
 /** The kubectl connection flags, as they reach the kubeconfig resolution. */
 export type KubeFlagName = Camel<Extract<(typeof GLOBAL_OPTIONS)[number], { kube: true }>['name']>;

@@ -22,8 +22,7 @@ export const en = {
   'err.tls': (p: { server: S; detail: S }) =>
     `TLS verification of ${p.server} failed (${p.detail}). Check certificate-authority in the kubeconfig (or --certificate-authority).`,
   'err.api': (p: { code: S; what: S; message: S }) => `the API server answered ${p.code} to ${p.what}: ${p.message}`,
-  'err.noKubeconfig': () =>
-    `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
+  'err.noKubeconfig': () => `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
   'err.kubeconfigRead': (p: { path: S; detail: S }) => `cannot read the kubeconfig ${p.path}: ${p.detail}.`,
   'err.contextNotFound': (p: { context: S; available: S }) =>
     `context "${p.context}" is not in the kubeconfig. Available contexts: ${p.available || 'none'}.`,
@@ -37,8 +36,7 @@ export const en = {
     `the kubeconfig's credential plugin "${p.command}" failed (${p.code}). Run it yourself to see why (for example, log in again), then retry.`,
   'err.authProvider': (p: { name: S }) =>
     `the kubeconfig's auth-provider "${p.name}" could not produce a credential. Log in again, then retry.`,
-  'err.internal': (p: { message: S }) =>
-    `unexpected error: ${p.message}. Re-run with -v to see details, and report it if it persists.`,
+  'err.internal': (p: { message: S }) => `unexpected error: ${p.message}. Re-run with -v to see details, and report it if it persists.`,
   'err.badServerUrl': (p: { server: S }) => `"${p.server}" is not an https:// or http:// URL of an API server.`,
 
   // ---- usage (exit 2) ----
@@ -59,8 +57,7 @@ export const en = {
     `"${p.value}" is not a valid ${p.what} name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`,
   'usage.nameTooLong': (p: { what: S; value: S; max: S; length: S }) =>
     `the ${p.what} name "${p.value}" is ${p.length} characters long; Kubernetes allows at most ${p.max}.`,
-  'usage.badDuration': (p: { flag: S; value: S }) =>
-    `--${p.flag} "${p.value}" is not a duration (for example 30s, 5m, 1h30m).`,
+  'usage.badDuration': (p: { flag: S; value: S }) => `--${p.flag} "${p.value}" is not a duration (for example 30s, 5m, 1h30m).`,
   'usage.badRevision': (p: { value: S }) => `--to-revision "${p.value}" is not a revision number (a whole number from 1).`,
   'usage.allNamespaces': () => `-A/--all-namespaces lists rollouts; it cannot be used with a rollout name.`,
   'usage.reasonTooLong': (p: { max: S }) => `--reason is longer than ${p.max} characters; shorten it.`,
@@ -92,8 +89,7 @@ export const en = {
     `nothing to promote: rollout "${p.name}" has no preview waiting; users already get ${p.v}.`,
   'state.noActiveYet': (p: { name: S }) =>
     `rollout "${p.name}" has no active version yet: its first version goes live by itself once ready (kubectl bluegreen wait ${p.name} --for=healthy).`,
-  'state.nothingToAbort': (p: { name: S; v: V }) =>
-    `nothing to abort: rollout "${p.name}" has no preview waiting; users get ${p.v}.`,
+  'state.nothingToAbort': (p: { name: S; v: V }) => `nothing to abort: rollout "${p.name}" has no preview waiting; users get ${p.v}.`,
   'state.alreadyAborted': (p: { name: S; v: V }) =>
     `rollout "${p.name}" is already aborted; users get ${p.v}. To bring the preview back, run kubectl bluegreen retry ${p.name}; to drop it, undo (or set-image).`,
   'state.abortedPromote': (p: { name: S }) =>
@@ -133,7 +129,7 @@ export const en = {
   'confirm.declined': () => `not confirmed: nothing was changed.`,
   'confirm.typedWrong': (p: { v: S }) =>
     `not confirmed: this change gives users an older version, so it needs the version typed (${p.v}), not y. Nothing was changed.`,
-  'interrupted': () => `interrupted: nothing was changed.`,
+  interrupted: () => `interrupted: nothing was changed.`,
 
   // ---- guard ----
   'guard.title': (p: { action: S; name: S; ns: S }) => `${p.action} rollout ${p.name} (namespace ${p.ns})`,
@@ -152,8 +148,7 @@ export const en = {
     `This is a DOWNGRADE, a rollback in effect: ${p.after} is older than ${p.before} (${p.signals}).`,
   'guard.olderUnknown': (p: { after: V; before: V; why: S }) =>
     `Whether ${p.after} is older than ${p.before} cannot be told (${p.why}): check which build is newer before users get it.`,
-  'guard.notRollback': () =>
-    `Promote is not rollback: it makes the preview serve users, whatever its version.`,
+  'guard.notRollback': () => `Promote is not rollback: it makes the preview serve users, whatever its version.`,
   'guard.keepActive': (p: { v: V }) => `To keep users on ${p.v} instead, run one of:`,
   'guard.keepActiveCommand': (p: { command: S; v: V }) => `${p.command}    (users stay on ${p.v})`,
   'guard.notReady': (p: { ready: S; want: S }) => `The preview is not fully ready: ${p.ready} of ${p.want} pods are available.`,
@@ -171,8 +166,7 @@ export const en = {
     `That is the revision users get now: the controller keeps users there and drops the preview${p.dropped ? ` (${p.dropped})` : ''}.`,
   'guard.undoFastRollback': (p: { deadline: S }) =>
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
-  'guard.undoNewPreview': () =>
-    `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
+  'guard.undoNewPreview': () => `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
   'guard.undoNotRollback': (p: { release: S; target: S; stable: S }) =>
     `Its ReplicaSet still runs within its scale-down delay, but it was not created before the one users get (${p.target}, not before ${p.stable}), so the controller (Argo Rollouts ${p.release}) does not treat this as a rollback: it comes back as a NEW preview, and users get it only after a promote.`,
   'guard.fastRollbackReleaseUnknown': (p: { release: S }) =>
@@ -207,14 +201,15 @@ export const en = {
     `nothing to change: ${p.v} is already the preview waiting in rollout "${p.name}"; users still get ${p.users} until it is promoted.`,
 
   // ---- results ----
-  'result.promoted': (p: { name: S; v: V }) =>
-    `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
+  'result.promoted': (p: { name: S; v: V }) => `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
   'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
-  'result.retried': (p: { name: S; v: V; users: V }) => `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
+  'result.retried': (p: { name: S; v: V; users: V }) =>
+    `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
   'result.undone': (p: { name: S; revision: S; v: V; where: S }) =>
     `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v})${p.where}.`,
   'result.imageSet': (p: { name: S; v: V; where: S }) => `rollout "${p.name}": image set${p.where}; ${p.v} is becoming the new preview.`,
-  'result.imageSetActive': (p: { name: S; v: V; where: S }) => `rollout "${p.name}": image set back to ${p.v}${p.where}, which users already get.`,
+  'result.imageSetActive': (p: { name: S; v: V; where: S }) =>
+    `rollout "${p.name}": image set back to ${p.v}${p.where}, which users already get.`,
   'result.where': (p: { kind: S; workload: S }) => ` in ${p.kind} ${p.workload}`,
   'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
@@ -283,8 +278,7 @@ export const en = {
   'status.next.retryDowngrade': (p: { v: V }) => `${p.v} comes back as the preview (OLDER than what users get); users stay until a promote`,
   'status.autoPromotion': () => 'Auto-promotion is on: users switch to a ready preview without a promote.',
   'status.autoPromotionAt': (p: { at: S; in: S }) => `Auto-promotion: users switch to the preview at ${p.at} (in ${p.in}).`,
-  'status.analysis': (p: { which: S; status: S; message: S }) =>
-    `${p.which} analysis: ${p.status}${p.message ? ` (${p.message})` : ''}`,
+  'status.analysis': (p: { which: S; status: S; message: S }) => `${p.which} analysis: ${p.status}${p.message ? ` (${p.message})` : ''}`,
   'status.analysis.pre': () => 'Pre-promotion',
   'status.analysis.post': () => 'Post-promotion',
   'status.aborted': (p: { at: S }) => `Aborted${p.at ? ` at ${p.at}` : ''}: users stay on the stable revision.`,
@@ -295,9 +289,11 @@ export const en = {
     `Pod template: ${p.kind} ${p.workload} (workloadRef); kubectl bluegreen changes a template only in a Deployment.`,
   'status.workloadPods': (p: { workload: S; ready: S; want: S }) =>
     `Deployment ${p.workload} still runs ${p.ready}/${p.want} pods of its own, outside blue-green: a template change rolls them at once.`,
-  'status.workloadMissing': (p: { kind: S; workload: S }) => `${p.kind} ${p.workload} (workloadRef) NOT FOUND: no new revision can be made.`,
+  'status.workloadMissing': (p: { kind: S; workload: S }) =>
+    `${p.kind} ${p.workload} (workloadRef) NOT FOUND: no new revision can be made.`,
   'status.workloadUnread': (p: { kind: S; workload: S }) => `${p.kind} ${p.workload} (workloadRef) could not be read (not allowed).`,
-  'status.workloadNotObserved': (p: { workload: S }) => `The controller has not taken up the latest template of Deployment ${p.workload} yet.`,
+  'status.workloadNotObserved': (p: { workload: S }) =>
+    `The controller has not taken up the latest template of Deployment ${p.workload} yet.`,
   'status.selectorMismatch': (p: { service: S; status: S }) =>
     `The active Service selects ${p.service} but the controller last recorded ${p.status}: the controller may not be reconciling.`,
   'status.stableDiffers': (p: { v: S }) => `Stable (last fully promoted) is still ${p.v}: post-promotion checks are running.`,
@@ -308,7 +304,8 @@ export const en = {
   'status.lastChange': (p: { by: S; action: S; at: S; reason: S }) =>
     `Last change: ${p.action} by ${p.by} at ${p.at}${p.reason ? ` ("${p.reason}")` : ''}`,
   'status.watching': () => 'watching for changes (Ctrl-C to stop)',
-  'status.reconnecting': (p: { detail: S }) => `connection to the API server lost (${p.detail}); reconnecting… the view below may be out of date`,
+  'status.reconnecting': (p: { detail: S }) =>
+    `connection to the API server lost (${p.detail}); reconnecting… the view below may be out of date`,
   'status.reconnected': () => 'reconnected; the view is current again',
   'list.empty': (p: { ns: S }) => `No blue-green rollouts found in ${p.ns}.`,
   'list.allNamespaces': () => 'any namespace',
@@ -381,7 +378,8 @@ export const en = {
   'version.notFound': () => 'no Deployment labelled app.kubernetes.io/name=argo-rollouts is visible',
 
   // ---- help ----
-  'help.usage': () => 'Make Argo Rollouts blue-green safe to operate: see which version users get and which waits, and act only after a guard that says it in versions.',
+  'help.usage': () =>
+    'Make Argo Rollouts blue-green safe to operate: see which version users get and which waits, and act only after a guard that says it in versions.',
   'help.status': () => 'Show who gets users (ACTIVE) and what waits (PREVIEW); without ROLLOUT, list the blue-green rollouts',
   'help.setImage': () => 'Change container images: makes a new preview (workloadRef: in its Deployment)',
   'help.promote': () => 'Make the preview serve users (not a rollback!)',
@@ -447,7 +445,8 @@ export const en = {
   'preview.noPort': (p: { svc: S }) => `the preview Service "${p.svc}" has no TCP port to forward to.`,
   'preview.listenFailed': (p: { address: S; port: S; detail: S }) =>
     `cannot listen on ${p.address} port ${p.port} (${p.detail}): choose another --port or --address.`,
-  'preview.rolloutGone': (p: { name: S; ns: S }) => `rollout "${p.name}" was deleted from namespace "${p.ns}": there is nothing to preview any more.`,
+  'preview.rolloutGone': (p: { name: S; ns: S }) =>
+    `rollout "${p.name}" was deleted from namespace "${p.ns}": there is nothing to preview any more.`,
   'preview.forwarding': (p: { url: S; name: S; ns: S }) => `Forwarding ${p.url} → the preview of rollout ${p.name} (namespace ${p.ns})`,
   'preview.label.serves': () => 'serves',
   'preview.label.via': () => 'via',
@@ -459,12 +458,15 @@ export const en = {
   'preview.via': (p: { svc: S; port: S; pod: S; podPort: S }) => `Service ${p.svc} port ${p.port} → pod ${p.pod} port ${p.podPort}`,
   'preview.viaWaiting': (p: { svc: S; port: S }) => `Service ${p.svc} port ${p.port} → no ready pod yet; connections wait for one`,
   'preview.hint': () => `Only this port reaches the preview; users are not affected. Ctrl-C to stop.`,
-  'preview.changed': (p: { from: S; to: S }) => `The preview changed: ${p.from} → ${p.to}. Connections to the old pods are closed; new ones go to the new pods.`,
-  'preview.nothingWaitsNow': (p: { v: V }) => `Nothing waits any more: users get ${p.v}. The port still forwards to the preview Service, which now shows the same.`,
+  'preview.changed': (p: { from: S; to: S }) =>
+    `The preview changed: ${p.from} → ${p.to}. Connections to the old pods are closed; new ones go to the new pods.`,
+  'preview.nothingWaitsNow': (p: { v: V }) =>
+    `Nothing waits any more: users get ${p.v}. The port still forwards to the preview Service, which now shows the same.`,
   'preview.abortedNow': (p: { active: V }) => `The preview was aborted: its pods are scaling down, users stay on ${p.active}.`,
   'preview.podReady': (p: { pod: S }) => `pod ${p.pod} is ready: connections go to it.`,
   'preview.podChanged': (p: { from: S; to: S }) => `pod ${p.from} is gone or not ready: connections now go to pod ${p.to}.`,
-  'preview.noPod': (p: { pod: S }) => `pod ${p.pod} is gone or not ready, and no other pod of the preview is ready: connections wait for one.`,
+  'preview.noPod': (p: { pod: S }) =>
+    `pod ${p.pod} is gone or not ready, and no other pod of the preview is ready: connections wait for one.`,
   'preview.noPodTimeout': (p: { seconds: S }) => `a connection was closed: no pod of the preview was ready within ${p.seconds}s.`,
   'preview.noNamedPort': (p: { pod: S; port: S }) => `a connection was closed: pod ${p.pod} has no container port named "${p.port}".`,
   'preview.connection': (p: { pod: S; port: S }) => `connection to pod ${p.pod} port ${p.port}`,
@@ -473,14 +475,19 @@ export const en = {
   'preview.podAnswered': (p: { pod: S; message: S }) => `the kubelet of pod ${p.pod} answered: ${p.message}`,
   'preview.handshake': (p: { detail: S }) => `${p.detail} (a proxy between here and the API server may not pass WebSocket upgrades)`,
   'preview.serviceGone': (p: { svc: S }) => `the preview Service ${p.svc} is gone: connections fail until it is back.`,
-  'preview.reconnecting': (p: { detail: S }) => `connection to the API server lost (${p.detail}); reconnecting… (forwarded connections go through it too)`,
+  'preview.reconnecting': (p: { detail: S }) =>
+    `connection to the API server lost (${p.detail}); reconnecting… (forwarded connections go through it too)`,
   'preview.reconnected': () => `reconnected to the API server.`,
   'preview.stopped': (p: { url: S }) => `stopped forwarding ${p.url}.`,
 
   // ---- transport: kubeconfig checks, proxies, renewed credentials (kube/kubeconfig.ts, http.ts, auth.ts) ----
   'err.credentialsRejected': (p: { server: S; user: S; kind: S; name: S }) =>
     `the API server at ${p.server} rejected the credentials of user "${p.user}" (401 Unauthorized) even after they were renewed from ${
-      p.kind === 'exec' ? `the credential plugin "${p.name}"` : p.kind === 'tokenFile' ? `the token file ${p.name}` : `the auth-provider "${p.name}"`
+      p.kind === 'exec'
+        ? `the credential plugin "${p.name}"`
+        : p.kind === 'tokenFile'
+          ? `the token file ${p.name}`
+          : `the auth-provider "${p.name}"`
     }: credentials expired or rejected. Log in again (or ask whoever manages them whether they were revoked), then retry.`,
   'err.execInstallHint': (p: { hint: S }) => `Its install hint: ${p.hint}`,
   'err.insecureWithCa': (p: { cluster: S }) =>
@@ -489,19 +496,31 @@ export const en = {
     `the kubeconfig's user "${p.user}" uses a username and password (basic authentication), which Kubernetes API servers no longer accept (removed in 1.19); the password is not sent. Use a token, a client certificate or a credential plugin.`,
   'err.kubeconfigField': (p: { kind: S; name: S; field: S; expected: S }) =>
     `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" of the wrong type: it must be ${
-      ({ string: 'a string', boolean: 'true or false', stringList: 'a list of strings', stringMap: 'a map of strings', stringListMap: 'a map of lists of strings', map: 'a map', envList: 'a list of {name, value}' } as Record<string, string>)[p.expected] ?? p.expected
+      (
+        {
+          string: 'a string',
+          boolean: 'true or false',
+          stringList: 'a list of strings',
+          stringMap: 'a map of strings',
+          stringListMap: 'a map of lists of strings',
+          map: 'a map',
+          envList: 'a list of {name, value}',
+        } as Record<string, string>
+      )[p.expected] ?? p.expected
     }. kubectl refuses it as well.`,
   'err.execConfig': (p: { user: S; problem: S; value: S }) =>
     `the kubeconfig's user "${p.user}" has an unusable exec credential plugin: ${
-      ({
-        noCommand: 'it names no command',
-        noApiVersion: 'it names no apiVersion (client.authentication.k8s.io/v1 or v1beta1)',
-        apiVersion: `apiVersion "${p.value}" is not supported (client.authentication.k8s.io/v1 or v1beta1)`,
-        noInteractiveMode: 'with apiVersion client.authentication.k8s.io/v1 it must set interactiveMode (Never, IfAvailable or Always)',
-        interactiveMode: `interactiveMode "${p.value}" is not Never, IfAvailable or Always`,
-        envName: 'an env entry has no name',
-        withAuthProvider: 'the user has an auth-provider as well; only one is allowed',
-      } as Record<string, string>)[p.problem] ?? p.problem
+      (
+        {
+          noCommand: 'it names no command',
+          noApiVersion: 'it names no apiVersion (client.authentication.k8s.io/v1 or v1beta1)',
+          apiVersion: `apiVersion "${p.value}" is not supported (client.authentication.k8s.io/v1 or v1beta1)`,
+          noInteractiveMode: 'with apiVersion client.authentication.k8s.io/v1 it must set interactiveMode (Never, IfAvailable or Always)',
+          interactiveMode: `interactiveMode "${p.value}" is not Never, IfAvailable or Always`,
+          envName: 'an env entry has no name',
+          withAuthProvider: 'the user has an auth-provider as well; only one is allowed',
+        } as Record<string, string>
+      )[p.problem] ?? p.problem
     }.`,
   'err.impersonateWithoutUser': (p: { user: S }) =>
     `impersonation of a uid, groups or user-extra needs a user to impersonate as well (as, or --as) for user "${p.user}"; kubectl refuses this too.`,
@@ -513,7 +532,9 @@ export const en = {
     }.`,
   'err.proxyAuth': (p: { proxy: S; source: S; server: S; status: S; withCredentials: S }) =>
     `the proxy ${p.proxy} (from ${p.source}) on the way to ${p.server} ${
-      p.withCredentials === 'yes' ? 'rejected the user and password in its URL' : 'requires authentication, and its URL has no user and password'
+      p.withCredentials === 'yes'
+        ? 'rejected the user and password in its URL'
+        : 'requires authentication, and its URL has no user and password'
     } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.`,
   'err.proxyRefused': (p: { proxy: S; source: S; server: S; status: S }) =>
     `the proxy ${p.proxy} (from ${p.source}) refused to connect to ${p.server} (${p.status} Forbidden). Ask its administrators to allow the API server, or exempt it with NO_PROXY.`,

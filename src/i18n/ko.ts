@@ -47,8 +47,7 @@ export const ko: Catalog = {
     `rollout "${p.name}"에 revision ${p.revision}이(가) 없습니다. 있는 revision: ${p.available || '없음'} (kubectl bluegreen history ${p.name} 참고).`,
   'usage.badName': (p) =>
     `"${p.value}"은(는) 올바른 ${p.what} 이름이 아닙니다: 소문자, 숫자, '-', '.'만 쓰고 영문자나 숫자로 시작하고 끝나야 합니다.`,
-  'usage.nameTooLong': (p) =>
-    `${p.what} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
+  'usage.nameTooLong': (p) => `${p.what} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
   'usage.badDuration': (p) => `--${p.flag} "${p.value}"은(는) 시간 길이가 아닙니다 (예: 30s, 5m, 1h30m).`,
   'usage.badRevision': (p) => `--to-revision "${p.value}"은(는) revision 번호가 아닙니다 (1 이상의 정수).`,
   'usage.allNamespaces': () => `-A/--all-namespaces는 목록용입니다. rollout 이름과 함께 쓸 수 없습니다.`,
@@ -61,8 +60,7 @@ export const ko: Catalog = {
     `${p.command}에 없는 플래그 ${p.flag}${p.suggestion ? `. ${p.suggestion}을(를) 말씀하신 건가요?` : '.'} kubectl bluegreen ${p.command} --help를 보세요.`,
   'usage.flagNotHere': (p) =>
     `${p.flag}은(는) ${p.command}의 플래그가 아닙니다 (${p.commands}의 플래그입니다). kubectl bluegreen ${p.command} --help를 보세요.`,
-  'usage.badChoice': (p) =>
-    `${p.command}은(는) ${p.flag} "${p.value}"을(를) 지원하지 않습니다. 다음 중 하나를 쓰세요: ${p.allowed}.`,
+  'usage.badChoice': (p) => `${p.command}은(는) ${p.flag} "${p.value}"을(를) 지원하지 않습니다. 다음 중 하나를 쓰세요: ${p.allowed}.`,
   'usage.missingValue': (p) => `${p.flag}에는 값이 필요합니다 (${p.hint}).`,
   'usage.missingArgument': (p) =>
     `${p.command}에는 ${p.what}이(가) 필요합니다: kubectl bluegreen ${p.command} ${p.what}. kubectl bluegreen ${p.command} --help를 보세요.`,
@@ -77,10 +75,12 @@ export const ko: Catalog = {
     `rollout "${p.name}"은(는) ${p.kind} "${p.workload}"에서 pod template을 가져옵니다(workloadRef). kubectl bluegreen은 workloadRef의 template을 Deployment(apps/v1)에서만 바꿉니다. ${p.kind}의 template을 직접 바꾼 뒤 kubectl bluegreen status ${p.name}(으)로 지켜보세요.`,
   'state.workloadMissing': (p) =>
     `rollout "${p.name}"은(는) ${p.kind} "${p.workload}"에서 pod template을 가져오지만(workloadRef), 그 객체가 네임스페이스에 없습니다. 만들거나 spec.workloadRef를 고친 뒤 다시 실행하세요.`,
-  'state.nothingToPromote': (p) => `promote할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없고, 사용자는 이미 ${p.v}에 접속 중입니다.`,
+  'state.nothingToPromote': (p) =>
+    `promote할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없고, 사용자는 이미 ${p.v}에 접속 중입니다.`,
   'state.noActiveYet': (p) =>
     `rollout "${p.name}"에는 아직 active 버전이 없습니다: 첫 버전은 준비되면 스스로 운영에 들어갑니다 (kubectl bluegreen wait ${p.name} --for=healthy).`,
-  'state.nothingToAbort': (p) => `abort할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없습니다. 사용자는 ${p.v}에 접속 중입니다.`,
+  'state.nothingToAbort': (p) =>
+    `abort할 것이 없습니다: rollout "${p.name}"에 대기 중인 preview가 없습니다. 사용자는 ${p.v}에 접속 중입니다.`,
   'state.alreadyAborted': (p) =>
     `rollout "${p.name}"은(는) 이미 abort되었습니다. 사용자는 ${p.v}에 접속 중입니다. preview를 되살리려면 kubectl bluegreen retry ${p.name}, 버리려면 undo(또는 set-image)를 실행하세요.`,
   'state.abortedPromote': (p) =>
@@ -119,7 +119,7 @@ export const ko: Catalog = {
   'confirm.declined': () => `확인되지 않음: 아무것도 바꾸지 않았습니다.`,
   'confirm.typedWrong': (p) =>
     `확인되지 않음: 이 변경은 사용자에게 이전 버전을 내보내므로 y가 아니라 버전(${p.v})을 입력해야 합니다. 아무것도 바꾸지 않았습니다.`,
-  'interrupted': () => `중단됨: 아무것도 바꾸지 않았습니다.`,
+  interrupted: () => `중단됨: 아무것도 바꾸지 않았습니다.`,
 
   // ---- 가드 ----
   'guard.title': (p) => `${p.action}: rollout ${p.name} (네임스페이스 ${p.ns})`,
@@ -141,20 +141,21 @@ export const ko: Catalog = {
   'guard.keepActive': (p) => `대신 사용자를 ${p.v}에 그대로 두려면 다음 중 하나를 실행하세요:`,
   'guard.keepActiveCommand': (p) => `${p.command}    (사용자는 ${p.v} 유지)`,
   'guard.notReady': (p) => `preview가 아직 준비되지 않았습니다: pod ${p.want}개 중 ${p.ready}개만 사용 가능합니다.`,
-  'guard.analysisNotPassed': (p) => `promote 전 분석(pre-promotion analysis)을 통과하지 못했습니다 (${p.status}${p.message ? `: ${p.message}` : ''}).`,
+  'guard.analysisNotPassed': (p) =>
+    `promote 전 분석(pre-promotion analysis)을 통과하지 못했습니다 (${p.status}${p.message ? `: ${p.message}` : ''}).`,
   'guard.countdown': (p) =>
     `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다. promote는 카운트다운을 지금 끝냅니다 (일시정지를 지우기만 하면 카운트다운이 다시 시작될 뿐입니다).`,
   'guard.argoCD.auto': (p) =>
     `Argo CD 애플리케이션 "${p.app}"이(가) 이 rollout을 auto-sync로 관리합니다: 이 변경을 Git 내용으로 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
   'guard.argoCD.unknown': (p) =>
     `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}"). auto-sync가 켜져 있다면 이 변경을 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
-  'guard.argoCD.manual': (p) => `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}", auto-sync 없음): Git과 맞을 때까지 OutOfSync로 표시됩니다.`,
+  'guard.argoCD.manual': (p) =>
+    `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}", auto-sync 없음): Git과 맞을 때까지 OutOfSync로 표시됩니다.`,
   'guard.undoKeepsActive': (p) =>
     `그 revision이 지금 사용자가 접속 중인 버전입니다: 컨트롤러는 사용자를 그대로 두고 preview를 버립니다${p.dropped ? ` (${p.dropped})` : ''}.`,
   'guard.undoFastRollback': (p) =>
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
-  'guard.undoNewPreview': () =>
-    `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
+  'guard.undoNewPreview': () => `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
   'guard.undoNotRollback': (p) =>
     `그 ReplicaSet은 scale-down 지연 시간 안에 아직 실행 중이지만, 사용자가 접속 중인 ReplicaSet보다 먼저 만들어지지 않았습니다 (${p.target}, ${p.stable}보다 이전 아님). 그래서 컨트롤러(Argo Rollouts ${p.release})는 이를 롤백으로 보지 않습니다: 새 preview로 돌아오며, 사용자는 promote 후에야 이 버전에 접속합니다.`,
   'guard.fastRollbackReleaseUnknown': (p) =>
@@ -191,7 +192,8 @@ export const ko: Catalog = {
   // ---- 결과 ----
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
-  'result.retried': (p) => `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
+  'result.retried': (p) =>
+    `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
   'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다${p.where}.`,
   'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다${p.where}. ${p.v}이(가) 새 preview가 되고 있습니다.`,
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다${p.where}.`,
@@ -205,7 +207,8 @@ export const ko: Catalog = {
   'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDone': () => `변경되었습니다 (rollout을 다시 읽어 확인함).`,
-  'result.writeUnknownWorkload': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 Deployment "${p.workload}"을(를) 다시 읽어 확인합니다.`,
+  'result.writeUnknownWorkload': (p) =>
+    `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 Deployment "${p.workload}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDoneWorkload': (p) => `변경되었습니다 (Deployment "${p.workload}"을(를) 다시 읽어 확인함).`,
   'result.writeNotDone': () => `변경되지 않았습니다. 명령을 다시 실행해도 안전합니다.`,
   'result.writeStillUnknown': () =>
@@ -266,9 +269,12 @@ export const ko: Catalog = {
   'status.analysis.post': () => 'promote 후',
   'status.aborted': (p) => `Abort됨${p.at ? ` (${p.at})` : ''}: 사용자는 stable revision에 그대로 있습니다.`,
   'status.notObserved': () => '컨트롤러가 최신 spec을 아직 반영하지 않았습니다.',
-  'status.workload': (p) => `pod template: ${p.kind} ${p.workload} (workloadRef, scaleDown ${p.scaleDown}). set-image와 undo는 그곳을 바꿉니다.`,
-  'status.workloadUnsupported': (p) => `pod template: ${p.kind} ${p.workload} (workloadRef). kubectl bluegreen은 Deployment의 template만 바꿉니다.`,
-  'status.workloadPods': (p) => `Deployment ${p.workload}이(가) blue-green 밖에서 자체 pod ${p.ready}/${p.want}개를 아직 실행 중입니다: template을 바꾸면 즉시 교체됩니다.`,
+  'status.workload': (p) =>
+    `pod template: ${p.kind} ${p.workload} (workloadRef, scaleDown ${p.scaleDown}). set-image와 undo는 그곳을 바꿉니다.`,
+  'status.workloadUnsupported': (p) =>
+    `pod template: ${p.kind} ${p.workload} (workloadRef). kubectl bluegreen은 Deployment의 template만 바꿉니다.`,
+  'status.workloadPods': (p) =>
+    `Deployment ${p.workload}이(가) blue-green 밖에서 자체 pod ${p.ready}/${p.want}개를 아직 실행 중입니다: template을 바꾸면 즉시 교체됩니다.`,
   'status.workloadMissing': (p) => `${p.kind} ${p.workload} (workloadRef) 없음: 새 revision을 만들 수 없습니다.`,
   'status.workloadUnread': (p) => `${p.kind} ${p.workload} (workloadRef)을(를) 읽을 수 없습니다 (권한 없음).`,
   'status.workloadNotObserved': (p) => `컨트롤러가 Deployment ${p.workload}의 최신 template을 아직 반영하지 않았습니다.`,
@@ -324,7 +330,8 @@ export const ko: Catalog = {
   'role.old': () => '이전',
   'history.note': () =>
     'revision 번호는 버전이 아닙니다: Argo Rollouts는 예전 template이 다시 올라오면 가장 새 revision 번호를 붙입니다 (이전 REVISION 열 참고).',
-  'history.workload': (p) => `pod template은 ${p.kind} ${p.workload}(workloadRef)에서 옵니다: undo는 고른 revision의 template을 그곳에 씁니다.`,
+  'history.workload': (p) =>
+    `pod template은 ${p.kind} ${p.workload}(workloadRef)에서 옵니다: undo는 고른 revision의 template을 그곳에 씁니다.`,
   'diff.workload': (p) => `(pod template 출처: ${p.kind} ${p.workload}, workloadRef)`,
   'diff.none': (p) => `rollout "${p.name}"에 대기 중인 preview가 없어 비교할 것이 없습니다.`,
   'diff.same': () => 'active와 preview의 pod template이 같습니다 (pod-template-hash 제외).',
@@ -335,7 +342,8 @@ export const ko: Catalog = {
   'wait.waitingForObject': (p) =>
     `rollout ${p.name}이(가) ${p.for} 상태가 되기를 기다리는 중: 컨트롤러가 ${p.object}을(를) 찾지 못했다고 보고하며, 20초마다 다시 확인합니다`,
   'wait.reached': (p) => `rollout ${p.name}: ${p.for} (${p.now})`,
-  'wait.timeout': (p) => `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now}.`,
+  'wait.timeout': (p) =>
+    `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now}.`,
   'wait.timeoutMissing': (p) =>
     `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다: 컨트롤러가 여전히 ${p.object}을(를) 찾지 못합니다. 그것을 만들거나(또는 rollout에서 이름을 고친 뒤) 다시 기다리세요.`,
   'wait.degraded': (p) =>
@@ -398,8 +406,7 @@ export const ko: Catalog = {
   'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5)',
   'help.opt.stallTimeout': () => '컨트롤러가 변경을 이만큼 반영하지 않으면 실패 (종료 코드 1, 기본 60s)',
   'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',
-  'help.epilog': () =>
-    '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과.',
+  'help.epilog': () => '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과.',
 
   // ---- preview (kubectl bluegreen preview) ----
   'help.preview': () => '사용자보다 먼저 preview를 확인: 로컬 포트를 preview Service로 포워딩',
@@ -431,11 +438,13 @@ export const ko: Catalog = {
   'preview.viaWaiting': (p) => `Service ${p.svc} 포트 ${p.port} → 준비된 pod가 아직 없음, 연결은 준비될 때까지 대기`,
   'preview.hint': () => `이 포트로만 preview에 닿고, 사용자에게는 영향이 없습니다. Ctrl-C로 종료.`,
   'preview.changed': (p) => `preview가 바뀌었습니다: ${p.from} → ${p.to}. 이전 pod로의 연결은 닫고, 새 연결은 새 pod로 갑니다.`,
-  'preview.nothingWaitsNow': (p) => `대기 중인 preview가 없어졌습니다: 사용자는 ${p.v}에 접속 중입니다. 포트는 계속 preview Service로 포워딩하며, 이제 같은 버전을 보여 줍니다.`,
+  'preview.nothingWaitsNow': (p) =>
+    `대기 중인 preview가 없어졌습니다: 사용자는 ${p.v}에 접속 중입니다. 포트는 계속 preview Service로 포워딩하며, 이제 같은 버전을 보여 줍니다.`,
   'preview.abortedNow': (p) => `preview가 abort되었습니다: pod가 축소되는 중이고, 사용자는 ${p.active}에 머뭅니다.`,
   'preview.podReady': (p) => `pod ${p.pod} 준비 완료: 연결은 이 pod로 갑니다.`,
   'preview.podChanged': (p) => `pod ${p.from}이(가) 사라졌거나 준비되지 않았습니다: 연결은 이제 pod ${p.to}(으)로 갑니다.`,
-  'preview.noPod': (p) => `pod ${p.pod}이(가) 사라졌거나 준비되지 않았고, 준비된 다른 preview pod가 없습니다: 연결은 준비될 때까지 대기합니다.`,
+  'preview.noPod': (p) =>
+    `pod ${p.pod}이(가) 사라졌거나 준비되지 않았고, 준비된 다른 preview pod가 없습니다: 연결은 준비될 때까지 대기합니다.`,
   'preview.noPodTimeout': (p) => `연결을 닫았습니다: ${p.seconds}초 안에 준비된 preview pod가 없었습니다.`,
   'preview.noNamedPort': (p) => `연결을 닫았습니다: pod ${p.pod}에 이름이 "${p.port}"인 컨테이너 포트가 없습니다.`,
   'preview.connection': (p) => `pod ${p.pod} 포트 ${p.port}로 연결`,
@@ -451,7 +460,11 @@ export const ko: Catalog = {
   // ---- 전송: kubeconfig 검사, 프록시, 갱신한 인증 정보 (kube/kubeconfig.ts, http.ts, auth.ts) ----
   'err.credentialsRejected': (p) =>
     `API 서버 ${p.server}가 ${
-      p.kind === 'exec' ? `인증 플러그인 "${p.name}"에서` : p.kind === 'tokenFile' ? `토큰 파일 ${p.name}에서` : `auth-provider "${p.name}"에서`
+      p.kind === 'exec'
+        ? `인증 플러그인 "${p.name}"에서`
+        : p.kind === 'tokenFile'
+          ? `토큰 파일 ${p.name}에서`
+          : `auth-provider "${p.name}"에서`
     } 새로 받은 뒤에도 사용자 "${p.user}"의 인증 정보를 거부했습니다 (401 Unauthorized): 인증 정보가 만료되었거나 거부되었습니다. 다시 로그인하고(또는 관리자에게 폐기되었는지 확인하고) 재시도하세요.`,
   'err.execInstallHint': (p) => `설치 안내: ${p.hint}`,
   'err.insecureWithCa': (p) =>
@@ -460,23 +473,36 @@ export const ko: Catalog = {
     `kubeconfig의 user "${p.user}"는 사용자 이름과 비밀번호(basic 인증)를 씁니다. Kubernetes API 서버는 이를 더 이상 받지 않으므로(1.19에서 제거) 비밀번호를 보내지 않았습니다. 토큰, 클라이언트 인증서 또는 인증 플러그인을 쓰세요.`,
   'err.kubeconfigField': (p) =>
     `kubeconfig의 ${p.kind} "${p.name}"에서 "${p.field}"의 형식이 잘못되었습니다: ${
-      ({ string: '문자열', boolean: 'true 또는 false', stringList: '문자열 목록', stringMap: '문자열 맵', stringListMap: '문자열 목록의 맵', map: '맵', envList: '{name, value} 목록' } as Record<string, string>)[p.expected] ?? p.expected
+      (
+        {
+          string: '문자열',
+          boolean: 'true 또는 false',
+          stringList: '문자열 목록',
+          stringMap: '문자열 맵',
+          stringListMap: '문자열 목록의 맵',
+          map: '맵',
+          envList: '{name, value} 목록',
+        } as Record<string, string>
+      )[p.expected] ?? p.expected
     }이어야 합니다. kubectl도 이를 거부합니다.`,
   'err.execConfig': (p) =>
     `kubeconfig의 user "${p.user}"의 exec 인증 플러그인을 쓸 수 없습니다: ${
-      ({
-        noCommand: '실행할 명령(command)이 없습니다',
-        noApiVersion: 'apiVersion이 없습니다 (client.authentication.k8s.io/v1 또는 v1beta1)',
-        apiVersion: `apiVersion "${p.value}"은(는) 지원하지 않습니다 (client.authentication.k8s.io/v1 또는 v1beta1)`,
-        noInteractiveMode: 'apiVersion client.authentication.k8s.io/v1에서는 interactiveMode(Never, IfAvailable, Always)를 정해야 합니다',
-        interactiveMode: `interactiveMode "${p.value}"은(는) Never, IfAvailable, Always 중 하나가 아닙니다`,
-        envName: 'env 항목 하나에 name이 없습니다',
-        withAuthProvider: '같은 user에 auth-provider도 있습니다. 하나만 쓸 수 있습니다',
-      } as Record<string, string>)[p.problem] ?? p.problem
+      (
+        {
+          noCommand: '실행할 명령(command)이 없습니다',
+          noApiVersion: 'apiVersion이 없습니다 (client.authentication.k8s.io/v1 또는 v1beta1)',
+          apiVersion: `apiVersion "${p.value}"은(는) 지원하지 않습니다 (client.authentication.k8s.io/v1 또는 v1beta1)`,
+          noInteractiveMode: 'apiVersion client.authentication.k8s.io/v1에서는 interactiveMode(Never, IfAvailable, Always)를 정해야 합니다',
+          interactiveMode: `interactiveMode "${p.value}"은(는) Never, IfAvailable, Always 중 하나가 아닙니다`,
+          envName: 'env 항목 하나에 name이 없습니다',
+          withAuthProvider: '같은 user에 auth-provider도 있습니다. 하나만 쓸 수 있습니다',
+        } as Record<string, string>
+      )[p.problem] ?? p.problem
     }.`,
   'err.impersonateWithoutUser': (p) =>
     `user "${p.user}": uid, 그룹, user-extra를 가장하려면 가장할 사용자(as 또는 --as)도 있어야 합니다. kubectl도 이를 거부합니다.`,
-  'err.certWithoutKey': (p) => `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
+  'err.certWithoutKey': (p) =>
+    `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
   'err.badProxyUrl': (p) =>
     `kubeconfig의 cluster "${p.cluster}"의 proxy-url "${p.url}"이(가) 잘못되었습니다: ${
       p.reason === 'scheme' ? `스킴은 ${p.schemes} 중 하나여야 합니다` : p.reason === 'host' ? '호스트가 없습니다' : 'URL이 아닙니다'

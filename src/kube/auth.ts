@@ -24,7 +24,8 @@ export interface AuthState {
 }
 
 /** Where a renewable credential comes from, for messages. */
-export type CredentialSource = { kind: 'exec'; name: string } | { kind: 'tokenFile'; name: string } | { kind: 'authProvider'; name: string };
+export type CredentialSource =
+  { kind: 'exec'; name: string } | { kind: 'tokenFile'; name: string } | { kind: 'authProvider'; name: string };
 
 export interface AuthDeps {
   readFile: (path: string) => Buffer;

@@ -5,7 +5,15 @@ import type { ResolvedConfig } from './kubeconfig.js';
 import { KubeHttp, credentials, type HttpOptions, type Target, ApiError } from './http.js';
 import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 import type { PlannedRequest } from '../rollout/plan.js';
-import { compactDeployment, compactReplicaSet, compactRollout, normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../rollout/normalize.js';
+import {
+  compactDeployment,
+  compactReplicaSet,
+  compactRollout,
+  normalizeDeployment,
+  normalizeReplicaSet,
+  normalizeRollout,
+  normalizeService,
+} from '../rollout/normalize.js';
 import { deploymentsPath, replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
 import { readFileSync } from 'node:fs';
 
@@ -25,7 +33,9 @@ export interface WatchEvent<T> {
 
 export type Watchable = 'rollouts' | 'replicasets';
 
-export function labelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string | undefined {
+export function labelSelector(
+  sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
+): string | undefined {
   if (!sel) return undefined;
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
@@ -51,7 +61,13 @@ export class KubeClient {
   }
 
   async getRollout(ns: string, name: string, signal?: AbortSignal): Promise<Rollout> {
-    const raw = await this.http.json<unknown>({ method: 'GET', path: rolloutPath(ns, name), target: rolloutTarget('get', ns, name), retry: true, signal });
+    const raw = await this.http.json<unknown>({
+      method: 'GET',
+      path: rolloutPath(ns, name),
+      target: rolloutTarget('get', ns, name),
+      retry: true,
+      signal,
+    });
     return normalizeRollout(raw);
   }
 
@@ -59,7 +75,11 @@ export class KubeClient {
    * One page of Rollouts (ns null: all namespaces). `compact` keeps only what a listing shows, item by
    * item, so a page of 500 is not held whole.
    */
-  async listRollouts(ns: string | null, signal?: AbortSignal, page?: { limit: number; continue?: string; compact?: boolean }): Promise<List<Rollout>> {
+  async listRollouts(
+    ns: string | null,
+    signal?: AbortSignal,
+    page?: { limit: number; continue?: string; compact?: boolean },
+  ): Promise<List<Rollout>> {
     const raw = await this.http.json<List<unknown>>({
       method: 'GET',
       path: rolloutPath(ns),
@@ -72,7 +92,12 @@ export class KubeClient {
     return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalize) };
   }
 
-  async listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: { limit: number; continue?: string; compact?: boolean }): Promise<List<ReplicaSet>> {
+  async listReplicaSets(
+    ns: string | null,
+    selector: string | undefined,
+    signal?: AbortSignal,
+    page?: { limit: number; continue?: string; compact?: boolean },
+  ): Promise<List<ReplicaSet>> {
     const raw = await this.http.json<List<unknown>>({
       method: 'GET',
       path: replicaSetsPath(ns),
@@ -244,7 +269,12 @@ export class KubeClient {
     let lastError: unknown = null;
     for (const ns of tries) {
       try {
-        const list = await this.http.json<List<{ metadata: { name?: string; namespace?: string }; spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } } }>>({
+        const list = await this.http.json<
+          List<{
+            metadata: { name?: string; namespace?: string };
+            spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } };
+          }>
+        >({
           method: 'GET',
           path: ns ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : '/apis/apps/v1/deployments',
           query: { labelSelector: 'app.kubernetes.io/name=argo-rollouts' },

@@ -19,7 +19,12 @@ export function isConflict(e: unknown): boolean {
   if (!(e instanceof ApiError)) return false;
   if (e.status === 409) return true;
   const text = `${e.body.message ?? ''} ${e.rawText}`;
-  return (e.status === 422 || e.status === 500) && /test(ing)? (operation|value)|jsonpatch|doc is missing path|unable to remove nonexistent key|the server rejected our request due to an error in our request/i.test(text);
+  return (
+    (e.status === 422 || e.status === 500) &&
+    /test(ing)? (operation|value)|jsonpatch|doc is missing path|unable to remove nonexistent key|the server rejected our request due to an error in our request/i.test(
+      text,
+    )
+  );
 }
 
 export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted | unknown {
@@ -29,7 +34,10 @@ export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted
   if (e instanceof NetworkError) {
     if (e.kind === 'tls') return new CliError(EXIT.FAILURE, 'err.tls', { server: ctx.server, detail: e.message }).causedBy(e);
     if (e.kind === 'timeout') {
-      return new CliError(EXIT.FAILURE, 'err.timeout', { server: ctx.server, timeout: ctx.requestTimeout ?? 'the request timeout' }).causedBy(e);
+      return new CliError(EXIT.FAILURE, 'err.timeout', {
+        server: ctx.server,
+        timeout: ctx.requestTimeout ?? 'the request timeout',
+      }).causedBy(e);
     }
     return new CliError(EXIT.FAILURE, 'err.unreachable', { server: ctx.server, detail: e.message }).causedBy(e);
   }
@@ -42,7 +50,9 @@ export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted
       case 403: {
         const user = /User "([^"]*)"/.exec(e.body.message ?? '')?.[1] ?? ctx.user;
         if (!t.namespace) {
-          return new CliError(EXIT.FAILURE, 'err.forbiddenCluster', { user, verb: t.verb, resource: t.resource, group: t.group }).causedBy(e);
+          return new CliError(EXIT.FAILURE, 'err.forbiddenCluster', { user, verb: t.verb, resource: t.resource, group: t.group }).causedBy(
+            e,
+          );
         }
         return new CliError(EXIT.FAILURE, 'err.forbidden', { user, verb: t.verb, resource: t.resource, group: t.group, ns }).causedBy(e);
       }
@@ -60,7 +70,9 @@ export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted
       }
     }
     const what = `${t.verb} ${t.resource}${t.name ? ` "${t.name}"` : ''}${t.namespace ? ` in namespace "${t.namespace}"` : ''}`;
-    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }).causedBy(e);
+    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }).causedBy(
+      e,
+    );
   }
   return e;
 }

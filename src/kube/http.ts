@@ -206,11 +206,21 @@ export class WatchDecoder {
     try {
       ev = JSON.parse(line);
     } catch {
-      throw new NetworkError('unreachable', 'EBADSTREAM', `the watch stream held something that is not JSON ("${excerpt(line)}"); a proxy or load balancer may be answering instead of the API server`, true);
+      throw new NetworkError(
+        'unreachable',
+        'EBADSTREAM',
+        `the watch stream held something that is not JSON ("${excerpt(line)}"); a proxy or load balancer may be answering instead of the API server`,
+        true,
+      );
     }
     const o = ev && typeof ev === 'object' ? (ev as { type?: unknown; object?: unknown }) : {};
     if (typeof o.type !== 'string') {
-      throw new NetworkError('unreachable', 'EBADSTREAM', `the watch stream held something that is not a watch event ("${excerpt(line)}")`, true);
+      throw new NetworkError(
+        'unreachable',
+        'EBADSTREAM',
+        `the watch stream held something that is not a watch event ("${excerpt(line)}")`,
+        true,
+      );
     }
     this.onEvent({ type: o.type, object: o.object });
   }
@@ -241,7 +251,11 @@ export class KubeHttp {
   }
 
   close(): void {
-    for (const a of this.agents.values()) void a.then((agent) => agent.destroy(), () => undefined);
+    for (const a of this.agents.values())
+      void a.then(
+        (agent) => agent.destroy(),
+        () => undefined,
+      );
     this.agents.clear();
   }
 
@@ -266,7 +280,11 @@ export class KubeHttp {
     let secureContext: tls.SecureContext | undefined;
     if (secure) {
       try {
-        secureContext = tls.createSecureContext({ ca: cfg.ca ?? this.systemCa ?? undefined, cert: auth.cert ?? cfg.cert, key: auth.key ?? cfg.key });
+        secureContext = tls.createSecureContext({
+          ca: cfg.ca ?? this.systemCa ?? undefined,
+          cert: auth.cert ?? cfg.cert,
+          key: auth.key ?? cfg.key,
+        });
       } catch (e) {
         // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
         throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
@@ -305,7 +323,12 @@ export class KubeHttp {
       return new CliError(EXIT.FAILURE, 'err.proxyAuth', { ...params, withCredentials });
     }
     if (status === 403) return new CliError(EXIT.FAILURE, 'err.proxyRefused', params);
-    return new NetworkError('unreachable', 'EPROXY', `through the proxy ${p.display} (from ${p.source}): it answered ${status} to CONNECT`, false);
+    return new NetworkError(
+      'unreachable',
+      'EPROXY',
+      `through the proxy ${p.display} (from ${p.source}): it answered ${status} to CONNECT`,
+      false,
+    );
   }
 
   /** One HTTP exchange with the current credential; resolves with status and body text. */
@@ -358,7 +381,9 @@ export class KubeHttp {
               fail(e as Error);
             }
           });
-          from.on('error', () => fail(new NetworkError('unreachable', 'EBADGZIP', 'the compressed answer could not be decompressed', true)));
+          from.on('error', () =>
+            fail(new NetworkError('unreachable', 'EBADGZIP', 'the compressed answer could not be decompressed', true)),
+          );
           from.on('end', () => {
             if (settled) return;
             try {
@@ -420,12 +445,20 @@ export class KubeHttp {
       if (answer.status === 401 && this.creds.renewable) {
         if (!renewed) {
           renewed = true;
-          this.log(1, `${spec.method} ${url.pathname}: 401, renewing the credential from ${this.creds.source?.kind} ${this.creds.source?.name}`);
+          this.log(
+            1,
+            `${spec.method} ${url.pathname}: 401, renewing the credential from ${this.creds.source?.kind} ${this.creds.source?.name}`,
+          );
           await this.creds.renew(answer.auth);
           continue;
         }
         const src = this.creds.source!;
-        throw new CliError(EXIT.FAILURE, 'err.credentialsRejected', { server: this.server, user: this.cfg.userName ?? 'unknown', kind: src.kind, name: src.name });
+        throw new CliError(EXIT.FAILURE, 'err.credentialsRejected', {
+          server: this.server,
+          user: this.cfg.userName ?? 'unknown',
+          kind: src.kind,
+          name: src.name,
+        });
       }
       return answer;
     }
@@ -465,7 +498,10 @@ export class KubeHttp {
         }
         throw e;
       }
-      this.log(1, `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}`);
+      this.log(
+        1,
+        `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}`,
+      );
       if (spec.body !== undefined) this.log(2, `  request body: ${JSON.stringify(spec.body)}`);
       if (result.status >= 400) {
         const retriable = result.status === 429 || (result.status >= 500 && result.status !== 501);
@@ -507,7 +543,9 @@ export class KubeHttp {
    * answers 101; rejects with ApiError for any other answer and NetworkError when there is none. The
    * per-request timeout covers the handshake only.
    */
-  async upgrade(spec: RequestSpec & { headers: Record<string, string> }): Promise<{ socket: Duplex; head: Buffer; headers: http.IncomingHttpHeaders }> {
+  async upgrade(
+    spec: RequestSpec & { headers: Record<string, string> },
+  ): Promise<{ socket: Duplex; head: Buffer; headers: http.IncomingHttpHeaders }> {
     const url = this.url(spec.path, spec.query);
     const mod = url.protocol === 'http:' ? http : https;
     const auth = await this.creds.current();
@@ -581,4 +619,3 @@ export class KubeHttp {
     if (result.status >= 300) throw this.apiError(result, spec.target);
   }
 }
-

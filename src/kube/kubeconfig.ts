@@ -441,7 +441,12 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
         /* not a URL: show it as written; it holds no parsed password */
       }
       const reason = parsed.startsWith('unsupported scheme') ? 'scheme' : parsed === 'no host' ? 'host' : 'url';
-      throw new CliError(EXIT.FAILURE, 'err.badProxyUrl', { cluster: clusterName ?? '', url: shown, reason, schemes: PROXY_SCHEMES.map((s) => s.slice(0, -1)).join(', ') });
+      throw new CliError(EXIT.FAILURE, 'err.badProxyUrl', {
+        cluster: clusterName ?? '',
+        url: shown,
+        reason,
+        schemes: PROXY_SCHEMES.map((s) => s.slice(0, -1)).join(', '),
+      });
     }
   }
   const disableCompression = flags.disableCompression === true || c.boolean('disable-compression');

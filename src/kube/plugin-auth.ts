@@ -17,9 +17,16 @@ export async function pluginCredentials(cfg: ResolvedConfig): Promise<AuthState>
   const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: cfg.server, skipTLSVerify: cfg.insecure, caData: cfg.ca?.toString('base64'), tlsServerName: cfg.tlsServerName }],
+    clusters: [
+      { name: 'c', server: cfg.server, skipTLSVerify: cfg.insecure, caData: cfg.ca?.toString('base64'), tlsServerName: cfg.tlsServerName },
+    ],
     // A copy: client-node writes into the provider's config (refreshed tokens, defaults).
-    users: [{ name: cfg.userName ?? 'u', authProvider: cfg.authProvider && { name: cfg.authProvider.name, config: { ...cfg.authProvider.config } } }],
+    users: [
+      {
+        name: cfg.userName ?? 'u',
+        authProvider: cfg.authProvider && { name: cfg.authProvider.name, config: { ...cfg.authProvider.config } },
+      },
+    ],
     contexts: [{ name: 'ctx', cluster: 'c', user: cfg.userName ?? 'u' }],
     currentContext: 'ctx',
   });
@@ -32,6 +39,9 @@ export async function pluginCredentials(cfg: ResolvedConfig): Promise<AuthState>
 }
 
 /** A keep-alive agent through a SOCKS5 proxy; the API server's TLS (if https) runs inside the tunnel. */
-export function socksAgent(proxyUrl: string, tlsOpts?: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; servername?: string }): http.Agent {
+export function socksAgent(
+  proxyUrl: string,
+  tlsOpts?: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; servername?: string },
+): http.Agent {
   return new SocksProxyAgent(proxyUrl, { keepAlive: true, ...(tlsOpts ?? {}) } as never);
 }

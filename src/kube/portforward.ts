@@ -38,7 +38,9 @@ export class WebSocketProtocolError extends Error {}
 
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 /** One frame with FIN set. Frames from a client must be masked (RFC 6455 §5.3). */

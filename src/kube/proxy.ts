@@ -182,7 +182,11 @@ export function noProxyMatches(noProxy: string, host: string, port: string): boo
  * The proxy for `server`, or undefined for a direct connection. Throws a plain Error with a reason
  * when proxy-url is malformed (kubeconfig.ts checks that earlier, with the kubeconfig's words).
  */
-export function chooseProxy(server: string, proxyUrl: string | undefined, env: Record<string, string | undefined>): ProxyChoice | undefined {
+export function chooseProxy(
+  server: string,
+  proxyUrl: string | undefined,
+  env: Record<string, string | undefined>,
+): ProxyChoice | undefined {
   if (proxyUrl) {
     const u = parseProxyUrl(proxyUrl);
     if (typeof u === 'string') throw new Error(`invalid proxy-url: ${u}`);

@@ -163,10 +163,14 @@ export class Watcher<T extends Meta> {
         if (isFinal(e)) throw e;
         failures++;
         this.rv = null; // re-list after reconnecting: never show what we had as current
-        const detail = e instanceof NetworkError ? e.message : e instanceof ApiError ? `HTTP ${e.status}` : 'the watch stream was not readable';
+        const detail =
+          e instanceof NetworkError ? e.message : e instanceof ApiError ? `HTTP ${e.status}` : 'the watch stream was not readable';
         this.setDown(detail);
         const retryAfter = e instanceof ApiError ? Number((e as ApiError & { retryAfterSeconds?: number }).retryAfterSeconds) : NaN;
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, MAX_PAUSE_MS) : pause(failures), this.o.signal);
+        await sleep(
+          Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, MAX_PAUSE_MS) : pause(failures),
+          this.o.signal,
+        );
       }
     }
   }

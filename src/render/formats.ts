@@ -134,7 +134,12 @@ export interface ControllerReaction {
   watched: boolean;
 }
 
-export function changeResultJson(plan: Plan, applied: { sent: number; recordFailed: string | null }, audit: Audit, controller: ControllerReaction | null) {
+export function changeResultJson(
+  plan: Plan,
+  applied: { sent: number; recordFailed: string | null },
+  audit: Audit,
+  controller: ControllerReaction | null,
+) {
   return {
     apiVersion: API_VERSION,
     kind: 'ChangeResult',

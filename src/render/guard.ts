@@ -23,7 +23,11 @@ export function signalsText(t: T, signals: OlderSignal[]): string {
 
 /** Why two tags cannot be ordered, in words. */
 export function unknownText(t: T, u: OlderUnknown): string {
-  return t('older.unknown', { preview: u.previewTag ?? u.previewImage, active: u.activeTag ?? u.activeImage, why: t(`older.why.${u.comparison.reason}`) });
+  return t('older.unknown', {
+    preview: u.previewTag ?? u.previewImage,
+    active: u.activeTag ?? u.activeImage,
+    why: t(`older.why.${u.comparison.reason}`),
+  });
 }
 
 export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
@@ -36,7 +40,8 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
         lines.push(t('guard.notRollback'));
         if (c.keepActive.length) {
           lines.push(t('guard.keepActive', { v: before }));
-          for (const k of c.keepActive) lines.push(`    ${t('guard.keepActiveCommand', { command: k.command, v: versionText(t, k.leadsTo) })}`);
+          for (const k of c.keepActive)
+            lines.push(`    ${t('guard.keepActiveCommand', { command: k.command, v: versionText(t, k.leadsTo) })}`);
         }
       }
       return lines;
@@ -83,12 +88,25 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.viaWorkload', { kind: c.workloadKind, workload: c.workload, name: plan.name })];
     case 'workloadPodsRoll':
       return [
-        t('guard.workloadPodsRoll', { workload: c.workload, replicas: String(c.replicas), v: c.images.join(', '), scaleDown: t(`guard.scaleDown.${c.scaleDown}`) }),
+        t('guard.workloadPodsRoll', {
+          workload: c.workload,
+          replicas: String(c.replicas),
+          v: c.images.join(', '),
+          scaleDown: t(`guard.scaleDown.${c.scaleDown}`),
+        }),
       ];
   }
 }
 
-const WARN: ReadonlySet<Consequence['kind']> = new Set(['downgrade', 'olderUnknown', 'notReady', 'analysisNotPassed', 'argoCD', 'countdown', 'workloadPodsRoll']);
+const WARN: ReadonlySet<Consequence['kind']> = new Set([
+  'downgrade',
+  'olderUnknown',
+  'notReady',
+  'analysisNotPassed',
+  'argoCD',
+  'countdown',
+  'workloadPodsRoll',
+]);
 
 export interface GuardInput {
   plan: Plan;
@@ -144,8 +162,6 @@ export interface WireRequest {
 /** The requests, exactly as they would be sent. */
 export function renderRequests(requests: WireRequest[]): string {
   return (
-    requests
-      .map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${JSON.stringify(r.body, null, 2)}`)
-      .join('\n\n') + '\n'
+    requests.map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${JSON.stringify(r.body, null, 2)}`).join('\n\n') + '\n'
   );
 }

@@ -106,7 +106,9 @@ function revisionLines(t: T, r: RevisionView, want: number, service: string | nu
   imgs.forEach((img, i) => lines.push(i === 0 && rev ? `${img}  ·  ${rev}` : img));
   if (r.replicaSet) {
     lines.push(
-      [t('status.pods', { ready: String(r.availableReplicas), want: String(want) }), t('status.replicaSet', { name: r.replicaSet })].join(' · '),
+      [t('status.pods', { ready: String(r.availableReplicas), want: String(want) }), t('status.replicaSet', { name: r.replicaSet })].join(
+        ' · ',
+      ),
     );
     lines.push(t('status.created', { age: age(t, r.createdAt, now) }));
   } else {
@@ -118,15 +120,14 @@ function revisionLines(t: T, r: RevisionView, want: number, service: string | nu
   return lines;
 }
 
-export function renderStatus(
-  t: T,
-  rawView: RolloutView,
-  actions: NextAction[],
-  color: boolean,
-  extras: StatusExtras,
-): string {
+export function renderStatus(t: T, rawView: RolloutView, actions: NextAction[], color: boolean, extras: StatusExtras): string {
   // Templates are not shown; leave them out of the copy.
-  const v = cleanDeep({ ...rawView, history: rawView.history.map((h) => ({ ...h, template: null })), active: rawView.active && { ...rawView.active, template: null }, preview: rawView.preview && { ...rawView.preview, template: null } });
+  const v = cleanDeep({
+    ...rawView,
+    history: rawView.history.map((h) => ({ ...h, template: null })),
+    active: rawView.active && { ...rawView.active, template: null },
+    preview: rawView.preview && { ...rawView.preview, template: null },
+  });
   const acts = cleanDeep(actions);
   const p = paint(color);
   const now = extras.now;
@@ -199,10 +200,22 @@ export function renderStatus(
     }
   }
   if (v.hasPrePromotionAnalysis && v.analysis.prePromotion?.status) {
-    notes.push(t('status.analysis', { which: t('status.analysis.pre'), status: v.analysis.prePromotion.status, message: v.analysis.prePromotion.message ?? '' }));
+    notes.push(
+      t('status.analysis', {
+        which: t('status.analysis.pre'),
+        status: v.analysis.prePromotion.status,
+        message: v.analysis.prePromotion.message ?? '',
+      }),
+    );
   }
   if (v.hasPostPromotionAnalysis && v.analysis.postPromotion?.status) {
-    notes.push(t('status.analysis', { which: t('status.analysis.post'), status: v.analysis.postPromotion.status, message: v.analysis.postPromotion.message ?? '' }));
+    notes.push(
+      t('status.analysis', {
+        which: t('status.analysis.post'),
+        status: v.analysis.postPromotion.status,
+        message: v.analysis.postPromotion.message ?? '',
+      }),
+    );
   }
   if (v.stable && v.active && v.stable.podTemplateHash !== v.active.podTemplateHash && !v.aborted) {
     const st = v.history.find((h) => h.podTemplateHash === v.stable!.podTemplateHash);

@@ -37,7 +37,13 @@ export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: bo
       rev(v.active),
       images(v.preview),
       rev(v.preview),
-      !v.preview ? '-' : v.previewIsOlder ? p.yellow(t('list.yes')) : v.previewIsOlder === null ? p.yellow(t('list.unknown')) : t('list.no'),
+      !v.preview
+        ? '-'
+        : v.previewIsOlder
+          ? p.yellow(t('list.yes'))
+          : v.previewIsOlder === null
+            ? p.yellow(t('list.unknown'))
+            : t('list.no'),
       ready,
       age(t, created, opts.now),
       ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),

@@ -56,7 +56,10 @@ export interface Paint {
 }
 
 export function paint(enabled: boolean): Paint {
-  const wrap = (open: string, close = '\u001b[0m') => (s: string) => (enabled ? `${open}${s}${close}` : s);
+  const wrap =
+    (open: string, close = '\u001b[0m') =>
+    (s: string) =>
+      enabled ? `${open}${s}${close}` : s;
   return {
     enabled,
     green: wrap('\u001b[32m'),

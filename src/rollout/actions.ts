@@ -52,7 +52,14 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
     if (p.kind === 'refused' && p.refusal.key === 'notPausedYet') {
       out.push({ action: 'wait', effect: 'wait', version: versionOf(v.preview), command: cmd('wait', ' --for=paused') });
     } else if (p.kind === 'plan') {
-      const effect = p.plan.needsForce.length > 0 ? 'promoteNotReady' : v.previewIsOlder ? 'promoteDowngrade' : v.previewIsOlder === null ? 'promoteUnknown' : 'promote';
+      const effect =
+        p.plan.needsForce.length > 0
+          ? 'promoteNotReady'
+          : v.previewIsOlder
+            ? 'promoteDowngrade'
+            : v.previewIsOlder === null
+              ? 'promoteUnknown'
+              : 'promote';
       out.push({ action: 'promote', effect, version: p.plan.after, command: cmd('promote') });
     }
   }
@@ -73,7 +80,12 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
   const a = planAbort(v, ro, { now });
   if (a.kind === 'plan') out.push({ action: 'abort', effect: 'abort', version: a.plan.before, command: cmd('abort') });
   if (!v.preview) {
-    out.push({ action: 'set-image', effect: 'setImage', version: null, command: `kubectl bluegreen set-image ${v.name} CONTAINER=IMAGE ${ns}` });
+    out.push({
+      action: 'set-image',
+      effect: 'setImage',
+      version: null,
+      command: `kubectl bluegreen set-image ${v.name} CONTAINER=IMAGE ${ns}`,
+    });
   }
   return out;
 }

@@ -52,7 +52,8 @@ export function diffTemplates(active: PodTemplateSpec | null, preview: PodTempla
     const has = [a.has(k), b.has(k)];
     if (has[0] && !has[1]) changes.push({ path: k, kind: 'removed', from: a.get(k) });
     else if (!has[0] && has[1]) changes.push({ path: k, kind: 'added', to: b.get(k) });
-    else if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) changes.push({ path: k, kind: 'changed', from: a.get(k), to: b.get(k) });
+    else if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k)))
+      changes.push({ path: k, kind: 'changed', from: a.get(k), to: b.get(k) });
   }
   // Images first: that is what people look for.
   const rank = (c: Change) => (/\.image$/.test(c.path) ? 0 : 1);

@@ -22,9 +22,7 @@ const domainAndPort = `${host}(?::[0-9]+)?`;
 const tag = '[\\w][\\w.-]{0,127}';
 const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 
-const FULL = new RegExp(
-  `^(?:(${domainAndPort})/)?(${pathComponent}(?:/${pathComponent})*)(?::(${tag}))?(?:@(${digest}))?$`,
-);
+const FULL = new RegExp(`^(?:(${domainAndPort})/)?(${pathComponent}(?:/${pathComponent})*)(?::(${tag}))?(?:@(${digest}))?$`);
 const NAME_TOTAL_MAX = 255;
 
 export type ImageError = 'empty' | 'whitespace' | 'uppercase' | 'tooLong' | 'invalid';

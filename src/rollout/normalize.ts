@@ -61,7 +61,10 @@ function metadata(x: unknown): Obj {
     deletionTimestamp: asString(m.deletionTimestamp),
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
-    ownerReferences: m.ownerReferences === undefined ? undefined : objects(m.ownerReferences).map((r) => defined({ ...r, kind: asString(r.kind), name: asString(r.name), uid: asString(r.uid) })),
+    ownerReferences:
+      m.ownerReferences === undefined
+        ? undefined
+        : objects(m.ownerReferences).map((r) => defined({ ...r, kind: asString(r.kind), name: asString(r.name), uid: asString(r.uid) })),
   });
 }
 
@@ -145,8 +148,19 @@ export function normalizeRollout(raw: unknown): Rollout {
       controllerPause: asBoolean(st.controllerPause),
       restartedAt: asString(st.restartedAt),
       workloadObservedGeneration: asString(st.workloadObservedGeneration),
-      pauseConditions: st.pauseConditions === undefined || st.pauseConditions === null ? undefined : objects(st.pauseConditions).map((p) => defined({ reason: asString(p.reason) ?? 'Unknown', startTime: asString(p.startTime) })),
-      conditions: objects(st.conditions).map((c) => defined({ ...c, type: asString(c.type) ?? '', status: asString(c.status) ?? '', reason: asString(c.reason), message: asString(c.message) })),
+      pauseConditions:
+        st.pauseConditions === undefined || st.pauseConditions === null
+          ? undefined
+          : objects(st.pauseConditions).map((p) => defined({ reason: asString(p.reason) ?? 'Unknown', startTime: asString(p.startTime) })),
+      conditions: objects(st.conditions).map((c) =>
+        defined({
+          ...c,
+          type: asString(c.type) ?? '',
+          status: asString(c.status) ?? '',
+          reason: asString(c.reason),
+          message: asString(c.message),
+        }),
+      ),
       blueGreen: defined({
         ...sbg,
         activeSelector: asString(sbg.activeSelector),
@@ -166,7 +180,12 @@ export function normalizeReplicaSet(raw: unknown): ReplicaSet {
     ...r,
     metadata: metadata(r.metadata),
     spec: defined({ ...spec, replicas: asNumber(spec.replicas), template: template(spec.template) }),
-    status: defined({ ...st, replicas: asNumber(st.replicas), readyReplicas: asNumber(st.readyReplicas), availableReplicas: asNumber(st.availableReplicas) }),
+    status: defined({
+      ...st,
+      replicas: asNumber(st.replicas),
+      readyReplicas: asNumber(st.readyReplicas),
+      availableReplicas: asNumber(st.availableReplicas),
+    }),
   } as ReplicaSet;
 }
 
@@ -261,7 +280,8 @@ export function compactReplicaSet(raw: unknown): ReplicaSet {
   const tspec = obj(obj(spec.template).spec);
   const annotations = isObj(md.annotations) ? md.annotations : {};
   const keep: Obj = {};
-  for (const k of [REVISION, REVISION_HISTORY, SCALE_DOWN_DEADLINE, EPHEMERAL_METADATA]) if (annotations[k] !== undefined) keep[k] = annotations[k];
+  for (const k of [REVISION, REVISION_HISTORY, SCALE_DOWN_DEADLINE, EPHEMERAL_METADATA])
+    if (annotations[k] !== undefined) keep[k] = annotations[k];
   return normalizeReplicaSet({
     metadata: {
       name: md.name,
@@ -273,7 +293,10 @@ export function compactReplicaSet(raw: unknown): ReplicaSet {
       annotations: keep,
       ownerReferences: md.ownerReferences,
     },
-    spec: { replicas: spec.replicas, template: { metadata: {}, spec: { containers: tspec.containers, initContainers: tspec.initContainers } } },
+    spec: {
+      replicas: spec.replicas,
+      template: { metadata: {}, spec: { containers: tspec.containers, initContainers: tspec.initContainers } },
+    },
     status: r.status,
   });
 }

@@ -3,14 +3,21 @@
 // returns one result shape (a plan, a refusal, nothing to do, or invalid input). Nothing here talks to
 // the cluster; src/kube turns a planned request into a URL.
 import { parseImage, shortImage, type ImageError } from './image.js';
-import { analysisBlocking, olderThan, previewReady, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView, type ScaleDown } from './view.js';
+import {
+  analysisBlocking,
+  olderThan,
+  previewReady,
+  type OlderSignal,
+  type OlderUnknown,
+  type RevisionView,
+  type RolloutView,
+  type ScaleDown,
+} from './view.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 import { fastRollback, type ControllerRelease } from './controller.js';
 
-export type JsonPatchOp =
-  | { op: 'test' | 'replace' | 'add'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
+export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 export type Resource = 'rollouts' | 'rollouts/status' | 'deployments' | 'events';
 
@@ -139,7 +146,16 @@ function subject(action: Action, v: RolloutView): Subject {
 }
 
 function emptyPlan(action: Action, v: RolloutView): Plan {
-  return { ...subject(action, v), needsForce: [], after: null, switchesWhen: 'never', autoPromotionSeconds: 0, consequences: [], requests: [], target: null };
+  return {
+    ...subject(action, v),
+    needsForce: [],
+    after: null,
+    switchesWhen: 'never',
+    autoPromotionSeconds: 0,
+    consequences: [],
+    requests: [],
+    target: null,
+  };
 }
 
 function refused(action: Action, v: RolloutView, refusal: Refusal): PlanResult {
@@ -192,7 +208,8 @@ function templateHome(v: RolloutView, ro: Rollout): TemplateHome | Refusal {
   if (!w) {
     return {
       template: ro.spec?.template,
-      request: (ops) => patch(v, null, [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...ops], 'template'),
+      request: (ops) =>
+        patch(v, null, [{ op: 'test', path: '/metadata/generation', value: ro.metadata.generation ?? 0 }, ...ops], 'template'),
       consequences: () => [],
     };
   }
@@ -212,7 +229,8 @@ function templateHome(v: RolloutView, ro: Rollout): TemplateHome | Refusal {
     consequences: (images) => {
       const out: Consequence[] = [{ kind: 'viaWorkload', workloadKind: w.kind, workload: w.name }];
       // Its own pods follow its template at once (a rolling update), unless none run or it is paused.
-      if ((w.replicas ?? 0) > 0 && !w.paused) out.push({ kind: 'workloadPodsRoll', workload: w.name, replicas: w.replicas!, scaleDown: w.scaleDown, images });
+      if ((w.replicas ?? 0) > 0 && !w.paused)
+        out.push({ kind: 'workloadPodsRoll', workload: w.name, replicas: w.replicas!, scaleDown: w.scaleDown, images });
       return out;
     },
   };
@@ -330,7 +348,14 @@ export function planRetry(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
   if (v.active) plan.consequences.push(...olderConsequences(v.preview, v.active));
   if (v.hasPrePromotionAnalysis) plan.consequences.push({ kind: 'retryAnalysis' });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
-  plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'test', path: '/status/abort', value: true }, { op: 'replace', path: '/status/abort', value: false }], 'status'));
+  plan.requests.push(
+    patch(
+      v,
+      'status',
+      [...pins(ro), { op: 'test', path: '/status/abort', value: true }, { op: 'replace', path: '/status/abort', value: false }],
+      'status',
+    ),
+  );
   return { kind: 'plan', plan };
 }
 
@@ -387,7 +412,10 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   if ('key' in home) return refused('undo', v, home);
   const picked = undoTarget(v, opts.toRevision);
   if (picked === 'unknownRevision') {
-    return { kind: 'invalid', error: { kind: 'unknownRevision', revision: opts.toRevision!, available: revisions(v).map((h) => h.revision!) } };
+    return {
+      kind: 'invalid',
+      error: { kind: 'unknownRevision', revision: opts.toRevision!, available: revisions(v).map((h) => h.revision!) },
+    };
   }
   const target = picked.target;
   if (!target || !target.template) return refused('undo', v, { key: 'nothingToUndo' });
@@ -415,7 +443,12 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
     } else if (withinDelay) {
       // Argo Rollouts v1.10+: within its delay, but not created before the stable ReplicaSet, so not a rollback.
       newPreviewSwitch(plan, v);
-      plan.consequences.push({ kind: 'undoNotRollback', release: opts.controller?.version ?? '', targetCreatedAt: target.createdAt ?? '', stableCreatedAt: stableRS?.createdAt ?? '' });
+      plan.consequences.push({
+        kind: 'undoNotRollback',
+        release: opts.controller?.version ?? '',
+        targetCreatedAt: target.createdAt ?? '',
+        stableCreatedAt: stableRS?.createdAt ?? '',
+      });
       if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     } else {
       // When users get it is said once, by switchesWhen: after a promote, or by itself (auto-promotion).
@@ -428,7 +461,9 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   const stripped = ephemeralKeys(target);
   if (stripped.length > 0) plan.consequences.push({ kind: 'ephemeralStripped', keys: stripped });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
-  plan.requests.push(home.request([{ op: 'replace', path: '/spec/template', value: undoTemplate({ ...target, template: target.template }) }]));
+  plan.requests.push(
+    home.request([{ op: 'replace', path: '/spec/template', value: undoTemplate({ ...target, template: target.template }) }]),
+  );
   return { kind: 'plan', plan };
 }
 

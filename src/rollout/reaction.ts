@@ -22,9 +22,7 @@ export function changeVisible(action: Action, before: Rollout, after: Rollout, a
   switch (action) {
     case 'promote':
       return (
-        (st.pauseConditions ?? []).length === 0 ||
-        st.promoteFull === true ||
-        st.blueGreen?.activeSelector === before.status?.currentPodHash
+        (st.pauseConditions ?? []).length === 0 || st.promoteFull === true || st.blueGreen?.activeSelector === before.status?.currentPodHash
       );
     case 'abort':
       return st.abort === true;

@@ -99,9 +99,36 @@ type Parsed = Version | { kind: Failure };
 
 // Moving tags: without a number after them they never name one version.
 const FLOATING = new Set([
-  'latest', 'stable', 'main', 'master', 'edge', 'dev', 'develop', 'development', 'nightly', 'head',
-  'trunk', 'canary', 'current', 'lts', 'mainline', 'unstable', 'testing', 'next', 'snapshot', 'release',
-  'prod', 'production', 'staging', 'rolling', 'experimental', 'alpha', 'beta', 'rc', 'preview', 'tip',
+  'latest',
+  'stable',
+  'main',
+  'master',
+  'edge',
+  'dev',
+  'develop',
+  'development',
+  'nightly',
+  'head',
+  'trunk',
+  'canary',
+  'current',
+  'lts',
+  'mainline',
+  'unstable',
+  'testing',
+  'next',
+  'snapshot',
+  'release',
+  'prod',
+  'production',
+  'staging',
+  'rolling',
+  'experimental',
+  'alpha',
+  'beta',
+  'rc',
+  'preview',
+  'tip',
 ]);
 // Prefixes whose number identifies something other than a version: pull/merge requests.
 const NOT_VERSION = new Set(['pr', 'pull', 'mr', 'merge', 'issue']);
@@ -116,8 +143,19 @@ const TIME = /[-_t]([01]\d|2[0-3])[-:]?([0-5]\d)(?:[-:]?([0-5]\d))?(?![0-9])/y;
 const PRE =
   /(?:(alpha|beta|preview|pre|rc|cr|dev|snapshot|nightly|milestone)(?:[-_.]?(\d+(?:\.\d+)*))?|([abm])(\d+(?:\.\d+)*))(?=$|[-_.+])/y;
 const PRE_RANK: Record<string, number> = {
-  dev: 0, snapshot: 0, nightly: 0, alpha: 1, a: 1, beta: 2, b: 2, milestone: 3, m: 3, pre: 3, preview: 3,
-  rc: 4, cr: 4,
+  dev: 0,
+  snapshot: 0,
+  nightly: 0,
+  alpha: 1,
+  a: 1,
+  beta: 2,
+  b: 2,
+  milestone: 3,
+  m: 3,
+  pre: 3,
+  preview: 3,
+  rc: 4,
+  cr: 4,
 };
 
 function isDigit(c: number): boolean {
@@ -196,11 +234,15 @@ export function parseTag(tag: string | undefined): Parsed {
         date = [first, m[1]!, m[2]!];
         p = DASHED_DATE.lastIndex;
       }
-    } else if ((first.length === 8 || first.length === 12 || first.length === 14) &&
-      validDate(first.slice(0, 4), first.slice(4, 6), first.slice(6, 8))) {
+    } else if (
+      (first.length === 8 || first.length === 12 || first.length === 14) &&
+      validDate(first.slice(0, 4), first.slice(4, 6), first.slice(6, 8))
+    ) {
       date = [first.slice(0, 4), first.slice(4, 6), first.slice(6, 8)];
       if (first.length >= 12) {
-        const h = first.slice(8, 10), mi = first.slice(10, 12), sec = first.length === 14 ? first.slice(12, 14) : undefined;
+        const h = first.slice(8, 10),
+          mi = first.slice(10, 12),
+          sec = first.length === 14 ? first.slice(12, 14) : undefined;
         if (validTime(h, mi, sec)) date.push(h, mi, ...(sec === undefined ? [] : [sec]));
         else date = undefined;
       }
@@ -398,13 +440,21 @@ export function tagComparisonText(a: string | undefined, b: string | undefined, 
   const both = r.about === 'both';
   switch (r.reason) {
     case 'noTag':
-      return both ? 'neither image has a tag (digest only): their order is unknown' : `one image has no tag (digest only): its order against ${other} is unknown`;
+      return both
+        ? 'neither image has a tag (digest only): their order is unknown'
+        : `one image has no tag (digest only): its order against ${other} is unknown`;
     case 'floating':
-      return both ? `tags ${ta} and ${tb} are moving tags: their order is unknown` : `tag ${one} is a moving tag: its order against ${other} is unknown`;
+      return both
+        ? `tags ${ta} and ${tb} are moving tags: their order is unknown`
+        : `tag ${one} is a moving tag: its order against ${other} is unknown`;
     case 'sha':
-      return both ? `tags ${ta} and ${tb} are commit hashes: their order is unknown` : `tag ${one} is a commit hash: its order against ${other} is unknown`;
+      return both
+        ? `tags ${ta} and ${tb} are commit hashes: their order is unknown`
+        : `tag ${one} is a commit hash: its order against ${other} is unknown`;
     case 'noVersion':
-      return both ? `tags ${ta} and ${tb} carry no version: their order is unknown` : `tag ${one} carries no version: its order against ${other} is unknown`;
+      return both
+        ? `tags ${ta} and ${tb} carry no version: their order is unknown`
+        : `tag ${one} carries no version: its order against ${other} is unknown`;
     case 'differentSchemes':
       return `tags ${ta} and ${tb} follow different schemes: their order is unknown`;
     case 'differentPrecision':

@@ -269,7 +269,10 @@ export interface OlderUnknown {
  * older (created in a later second, or every comparable tag is the same or higher); null when nothing
  * can decide (tags that cannot be ordered, and no other signal): that is said, never taken as "not older".
  */
-export function olderThan(preview: RevisionView, active: RevisionView): { older: boolean | null; signals: OlderSignal[]; unknown: OlderUnknown[] } {
+export function olderThan(
+  preview: RevisionView,
+  active: RevisionView,
+): { older: boolean | null; signals: OlderSignal[]; unknown: OlderUnknown[] } {
   const signals: OlderSignal[] = [];
   const unknown: OlderUnknown[] = [];
   const pc = preview.createdAt ? Date.parse(preview.createdAt) : NaN;
@@ -288,10 +291,23 @@ export function olderThan(preview: RevisionView, active: RevisionView): { older:
     if (!a || repositoryOf(a.image) !== repositoryOf(p.image)) continue;
     const r = compareImageVersions(p.image, a.image);
     if (r.kind === 'ordered') {
-      if (r.order === -1) signals.push({ signal: 'tagLower', container: p.name, previewTag: tagOf(p.image) ?? p.image, activeTag: tagOf(a.image) ?? a.image });
+      if (r.order === -1)
+        signals.push({
+          signal: 'tagLower',
+          container: p.name,
+          previewTag: tagOf(p.image) ?? p.image,
+          activeTag: tagOf(a.image) ?? a.image,
+        });
       else tagsNotLower = true;
     } else {
-      unknown.push({ container: p.name, previewImage: p.image, activeImage: a.image, previewTag: tagOf(p.image), activeTag: tagOf(a.image), comparison: r });
+      unknown.push({
+        container: p.name,
+        previewImage: p.image,
+        activeImage: a.image,
+        previewTag: tagOf(p.image),
+        activeTag: tagOf(a.image),
+        comparison: r,
+      });
     }
   }
   if (signals.length > 0) return { older: true, signals, unknown };
@@ -408,10 +424,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
   const seconds = bg?.autoPromotionSeconds ?? 0;
   const pauseConditions = status.pauseConditions ?? [];
   const bgPause = pauseConditions.find((p) => p.reason === 'BlueGreenPause');
-  const promotesAt =
-    enabled && seconds > 0 && bgPause?.startTime
-      ? rfc3339(Date.parse(bgPause.startTime) + seconds * 1000)
-      : null;
+  const promotesAt = enabled && seconds > 0 && bgPause?.startTime ? rfc3339(Date.parse(bgPause.startTime) + seconds * 1000) : null;
 
   const stableHash = status.stableRS || null;
   const workload = workloadView(ro, input.workload);

@@ -60,7 +60,15 @@ describe('status', () => {
       namespace: 'apc-fe-ns',
       phase: 'Paused',
       message: 'BlueGreenPause',
-      active: { revision: 8, podTemplateHash: '5f6d8c9b77', replicaSet: 'frontend-5f6d8c9b77', images: ['registry.example.com/apc/frontend:v1.054'], replicas: 3, readyReplicas: 3, createdAt: '2026-11-20T09:00:00Z' },
+      active: {
+        revision: 8,
+        podTemplateHash: '5f6d8c9b77',
+        replicaSet: 'frontend-5f6d8c9b77',
+        images: ['registry.example.com/apc/frontend:v1.054'],
+        replicas: 3,
+        readyReplicas: 3,
+        createdAt: '2026-11-20T09:00:00Z',
+      },
       preview: { revision: 9, podTemplateHash: '6c8d7f5b9d' },
       stable: { podTemplateHash: '5f6d8c9b77' },
       previewIsOlder: true,
@@ -92,9 +100,15 @@ describe('status', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NAMESPACE\s+NAME\s+PHASE/);
     expect(r.stdout).toMatch(/apc-fe-ns\s+frontend\s+॥ Paused\s+frontend:v1\.054\s+8\s+frontend:v1\.053\s+9\s+YES/);
-    expect(fake.requests.map((q) => q.path).sort()).toEqual(['/api/v1/services', '/apis/apps/v1/replicasets', '/apis/argoproj.io/v1alpha1/rollouts']);
+    expect(fake.requests.map((q) => q.path).sort()).toEqual([
+      '/api/v1/services',
+      '/apis/apps/v1/replicasets',
+      '/apis/argoproj.io/v1alpha1/rollouts',
+    ]);
     // only the ReplicaSets the rows show: the active and the preview
-    expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe('rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)');
+    expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe(
+      'rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)',
+    );
   });
 
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
@@ -187,7 +201,13 @@ describe('promote of an older preview (the Christmas incident)', () => {
     const ro = fake.rollout('apc-fe-ns', 'frontend')!;
     expect(ro.status.pauseConditions).toBeUndefined();
     const recorded = JSON.parse(ro.metadata.annotations['bluegreen.kubectl.io/last-change']);
-    expect(recorded).toMatchObject({ by: 'alice@example.com', action: 'promote', reason: 'ticket 42', from: { images: ['frontend:v1.054'], revision: 8 }, to: { images: ['frontend:v1.053'], revision: 9 } });
+    expect(recorded).toMatchObject({
+      by: 'alice@example.com',
+      action: 'promote',
+      reason: 'ticket 42',
+      from: { images: ['frontend:v1.054'], revision: 8 },
+      to: { images: ['frontend:v1.053'], revision: 9 },
+    });
     expect(audit!.contentType).toBe('application/merge-patch+json');
     expect(event!.path).toBe('/api/v1/namespaces/apc-fe-ns/events');
     expect(fake.events[0]).toMatchObject({ reason: 'BlueGreenPromoted', involvedObject: { kind: 'Rollout', name: 'frontend' } });
@@ -200,7 +220,12 @@ describe('promote of an older preview (the Christmas incident)', () => {
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.pauseConditions).toBeUndefined();
   });
 });
-    record({ kind: 'fault', area: 'connection dropped after the write was applied (HTTPS test server)', case: 'promote --yes, answer lost', outcome: 'the rollout re-read; "the change was made"; exit 0' });
+record({
+  kind: 'fault',
+  area: 'connection dropped after the write was applied (HTTPS test server)',
+  case: 'promote --yes, answer lost',
+  outcome: 'the rollout re-read; "the change was made"; exit 0',
+});
 
 describe('what the user confirmed is what happens', () => {
   it('a preview that changed after reading is not promoted (exit 4)', async () => {
@@ -231,12 +256,18 @@ describe('what the user confirmed is what happens', () => {
         if (gets === 1) f.put('rollouts', { ...ro, status: { ...ro.status, pauseConditions: undefined, currentPodHash: '8a7b6c5d4e' } });
         if (gets === 3) {
           const promoted = JSON.stringify({ by: 'bob', at: new Date().toISOString(), action: 'promote', reason: '' });
-          f.put('rollouts', { ...ro, metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': promoted } } });
+          f.put('rollouts', {
+            ...ro,
+            metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': promoted } },
+          });
         }
       },
     });
     const ro = fake.rollout('apc-fe-ns', 'frontend')!;
-    fake.put('rollouts', { ...ro, metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': setImage } } });
+    fake.put('rollouts', {
+      ...ro,
+      metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': setImage } },
+    });
     const r = await run(['promote', 'frontend', '--yes']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/bob ran promote at/);
@@ -319,7 +350,9 @@ describe('state does not allow it (exit 4)', () => {
     await startWith('settled.yaml');
     const r = await run(['promote', 'frontend', '--yes']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe('error: nothing to promote: rollout "frontend" has no preview waiting; users already get frontend:v1.054 (revision 8).\n');
+    expect(r.stderr).toBe(
+      'error: nothing to promote: rollout "frontend" has no preview waiting; users already get frontend:v1.054 (revision 8).\n',
+    );
     expect(fake.writes()).toHaveLength(0);
   });
 
@@ -375,7 +408,9 @@ describe('cluster errors (exit 1), never a credential', () => {
     await fake.stop();
     const r = await run(['status', 'frontend']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: cannot reach the Kubernetes API server at ${url} (connection refused). Check that the cluster is running and that --context or --kubeconfig point at it.\n`);
+    expect(r.stderr).toBe(
+      `error: cannot reach the Kubernetes API server at ${url} (connection refused). Check that the cluster is running and that --context or --kubeconfig point at it.\n`,
+    );
     fake = await FakeApiServer.start({ token: TOKEN });
   });
 
@@ -393,7 +428,12 @@ describe('cluster errors (exit 1), never a credential', () => {
     const r = await run(['status', 'frontend']);
     expect(r.code).toBe(0);
     expect(fake.requests.filter((q) => q.path.endsWith('/rollouts/frontend')).length).toBe(3);
-    record({ kind: 'fault', area: 'API answers 503 to reads (HTTPS test server)', case: 'two 503s, then success', outcome: 'retried with backoff; status shown, exit 0' });
+    record({
+      kind: 'fault',
+      area: 'API answers 503 to reads (HTTPS test server)',
+      case: 'two 503s, then success',
+      outcome: 'retried with backoff; status shown, exit 0',
+    });
   });
 });
 
@@ -461,7 +501,9 @@ describe('history, diff, wait', () => {
   it('diff shows image and env differences', async () => {
     const r = await run(['diff', 'frontend']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('~ spec.containers[frontend].image: registry.example.com/apc/frontend:v1.054 → registry.example.com/apc/frontend:v1.053');
+    expect(r.stdout).toContain(
+      '~ spec.containers[frontend].image: registry.example.com/apc/frontend:v1.054 → registry.example.com/apc/frontend:v1.053',
+    );
     expect(r.stdout).toContain('- spec.containers[frontend].env[BANNER].value: christmas');
   });
 
@@ -482,7 +524,15 @@ describe('history, diff, wait', () => {
       const ro = fake.rollout('apc-fe-ns', 'frontend')!;
       fake.put('rollouts', {
         ...ro,
-        status: { ...ro.status, phase: 'Healthy', message: '', pauseConditions: undefined, controllerPause: false, stableRS: '6c8d7f5b9d', blueGreen: { activeSelector: '6c8d7f5b9d', previewSelector: '6c8d7f5b9d' } },
+        status: {
+          ...ro.status,
+          phase: 'Healthy',
+          message: '',
+          pauseConditions: undefined,
+          controllerPause: false,
+          stableRS: '6c8d7f5b9d',
+          blueGreen: { activeSelector: '6c8d7f5b9d', previewSelector: '6c8d7f5b9d' },
+        },
       });
     }, 300);
     const r = await run(['wait', 'frontend', '--for=promoted', '--timeout', '10s']);

@@ -18,9 +18,17 @@ let env: Record<string, string>;
 
 type Obj = Record<string, any>;
 
-async function start(fixture: string, opts: Partial<FakeOptions> = {}, edit?: (f: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null } }) => void): Promise<void> {
+async function start(
+  fixture: string,
+  opts: Partial<FakeOptions> = {},
+  edit?: (f: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null } }) => void,
+): Promise<void> {
   fake = await FakeApiServer.start({ token: TOKEN, ...opts });
-  const f = loadFixture(fixture) as unknown as { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null } };
+  const f = loadFixture(fixture) as unknown as {
+    rollout: Obj;
+    replicaSets: Obj[];
+    services: { active?: Obj | null; preview?: Obj | null };
+  };
   edit?.(f);
   fake.load(f as never);
   env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-defects-'))), LANG: 'en_US.UTF-8' };
@@ -70,7 +78,7 @@ describe('1. no write flood when watch is denied', () => {
 });
 
 describe('3. the listing and the single view say the same', () => {
-  it('when the active Service selects another revision than the status records, both name the Service\'s', async () => {
+  it("when the active Service selects another revision than the status records, both name the Service's", async () => {
     // The Service sends users to v1.052 (revision 6) though the controller last recorded v1.054.
     await start('christmas.yaml', {}, (f) => {
       f.services.active!.spec.selector['rollouts-pod-template-hash'] = '7d9c6b5f4a';
@@ -110,7 +118,7 @@ describe('4. older with suffixed tags, and "unknown" said as such', () => {
     expect(r.stderr).toContain('tag v1.053-hotfix < v1.054');
   });
 
-  it('commit-hash tags: the preview\'s age is unknown, and every view says so', async () => {
+  it("commit-hash tags: the preview's age is unknown, and every view says so", async () => {
     await start('forward-paused.yaml', {}, (f) => {
       f.replicaSets[0]!.spec.template.spec.containers[0].image = 'registry.example.com/apc/frontend:3f2a9c1';
       f.replicaSets[1]!.spec.template.spec.containers[0].image = 'registry.example.com/apc/frontend:8be41d7';
@@ -123,7 +131,9 @@ describe('4. older with suffixed tags, and "unknown" said as such', () => {
     expect((await run(['status', 'frontend'])).stdout).toContain('Whether the preview is older than what users get cannot be told');
     expect((await run(['status'])).stdout).toMatch(/frontend:[0-9a-f]{7}\s+\d+\s+\?\s/);
     const g = await run(['promote', 'frontend', '--dry-run']);
-    expect(g.stderr).toMatch(/Whether frontend:[0-9a-f]{7} \(revision \d+\) is older than frontend:[0-9a-f]{7} \(revision \d+\) cannot be told \(tags [0-9a-f]{7} and [0-9a-f]{7}: commit hashes have no order/);
+    expect(g.stderr).toMatch(
+      /Whether frontend:[0-9a-f]{7} \(revision \d+\) is older than frontend:[0-9a-f]{7} \(revision \d+\) cannot be told \(tags [0-9a-f]{7} and [0-9a-f]{7}: commit hashes have no order/,
+    );
   });
 });
 
@@ -146,8 +156,21 @@ describe('6. the undo guard with auto-promotion states one consequence', () => {
     await start('settled.yaml', {}, (f) => {
       delete f.rollout.spec.strategy.blueGreen.autoPromotionEnabled;
       f.replicaSets.push({
-        metadata: { name: 'frontend-7d9c6b5f4a', namespace: 'apc-fe-ns', creationTimestamp: '2026-10-01T09:00:00Z', labels: { app: 'frontend', 'rollouts-pod-template-hash': '7d9c6b5f4a' }, annotations: { 'rollout.argoproj.io/revision': '7' }, ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'frontend', uid: 'ro-uid', controller: true }] },
-        spec: { replicas: 0, template: { metadata: { labels: { app: 'frontend', 'rollouts-pod-template-hash': '7d9c6b5f4a' } }, spec: { containers: [{ name: 'frontend', image: 'registry.example.com/apc/frontend:v1.053' }] } } },
+        metadata: {
+          name: 'frontend-7d9c6b5f4a',
+          namespace: 'apc-fe-ns',
+          creationTimestamp: '2026-10-01T09:00:00Z',
+          labels: { app: 'frontend', 'rollouts-pod-template-hash': '7d9c6b5f4a' },
+          annotations: { 'rollout.argoproj.io/revision': '7' },
+          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'frontend', uid: 'ro-uid', controller: true }],
+        },
+        spec: {
+          replicas: 0,
+          template: {
+            metadata: { labels: { app: 'frontend', 'rollouts-pod-template-hash': '7d9c6b5f4a' } },
+            spec: { containers: [{ name: 'frontend', image: 'registry.example.com/apc/frontend:v1.053' }] },
+          },
+        },
         status: { replicas: 0 },
       });
     });
@@ -236,7 +259,8 @@ describe('11. set-image to the image the preview already runs', () => {
 describe('12. smaller ones', () => {
   it('after an abort, the next steps never offer abort, and promote --full of an older preview says DOWNGRADE', async () => {
     await start('aborted.yaml', {}, (f) => {
-      f.replicaSets.find((r) => r.metadata.annotations['rollout.argoproj.io/revision'] === '9')!.spec.template.spec.containers[0].image = 'registry.example.com/apc/frontend:v1.050';
+      f.replicaSets.find((r) => r.metadata.annotations['rollout.argoproj.io/revision'] === '9')!.spec.template.spec.containers[0].image =
+        'registry.example.com/apc/frontend:v1.050';
     });
     const s = (await run(['status', 'frontend'])).stdout;
     expect(s).not.toMatch(/^\s+abort\s/m);
@@ -298,7 +322,11 @@ describe('12. smaller ones', () => {
 
   it('"1 rollout", not "1 rollouts"', async () => {
     await start('christmas.yaml');
-    fake.put('rollouts', { ...structuredClone(fake.rollout('apc-fe-ns', 'frontend')!), metadata: { name: 'canary-one', namespace: 'apc-fe-ns', uid: 'c1' }, spec: { strategy: { canary: {} } } });
+    fake.put('rollouts', {
+      ...structuredClone(fake.rollout('apc-fe-ns', 'frontend')!),
+      metadata: { name: 'canary-one', namespace: 'apc-fe-ns', uid: 'c1' },
+      spec: { strategy: { canary: {} } },
+    });
     const r = await run(['status']);
     expect(r.stderr).toContain('(1 rollout with another strategy not shown)');
   });
@@ -312,7 +340,7 @@ describe('12. smaller ones', () => {
     expect(n.stderr).toContain('at most 63');
   });
 
-  it('Korean ages are Korean, and AGE is not a person\'s age', async () => {
+  it("Korean ages are Korean, and AGE is not a person's age", async () => {
     await start('christmas.yaml');
     const r = await run(['status'], { env: { LANG: 'ko_KR.UTF-8' } });
     expect(r.stdout).not.toContain('나이');

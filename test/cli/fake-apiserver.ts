@@ -39,10 +39,55 @@ export function pki(): Pki {
   if (pkiCache) return pkiCache;
   const dir = mkdtempSync(join(tmpdir(), 'bluegreen-fake-'));
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=fake-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=fake-apiserver', '-keyout', 'srv.key', '-out', 'srv.csr');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=fake-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=fake-apiserver',
+    '-keyout',
+    'srv.key',
+    '-out',
+    'srv.csr',
+  );
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'srv.crt', '-extfile', 'ext.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'srv.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'srv.crt',
+    '-extfile',
+    'ext.cnf',
+  );
   pkiCache = {
     dir,
     caCert: readFileSync(join(dir, 'ca.crt'), 'utf8'),
@@ -192,7 +237,12 @@ export class FakeApiServer {
     await new Promise((r) => this.server.close(r));
   }
 
-  load(objects: { rollout: Obj; replicaSets: Obj[]; services: { active?: Obj | null; preview?: Obj | null }; workload?: Obj | null }): void {
+  load(objects: {
+    rollout: Obj;
+    replicaSets: Obj[];
+    services: { active?: Obj | null; preview?: Obj | null };
+    workload?: Obj | null;
+  }): void {
     const ns = objects.rollout.metadata.namespace;
     this.put('rollouts', objects.rollout);
     if (objects.workload) this.put('deployments', { ...objects.workload, metadata: { namespace: ns, ...objects.workload.metadata } });
@@ -203,7 +253,15 @@ export class FakeApiServer {
   }
 
   private store(kind: string): Map<string, Obj> {
-    return kind === 'rollouts' ? this.rollouts : kind === 'replicasets' ? this.replicaSets : kind === 'pods' ? this.pods : kind === 'deployments' ? this.deployments : this.services;
+    return kind === 'rollouts'
+      ? this.rollouts
+      : kind === 'replicasets'
+        ? this.replicaSets
+        : kind === 'pods'
+          ? this.pods
+          : kind === 'deployments'
+            ? this.deployments
+            : this.services;
   }
 
   /** Deletes an object and tells the watchers. */
@@ -214,14 +272,20 @@ export class FakeApiServer {
     const gone = { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } };
     this.log.push({ kind, rv: this.rv, object: gone, type: 'DELETED' });
     for (const w of this.watchers) {
-      if (w.kind === kind && w.ns === ns && (!w.name || w.name === name)) w.res.write(`${JSON.stringify({ type: 'DELETED', object: gone })}\n`);
+      if (w.kind === kind && w.ns === ns && (!w.name || w.name === name))
+        w.res.write(`${JSON.stringify({ type: 'DELETED', object: gone })}\n`);
     }
   }
 
   /** pods/NAME/portforward: authenticated like every request, then the fake kubelet answers. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', this.url);
-    this.requests.push({ method: `UPGRADE ${req.method}`, path: url.pathname, query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization });
+    this.requests.push({
+      method: `UPGRADE ${req.method}`,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: req.headers.authorization,
+    });
     const fail = (code: number, reason: string, message: string): void =>
       void socket.end(
         `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n` +
@@ -232,7 +296,11 @@ export class FakeApiServer {
     if (!m) return fail(404, 'NotFound', 'the server could not find the requested resource');
     const [, ns, name] = m as unknown as [string, string, string];
     if (this.opts.deny?.includes('create pods/portforward')) {
-      return fail(403, 'Forbidden', `pods "${name}" is forbidden: User "bob" cannot create resource "pods/portforward" in API group "" in the namespace "${ns}"`);
+      return fail(
+        403,
+        'Forbidden',
+        `pods "${name}" is forbidden: User "bob" cannot create resource "pods/portforward" in API group "" in the namespace "${ns}"`,
+      );
     }
     if (!this.pods.has(`${ns}/${name}`)) return fail(404, 'NotFound', `pods "${name}" not found`);
     const kubelet = this.opts.kubelet ?? (() => 'no kubelet in this test');
@@ -311,7 +379,9 @@ export class FakeApiServer {
     };
     this.requests.push(rec);
     const isWatch = url.searchParams.get('watch') !== null;
-    const resource = /\/(rollouts|replicasets|services|events|selfsubjectreviews|deployments|applications)(?:\/[^/]+)?(\/status)?$/.exec(url.pathname);
+    const resource = /\/(rollouts|replicasets|services|events|selfsubjectreviews|deployments|applications)(?:\/[^/]+)?(\/status)?$/.exec(
+      url.pathname,
+    );
     const named = /\/(rollouts|replicasets|services|deployments|applications)\/[^/]+(\/status)?$/.test(url.pathname);
     const verb = rec.method === 'PATCH' ? 'patch' : rec.method === 'POST' ? 'create' : isWatch ? 'watch' : named ? 'get' : 'list';
     const fault = this.opts.fault?.({ ...rec, verb, resource: resource ? `${resource[1]}${resource[2] ?? ''}` : url.pathname });
@@ -319,7 +389,16 @@ export class FakeApiServer {
       res.setHeader('Content-Type', 'application/json');
       if (fault.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
       res.statusCode = fault.status;
-      return void res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: fault.status, reason: fault.reason ?? 'Fault', message: fault.message ?? `injected ${fault.status}` }));
+      return void res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          code: fault.status,
+          reason: fault.reason ?? 'Fault',
+          message: fault.message ?? `injected ${fault.status}`,
+        }),
+      );
     }
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'dropBefore') return void req.socket.destroy();
@@ -350,7 +429,14 @@ export class FakeApiServer {
       const [, ns = '', name, sub] = m;
       if (rec.method === 'GET' && !name) {
         if (url.searchParams.get('watch') && deny('watch', 'rollouts', ns)) return;
-        if (url.searchParams.get('watch')) return this.watch(res, 'rollouts', ns, url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''), url.searchParams.get('resourceVersion'));
+        if (url.searchParams.get('watch'))
+          return this.watch(
+            res,
+            'rollouts',
+            ns,
+            url.searchParams.get('fieldSelector')?.replace('metadata.name=', ''),
+            url.searchParams.get('resourceVersion'),
+          );
         if (deny('list', 'rollouts', ns)) return;
         const all = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
         const limit = Number(url.searchParams.get('limit') ?? 0);
@@ -363,26 +449,39 @@ export class FakeApiServer {
       const ro = this.rollouts.get(key);
       if (rec.method === 'GET') {
         if (deny('get', 'rollouts', ns, name)) return;
-        if (!ro) return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'rollouts' });
+        if (!ro)
+          return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, {
+            name,
+            group: 'argoproj.io',
+            kind: 'rollouts',
+          });
         this.send(res, 200, ro);
         this.opts.afterRolloutGet?.(ro, this);
         return;
       }
       if (rec.method === 'PATCH') {
         if (deny('patch', sub ? 'rollouts/status' : 'rollouts', ns, name)) return;
-        if (!ro) return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'rollouts' });
+        if (!ro)
+          return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${name}" not found`, {
+            name,
+            group: 'argoproj.io',
+            kind: 'rollouts',
+          });
         let patched: Obj;
         try {
-          patched =
-            rec.contentType === 'application/json-patch+json'
-              ? applyJsonPatch(ro, rec.body as never)
-              : mergePatch(ro, rec.body);
+          patched = rec.contentType === 'application/json-patch+json' ? applyJsonPatch(ro, rec.body as never) : mergePatch(ro, rec.body);
         } catch (e) {
-          return this.status(res, 422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message}`);
+          return this.status(
+            res,
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: ${(e as Error).message}`,
+          );
         }
         // Subresource semantics: /status changes only status; the main resource never changes status.
         const next: Obj = sub ? { ...ro, status: patched.status } : { ...patched, status: ro.status };
-        if (!sub && JSON.stringify(next.spec) !== JSON.stringify(ro.spec)) next.metadata = { ...next.metadata, generation: (ro.metadata.generation ?? 1) + 1 };
+        if (!sub && JSON.stringify(next.spec) !== JSON.stringify(ro.spec))
+          next.metadata = { ...next.metadata, generation: (ro.metadata.generation ?? 1) + 1 };
         if (url.searchParams.get('dryRun') === 'All') return this.send(res, 200, next);
         const stored = this.put('rollouts', next);
         if (sub && !this.opts.noController) this.react(ns, name!);
@@ -400,20 +499,25 @@ export class FakeApiServer {
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      const items = [...this.replicaSets.values()].filter((rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}));
+      const items = [...this.replicaSets.values()].filter(
+        (rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}),
+      );
       return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';
       if (deny('list', 'deployments', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      const items = [...this.deployments.values()].filter((d) => (!ns || d.metadata.namespace === ns) && selects(sel, d.metadata.labels ?? {}));
+      const items = [...this.deployments.values()].filter(
+        (d) => (!ns || d.metadata.namespace === ns) && selects(sel, d.metadata.labels ?? {}),
+      );
       return this.send(res, 200, { kind: 'DeploymentList', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/))) {
       const [, ns = '', name = ''] = m;
       const dep = this.deployments.get(`${ns}/${name}`);
-      const notFound = () => this.status(res, 404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' });
+      const notFound = () =>
+        this.status(res, 404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' });
       if (rec.method === 'GET') {
         if (deny('get', 'deployments', ns, name, 'apps')) return;
         if (!dep) return notFound();
@@ -428,7 +532,12 @@ export class FakeApiServer {
         try {
           patched = rec.contentType === 'application/json-patch+json' ? applyJsonPatch(dep, rec.body as never) : mergePatch(dep, rec.body);
         } catch (e) {
-          return this.status(res, 422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message}`);
+          return this.status(
+            res,
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: ${(e as Error).message}`,
+          );
         }
         // A Deployment's generation moves with every spec change (its template, or its replicas).
         const next: Obj = { ...patched, status: dep.status };
@@ -458,7 +567,12 @@ export class FakeApiServer {
       const sel = url.searchParams.get('labelSelector') ?? '';
       const reqs = sel ? sel.split(',') : [];
       const items = [...this.pods.values()].filter(
-        (p) => p.metadata.namespace === ns && reqs.every((r) => { const [k, v] = r.split('='); return p.metadata.labels?.[k!] === v; }),
+        (p) =>
+          p.metadata.namespace === ns &&
+          reqs.every((r) => {
+            const [k, v] = r.split('=');
+            return p.metadata.labels?.[k!] === v;
+          }),
       );
       return this.send(res, 200, { kind: 'PodList', metadata: { resourceVersion: String(this.rv) }, items });
     }
@@ -500,9 +614,16 @@ export class FakeApiServer {
       const ro = this.rollouts.get(`${ns}/${name}`);
       if (!ro) return;
       const st = ro.status ?? {};
-      if (st.abort && !st.abortedAt) this.put('rollouts', { ...ro, status: { ...st, abortedAt: new Date().toISOString(), phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update' } });
+      if (st.abort && !st.abortedAt)
+        this.put('rollouts', {
+          ...ro,
+          status: { ...st, abortedAt: new Date().toISOString(), phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update' },
+        });
       else if ((!st.pauseConditions || st.pauseConditions.length === 0) && st.phase === 'Paused') {
-        this.put('rollouts', { ...ro, status: { ...st, controllerPause: false, phase: 'Progressing', message: 'active service cutover pending' } });
+        this.put('rollouts', {
+          ...ro,
+          status: { ...st, controllerPause: false, phase: 'Progressing', message: 'active service cutover pending' },
+        });
       }
     }, 30);
   }

@@ -92,7 +92,9 @@ export function acceptPortForward(
     .map((s) => s.trim());
   const key = String(req.headers['sec-websocket-key'] ?? '');
   if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !key || !protocols.includes(V4) || !port) {
-    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"kind":"Status","message":"bad port-forward request","code":400}');
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"kind":"Status","message":"bad port-forward request","code":400}',
+    );
     return;
   }
   const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');

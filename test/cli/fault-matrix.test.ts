@@ -50,7 +50,12 @@ const COMMANDS: Record<Cmd, { argv: string[]; interruptAfterMs?: number; writes:
   'status (workloadRef)': { argv: ['status', 'frontend'], writes: 0, fixture: 'workloadref.yaml' },
   // the Deployment patch, the annotation on the Rollout (a merge patch of its own) + Event
   'undo (workloadRef)': { argv: ['undo', 'frontend', '--yes'], writes: 3, isChange: true, fixture: 'workloadref.yaml' },
-  'set-image (workloadRef)': { argv: ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.056', '--yes'], writes: 3, isChange: true, fixture: 'workloadref.yaml' },
+  'set-image (workloadRef)': {
+    argv: ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.056', '--yes'],
+    writes: 3,
+    isChange: true,
+    fixture: 'workloadref.yaml',
+  },
 };
 
 interface FaultCase {
@@ -91,7 +96,15 @@ const FAULTS: Record<string, FaultCase> = {
   none: { fault: () => undefined, codes: {} },
   '401 on every request': { fault: () => ({ kind: 'status', status: 401, reason: 'Unauthorized' }), codes: ALL_ONE },
   '403 on get rollouts': {
-    fault: (r) => (r.verb === 'get' && r.resource === 'rollouts' ? { kind: 'status', status: 403, reason: 'Forbidden', message: 'rollouts.argoproj.io "frontend" is forbidden: User "bob" cannot get resource "rollouts"' } : undefined),
+    fault: (r) =>
+      r.verb === 'get' && r.resource === 'rollouts'
+        ? {
+            kind: 'status',
+            status: 403,
+            reason: 'Forbidden',
+            message: 'rollouts.argoproj.io "frontend" is forbidden: User "bob" cannot get resource "rollouts"',
+          }
+        : undefined,
     codes: { ...ALL_ONE, list: 0 },
   },
   '403 on list': {
@@ -113,11 +126,17 @@ const FAULTS: Record<string, FaultCase> = {
     codes: { 'undo (workloadRef)': 1, 'set-image (workloadRef)': 1 },
   },
   '404 on get deployments': {
-    fault: (r) => (r.verb === 'get' && r.resource === 'deployments' ? { kind: 'status', status: 404, reason: 'NotFound', message: 'deployments.apps "frontend" not found' } : undefined),
+    fault: (r) =>
+      r.verb === 'get' && r.resource === 'deployments'
+        ? { kind: 'status', status: 404, reason: 'NotFound', message: 'deployments.apps "frontend" not found' }
+        : undefined,
     codes: { 'undo (workloadRef)': 4, 'set-image (workloadRef)': 4 },
   },
   '404 on get rollouts': {
-    fault: (r) => (r.verb === 'get' && r.resource === 'rollouts' ? { kind: 'status', status: 404, reason: 'NotFound', message: 'rollouts.argoproj.io "frontend" not found' } : undefined),
+    fault: (r) =>
+      r.verb === 'get' && r.resource === 'rollouts'
+        ? { kind: 'status', status: 404, reason: 'NotFound', message: 'rollouts.argoproj.io "frontend" not found' }
+        : undefined,
     codes: { ...ALL_ONE, list: 0 },
   },
   '409 on patch': {
@@ -125,14 +144,18 @@ const FAULTS: Record<string, FaultCase> = {
     codes: { ...CHANGES_FAIL(4), 'dry-run=server': 4 },
   },
   '422 on patch': {
-    fault: (r) => (r.verb === 'patch' ? { kind: 'status', status: 422, reason: 'Invalid', message: 'spec.replicas: Invalid value' } : undefined),
+    fault: (r) =>
+      r.verb === 'patch' ? { kind: 'status', status: 422, reason: 'Invalid', message: 'spec.replicas: Invalid value' } : undefined,
     codes: { ...CHANGES_FAIL(1), 'dry-run=server': 1 },
   },
   '429 with Retry-After on the first two requests': {
     fault: (_r, n) => (n.count++ < 2 ? { kind: 'status', status: 429, reason: 'TooManyRequests', retryAfter: 1 } : undefined),
     codes: {},
   },
-  '500 on the first request': { fault: (_r, n) => (n.count++ < 1 ? { kind: 'status', status: 500, reason: 'InternalError' } : undefined), codes: {} },
+  '500 on the first request': {
+    fault: (_r, n) => (n.count++ < 1 ? { kind: 'status', status: 500, reason: 'InternalError' } : undefined),
+    codes: {},
+  },
   'slow answer to get rollouts (request timeout 1s)': {
     fault: (r) => (r.verb === 'get' && r.resource === 'rollouts' ? { kind: 'delay', ms: 2500 } : undefined),
     extra: ['--request-timeout', '1s'],
@@ -202,5 +225,11 @@ describe.each(Object.keys(FAULTS))('fault: %s', (faultName) => {
 });
 
 it('records the matrix for docs/RELIABILITY.md', () => {
-  record({ kind: 'fault', area: 'fault matrix (HTTPS test server)', case: `${Object.keys(COMMANDS).length} commands × ${Object.keys(FAULTS).length} faults`, count: cases.length, outcome: 'contract exit code, bounded time, output and requests, writes within the plan for every pair' });
+  record({
+    kind: 'fault',
+    area: 'fault matrix (HTTPS test server)',
+    case: `${Object.keys(COMMANDS).length} commands × ${Object.keys(FAULTS).length} faults`,
+    count: cases.length,
+    outcome: 'contract exit code, bounded time, output and requests, writes within the plan for every pair',
+  });
 });

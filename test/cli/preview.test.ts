@@ -36,7 +36,12 @@ async function versionServer(text: string): Promise<number> {
 
 function pod(name: string, hash: string, ready = true) {
   return {
-    metadata: { name, namespace: NS, creationTimestamp: '2026-11-23T10:00:00Z', labels: { app: 'frontend', 'rollouts-pod-template-hash': hash } },
+    metadata: {
+      name,
+      namespace: NS,
+      creationTimestamp: '2026-11-23T10:00:00Z',
+      labels: { app: 'frontend', 'rollouts-pod-template-hash': hash },
+    },
     spec: { containers: [{ name: 'frontend', ports: [{ name: 'http', containerPort: 8080 }] }] },
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
@@ -60,7 +65,11 @@ async function christmas(opts: { fixture?: string } = {}) {
   cleanups.push(() => fake.stop());
   const f = loadFixture(opts.fixture ?? 'christmas.yaml');
   const withPorts = (svc: any) => svc && { ...svc, spec: { ...svc.spec, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } };
-  fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: { active: withPorts(f.services.active), preview: withPorts(f.services.preview) } });
+  fake.load({
+    rollout: f.rollout,
+    replicaSets: f.replicaSets,
+    services: { active: withPorts(f.services.active), preview: withPorts(f.services.preview) },
+  });
   for (const [name, hash] of [
     ['frontend-5f6d8c9b77-aaaaa', ACTIVE],
     ['frontend-6c8d7f5b9d-bbbbb', PREVIEW],
@@ -157,14 +166,23 @@ describe('preview', () => {
 
     // ...then set-image makes a new preview: a new ReplicaSet, its pods, the Service moves, the status follows.
     const rs = structuredClone(fake.replicaSets.get(`${NS}/frontend-6c8d7f5b9d`)!);
-    rs.metadata = { ...rs.metadata, name: `frontend-${NEXT}`, creationTimestamp: '2026-11-23T11:59:00Z', labels: { app: 'frontend', 'rollouts-pod-template-hash': NEXT }, annotations: { 'rollout.argoproj.io/revision': '10' } };
+    rs.metadata = {
+      ...rs.metadata,
+      name: `frontend-${NEXT}`,
+      creationTimestamp: '2026-11-23T11:59:00Z',
+      labels: { app: 'frontend', 'rollouts-pod-template-hash': NEXT },
+      annotations: { 'rollout.argoproj.io/revision': '10' },
+    };
     rs.spec.template.spec.containers[0].image = 'registry.example.com/apc/frontend:v1.055';
     fake.put('replicasets', rs);
     fake.put('pods', pod(`frontend-${NEXT}-ddddd`, NEXT));
     const svc = fake.services.get(`${NS}/frontend-preview`)!;
     fake.put('services', { ...svc, spec: { ...svc.spec, selector: { app: 'frontend', 'rollouts-pod-template-hash': NEXT } } });
     const ro = fake.rollout(NS, 'frontend')!;
-    fake.put('rollouts', { ...ro, status: { ...ro.status, currentPodHash: NEXT, blueGreen: { ...ro.status.blueGreen, previewSelector: NEXT } } });
+    fake.put('rollouts', {
+      ...ro,
+      status: { ...ro.status, currentPodHash: NEXT, blueGreen: { ...ro.status.blueGreen, previewSelector: NEXT } },
+    });
 
     await cli.until('the change', () => cli.out().includes('The preview changed'));
     expect(cli.out()).toContain('⟳ The preview changed: frontend:v1.053 (revision 9) → frontend:v1.055 (revision 10).');
@@ -217,7 +235,9 @@ describe('preview', () => {
     const r = await runCli(['preview', 'frontend'], { env });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: nothing to preview: rollout "frontend" has no preview waiting; users get frontend:v\S+ \(revision \d+\)\. Make one with: kubectl bluegreen set-image frontend CONTAINER=IMAGE -n apc-fe-ns/);
+    expect(r.stderr).toMatch(
+      /^error: nothing to preview: rollout "frontend" has no preview waiting; users get frontend:v\S+ \(revision \d+\)\. Make one with: kubectl bluegreen set-image frontend CONTAINER=IMAGE -n apc-fe-ns/,
+    );
     const ko = await runCli(['preview', 'frontend'], { env: { ...env, LANG: 'ko_KR.UTF-8' } });
     expect(ko.code).toBe(4);
     expect(ko.stderr).toContain('확인할 preview가 없습니다');
@@ -237,7 +257,11 @@ describe('preview', () => {
 
   it('bad --port or --address is a usage error (2); a port in use is a failure (1) that names it', async () => {
     const { env } = await christmas();
-    for (const args of [['--port', '70000'], ['--port', 'http'], ['--address', 'my laptop']]) {
+    for (const args of [
+      ['--port', '70000'],
+      ['--port', 'http'],
+      ['--address', 'my laptop'],
+    ]) {
       const r = await runCli(['preview', 'frontend', ...args], { env });
       expect(r.code, r.stderr).toBe(2);
     }
@@ -264,9 +288,11 @@ describe('preview', () => {
     expect(await cli.stop()).toBe(130);
   });
 
-  it('shows up in the status picture\'s next steps', async () => {
+  it("shows up in the status picture's next steps", async () => {
     const { env } = await christmas();
     const r = await runCli(['status', 'frontend'], { env });
-    expect(r.stdout).toContain('  preview   try frontend:v1.053 (revision 9) on a local port first; users are not affected\n            kubectl bluegreen preview frontend -n apc-fe-ns\n');
+    expect(r.stdout).toContain(
+      '  preview   try frontend:v1.053 (revision 9) on a local port first; users are not affected\n            kubectl bluegreen preview frontend -n apc-fe-ns\n',
+    );
   });
 });

@@ -30,10 +30,14 @@ describe('retry', () => {
     const dry = await run(['retry', 'frontend', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain('Users now get frontend:v1.054 (revision 8).');
-    expect(dry.stderr).toMatch(/After retry they still get the same version; frontend:v1\.055 \(revision 9\) becomes the new preview, and users get it only after a promote\./);
+    expect(dry.stderr).toMatch(
+      /After retry they still get the same version; frontend:v1\.055 \(revision 9\) becomes the new preview, and users get it only after a promote\./,
+    );
     const r = await run(['retry', 'frontend', '--yes', '--reason', 'flaky check fixed']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('rollout "frontend" retried: frontend:v1.055 (revision 9) comes back as the preview; users stay on frontend:v1.054 (revision 8) until a promote.\n');
+    expect(r.stdout).toBe(
+      'rollout "frontend" retried: frontend:v1.055 (revision 9) comes back as the preview; users stay on frontend:v1.054 (revision 8) until a promote.\n',
+    );
     const [patch] = fake.writes();
     expect(patch!.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/apc-fe-ns/rollouts/frontend/status');
     expect(patch!.body).toContainEqual({ op: 'test', path: '/status/abort', value: true });
@@ -50,7 +54,9 @@ describe('retry', () => {
     expect(fake.writes()).toHaveLength(0);
     await fake.stop();
     await start('aborted.yaml');
-    expect((await run(['status', 'frontend'])).stdout).toMatch(/^\s+retry\s+frontend:v1\.055 \(revision 9\) comes back as the preview; users stay until a promote$/m);
+    expect((await run(['status', 'frontend'])).stdout).toMatch(
+      /^\s+retry\s+frontend:v1\.055 \(revision 9\) comes back as the preview; users stay until a promote$/m,
+    );
   });
 });
 
@@ -88,7 +94,11 @@ describe('a downgrade must be typed', () => {
     const s = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.050'], { tty: true, input: 'y\n' });
     expect(s.code).toBe(3);
     expect(s.stderr).toContain('(v1.050)');
-    const ko = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.050'], { tty: true, input: 'y\n', env: { LANG: 'ko_KR.UTF-8' } });
+    const ko = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.050'], {
+      tty: true,
+      input: 'y\n',
+      env: { LANG: 'ko_KR.UTF-8' },
+    });
     expect(ko.stderr).toContain('사용자가 받게 될 버전(v1.050)을 입력하세요');
     expect(fake.writes()).toHaveLength(0);
   });

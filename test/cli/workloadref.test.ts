@@ -72,7 +72,9 @@ describe('status, history and diff name the Deployment', () => {
   it('status says the Deployment still runs pods of its own (scaleDown never)', async () => {
     await start('workloadref-never.yaml');
     const r = await run(['status', 'frontend']);
-    expect(r.stdout).toContain('Deployment frontend still runs 2/2 pods of its own, outside blue-green: a template change rolls them at once.');
+    expect(r.stdout).toContain(
+      'Deployment frontend still runs 2/2 pods of its own, outside blue-green: a template change rolls them at once.',
+    );
   });
 
   it('a Deployment the user may not read: status still shows the rollout and says so', async () => {
@@ -86,13 +88,23 @@ describe('status, history and diff name the Deployment', () => {
     await start('workloadref-paused.yaml');
     const h = await run(['history', 'frontend']);
     expect(h.code).toBe(0);
-    expect(h.stderr).toContain('Pod templates come from Deployment frontend (workloadRef): undo writes the chosen revision\'s template there.');
-    expect(JSON.parse((await run(['history', 'frontend', '-o', 'json'])).stdout).workload).toMatchObject({ kind: 'Deployment', name: 'frontend' });
+    expect(h.stderr).toContain(
+      "Pod templates come from Deployment frontend (workloadRef): undo writes the chosen revision's template there.",
+    );
+    expect(JSON.parse((await run(['history', 'frontend', '-o', 'json'])).stdout).workload).toMatchObject({
+      kind: 'Deployment',
+      name: 'frontend',
+    });
     const d = await run(['diff', 'frontend']);
     expect(d.code).toBe(0);
     expect(d.stdout).toContain('(pod templates from Deployment frontend, workloadRef)');
-    expect(d.stdout).toContain('~ spec.containers[frontend].image: registry.example.com/apc/frontend:v1.054 → registry.example.com/apc/frontend:v1.055');
-    expect(JSON.parse((await run(['diff', 'frontend', '-o', 'json'])).stdout).workload).toMatchObject({ kind: 'Deployment', name: 'frontend' });
+    expect(d.stdout).toContain(
+      '~ spec.containers[frontend].image: registry.example.com/apc/frontend:v1.054 → registry.example.com/apc/frontend:v1.055',
+    );
+    expect(JSON.parse((await run(['diff', 'frontend', '-o', 'json'])).stdout).workload).toMatchObject({
+      kind: 'Deployment',
+      name: 'frontend',
+    });
   });
 });
 
@@ -101,7 +113,9 @@ describe('set-image writes the Deployment, pinned on its generation; the record 
     await start('workloadref.yaml');
     const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('The pod template lives in Deployment "frontend" (workloadRef): the change is written there, pinned on its generation; the record stays on rollout "frontend".');
+    expect(r.stderr).toContain(
+      'The pod template lives in Deployment "frontend" (workloadRef): the change is written there, pinned on its generation; the record stays on rollout "frontend".',
+    );
     expect(r.stderr).toContain('frontend:v1.055 becomes the new preview, and users get it only after a promote');
     expect(r.stderr).not.toContain('pods of its own');
     expect(r.stdout).toContain(`PATCH ${DEPLOYMENT_PATH}\nContent-Type: application/json-patch+json`);
@@ -155,14 +169,16 @@ describe('set-image writes the Deployment, pinned on its generation; the record 
     });
     const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--yes']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain('nothing was changed: Deployment "frontend", which holds the pod template of rollout "frontend" (workloadRef), changed after it was read (its generation moved from 4 to 5).');
+    expect(r.stderr).toContain(
+      'nothing was changed: Deployment "frontend", which holds the pod template of rollout "frontend" (workloadRef), changed after it was read (its generation moved from 4 to 5).',
+    );
     expect(image(fake.deployment(NS, 'frontend')!)).toBe('registry.example.com/apc/frontend:v1.054');
     // Refused: no record either.
     expect(fake.writes().filter((w) => w.query.dryRun !== 'All')).toHaveLength(1);
     expect(fake.rollout(NS, 'frontend')!.metadata.annotations['bluegreen.kubectl.io/last-change']).toBeUndefined();
   });
 
-  it('scaleDown never: the guard says the Deployment\'s own pods roll at once, with no promote', async () => {
+  it("scaleDown never: the guard says the Deployment's own pods roll at once, with no promote", async () => {
     await start('workloadref-never.yaml');
     const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--dry-run']);
     expect(r.code).toBe(0);
@@ -174,7 +190,7 @@ describe('set-image writes the Deployment, pinned on its generation; the record 
     expect(ko.stderr).toContain('scaleDown: never는 이 pod들을 그대로 둡니다');
   });
 
-  it('an unknown container names the containers of the Deployment\'s template (exit 2)', async () => {
+  it("an unknown container names the containers of the Deployment's template (exit 2)", async () => {
     await start('workloadref.yaml');
     const r = await run(['set-image', 'frontend', 'backend=registry.example.com/apc/backend:v2', '--yes']);
     expect(r.code).toBe(2);
@@ -211,14 +227,16 @@ describe('set-image writes the Deployment, pinned on its generation; the record 
   });
 });
 
-describe('undo writes the earlier revision\'s template into the Deployment', () => {
+describe("undo writes the earlier revision's template into the Deployment", () => {
   it('without the hash label, pinned on the Deployment; the guard names it', async () => {
     await start('workloadref.yaml');
     const r = await run(['undo', 'frontend', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('undo restores revision 7: registry.example.com/apc/frontend:v1.053.');
     expect(r.stderr).toContain('The pod template lives in Deployment "frontend" (workloadRef)');
-    expect(r.stdout).toBe('rollout "frontend": pod template set back to revision 7 (registry.example.com/apc/frontend:v1.053) in Deployment frontend.\n');
+    expect(r.stdout).toBe(
+      'rollout "frontend": pod template set back to revision 7 (registry.example.com/apc/frontend:v1.053) in Deployment frontend.\n',
+    );
     const [change] = fake.writes();
     expect(change!.path).toBe(DEPLOYMENT_PATH);
     expect((change!.body as any[])[0]).toEqual({ op: 'test', path: '/metadata/generation', value: 4 });
@@ -226,7 +244,10 @@ describe('undo writes the earlier revision\'s template into the Deployment', () 
     expect(dep.spec.template.metadata.labels).toEqual({ app: 'frontend' });
     expect(image(dep)).toBe('registry.example.com/apc/frontend:v1.053');
     expect(fake.rollout(NS, 'frontend')!.spec.template).toBeUndefined();
-    expect(JSON.parse(fake.rollout(NS, 'frontend')!.metadata.annotations['bluegreen.kubectl.io/last-change'])).toMatchObject({ action: 'undo', workload: { kind: 'Deployment', name: 'frontend' } });
+    expect(JSON.parse(fake.rollout(NS, 'frontend')!.metadata.annotations['bluegreen.kubectl.io/last-change'])).toMatchObject({
+      action: 'undo',
+      workload: { kind: 'Deployment', name: 'frontend' },
+    });
   });
 
   it('without the ephemeral metadata the controller injected', async () => {
@@ -244,7 +265,10 @@ describe('undo writes the earlier revision\'s template into the Deployment', () 
 describe('what cannot be changed through a workloadRef (exit 4, nothing written)', () => {
   it('a ReplicaSet (or PodTemplate): refused, naming the kind', async () => {
     await start('workloadref-replicaset.yaml');
-    for (const argv of [['undo', 'frontend', '--yes'], ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--yes']]) {
+    for (const argv of [
+      ['undo', 'frontend', '--yes'],
+      ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--yes'],
+    ]) {
       const r = await run(argv);
       expect(r.code).toBe(4);
       expect(r.stderr).toBe(
@@ -267,7 +291,7 @@ describe('what cannot be changed through a workloadRef (exit 4, nothing written)
     expect(fake.writes()).toHaveLength(0);
   });
 
-  it('a promote while the controller has not taken up the Deployment\'s new template', async () => {
+  it("a promote while the controller has not taken up the Deployment's new template", async () => {
     await start('workloadref-informer-lag.yaml');
     const r = await run(['promote', 'frontend', '--yes']);
     expect(r.code).toBe(4);

@@ -67,7 +67,17 @@ describe('the Christmas incident, replayed', () => {
     await until('v1.053 scaled down', async () => rsOf(await clusterView(ns), 'v1.053').replicas === 0);
 
     // Someone sets the template back to v1.053 (a GitOps revert): it comes back as the newest revision.
-    await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.053') }])]);
+    await kubectlOk([
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.053') }]),
+    ]);
     const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '90s']);
     expect(w.code, w.stderr).toBe(0);
 
@@ -265,7 +275,17 @@ describe('what the user confirmed is what happens', () => {
     const seen = await clusterView(ns);
     const r = await bluegreenOnTty(['promote', 'frontend', '-n', ns], async () => {
       // While the operator reads the guard, someone else starts another version.
-      await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.056') }])]);
+      await kubectlOk([
+        'patch',
+        'rollout',
+        'frontend',
+        '-n',
+        ns,
+        '--type',
+        'json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.056') }]),
+      ]);
       return 'y\n';
     });
     expect(r.code, r.transcript).toBe(4);
@@ -293,7 +313,12 @@ describe('what the user confirmed is what happens', () => {
     expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
     const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=BlueGreenPromoted', '-o', 'json']));
     expect(events.items).toHaveLength(1);
-    record({ kind: 'fault', area: 'two operators promote at once', case: 'two promote --yes started together', outcome: 'exactly one exit 0; the other exit 4 naming who promoted and when; one Event' });
+    record({
+      kind: 'fault',
+      area: 'two operators promote at once',
+      case: 'two promote --yes started together',
+      outcome: 'exactly one exit 0; the other exit 4 naming who promoted and when; one Event',
+    });
   });
 });
 
@@ -302,7 +327,15 @@ describe('RBAC', () => {
     const ns = await newNamespace('e2e-rbac');
     await deploy(ns);
     await newPreview(ns, 'v1.054');
-    await kubectlOk(['create', 'role', 'rollouts-viewer', '-n', ns, '--verb=get,list,watch', '--resource=rollouts.argoproj.io,replicasets.apps,services']);
+    await kubectlOk([
+      'create',
+      'role',
+      'rollouts-viewer',
+      '-n',
+      ns,
+      '--verb=get,list,watch',
+      '--resource=rollouts.argoproj.io,replicasets.apps,services',
+    ]);
     await kubectlOk(['create', 'rolebinding', 'viewer', '-n', ns, '--role=rollouts-viewer', '--user=e2e-viewer']);
     const s = await bluegreen(['status', 'frontend', '-n', ns, '--context', 'e2e-viewer']);
     expect(s.code, s.stderr).toBe(0);

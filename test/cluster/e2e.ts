@@ -32,14 +32,18 @@ export function pluginPath(): string {
   return pluginDir;
 }
 
-function exec(file: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+function exec(
+  file: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((res) => {
     const child = execFile(
       file,
       args,
       { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         res({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -61,7 +65,14 @@ export async function kubectlOk(args: string[], input?: string): Promise<string>
 
 export function pluginEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const e = clusterEnv();
-  return { KUBECONFIG: e.KUBECONFIG, PATH: `${pluginPath()}:${process.env.PATH}`, LANG: 'en_US.UTF-8', CI: undefined, NO_COLOR: '1', ...extra };
+  return {
+    KUBECONFIG: e.KUBECONFIG,
+    PATH: `${pluginPath()}:${process.env.PATH}`,
+    LANG: 'en_US.UTF-8',
+    CI: undefined,
+    NO_COLOR: '1',
+    ...extra,
+  };
 }
 
 /** `kubectl bluegreen ARGS` through the real kubectl. */
@@ -73,7 +84,11 @@ export function bluegreen(args: string[], opts: { env?: Record<string, string | 
  * `kubectl bluegreen ARGS` on a pseudo-terminal (util-linux `script`), so it asks its question.
  * `answer` is called once `prompt` has appeared; what it returns is typed at the prompt.
  */
-export function bluegreenOnTty(args: string[], answer: () => Promise<string>, prompt: RegExp = /Proceed\? \[y\/N\]/): Promise<Run & { transcript: string }> {
+export function bluegreenOnTty(
+  args: string[],
+  answer: () => Promise<string>,
+  prompt: RegExp = /Proceed\? \[y\/N\]/,
+): Promise<Run & { transcript: string }> {
   const e = clusterEnv();
   const quoted = [e.KUBECTL_BIN!, 'bluegreen', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((res, rej) => {
@@ -125,7 +140,16 @@ export interface ClusterView {
   activeHash: string;
   previewHash: string | null;
   status: any;
-  rs: Array<{ name: string; hash: string; revision: string; history: string; replicas: number; available: number; image: string; created: string }>;
+  rs: Array<{
+    name: string;
+    hash: string;
+    revision: string;
+    history: string;
+    replicas: number;
+    available: number;
+    image: string;
+    created: string;
+  }>;
 }
 
 /** What the cluster says, read with kubectl (not with the plugin). */
@@ -181,7 +205,17 @@ export async function deploy(ns: string, o: DeployOptions = {}): Promise<void> {
 
 /** Changes the image with kubectl (not the plugin), as a Git revert or another tool would. */
 export async function setImageRaw(ns: string, tag: string): Promise<void> {
-  await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(tag) }])]);
+  await kubectlOk([
+    'patch',
+    'rollout',
+    'frontend',
+    '-n',
+    ns,
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(tag) }]),
+  ]);
 }
 
 /** set-image + wait paused, through the plugin. */

@@ -27,7 +27,9 @@ describe('API server restarts', () => {
     const ns = await newNamespace('fault-watch');
     await deploy(ns);
     const e = clusterEnv();
-    const child = spawn(e.KUBECTL_BIN!, ['bluegreen', 'status', 'frontend', '-n', ns, '--watch'], { env: { ...process.env, ...pluginEnv() } });
+    const child = spawn(e.KUBECTL_BIN!, ['bluegreen', 'status', 'frontend', '-n', ns, '--watch'], {
+      env: { ...process.env, ...pluginEnv() },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -44,7 +46,12 @@ describe('API server restarts', () => {
     } finally {
       child.kill('SIGINT');
     }
-    record({ kind: 'fault', area: 'kube-apiserver stopped and restarted during status --watch', case: 'watch over a restart', outcome: 'said "reconnecting", re-listed after reconnecting, then showed a change made after the restart' });
+    record({
+      kind: 'fault',
+      area: 'kube-apiserver stopped and restarted during status --watch',
+      case: 'watch over a restart',
+      outcome: 'said "reconnecting", re-listed after reconnecting, then showed a change made after the restart',
+    });
   });
 
   it('unreachable after the prompt was confirmed: says the change was not made; running it again is safe', async () => {
@@ -99,7 +106,13 @@ describe('Argo Rollouts controller stopped', () => {
     }
     const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
     expect(w.code, w.stderr).toBe(0);
-    record({ kind: 'fault', area: 'rollouts-controller stopped', case: 'promote --wait while the controller is down', outcome: 'exit 1 after the stall timeout: "the controller has not reacted"; status said the promote was not acted on; users switched once the controller was back' });
+    record({
+      kind: 'fault',
+      area: 'rollouts-controller stopped',
+      case: 'promote --wait while the controller is down',
+      outcome:
+        'exit 1 after the stall timeout: "the controller has not reacted"; status said the promote was not acted on; users switched once the controller was back',
+    });
   });
 });
 
@@ -117,6 +130,11 @@ describe('output cut short', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    record({ kind: 'fault', area: 'stdout closed early', case: 'the reader of stdout exits before the plugin writes (| head)', outcome: 'exit 0, nothing on stderr' });
+    record({
+      kind: 'fault',
+      area: 'stdout closed early',
+      case: 'the reader of stdout exits before the plugin writes (| head)',
+      outcome: 'exit 0, nothing on stderr',
+    });
   });
 });

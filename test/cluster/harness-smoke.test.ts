@@ -54,7 +54,15 @@ describe('local control plane harness', () => {
   it("applies the release's install.yaml: the argo-rollouts Deployment names the running release, as on a real install", async () => {
     expect(env.CLUSTER_ARGO_ROLLOUTS_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(env.CLUSTER_KUBERNETES_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
-    const image = await kubectl('get', 'deployment', 'argo-rollouts', '-n', 'argo-rollouts', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+    const image = await kubectl(
+      'get',
+      'deployment',
+      'argo-rollouts',
+      '-n',
+      'argo-rollouts',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    );
     expect(image.stdout).toBe(`quay.io/argoproj/argo-rollouts:${env.CLUSTER_ARGO_ROLLOUTS_VERSION}`);
     const byLabel = await kubectl('get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=argo-rollouts', '-o', 'name');
     expect(byLabel.stdout.trim()).toBe('deployment.apps/argo-rollouts');

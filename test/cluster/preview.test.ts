@@ -7,7 +7,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forwardPodsOf, startVersionServer, type VersionServer } from '../../tools/cluster/kwok-portforward.js';
-import { bluegreen, clusterEnv, clusterView, deploy, IMAGE, newNamespace, newPreview, pluginEnv, printLogsOnFailure, rsOf, until } from './e2e.js';
+import {
+  bluegreen,
+  clusterEnv,
+  clusterView,
+  deploy,
+  IMAGE,
+  newNamespace,
+  newPreview,
+  pluginEnv,
+  printLogsOnFailure,
+  rsOf,
+  until,
+} from './e2e.js';
 
 printLogsOnFailure();
 
@@ -91,7 +103,9 @@ describe('preview through kwok port-forward', () => {
     expect(preview.out()).toContain(`Forwarding ${url} → the preview of rollout frontend (namespace ${ns})`);
     expect(preview.out()).toContain('serves   frontend:v1.053 (revision 2), OLDER than what users get: frontend:v1.054 (revision 1)');
     expect(preview.out()).toContain('· tag v1.053 < v1.054');
-    expect(preview.out()).toMatch(new RegExp(`via      Service frontend-preview port 80 → pod frontend-${rsOf(v, 'v1.053').hash}-\\w+ port 80`));
+    expect(preview.out()).toMatch(
+      new RegExp(`via      Service frontend-preview port 80 → pod frontend-${rsOf(v, 'v1.053').hash}-\\w+ port 80`),
+    );
     await until('the preview to answer v1.053', async () => (await get(url).catch(() => '')) === 'frontend v1.053\n', 30_000);
     expect(s53.requests).toBeGreaterThan(0);
     const activeHits = s54.requests;
@@ -101,10 +115,14 @@ describe('preview through kwok port-forward', () => {
     // A new preview: preview follows it on the same local port.
     const si = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.055')}`, '-n', ns, '--yes']);
     expect(si.code, si.stderr).toBe(0);
-    const next = await until('the v1.055 pods to be ready', async () => {
-      const r = rsOf(await clusterView(ns), 'v1.055');
-      return r.available >= 2 ? r : undefined;
-    }, 90_000);
+    const next = await until(
+      'the v1.055 pods to be ready',
+      async () => {
+        const r = rsOf(await clusterView(ns), 'v1.055');
+        return r.available >= 2 ? r : undefined;
+      },
+      90_000,
+    );
     expect((await forwardPodsOf(ns, next.hash, s55)).length).toBe(2);
     await until('preview to say the preview changed', async () => preview.out().includes('The preview changed'), 60_000);
     expect(preview.out()).toContain('⟳ The preview changed: frontend:v1.053 (revision 2) → frontend:v1.055 (revision 3).');

@@ -80,7 +80,11 @@ async function officialRequestAtOnce(ns: string, tag: string): Promise<void> {
   const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/frontend`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ro = await a.get<{ spec: { template: { spec: { containers: Array<{ image: string }> } } }; status?: { pauseConditions?: unknown[]; currentPodHash?: string; observedGeneration?: string }; metadata: { generation: number } }>(path);
+    const ro = await a.get<{
+      spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      status?: { pauseConditions?: unknown[]; currentPodHash?: string; observedGeneration?: string };
+      metadata: { generation: number };
+    }>(path);
     const ready = ro.status?.observedGeneration === String(ro.metadata.generation) && (ro.status?.pauseConditions?.length ?? 0) > 0;
     if (ready && ro.spec.template.spec.containers[0]!.image === IMAGE(tag)) break;
     if (Date.now() > deadline) throw new Error('the pause did not appear within 60 s');
@@ -96,7 +100,17 @@ async function rounds(way: Way, prefix: string, n = ROUNDS): Promise<{ lost: num
   let nudged = 0;
   const lostRounds: number[] = [];
   for (let i = 0; i < n; i++) {
-    await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v8.${i}`) }])]);
+    await kubectlOk([
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v8.${i}`) }]),
+    ]);
     // Read before the wait: nothing may stand between the pause appearing and the promote.
     const nudgeBefore = (await getJson('rollout', 'frontend', ns)).metadata.annotations?.['bluegreen.kubectl.io/nudged-at'];
     if (way === 'official request at once') {
@@ -131,23 +145,52 @@ async function rounds(way: Way, prefix: string, n = ROUNDS): Promise<{ lost: num
 describe(`promote right after the pause appears, ${ROUNDS} rounds per way`, () => {
   it('the official plugin after wait --for=paused: lost promotes counted; an update event unsticks each', async () => {
     const r = await rounds('official plugin', 'loss-official');
-    measure({ key: 'promote-lost/official-plugin', what: 'official plugin after wait --for=paused: promotes lost', value: r.lost, of: ROUNDS, detail: `rounds ${r.lostRounds.join(',') || '-'}` });
+    measure({
+      key: 'promote-lost/official-plugin',
+      what: 'official plugin after wait --for=paused: promotes lost',
+      value: r.lost,
+      of: ROUNDS,
+      detail: `rounds ${r.lostRounds.join(',') || '-'}`,
+    });
   }, 900_000);
 
   it("kubectl bluegreen's requests without its nudge, after wait --for=paused: lost promotes counted; an update event unsticks each", async () => {
     const r = await rounds('kubectl bluegreen requests, no nudge', 'loss-requests');
-    measure({ key: 'promote-lost/plugin-requests-no-nudge', what: "kubectl bluegreen's requests without the nudge: promotes lost", value: r.lost, of: ROUNDS, detail: `rounds ${r.lostRounds.join(',') || '-'}` });
+    measure({
+      key: 'promote-lost/plugin-requests-no-nudge',
+      what: "kubectl bluegreen's requests without the nudge: promotes lost",
+      value: r.lost,
+      of: ROUNDS,
+      detail: `rounds ${r.lostRounds.join(',') || '-'}`,
+    });
   }, 900_000);
 
   it("the official plugin's request, sent the moment the pause appears: lost promotes counted; an update event unsticks each", async () => {
     const r = await rounds('official request at once', 'loss-atonce', AT_ONCE_ROUNDS);
-    measure({ key: 'promote-lost/official-request-at-once', what: "official plugin's request the moment the pause appears: promotes lost", value: r.lost, of: AT_ONCE_ROUNDS, detail: `rounds ${r.lostRounds.join(',') || '-'}` });
+    measure({
+      key: 'promote-lost/official-request-at-once',
+      what: "official plugin's request the moment the pause appears: promotes lost",
+      value: r.lost,
+      of: AT_ONCE_ROUNDS,
+      detail: `rounds ${r.lostRounds.join(',') || '-'}`,
+    });
   }, 900_000);
 
   it('kubectl bluegreen after wait --for=paused: every promote switches users within 10 s (it nudges a silent controller)', async () => {
     const r = await rounds('kubectl bluegreen', 'loss-ours');
-    measure({ key: 'promote-nudged/kubectl-bluegreen', what: 'kubectl bluegreen: promotes that needed its nudge', value: r.nudged, of: ROUNDS });
-    measure({ key: 'promote-lost/kubectl-bluegreen', what: 'kubectl bluegreen: promotes lost', value: r.lost, of: ROUNDS, detail: `rounds ${r.lostRounds.join(',') || '-'}` });
+    measure({
+      key: 'promote-nudged/kubectl-bluegreen',
+      what: 'kubectl bluegreen: promotes that needed its nudge',
+      value: r.nudged,
+      of: ROUNDS,
+    });
+    measure({
+      key: 'promote-lost/kubectl-bluegreen',
+      what: 'kubectl bluegreen: promotes lost',
+      value: r.lost,
+      of: ROUNDS,
+      detail: `rounds ${r.lostRounds.join(',') || '-'}`,
+    });
     expect(r.lost, `lost in rounds ${r.lostRounds.join(',')}`).toBe(0);
   }, 900_000);
 });

@@ -8,10 +8,19 @@ printLogsOnFailure();
 
 /** A Role with everything a promote needs except `watch` on rollouts (common for CI service accounts). */
 async function grantAllButWatch(ns: string, user: string): Promise<void> {
-  await kubectlOk(['create', 'role', 'no-watch', '-n', ns, '--verb=get,list,patch', '--resource=rollouts.argoproj.io,rollouts.argoproj.io/status']);
+  await kubectlOk([
+    'create',
+    'role',
+    'no-watch',
+    '-n',
+    ns,
+    '--verb=get,list,patch',
+    '--resource=rollouts.argoproj.io,rollouts.argoproj.io/status',
+  ]);
   await kubectlOk(['create', 'role', 'reads', '-n', ns, '--verb=get,list', '--resource=replicasets.apps,services']);
   await kubectlOk(['create', 'role', 'events', '-n', ns, '--verb=create', '--resource=events']);
-  for (const role of ['no-watch', 'reads', 'events']) await kubectlOk(['create', 'rolebinding', `${role}-${user}`, '-n', ns, `--role=${role}`, `--user=${user}`]);
+  for (const role of ['no-watch', 'reads', 'events'])
+    await kubectlOk(['create', 'rolebinding', `${role}-${user}`, '-n', ns, `--role=${role}`, `--user=${user}`]);
 }
 
 /** The requests the plugin sent, from its -v log ("PATCH /apis/... 200 in 12 ms"). */
@@ -48,7 +57,12 @@ describe('a role without watch on rollouts', () => {
       const v = await clusterView(ns);
       return v.activeHash === rsOf(v, 'v1.054').hash;
     });
-    record({ kind: 'fault', area: 'RBAC: no watch on rollouts (real API server)', case: 'promote --yes', outcome: 'exit 0; 3 writes (status patch, annotation, Event); no nudge; names the missing watch permission' });
+    record({
+      kind: 'fault',
+      area: 'RBAC: no watch on rollouts (real API server)',
+      case: 'promote --yes',
+      outcome: 'exit 0; 3 writes (status patch, annotation, Event); no nudge; names the missing watch permission',
+    });
   });
 
   it('status --watch and wait end with the forbidden error, exit 1, at once', async () => {
@@ -66,6 +80,11 @@ describe('a role without watch on rollouts', () => {
       expect(r.stderr).toContain(`may not watch rollouts.argoproj.io in namespace "${ns}"`);
       expect(r.stderr).not.toContain('reconnecting');
     }
-    record({ kind: 'fault', area: 'RBAC: no watch on rollouts (real API server)', case: 'status --watch, wait', outcome: 'exit 1 at once with the forbidden error; no reconnect loop' });
+    record({
+      kind: 'fault',
+      area: 'RBAC: no watch on rollouts (real API server)',
+      case: 'status --watch, wait',
+      outcome: 'exit 1 at once with the forbidden error; no reconnect loop',
+    });
   });
 });

@@ -71,7 +71,11 @@ describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
 });
 
 describe('§9.2 undo with activeMetadata/previewMetadata', () => {
-  const metadata = { scaleDownDelaySeconds: 2, previewMetadata: { labels: { role: 'preview' } }, activeMetadata: { labels: { role: 'active' } } };
+  const metadata = {
+    scaleDownDelaySeconds: 2,
+    previewMetadata: { labels: { role: 'preview' } },
+    activeMetadata: { labels: { role: 'active' } },
+  };
 
   it('upstream undo to the active revision copies the injected label and creates a NEW ReplicaSet (a spurious preview)', async () => {
     const ns = await newNamespace('ref-eph-up');
@@ -118,7 +122,19 @@ describe('§9.5 fast rollback within the scale-down delay', () => {
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     const old = rsOf(await clusterView(ns), 'v1.052');
-    await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example.com/apc/frontend:v1.052' }])]);
+    await kubectlOk([
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example.com/apc/frontend:v1.052' },
+      ]),
+    ]);
     await until('active back on the old ReplicaSet', async () => (await clusterView(ns)).activeHash === old.hash, 30_000);
     const s = await statusJson(ns);
     expect(s.phase).toBe('Healthy');
@@ -131,8 +147,20 @@ describe('JSON Patch preconditions on the real API server', () => {
     const ns = await newNamespace('ref-jsonpatch');
     await deploy(ns);
     const r = await kubectl([
-      'patch', 'rollout', 'frontend', '-n', ns, '--subresource=status', '--type', 'json', '-v=6',
-      '-p', JSON.stringify([{ op: 'test', path: '/status/currentPodHash', value: 'not-the-hash' }, { op: 'add', path: '/status/abort', value: true }]),
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type',
+      'json',
+      '-v=6',
+      '-p',
+      JSON.stringify([
+        { op: 'test', path: '/status/currentPodHash', value: 'not-the-hash' },
+        { op: 'add', path: '/status/abort', value: true },
+      ]),
     ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/422 Unprocessable Entity/);
@@ -171,7 +199,17 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
     await deploy(ns, { replicas: 1, scaleDownDelaySeconds: 1 });
     let nudged = 0;
     for (let i = 0; i < 10; i++) {
-      await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v7.${i}`) }])]);
+      await kubectlOk([
+        'patch',
+        'rollout',
+        'frontend',
+        '-n',
+        ns,
+        '--type',
+        'json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v7.${i}`) }]),
+      ]);
       expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s'])).code).toBe(0);
       const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
       expect(p.code, p.stderr).toBe(0);
@@ -180,6 +218,11 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
       const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '20s']);
       expect(w.code, `round ${i}: ${w.stderr}`).toBe(0);
     }
-    record({ kind: 'fault', area: 'Argo Rollouts v1.9.1 loses a promote made right after its pause', case: '10 rounds of wait --for=paused then promote --yes', outcome: `every round switched users; the controller needed a nudge in ${nudged} of them` });
+    record({
+      kind: 'fault',
+      area: 'Argo Rollouts v1.9.1 loses a promote made right after its pause',
+      case: '10 rounds of wait --for=paused then promote --yes',
+      outcome: `every round switched users; the controller needed a nudge in ${nudged} of them`,
+    });
   });
 });

@@ -59,14 +59,21 @@ describe('credentials never appear in output', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('(401 Unauthorized)');
     expect(bad.stdout + bad.stderr).not.toMatch(/Bearer|Authorization:/);
-    record({ kind: 'security', area: 'credentials', case: 'real static token against kube-apiserver, -v to -vvv, and a rejected token', outcome: 'token never printed; 401 explained as an expired or invalid credential' });
+    record({
+      kind: 'security',
+      area: 'credentials',
+      case: 'real static token against kube-apiserver, -v to -vvv, and a rejected token',
+      outcome: 'token never printed; 401 explained as an expired or invalid credential',
+    });
   });
 
   it('an exec credential plugin (client-node path): works, and neither its token nor its stderr is printed', async () => {
     const ns = await newNamespace('sec-exec');
     await deploy(ns);
     const tok = token('e2e-token-admin');
-    const good = script(`cat <<'EOF'\n{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${tok}"}}\nEOF`);
+    const good = script(
+      `cat <<'EOF'\n{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${tok}"}}\nEOF`,
+    );
     const kc = kubeconfigWith({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: good, interactiveMode: 'Never' } });
     const r = await bluegreen(['status', 'frontend', '-n', ns, '-vvv'], { env: { KUBECONFIG: kc } });
     expect(r.code, r.stderr).toBe(0);
@@ -79,7 +86,12 @@ describe('credentials never appear in output', () => {
     expect(f.code).toBe(1);
     expect(f.stderr).toContain(`the kubeconfig's credential plugin "${failing}" failed`);
     expect(f.stdout + f.stderr).not.toContain('SECRET-should-not-leak');
-    record({ kind: 'security', area: 'credentials', case: 'exec credential plugin: a token, and a plugin that fails printing a secret on stderr', outcome: 'works; token and plugin output never printed; the failure names the plugin' });
+    record({
+      kind: 'security',
+      area: 'credentials',
+      case: 'exec credential plugin: a token, and a plugin that fails printing a secret on stderr',
+      outcome: 'works; token and plugin output never printed; the failure names the plugin',
+    });
   });
 });
 
@@ -88,7 +100,15 @@ describe('RBAC', () => {
     const ns = await newNamespace('sec-nostatus');
     await deploy(ns);
     await newPreview(ns, 'v1.054');
-    await kubectlOk(['create', 'role', 'rollouts-no-status', '-n', ns, '--verb=get,list,watch,patch,update', '--resource=rollouts.argoproj.io,replicasets.apps,services']);
+    await kubectlOk([
+      'create',
+      'role',
+      'rollouts-no-status',
+      '-n',
+      ns,
+      '--verb=get,list,watch,patch,update',
+      '--resource=rollouts.argoproj.io,replicasets.apps,services',
+    ]);
     await kubectlOk(['create', 'role', 'events', '-n', ns, '--verb=create', '--resource=events']);
     await kubectlOk(['create', 'rolebinding', 'a', '-n', ns, '--role=rollouts-no-status', '--user=e2e-nostatus']);
     await kubectlOk(['create', 'rolebinding', 'b', '-n', ns, '--role=events', '--user=e2e-nostatus']);
@@ -104,7 +124,12 @@ describe('RBAC', () => {
     // undo needs only `patch rollouts`, which this user has.
     const u = await bluegreen(['undo', 'frontend', '-n', ns, '--context', 'e2e-nostatus', '--yes']);
     expect(u.code, u.stderr).toBe(0);
-    record({ kind: 'security', area: 'RBAC', case: 'patch rollouts allowed, rollouts/status not: promote, then undo', outcome: 'promote exit 1 naming "patch rollouts/status" and the rule that grants it, nothing written; undo (spec only) allowed' });
+    record({
+      kind: 'security',
+      area: 'RBAC',
+      case: 'patch rollouts allowed, rollouts/status not: promote, then undo',
+      outcome: 'promote exit 1 naming "patch rollouts/status" and the rule that grants it, nothing written; undo (spec only) allowed',
+    });
   });
 });
 
@@ -124,6 +149,11 @@ describe('terminal safety', () => {
     expect(s.stdout).not.toContain('\u0007');
     const long = await bluegreen(['abort', 'frontend', '-n', ns, '--yes', '--reason', 'x'.repeat(513)]);
     expect(long.code).toBe(2);
-    record({ kind: 'security', area: 'terminal control sequences', case: 'a --reason with CSI, OSC and BEL, shown back by status', outcome: 'stored as data (JSON-escaped), stripped from every printed line; a reason over 512 characters is exit 2' });
+    record({
+      kind: 'security',
+      area: 'terminal control sequences',
+      case: 'a --reason with CSI, OSC and BEL, shown back by status',
+      outcome: 'stored as data (JSON-escaped), stripped from every printed line; a reason over 512 characters is exit 2',
+    });
   });
 });

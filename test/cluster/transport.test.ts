@@ -16,7 +16,19 @@ import { bundleCjs, buildSea } from '../../scripts/packaging/sea.js';
 import { nodeBinary } from '../../scripts/packaging/cache.js';
 import { NODE_VERSION, TARGETS } from '../../scripts/packaging/targets.js';
 import { record } from '../reliability.js';
-import { clusterEnv, deploy, IMAGE, kubectlOk, manifests, newNamespace as createNamespace, printLogsOnFailure, REPO, setImageRaw, until, type Run } from './e2e.js';
+import {
+  clusterEnv,
+  deploy,
+  IMAGE,
+  kubectlOk,
+  manifests,
+  newNamespace as createNamespace,
+  printLogsOnFailure,
+  REPO,
+  setImageRaw,
+  until,
+  type Run,
+} from './e2e.js';
 
 printLogsOnFailure();
 
@@ -40,7 +52,14 @@ beforeAll(async () => {
   // only changes start-up time), from this tree.
   const node26 = nodeBinary(TARGETS[0]!);
   await bundleCjs(join(tmp, 'bundle.cjs'), join(tmp, 'plugin-auth.cjs'));
-  buildSea({ generator: node26, executable: node26, bundle: join(tmp, 'bundle.cjs'), pluginAuth: join(tmp, 'plugin-auth.cjs'), output: join(tmp, 'kubectl-bluegreen'), useCodeCache: false });
+  buildSea({
+    generator: node26,
+    executable: node26,
+    bundle: join(tmp, 'bundle.cjs'),
+    pluginAuth: join(tmp, 'plugin-auth.cjs'),
+    output: join(tmp, 'kubectl-bluegreen'),
+    useCodeCache: false,
+  });
   runtimes.push({ name: `single executable (Node ${NODE_VERSION})`, cmd: [join(tmp, 'kubectl-bluegreen')] });
 }, 300_000);
 
@@ -85,7 +104,10 @@ const kubectl = (args: string[], env: Record<string, string | undefined>) => run
 
 const caPem = () => readFileSync(state.tls.ca);
 const token = (user: string) => (state.tokenUsers.find((u) => u.name === user) as { token: string }).token;
-const adminCert = () => ({ 'client-certificate-data': readFileSync(state.tls.cert).toString('base64'), 'client-key-data': readFileSync(state.tls.key).toString('base64') });
+const adminCert = () => ({
+  'client-certificate-data': readFileSync(state.tls.cert).toString('base64'),
+  'client-key-data': readFileSync(state.tls.key).toString('base64'),
+});
 
 let kcCounter = 0;
 /** A kubeconfig with one context; `cluster` fields on top of the harness's server and CA. */
@@ -98,7 +120,12 @@ function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unkno
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': 'c',
-      clusters: [{ name: 'c', cluster: defined({ server: state.apiServerUrl, 'certificate-authority-data': caPem().toString('base64'), ...cluster }) }],
+      clusters: [
+        {
+          name: 'c',
+          cluster: defined({ server: state.apiServerUrl, 'certificate-authority-data': caPem().toString('base64'), ...cluster }),
+        },
+      ],
       users: [{ name: 'u', user }],
       contexts: [{ name: 'c', context: { cluster: 'c', user: 'u', namespace } }],
     }),
@@ -121,7 +148,8 @@ const DEAD_PROXY = 'http://127.0.0.1:1';
 describe('proxies: tinyproxy and microsocks', () => {
   // Loopback is never proxied from the environment (as in Go), so these cases reach the API server as
   // https://0.0.0.0:<port> (which Linux connects to locally), verified as "localhost".
-  const viaZero = () => kubeconfig({ server: `https://0.0.0.0:${apiPort}`, 'tls-server-name': 'localhost' }, { token: token('e2e-token-admin') });
+  const viaZero = () =>
+    kubeconfig({ server: `https://0.0.0.0:${apiPort}`, 'tls-server-name': 'localhost' }, { token: token('e2e-token-admin') });
 
   for (const proxyVar of ['HTTPS_PROXY', 'https_proxy']) {
     it(`${proxyVar} carries the connection (as kubectl)`, async () => {
@@ -165,7 +193,12 @@ describe('proxies: tinyproxy and microsocks', () => {
       expect(r.code, `${rt.name}: ${r.stderr}`).toBe(0);
     }
     expect((await kubectl(['get', 'namespace', 'apc-fe-ns'], { KUBECONFIG: loopback, HTTPS_PROXY: DEAD_PROXY })).code).toBe(0);
-    record({ kind: 'fault', area: 'proxy from the environment (tinyproxy)', case: 'HTTPS_PROXY / https_proxy, NO_PROXY as IP, CIDR, IP:port, *, another port; loopback with a dead proxy', outcome: 'same decisions as kubectl for every case; a dead proxy is named in the error' });
+    record({
+      kind: 'fault',
+      area: 'proxy from the environment (tinyproxy)',
+      case: 'HTTPS_PROXY / https_proxy, NO_PROXY as IP, CIDR, IP:port, *, another port; loopback with a dead proxy',
+      outcome: 'same decisions as kubectl for every case; a dead proxy is named in the error',
+    });
   });
 
   it('proxy-url with a token user and with a client-certificate user: the API server sees the user', async () => {
@@ -173,50 +206,83 @@ describe('proxies: tinyproxy and microsocks', () => {
     await deploy(ns);
     for (const rt of runtimes) {
       const before = count(logText('forward-proxy'), `CONNECT 127.0.0.1:${apiPort} `);
-      const tok = await run(rt.cmd, ['status', 'frontend'], { KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.open }, { token: token('e2e-token-admin') }, ns) });
+      const tok = await run(rt.cmd, ['status', 'frontend'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.open }, { token: token('e2e-token-admin') }, ns),
+      });
       expect(tok.code, `${rt.name}: ${tok.stderr}`).toBe(0);
       expect(tok.stdout).toContain('ACTIVE');
       expect(count(logText('forward-proxy'), `CONNECT 127.0.0.1:${apiPort} `)).toBeGreaterThan(before);
       // Without the certificate the request would be anonymous (403): a change records who made it,
       // from the API server's own SelfSubjectReview.
-      const cert = await run(rt.cmd, ['set-image', 'frontend', `frontend=${IMAGE(`v9.${runtimes.indexOf(rt)}`)}`, '--yes'], { KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.open }, adminCert(), ns) });
+      const cert = await run(rt.cmd, ['set-image', 'frontend', `frontend=${IMAGE(`v9.${runtimes.indexOf(rt)}`)}`, '--yes'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.open }, adminCert(), ns),
+      });
       expect(cert.code, `${rt.name}: ${cert.stderr}`).toBe(0);
       expect(cert.stdout + cert.stderr).toContain('Recorded as e2e-admin');
     }
-    record({ kind: 'security', area: 'proxy-url (tinyproxy)', case: 'a token user and a client-certificate user through the kubeconfig proxy-url', outcome: 'both authenticated by kube-apiserver through the tunnel (the certificate is no longer dropped)' });
+    record({
+      kind: 'security',
+      area: 'proxy-url (tinyproxy)',
+      case: 'a token user and a client-certificate user through the kubeconfig proxy-url',
+      outcome: 'both authenticated by kube-apiserver through the tunnel (the certificate is no longer dropped)',
+    });
   });
 
   it('proxy-url socks5:// (microsocks) with a client-certificate user; a dead SOCKS proxy is named', async () => {
     for (const rt of runtimes) {
-      const r = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.socks }, adminCert()) });
+      const r = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.socks }, adminCert()),
+      });
       expect(r.code, `${rt.name}: ${r.stderr}`).toBe(0);
-      const dead = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': 'socks5://127.0.0.1:1' }, adminCert()) });
+      const dead = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': 'socks5://127.0.0.1:1' }, adminCert()),
+      });
       expect(dead.code).toBe(1);
       expect(dead.stderr).toContain('through the proxy socks5://127.0.0.1:1 (from proxy-url)');
     }
-    expect((await kubectl(['get', 'namespace', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.socks }, adminCert()) })).code).toBe(0);
+    expect(
+      (await kubectl(['get', 'namespace', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': info.proxies.socks }, adminCert()) })).code,
+    ).toBe(0);
   });
 
   it('a proxy that wants authentication (407): named, with what to do, in both languages; with the credentials it works; the password is never printed', async () => {
     const proxy = info.proxies.auth;
     const withCreds = proxy.replace('//', `//${info.proxies.authUser}:${info.proxies.authPassword}@`);
     for (const rt of runtimes) {
-      const no = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': proxy }, { token: token('e2e-token-admin') }) });
+      const no = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': proxy }, { token: token('e2e-token-admin') }),
+      });
       expect(no.code).toBe(1);
       expect(no.stderr).toBe(
         `error: the proxy ${proxy} (from proxy-url) on the way to ${state.apiServerUrl} requires authentication, and its URL has no user and password (407 Proxy Authentication Required). Put the proxy's credentials in the URL (http://USER:PASSWORD@host:port), or check them.\n`,
       );
-      const ko = await run(rt.cmd, ['status', '-n', 'apc-fe-ns', '--lang', 'ko'], { KUBECONFIG: kubeconfig({ 'proxy-url': proxy.replace('//', '//e2e-proxy-user:wrong@') }, { token: token('e2e-token-admin') }) });
+      const ko = await run(rt.cmd, ['status', '-n', 'apc-fe-ns', '--lang', 'ko'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': proxy.replace('//', '//e2e-proxy-user:wrong@') }, { token: token('e2e-token-admin') }),
+      });
       expect(ko.code).toBe(1);
       // tinyproxy answers 401 (not 407) to wrong credentials
       expect(ko.stderr).toContain('URL에 든 사용자와 비밀번호를 거부했습니다 (401 Unauthorized)');
       expect(ko.stderr).not.toContain('wrong');
-      const ok = await run(rt.cmd, ['status', '-n', 'apc-fe-ns', '-vvv'], { KUBECONFIG: kubeconfig({ 'proxy-url': withCreds }, { token: token('e2e-token-admin') }) });
+      const ok = await run(rt.cmd, ['status', '-n', 'apc-fe-ns', '-vvv'], {
+        KUBECONFIG: kubeconfig({ 'proxy-url': withCreds }, { token: token('e2e-token-admin') }),
+      });
       expect(ok.code, `${rt.name}: ${ok.stderr}`).toBe(0);
       expect(ok.stdout + ok.stderr).not.toContain(info.proxies.authPassword);
     }
-    expect((await kubectl(['get', 'namespace', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'proxy-url': proxy }, { token: token('e2e-token-admin') }) })).code).not.toBe(0);
-    record({ kind: 'security', area: 'proxy authentication (tinyproxy BasicAuth)', case: 'proxy-url without, with wrong and with right credentials', outcome: '407 explained as the proxy\'s authentication (not "cannot reach"), in English and Korean; works with credentials; password never printed at -vvv' });
+    expect(
+      (
+        await kubectl(['get', 'namespace', 'apc-fe-ns'], {
+          KUBECONFIG: kubeconfig({ 'proxy-url': proxy }, { token: token('e2e-token-admin') }),
+        })
+      ).code,
+    ).not.toBe(0);
+    record({
+      kind: 'security',
+      area: 'proxy authentication (tinyproxy BasicAuth)',
+      case: 'proxy-url without, with wrong and with right credentials',
+      outcome:
+        '407 explained as the proxy\'s authentication (not "cannot reach"), in English and Korean; works with credentials; password never printed at -vvv',
+    });
   });
 });
 
@@ -226,7 +292,16 @@ describe('exec credentials from a token webhook, as on EKS', () => {
   const TTL_SECONDS = 8;
 
   /** A credential in the webhook's store and a kubeconfig whose exec plugin mints tokens from it. */
-  function credential(ns: string, ttlSeconds = TTL_SECONDS): { id: string; kubeconfig: string; runs: () => Array<{ time: string; interactive: boolean; cluster: string | null }>; revoke: () => void; user: string } {
+  function credential(
+    ns: string,
+    ttlSeconds = TTL_SECONDS,
+  ): {
+    id: string;
+    kubeconfig: string;
+    runs: () => Array<{ time: string; interactive: boolean; cluster: string | null }>;
+    revoke: () => void;
+    user: string;
+  } {
     const id = randomBytes(4).toString('hex');
     const secret = randomBytes(16).toString('hex');
     const user = `e2e-webhook-${id}`;
@@ -252,7 +327,11 @@ describe('exec credentials from a token webhook, as on EKS', () => {
       kubeconfig: kc,
       runs: () => {
         try {
-          return readFileSync(`${file}.runs`, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+          return readFileSync(`${file}.runs`, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
         } catch {
           return [];
         }
@@ -289,90 +368,87 @@ describe('exec credentials from a token webhook, as on EKS', () => {
     expect(r.stdout).toBe(c.user);
   });
 
-  it(
-    'a two-minute status --watch and a wait keep working across token expiries; a revoked credential ends with "credentials expired or rejected", exit 1, in both languages',
-    async () => {
-      const nsWatch = await newNamespace('transport-watch');
-      const nsWait = await newNamespace('transport-wait');
-      await Promise.all([deploy(nsWatch), deploy(nsWait)]);
-      const t0 = Date.now();
+  it('a two-minute status --watch and a wait keep working across token expiries; a revoked credential ends with "credentials expired or rejected", exit 1, in both languages', async () => {
+    const nsWatch = await newNamespace('transport-watch');
+    const nsWait = await newNamespace('transport-wait');
+    await Promise.all([deploy(nsWatch), deploy(nsWait)]);
+    const t0 = Date.now();
 
-      // status --watch, one per runtime, for two minutes while the image changes every 12 s.
-      const watches = runtimes.map((rt) => {
-        const c = credential(nsWatch);
-        return { rt, c, p: start(rt.cmd, ['status', 'frontend', '--watch'], { KUBECONFIG: c.kubeconfig }) };
-      });
-      // wait --for=paused, one per runtime; the preview comes only after 70 s, when every watch has
-      // been ended by the API server at least once (--min-request-timeout=30: after 30-60 s).
-      const waits = runtimes.map((rt) => {
-        const c = credential(nsWait);
-        return { rt, c, p: start(rt.cmd, ['wait', 'frontend', '--for=paused', '--timeout', '170s'], { KUBECONFIG: c.kubeconfig }) };
-      });
-      // A credential revoked while its watch is open: npm in English, the executable in Korean.
-      const revoked = runtimes.map((rt, i) => {
-        const c = credential(nsWatch);
-        const p = start(rt.cmd, ['status', 'frontend', '--watch', '--lang', i === 0 ? 'en' : 'ko'], { KUBECONFIG: c.kubeconfig });
-        const entry = { rt, c, lang: i === 0 ? 'en' : 'ko', p, endedAt: 0 };
-        void p.done.then(() => (entry.endedAt = Date.now()));
-        return entry;
-      });
-      let revokedAt = 0;
+    // status --watch, one per runtime, for two minutes while the image changes every 12 s.
+    const watches = runtimes.map((rt) => {
+      const c = credential(nsWatch);
+      return { rt, c, p: start(rt.cmd, ['status', 'frontend', '--watch'], { KUBECONFIG: c.kubeconfig }) };
+    });
+    // wait --for=paused, one per runtime; the preview comes only after 70 s, when every watch has
+    // been ended by the API server at least once (--min-request-timeout=30: after 30-60 s).
+    const waits = runtimes.map((rt) => {
+      const c = credential(nsWait);
+      return { rt, c, p: start(rt.cmd, ['wait', 'frontend', '--for=paused', '--timeout', '170s'], { KUBECONFIG: c.kubeconfig }) };
+    });
+    // A credential revoked while its watch is open: npm in English, the executable in Korean.
+    const revoked = runtimes.map((rt, i) => {
+      const c = credential(nsWatch);
+      const p = start(rt.cmd, ['status', 'frontend', '--watch', '--lang', i === 0 ? 'en' : 'ko'], { KUBECONFIG: c.kubeconfig });
+      const entry = { rt, c, lang: i === 0 ? 'en' : 'ko', p, endedAt: 0 };
+      void p.done.then(() => (entry.endedAt = Date.now()));
+      return entry;
+    });
+    let revokedAt = 0;
 
-      await sleep(5_000);
-      for (const r of revoked) r.c.revoke();
-      revokedAt = Date.now();
-      const tags: string[] = [];
-      let previewSet = false;
-      while (Date.now() - t0 < 120_000) {
-        await sleep(12_000);
-        const tag = `v3.${tags.length + 1}`;
-        await setImageRaw(nsWatch, tag);
-        tags.push(tag);
-        if (!previewSet && Date.now() - t0 > 70_000) {
-          await setImageRaw(nsWait, 'v1.099');
-          previewSet = true;
-        }
+    await sleep(5_000);
+    for (const r of revoked) r.c.revoke();
+    revokedAt = Date.now();
+    const tags: string[] = [];
+    let previewSet = false;
+    while (Date.now() - t0 < 120_000) {
+      await sleep(12_000);
+      const tag = `v3.${tags.length + 1}`;
+      await setImageRaw(nsWatch, tag);
+      tags.push(tag);
+      if (!previewSet && Date.now() - t0 > 70_000) {
+        await setImageRaw(nsWait, 'v1.099');
+        previewSet = true;
       }
-      await sleep(3_000);
+    }
+    await sleep(3_000);
 
-      for (const w of watches) {
-        const result = await w.p.stop();
-        for (const tag of tags) expect(result.stdout, `${w.rt.name} shows ${tag}`).toContain(`frontend:${tag}`);
-        expect(result.stderr, w.rt.name).not.toContain('reconnecting');
-        expect(result.code, `${w.rt.name}: ${result.stderr}`).toBe(130);
-        // Tokens live 8 s: two minutes of watching needed the plugin again and again.
-        expect(w.c.runs().length, w.rt.name).toBeGreaterThanOrEqual(5);
-        expect(w.c.runs().every((r) => r.interactive === false && r.cluster === state.apiServerUrl)).toBe(true);
-      }
-      for (const w of waits) {
-        const result = await w.p.done;
-        expect(result.code, `${w.rt.name}: ${result.stderr}`).toBe(0);
-        expect(result.stdout).toContain('is paused for promotion');
-        expect(w.c.runs().length, `${w.rt.name}: the wait's watch was renewed with a new token`).toBeGreaterThanOrEqual(2);
-      }
-      for (const r of revoked) {
-        const result = await Promise.race([r.p.done, sleep(5_000).then(() => null)]);
-        expect(result, `${r.rt.name}: ended by itself`).not.toBeNull();
-        expect(result!.code, `${r.rt.name}: ${result!.stderr}`).toBe(1);
-        expect(result!.stderr).toContain(r.lang === 'en' ? 'credentials expired or rejected' : '인증 정보가 만료되었거나 거부되었습니다');
-        expect(result!.stderr).toContain(info.execPlugin);
-        // No reconnect loop before the error. (After it, status.ts's other watcher may print one
-        // "reconnecting" line while the process closes its connections.)
-        expect(result!.stderr.split('error:')[0]).not.toContain('reconnecting');
-        // The API server ends its watches within 60 s; the first request after that ends the command.
-        expect(r.endedAt - revokedAt, r.rt.name).toBeLessThan(75_000);
-      }
-      const decisions = logText('token-webhook');
-      expect(decisions).toContain('"why":"credential revoked"');
-      record({
-        kind: 'fault',
-        area: 'exec credential plugin with short-lived tokens (token webhook, as EKS)',
-        case: `8 s tokens: status --watch for 120 s with ${tags.length} image changes, wait across API-server watch timeouts, and a credential revoked mid-watch (npm bundle and single executable)`,
-        outcome: 'watch and wait kept working, the plugin re-run as tokens expired; the revoked credential ended the command with "credentials expired or rejected", exit 1, no reconnect loop',
-      });
-    },
-    240_000,
-  );
+    for (const w of watches) {
+      const result = await w.p.stop();
+      for (const tag of tags) expect(result.stdout, `${w.rt.name} shows ${tag}`).toContain(`frontend:${tag}`);
+      expect(result.stderr, w.rt.name).not.toContain('reconnecting');
+      expect(result.code, `${w.rt.name}: ${result.stderr}`).toBe(130);
+      // Tokens live 8 s: two minutes of watching needed the plugin again and again.
+      expect(w.c.runs().length, w.rt.name).toBeGreaterThanOrEqual(5);
+      expect(w.c.runs().every((r) => r.interactive === false && r.cluster === state.apiServerUrl)).toBe(true);
+    }
+    for (const w of waits) {
+      const result = await w.p.done;
+      expect(result.code, `${w.rt.name}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('is paused for promotion');
+      expect(w.c.runs().length, `${w.rt.name}: the wait's watch was renewed with a new token`).toBeGreaterThanOrEqual(2);
+    }
+    for (const r of revoked) {
+      const result = await Promise.race([r.p.done, sleep(5_000).then(() => null)]);
+      expect(result, `${r.rt.name}: ended by itself`).not.toBeNull();
+      expect(result!.code, `${r.rt.name}: ${result!.stderr}`).toBe(1);
+      expect(result!.stderr).toContain(r.lang === 'en' ? 'credentials expired or rejected' : '인증 정보가 만료되었거나 거부되었습니다');
+      expect(result!.stderr).toContain(info.execPlugin);
+      // No reconnect loop before the error. (After it, status.ts's other watcher may print one
+      // "reconnecting" line while the process closes its connections.)
+      expect(result!.stderr.split('error:')[0]).not.toContain('reconnecting');
+      // The API server ends its watches within 60 s; the first request after that ends the command.
+      expect(r.endedAt - revokedAt, r.rt.name).toBeLessThan(75_000);
+    }
+    const decisions = logText('token-webhook');
+    expect(decisions).toContain('"why":"credential revoked"');
+    record({
+      kind: 'fault',
+      area: 'exec credential plugin with short-lived tokens (token webhook, as EKS)',
+      case: `8 s tokens: status --watch for 120 s with ${tags.length} image changes, wait across API-server watch timeouts, and a credential revoked mid-watch (npm bundle and single executable)`,
+      outcome:
+        'watch and wait kept working, the plugin re-run as tokens expired; the revoked credential ended the command with "credentials expired or rejected", exit 1, no reconnect loop',
+    });
+  }, 240_000);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -426,25 +502,34 @@ describe('gzip, the OS trust store, and what kubectl refuses', () => {
     const ok = [
       kubeconfig({ 'certificate-authority-data': undefined, 'certificate-authority': caFile }, { tokenFile }),
       kubeconfig({ 'certificate-authority-data': undefined, 'insecure-skip-tls-verify': true }, { token: token('e2e-token-admin') }),
-      kubeconfig({ server: `https://localhost:${apiPort}`, 'tls-server-name': 'kubernetes.default.svc' }, { token: token('e2e-token-admin') }),
+      kubeconfig(
+        { server: `https://localhost:${apiPort}`, 'tls-server-name': 'kubernetes.default.svc' },
+        { token: token('e2e-token-admin') },
+      ),
     ];
     for (const rt of runtimes) {
       for (const kc of ok) {
         const r = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], { KUBECONFIG: kc });
         expect(r.code, `${rt.name} ${readFileSync(kc, 'utf8').slice(0, 300)}: ${r.stderr}`).toBe(0);
       }
-      const wrongName = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], { KUBECONFIG: kubeconfig({ 'tls-server-name': 'wrong.example.com' }, { token: token('e2e-token-admin') }) });
+      const wrongName = await run(rt.cmd, ['status', '-n', 'apc-fe-ns'], {
+        KUBECONFIG: kubeconfig({ 'tls-server-name': 'wrong.example.com' }, { token: token('e2e-token-admin') }),
+      });
       expect(wrongName.stderr).toContain('the server certificate is not valid for this address');
       // Impersonation reaches the API server: the viewer may not list rollouts...
       const ns = await newNamespace('transport-as');
-      const as = await run(rt.cmd, ['status', '-n', ns, '--as', 'e2e-viewer', '--as-group', 'bg-readers', '--as-uid', 'uid-1'], { KUBECONFIG: kubeconfig({}, adminCert()) });
+      const as = await run(rt.cmd, ['status', '-n', ns, '--as', 'e2e-viewer', '--as-group', 'bg-readers', '--as-uid', 'uid-1'], {
+        KUBECONFIG: kubeconfig({}, adminCert()),
+      });
       expect(as.code).toBe(1);
       expect(as.stderr).toContain('user "e2e-viewer" may not list rollouts.argoproj.io');
       // ...until its impersonated group may.
       await kubectlOk(['create', 'role', 'read', '-n', ns, '--verb=get,list,watch', '--resource=rollouts.argoproj.io']);
       await kubectlOk(['create', 'rolebinding', 'read', '-n', ns, '--role=read', '--group=bg-readers']);
       const asOk = await until('the role binding to apply', async () => {
-        const r = await run(rt.cmd, ['status', '-n', ns, '--as', 'e2e-viewer', '--as-group', 'bg-readers', '--as-uid', 'uid-1'], { KUBECONFIG: kubeconfig({}, adminCert()) });
+        const r = await run(rt.cmd, ['status', '-n', ns, '--as', 'e2e-viewer', '--as-group', 'bg-readers', '--as-uid', 'uid-1'], {
+          KUBECONFIG: kubeconfig({}, adminCert()),
+        });
         return r.code === 0 ? r : undefined;
       });
       expect(asOk.code).toBe(0);

@@ -11,7 +11,9 @@ printLogsOnFailure();
 describe('wait after apply', () => {
   it('a Rollout applied before its Services is InvalidSpec for a while, and wait --for=healthy waits it out', async () => {
     const ns = await newNamespace('e2e-apply');
-    const docs = manifests({}).split('---\n').map((d) => load(d) as { kind: string });
+    const docs = manifests({})
+      .split('---\n')
+      .map((d) => load(d) as { kind: string });
     const rollout = docs.filter((d) => d.kind === 'Rollout');
     const services = docs.filter((d) => d.kind === 'Service');
     await kubectlOk(['apply', '-n', ns, '-f', '-'], rollout.map((d) => dump(d)).join('---\n'));

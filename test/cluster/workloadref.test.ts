@@ -72,7 +72,8 @@ async function rolloutRs(ns: string, tag: string): Promise<Rs> {
 /** The Deployment's own ready pods, by image (its ReplicaSets' ready counts). */
 async function deploymentPods(ns: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const r of (await replicaSets(ns)).filter((x) => x.owner === 'Deployment' && x.ready > 0)) out[r.image] = (out[r.image] ?? 0) + r.ready;
+  for (const r of (await replicaSets(ns)).filter((x) => x.owner === 'Deployment' && x.ready > 0))
+    out[r.image] = (out[r.image] ?? 0) + r.ready;
   return out;
 }
 
@@ -87,8 +88,15 @@ async function podsBehind(ns: string, service: string): Promise<string[]> {
     replicaSets(ns),
   ]);
   const ownerOf = new Map(sets.map((r) => [r.name, r.owner]));
-  const podOf = new Map<string, string>(pods.items.map((p: any) => [p.metadata.name, `${ownerOf.get(p.metadata.ownerReferences?.[0]?.name) ?? '?'} ${p.spec.containers[0].image}`]));
-  const names: string[] = slices.items.flatMap((s: any) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready).map((e: any) => e.targetRef?.name));
+  const podOf = new Map<string, string>(
+    pods.items.map((p: any) => [
+      p.metadata.name,
+      `${ownerOf.get(p.metadata.ownerReferences?.[0]?.name) ?? '?'} ${p.spec.containers[0].image}`,
+    ]),
+  );
+  const names: string[] = slices.items.flatMap((s: any) =>
+    (s.endpoints ?? []).filter((e: any) => e.conditions?.ready).map((e: any) => e.targetRef?.name),
+  );
   return [...new Set(names.map((n) => podOf.get(n) ?? '?'))].sort();
 }
 
@@ -120,7 +128,14 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
       const j = await statusJson(ns);
       return j.workload?.observed ? j : undefined;
     });
-    expect(s.workload).toMatchObject({ kind: 'Deployment', name: 'frontend', scaleDown, found: true, replicas: keepsPods ? 2 : 0, observed: true });
+    expect(s.workload).toMatchObject({
+      kind: 'Deployment',
+      name: 'frontend',
+      scaleDown,
+      found: true,
+      replicas: keepsPods ? 2 : 0,
+      observed: true,
+    });
     expect(s.active).toMatchObject({ revision: 1, images: [IMAGE('v1.052')] });
 
     // The guard: the Deployment is named; its own pods are mentioned only when there are some.
@@ -134,24 +149,48 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
     expect(dry.stdout).toContain(`"value": ${dep0.metadata.generation}`);
 
     // The change: one pinned patch of the Deployment, its record on the Rollout, an Event. Nothing more.
-    const set = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.055')}`, '-n', ns, '--yes', '--reason', 'migration check', '-v']);
+    const set = await bluegreen([
+      'set-image',
+      'frontend',
+      `frontend=${IMAGE('v1.055')}`,
+      '-n',
+      ns,
+      '--yes',
+      '--reason',
+      'migration check',
+      '-v',
+    ]);
     expect(set.code, set.stderr).toBe(0);
     expect(writesOf(set.stderr).sort()).toEqual(
-      [`PATCH /apis/apps/v1/namespaces/${ns}/deployments/frontend`, `PATCH /apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/frontend`, `POST /api/v1/namespaces/${ns}/events`].sort(),
+      [
+        `PATCH /apis/apps/v1/namespaces/${ns}/deployments/frontend`,
+        `PATCH /apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/frontend`,
+        `POST /api/v1/namespaces/${ns}/events`,
+      ].sort(),
     );
     const dep1 = await getJson('deployment', 'frontend', ns);
     expect(dep1.spec.template.spec.containers[0].image).toBe(IMAGE('v1.055'));
     expect(dep1.metadata.generation).toBe(dep0.metadata.generation + 1);
     const ro1 = await getJson('rollout', 'frontend', ns);
     expect(ro1.spec.template).toBeUndefined();
-    expect(JSON.parse(ro1.metadata.annotations['bluegreen.kubectl.io/last-change'])).toMatchObject({ action: 'set-image', reason: 'migration check', workload: { kind: 'Deployment', name: 'frontend' } });
+    expect(JSON.parse(ro1.metadata.annotations['bluegreen.kubectl.io/last-change'])).toMatchObject({
+      action: 'set-image',
+      reason: 'migration check',
+      workload: { kind: 'Deployment', name: 'frontend' },
+    });
 
     // A new preview; users stay on v1.052 through the active Service.
     await waitFor(ns, 'paused');
     s = await statusJson(ns);
-    expect(s).toMatchObject({ phase: 'Paused', active: { revision: 1, images: [IMAGE('v1.052')] }, preview: { revision: 2, images: [IMAGE('v1.055')] } });
+    expect(s).toMatchObject({
+      phase: 'Paused',
+      active: { revision: 1, images: [IMAGE('v1.052')] },
+      preview: { revision: 2, images: [IMAGE('v1.055')] },
+    });
     expect(await activeHash(ns)).toBe((await rolloutRs(ns, 'v1.052')).hash);
-    await until('the active Service sends users to v1.052 only', async () => only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.052')}`));
+    await until('the active Service sends users to v1.052 only', async () =>
+      only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.052')}`),
+    );
     if (keepsPods) {
       // What the guard said: the Deployment's own pods rolled to v1.055 at once, no promote, and a
       // Service that selects them (the pre-migration frontend-direct) sends users there now.
@@ -159,7 +198,9 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
         const pods = await deploymentPods(ns);
         return pods[IMAGE('v1.055')] === 2 && pods[IMAGE('v1.052')] === undefined;
       });
-      await until('frontend-direct sends users to the Deployment\'s v1.055 pods', async () => (await podsBehind(ns, 'frontend-direct')).includes(`Deployment ${IMAGE('v1.055')}`));
+      await until("frontend-direct sends users to the Deployment's v1.055 pods", async () =>
+        (await podsBehind(ns, 'frontend-direct')).includes(`Deployment ${IMAGE('v1.055')}`),
+      );
     } else {
       expect((await getJson('deployment', 'frontend', ns)).spec.replicas).toBe(0);
       expect(await deploymentPods(ns)).toEqual({});
@@ -170,7 +211,9 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
     expect(p.code, p.stderr).toBe(0);
     await waitFor(ns, 'promoted');
     expect(await activeHash(ns)).toBe((await rolloutRs(ns, 'v1.055')).hash);
-    await until('the active Service sends users to v1.055', async () => only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.055')}`));
+    await until('the active Service sends users to v1.055', async () =>
+      only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.055')}`),
+    );
     await until('v1.052 scaled down', async () => (await rolloutRs(ns, 'v1.052')).replicas === 0);
 
     // Undo: revision 1's template back into the Deployment (no hash label), as a new preview.
@@ -195,7 +238,8 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
     const events = JSON.parse(await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=BlueGreenUndone', '-o', 'json']));
     expect(events.items[0].involvedObject).toMatchObject({ kind: 'Rollout', name: 'frontend' });
     expect(events.items[0].message).toContain('undo (Deployment frontend)');
-    if (keepsPods) await until('the Deployment rolled its own pods back to v1.052', async () => (await deploymentPods(ns))[IMAGE('v1.052')] === 2);
+    if (keepsPods)
+      await until('the Deployment rolled its own pods back to v1.052', async () => (await deploymentPods(ns))[IMAGE('v1.052')] === 2);
 
     const back = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
     expect(back.code, back.stderr).toBe(0);
@@ -221,13 +265,21 @@ describe('workloadRef: the pin on the Deployment', () => {
     });
     expect(r.code, r.transcript).toBe(4);
     // (from N to N+1, or further: with scaleDown onsuccess the controller scales it back to 0)
-    const moved = /Deployment "frontend", which holds the pod template of rollout "frontend" \(workloadRef\), changed after it was read \(its generation moved from (\d+) to (\d+)\)/.exec(r.transcript.replace(/\s+/g, ' '));
+    const moved =
+      /Deployment "frontend", which holds the pod template of rollout "frontend" \(workloadRef\), changed after it was read \(its generation moved from (\d+) to (\d+)\)/.exec(
+        r.transcript.replace(/\s+/g, ' '),
+      );
     expect(moved, r.transcript).not.toBeNull();
     expect(Number(moved![1])).toBe(before.metadata.generation);
     expect(Number(moved![2])).toBeGreaterThan(before.metadata.generation);
     const after = await getJson('deployment', 'frontend', ns);
     expect(after.spec.template.spec.containers[0].image).toBe(IMAGE('v1.052'));
     expect((await getJson('rollout', 'frontend', ns)).metadata.annotations?.['bluegreen.kubectl.io/last-change']).toBeUndefined();
-    record({ kind: 'fault', area: 'workloadRef (real controller)', case: 'the Deployment scaled between reading and writing', outcome: 'the API server refused the pinned JSON Patch; exit 4 naming the Deployment and its generation; nothing written or recorded' });
+    record({
+      kind: 'fault',
+      area: 'workloadRef (real controller)',
+      case: 'the Deployment scaled between reading and writing',
+      outcome: 'the API server refused the pinned JSON Patch; exit 4 naming the Deployment and its generation; nothing written or recorded',
+    });
   });
 });

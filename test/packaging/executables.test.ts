@@ -6,7 +6,14 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { detectFormat, fuseState, peCertificateTable, seaBlob, seaBlobHeader, verifyMachoSignature } from '../../scripts/packaging/inspect.js';
+import {
+  detectFormat,
+  fuseState,
+  peCertificateTable,
+  seaBlob,
+  seaBlobHeader,
+  verifyMachoSignature,
+} from '../../scripts/packaging/inspect.js';
 import { TARGETS, targetId, type Target } from '../../scripts/packaging/targets.js';
 import { FakeApiServer } from '../cli/fake-apiserver.js';
 
@@ -72,7 +79,10 @@ describe.each(TARGETS.filter((t) => runner(t)).map((t) => [targetId(t), t] as co
   it('an exec credential plugin works: client-node is loaded from the embedded asset', async () => {
     const dir = tempDir();
     const cred = join(dir, 'cred');
-    writeFileSync(cred, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${FAKE_TOKEN}"}}'\n`);
+    writeFileSync(
+      cred,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${FAKE_TOKEN}"}}'\n`,
+    );
     chmodSync(cred, 0o755);
     const kc = load(readFileSync(fake.kubeconfig(dir), 'utf8')) as { users: Array<{ user: unknown }> };
     kc.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: cred, interactiveMode: 'Never' } };

@@ -6,7 +6,17 @@
 // - krew-index's own validator, validate-krew-manifest: structure, and installing all five platforms
 //   from their uris and finding LICENSE in each.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename, delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -41,14 +41,23 @@ const version = packageVersion();
 
 // validate-krew-manifest's list of platforms a selector must match.
 const KREW_PLATFORMS = [
-  ['windows', '386'], ['windows', 'amd64'], ['windows', 'arm64'],
-  ['linux', '386'], ['linux', 'amd64'], ['linux', 'arm'], ['linux', 'arm64'], ['linux', 'ppc64le'],
-  ['darwin', '386'], ['darwin', 'amd64'], ['darwin', 'arm64'],
+  ['windows', '386'],
+  ['windows', 'amd64'],
+  ['windows', 'arm64'],
+  ['linux', '386'],
+  ['linux', 'amd64'],
+  ['linux', 'arm'],
+  ['linux', 'arm64'],
+  ['linux', 'ppc64le'],
+  ['darwin', '386'],
+  ['darwin', 'amd64'],
+  ['darwin', 'arm64'],
 ] as const;
 
 const WINDOWS_RESERVED = ['CON', 'PRN', 'AUX', 'NUL', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`COM${n}`, `LPT${n}`])];
 // semver 2.0.0 with krew's mandatory "v" (k8s.io/apimachinery ParseSemantic).
-const SEMVER = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 function matches(sel: Selector, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
@@ -95,7 +104,10 @@ describe('krew-manifest.yaml: structure (krew validation.ValidatePlugin)', () =>
     expect(d.trim().length).toBeGreaterThan(100);
     const lines = text.split('\n');
     const start = lines.findIndex((l) => l.startsWith('  description: |'));
-    const block = lines.slice(start + 1, lines.findIndex((l, i) => i > start && /^ {2}\S/.test(l)));
+    const block = lines.slice(
+      start + 1,
+      lines.findIndex((l, i) => i > start && /^ {2}\S/.test(l)),
+    );
     expect(block.length).toBeGreaterThan(1);
     for (const l of block) expect(l.length, l).toBeLessThanOrEqual(80);
     expect(d).not.toMatch(/(^|\s)--?[a-zA-Z]/);
@@ -136,7 +148,10 @@ describe('krew-manifest.yaml: structure (krew validation.ValidatePlugin)', () =>
 describe('krew-manifest.yaml: platforms (validate-krew-manifest)', () => {
   it('every selector matches at least one platform krew knows', () => {
     for (const p of plugin.spec.platforms) {
-      expect(KREW_PLATFORMS.some(([os, arch]) => matches(p.selector!, { os, arch })), JSON.stringify(p.selector)).toBe(true);
+      expect(
+        KREW_PLATFORMS.some(([os, arch]) => matches(p.selector!, { os, arch })),
+        JSON.stringify(p.selector),
+      ).toBe(true);
     }
   });
 

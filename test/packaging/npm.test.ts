@@ -23,7 +23,13 @@ let fake: FakeApiServer;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'kubectl-bluegreen-npm-'));
   prefix = join(work, 'prefix');
-  const npmEnv = { ...process.env, npm_config_loglevel: 'error', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+  const npmEnv = {
+    ...process.env,
+    npm_config_loglevel: 'error',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    npm_config_update_notifier: 'false',
+  };
   const pack = await execAsync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: npmEnv, timeout: 300_000 });
   expect(pack.code, pack.stderr).toBe(0);
   // prepack's build logs precede npm's JSON on stdout.
@@ -59,7 +65,11 @@ describe('npm pack', () => {
 describe('npm install -g --prefix', () => {
   it('links a bin that prints its version and help', async () => {
     const bin = join(prefix, 'bin', 'kubectl-bluegreen');
-    expect(await execAsync(bin, ['version', '--client'], { env: cleanEnv() })).toEqual({ code: 0, stdout: `kubectl-bluegreen v${version}\n`, stderr: '' });
+    expect(await execAsync(bin, ['version', '--client'], { env: cleanEnv() })).toEqual({
+      code: 0,
+      stdout: `kubectl-bluegreen v${version}\n`,
+      stderr: '',
+    });
     const help = await execAsync(bin, ['--help'], { env: cleanEnv() });
     expect(help.code).toBe(0);
     expect(help.stderr).toBe('');
@@ -93,7 +103,11 @@ describe('engines', () => {
     const env = cleanEnv({ PATH: [dirname(node), process.env.PATH].join(delimiter), HOME: home, LANG: 'en_US.UTF-8' });
     const bin = join(prefix, 'bin', 'kubectl-bluegreen');
     expect((await execAsync('node', ['--version'], { env })).stdout.trim()).toBe(`v${v}`);
-    expect(await execAsync(bin, ['version', '--client'], { env })).toEqual({ code: 0, stdout: `kubectl-bluegreen v${version}\n`, stderr: '' });
+    expect(await execAsync(bin, ['version', '--client'], { env })).toEqual({
+      code: 0,
+      stdout: `kubectl-bluegreen v${version}\n`,
+      stderr: '',
+    });
     const help = await execAsync(bin, ['--help'], { env });
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
     const status = await execAsync(bin, ['status', 'frontend', '-n', 'apc-fe-ns'], { env: { ...env, KUBECONFIG: fake.kubeconfig(home) } });

@@ -157,7 +157,8 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
       expect(r.ms).toBeLessThan(QUICK_MS);
       checkBoxes(t, r.output);
       // Whatever the width, the versions users get and what waits are still there.
-      for (const x of ['v1.054', 'v1.053', 'revision 8', 'revision 9', 'frontend-5f6d8c9b77', 'Service frontend-preview']) expect(plain(r.output)).toContain(x);
+      for (const x of ['v1.054', 'v1.053', 'revision 8', 'revision 9', 'frontend-5f6d8c9b77', 'Service frontend-preview'])
+        expect(plain(r.output)).toContain(x);
       if (t.term !== 'dumb') expect(r.output).toContain(`${ESC}[`);
     });
   });
@@ -173,7 +174,12 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
       expect(r.code, r.output).toBe(5);
       expect(r.ms).toBeGreaterThanOrEqual(WAIT_S * 1000);
       expect(Date.now() - waiting).toBeLessThan(WAIT_S * 1000 + 1500);
-      record({ kind: 'fault', area: 'terminal size and type', case: `wait --timeout ${WAIT_S}s ${ON_EVERY_TERMINAL}`, outcome: `exit 5 on its timeout, < ${MAX_BYTES / 1024} KB of output` });
+      record({
+        kind: 'fault',
+        area: 'terminal size and type',
+        case: `wait --timeout ${WAIT_S}s ${ON_EVERY_TERMINAL}`,
+        outcome: `exit 5 on its timeout, < ${MAX_BYTES / 1024} KB of output`,
+      });
     });
   });
 
@@ -237,7 +243,12 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
         checkOutput(t, r);
         expect(r.code, r.output).toBe(130);
         expect(afterMs).toBeLessThan(CTRL_C_MS);
-        record({ kind: 'fault', area: 'Ctrl-C', case: `^C during wait, status --watch, promote --wait, at the prompt, ${ON_EVERY_TERMINAL}`, outcome: `exit 130 within ${CTRL_C_MS / 1000} s` });
+        record({
+          kind: 'fault',
+          area: 'Ctrl-C',
+          case: `^C during wait, status --watch, promote --wait, at the prompt, ${ON_EVERY_TERMINAL}`,
+          outcome: `exit 130 within ${CTRL_C_MS / 1000} s`,
+        });
       });
     });
 
@@ -267,9 +278,21 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
 
   describe('the terminal goes away (its `script` is killed)', () => {
     const long: Array<{ name: string; args: string[]; ready: (run: PtyRun, fake: FakeApiServer) => Promise<void> }> = [
-      { name: 'wait', args: ['wait', 'frontend', '--for=healthy', '--timeout', '60s'], ready: (r, f) => r.waitFor(/waiting for rollout/).then(() => watching(f)) },
-      { name: 'status --watch', args: ['status', 'frontend', '--watch'], ready: (r, f) => r.waitFor(/watching for changes/).then(() => watching(f)) },
-      { name: 'promote --wait', args: ['promote', 'frontend', '--yes', '--wait', '--timeout', '60s'], ready: (r) => r.waitFor(/waiting for rollout/) },
+      {
+        name: 'wait',
+        args: ['wait', 'frontend', '--for=healthy', '--timeout', '60s'],
+        ready: (r, f) => r.waitFor(/waiting for rollout/).then(() => watching(f)),
+      },
+      {
+        name: 'status --watch',
+        args: ['status', 'frontend', '--watch'],
+        ready: (r, f) => r.waitFor(/watching for changes/).then(() => watching(f)),
+      },
+      {
+        name: 'promote --wait',
+        args: ['promote', 'frontend', '--yes', '--wait', '--timeout', '60s'],
+        ready: (r) => r.waitFor(/waiting for rollout/),
+      },
       { name: 'the Proceed? prompt', args: ['promote', 'frontend'], ready: (r) => r.waitFor(PROMPT) },
     ];
     it.each(long)('$name: the plugin is gone within 2 s', async ({ name, args, ready }) => {
@@ -279,7 +302,12 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
         const lived = await hangup(run);
         expect(lived, `pid ${run.pid} still running ${lived} ms after its terminal closed`).toBeLessThan(HANGUP_MS);
         if (args[0] === 'promote' && !args.includes('--yes')) expect(s.fake.writes()).toHaveLength(0);
-        record({ kind: 'fault', area: 'terminal closed', case: `during ${name} ${ON_EVERY_TERMINAL}`, outcome: `process gone within ${HANGUP_MS / 1000} s` });
+        record({
+          kind: 'fault',
+          area: 'terminal closed',
+          case: `during ${name} ${ON_EVERY_TERMINAL}`,
+          outcome: `process gone within ${HANGUP_MS / 1000} s`,
+        });
       });
     });
 

@@ -107,7 +107,13 @@ export class PtyRun {
     this.ended = new Promise((resolve) => {
       this.child.on('close', (code) => {
         clearTimeout(this.deadline);
-        resolve({ code: this.killed ? null : code, output: this.text(), bytes: this.bytes, ms: Date.now() - this.started, killed: this.killed });
+        resolve({
+          code: this.killed ? null : code,
+          output: this.text(),
+          bytes: this.bytes,
+          ms: Date.now() - this.started,
+          killed: this.killed,
+        });
       });
     });
   }
@@ -120,7 +126,8 @@ export class PtyRun {
   async waitFor(re: RegExp, ms = 8000): Promise<void> {
     const until = Date.now() + ms;
     while (!re.test(this.text())) {
-      if (Date.now() > until || this.child.exitCode !== null) throw new Error(`pty output never matched ${re}:\n${this.text().slice(-2000)}`);
+      if (Date.now() > until || this.child.exitCode !== null)
+        throw new Error(`pty output never matched ${re}:\n${this.text().slice(-2000)}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
         this.waiters.push(() => (clearTimeout(t), r()));

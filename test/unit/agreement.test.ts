@@ -7,7 +7,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashesOf, listViews, svcKey, type Read } from '../../src/cli/commands/status-list.js';
 import { nextActions } from '../../src/rollout/actions.js';
-import { compactDeployment, compactReplicaSet, compactRollout, normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
+import {
+  compactDeployment,
+  compactReplicaSet,
+  compactRollout,
+  normalizeDeployment,
+  normalizeReplicaSet,
+  normalizeRollout,
+  normalizeService,
+} from '../../src/rollout/normalize.js';
 import { buildRolloutView } from '../../src/rollout/view.js';
 import { shortImage } from '../../src/rollout/image.js';
 import { statusJson } from '../../src/render/formats.js';
@@ -22,14 +30,16 @@ const HASHES = ['aaa111', 'bbb222', 'ccc333', 'ddd444'];
 const TAGS = ['v1.053', 'v1.054', 'v1.054-hotfix', '1.53.0', '1.54.0-rc1', '2024-12-01', '2024-12-24', '3f2a9c1', 'latest', 'v2', 'v2.1'];
 
 const rsArb = (hash: string) =>
-  fc.record({
-    present: fc.boolean(),
-    revision: fc.integer({ min: 1, max: 12 }),
-    history: fc.subarray([1, 2, 3, 4, 5, 6, 7, 8]),
-    tag: fc.constantFrom(...TAGS),
-    createdDay: fc.integer({ min: 1, max: 20 }),
-    replicas: fc.constantFrom(0, 3),
-  }).map((r) => ({ ...r, hash }));
+  fc
+    .record({
+      present: fc.boolean(),
+      revision: fc.integer({ min: 1, max: 12 }),
+      history: fc.subarray([1, 2, 3, 4, 5, 6, 7, 8]),
+      tag: fc.constantFrom(...TAGS),
+      createdDay: fc.integer({ min: 1, max: 20 }),
+      replicas: fc.constantFrom(0, 3),
+    })
+    .map((r) => ({ ...r, hash }));
 
 const stateArb = fc.record({
   rs: fc.tuple(...HASHES.map(rsArb)),
@@ -55,13 +65,35 @@ function objects(s: State) {
   const rollout = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Rollout',
-    metadata: { name: 'frontend', namespace: 'ns', uid: 'ro-uid', generation: s.observed ? 5 : 6, creationTimestamp: '2026-11-01T00:00:00Z', annotations: { 'rollout.argoproj.io/revision': String(current.revision) } },
+    metadata: {
+      name: 'frontend',
+      namespace: 'ns',
+      uid: 'ro-uid',
+      generation: s.observed ? 5 : 6,
+      creationTimestamp: '2026-11-01T00:00:00Z',
+      annotations: { 'rollout.argoproj.io/revision': String(current.revision) },
+    },
     spec: {
       replicas: 3,
       selector: { matchLabels: { app: 'frontend' } },
       template: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: image(current.tag) }] } },
-      strategy: { blueGreen: { activeService: 'frontend-active', ...(s.services === 'noPreviewService' ? {} : { previewService: 'frontend-preview' }), autoPromotionEnabled: false } },
-      ...(s.workload === 'none' ? {} : { workloadRef: { apiVersion: 'apps/v1', kind: s.workload === 'replicaSet' ? 'ReplicaSet' : 'Deployment', name: 'frontend', scaleDown: 'never' } }),
+      strategy: {
+        blueGreen: {
+          activeService: 'frontend-active',
+          ...(s.services === 'noPreviewService' ? {} : { previewService: 'frontend-preview' }),
+          autoPromotionEnabled: false,
+        },
+      },
+      ...(s.workload === 'none'
+        ? {}
+        : {
+            workloadRef: {
+              apiVersion: 'apps/v1',
+              kind: s.workload === 'replicaSet' ? 'ReplicaSet' : 'Deployment',
+              name: 'frontend',
+              scaleDown: 'never',
+            },
+          }),
     },
     status: {
       observedGeneration: '5',
@@ -96,13 +128,25 @@ function objects(s: State) {
         uid: `rs-${r.hash}`,
         creationTimestamp: `2026-11-${String(r.createdDay).padStart(2, '0')}T09:00:00Z`,
         labels: { app: 'frontend', 'rollouts-pod-template-hash': r.hash },
-        annotations: { 'rollout.argoproj.io/revision': String(r.revision), ...(r.history.length ? { 'rollout.argoproj.io/revision-history': r.history.join(',') } : {}) },
+        annotations: {
+          'rollout.argoproj.io/revision': String(r.revision),
+          ...(r.history.length ? { 'rollout.argoproj.io/revision-history': r.history.join(',') } : {}),
+        },
         ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'frontend', uid: 'ro-uid', controller: true }],
       },
-      spec: { replicas: r.replicas, template: { metadata: { labels: { app: 'frontend', 'rollouts-pod-template-hash': r.hash } }, spec: { containers: [{ name: 'frontend', image: image(r.tag) }] } } },
+      spec: {
+        replicas: r.replicas,
+        template: {
+          metadata: { labels: { app: 'frontend', 'rollouts-pod-template-hash': r.hash } },
+          spec: { containers: [{ name: 'frontend', image: image(r.tag) }] },
+        },
+      },
       status: { replicas: r.replicas, readyReplicas: r.replicas, availableReplicas: r.replicas },
     }));
-  const svc = (name: string, hash: string | null) => ({ metadata: { name, namespace: 'ns' }, spec: { selector: { app: 'frontend', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } } });
+  const svc = (name: string, hash: string | null) => ({
+    metadata: { name, namespace: 'ns' },
+    spec: { selector: { app: 'frontend', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } },
+  });
   const active = s.services === 'activeMissing' ? null : svc('frontend-active', s.activeInService);
   const preview = s.services === 'noPreviewService' ? undefined : svc('frontend-preview', s.current);
   return { rollout, replicaSets, active, preview, deployment };
@@ -127,10 +171,17 @@ describe('one truth', () => {
         // The listing, as `status` reads it: compacted objects, Services by name, only the rows' ReplicaSets.
         const services: Read['services'] = unreadable
           ? undefined
-          : new Map([o.active, o.preview].filter((x): x is NonNullable<typeof x> => !!x).map((x) => [svcKey('ns', x.metadata.name), normalizeService(x)]));
+          : new Map(
+              [o.active, o.preview]
+                .filter((x): x is NonNullable<typeof x> => !!x)
+                .map((x) => [svcKey('ns', x.metadata.name), normalizeService(x)]),
+            );
         const listRo = compactRollout(o.rollout);
         const wanted = new Set(hashesOf(listRo, services));
-        const deployments = s.workload === 'unreadable' ? undefined : new Map(s.workload === 'found' ? [[svcKey('ns', 'frontend'), compactDeployment(o.deployment)] as const] : []);
+        const deployments =
+          s.workload === 'unreadable'
+            ? undefined
+            : new Map(s.workload === 'found' ? [[svcKey('ns', 'frontend'), compactDeployment(o.deployment)] as const] : []);
         const rows = listViews({
           rollouts: [listRo],
           services,
@@ -139,7 +190,9 @@ describe('one truth', () => {
         });
         const listed = rows.views[0]!;
 
-        const { nextActions: _n, ...one } = statusJson(single, nextActions(single, ro, NOW)) as ReturnType<typeof statusJson> & { nextActions?: unknown };
+        const { nextActions: _n, ...one } = statusJson(single, nextActions(single, ro, NOW)) as ReturnType<typeof statusJson> & {
+          nextActions?: unknown;
+        };
         expect(statusJson(listed, null)).toEqual(one);
 
         // The texts say the same.
@@ -155,6 +208,12 @@ describe('one truth', () => {
       }),
       { numRuns: runs },
     );
-    record({ kind: 'input', area: 'one truth (listing vs single view)', case: 'generated cluster states: JSON equal, text rows and picture agree', count: runs, outcome: 'held for every generated case' });
+    record({
+      kind: 'input',
+      area: 'one truth (listing vs single view)',
+      case: 'generated cluster states: JSON equal, text rows and picture agree',
+      count: runs,
+      outcome: 'held for every generated case',
+    });
   }, 120_000);
 });

@@ -14,7 +14,15 @@ const ro = (status: RolloutStatus, meta: Partial<Rollout['metadata']> = {}): Rol
   spec: { replicas: 2, strategy: { blueGreen: { activeService: 'a' } } },
   status: { observedGeneration: '5', ...status },
 });
-const paused: RolloutStatus = { phase: 'Paused', message: 'BlueGreenPause', currentPodHash: 'new', stableRS: 'old', controllerPause: true, pauseConditions: [{ reason: 'BlueGreenPause' }], blueGreen: { activeSelector: 'old' } };
+const paused: RolloutStatus = {
+  phase: 'Paused',
+  message: 'BlueGreenPause',
+  currentPodHash: 'new',
+  stableRS: 'old',
+  controllerPause: true,
+  pauseConditions: [{ reason: 'BlueGreenPause' }],
+  blueGreen: { activeSelector: 'old' },
+};
 
 describe('reacted: did the controller act on our change?', () => {
   it.each([
@@ -45,7 +53,9 @@ describe('changeVisible: after a lost answer, was the change made?', () => {
   it('a template change is visible exactly when its audit annotation (sent in the same patch) is there', () => {
     const value = '{"by":"a"}';
     expect(changeVisible('undo', ro(paused), ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': value } }), value)).toBe(true);
-    expect(changeVisible('set-image', ro(paused), ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': '{"by":"b"}' } }), value)).toBe(false);
+    expect(
+      changeVisible('set-image', ro(paused), ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': '{"by":"b"}' } }), value),
+    ).toBe(false);
   });
 });
 
@@ -69,13 +79,41 @@ describe('whatChanged: the first thing that moved under a refused write', () => 
 });
 
 describe('wait goals and Degraded', () => {
-  const invalid = (message: string): RolloutStatus => ({ phase: 'Degraded', message: `InvalidSpec: ${message}`, conditions: [{ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }] });
+  const invalid = (message: string): RolloutStatus => ({
+    phase: 'Degraded',
+    message: `InvalidSpec: ${message}`,
+    conditions: [{ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }],
+  });
   it.each([
-    ['a missing Service (the controller re-checks)', invalid('The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "frontend-active": services "frontend-active" not found'), { kind: 'missingObject', object: 'services frontend-active' }],
-    ['a missing AnalysisTemplate', invalid("The Rollout \"frontend\" is invalid: spec.strategy.blueGreen.prePromotionAnalysis.templates: Invalid value: \"smoke\": AnalysisTemplate 'smoke' not found"), { kind: 'missingObject', object: 'AnalysisTemplate smoke' }],
-    ['an invalid spec', invalid('The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "a": must not equal preview'), { kind: 'final', reason: 'InvalidSpec' }],
-    ['an aborted update', { phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 3' }, { kind: 'final', reason: 'RolloutAborted' }],
-    ['a progress deadline', { phase: 'Degraded', message: 'ProgressDeadlineExceeded: ReplicaSet "x" has timed out progressing.' }, { kind: 'final', reason: 'ProgressDeadlineExceeded' }],
+    [
+      'a missing Service (the controller re-checks)',
+      invalid(
+        'The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "frontend-active": services "frontend-active" not found',
+      ),
+      { kind: 'missingObject', object: 'services frontend-active' },
+    ],
+    [
+      'a missing AnalysisTemplate',
+      invalid(
+        'The Rollout "frontend" is invalid: spec.strategy.blueGreen.prePromotionAnalysis.templates: Invalid value: "smoke": AnalysisTemplate \'smoke\' not found',
+      ),
+      { kind: 'missingObject', object: 'AnalysisTemplate smoke' },
+    ],
+    [
+      'an invalid spec',
+      invalid('The Rollout "frontend" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "a": must not equal preview'),
+      { kind: 'final', reason: 'InvalidSpec' },
+    ],
+    [
+      'an aborted update',
+      { phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 3' },
+      { kind: 'final', reason: 'RolloutAborted' },
+    ],
+    [
+      'a progress deadline',
+      { phase: 'Degraded', message: 'ProgressDeadlineExceeded: ReplicaSet "x" has timed out progressing.' },
+      { kind: 'final', reason: 'ProgressDeadlineExceeded' },
+    ],
   ] as const)('%s', (_n, st, want) => {
     expect(degraded(ro(st as RolloutStatus))).toMatchObject(want);
   });
@@ -89,7 +127,11 @@ describe('wait goals and Degraded', () => {
     ['paused', paused, true],
     ['promoted', paused, false],
     ['healthy', paused, false],
-    ['promoted', { ...paused, phase: 'Healthy', message: '', stableRS: 'new', pauseConditions: undefined, blueGreen: { activeSelector: 'new' } }, true],
+    [
+      'promoted',
+      { ...paused, phase: 'Healthy', message: '', stableRS: 'new', pauseConditions: undefined, blueGreen: { activeSelector: 'new' } },
+      true,
+    ],
     ['paused', { ...paused, abort: true }, false],
   ] as const)('reached %s', (goal, st, want) => {
     expect(reached(ro(st as RolloutStatus), goal)).toBe(want);
@@ -97,7 +139,14 @@ describe('wait goals and Degraded', () => {
 });
 
 describe('the record of a change', () => {
-  const audit: Audit = { by: 'alice', at: '2026-11-23T12:00:00Z', action: 'promote', from: { images: ['frontend:v1.054'], revision: 8 }, to: { images: ['frontend:v1.053'], revision: 9 }, reason: 'ticket 42' };
+  const audit: Audit = {
+    by: 'alice',
+    at: '2026-11-23T12:00:00Z',
+    action: 'promote',
+    from: { images: ['frontend:v1.054'], revision: 8 },
+    to: { images: ['frontend:v1.053'], revision: 9 },
+    reason: 'ticket 42',
+  };
 
   it('the annotation it writes is the one it reads back', () => {
     const r = ro(paused, { annotations: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } });
@@ -106,21 +155,48 @@ describe('the record of a change', () => {
   });
 
   it('a status change: one merge patch of the annotation, then the Event', () => {
-    const change: PlannedRequest = { method: 'PATCH', resource: 'rollouts/status', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: [], purpose: 'status' };
+    const change: PlannedRequest = {
+      method: 'PATCH',
+      resource: 'rollouts/status',
+      namespace: 'ns',
+      name: 'frontend',
+      contentType: 'application/json-patch+json',
+      body: [],
+      purpose: 'status',
+    };
     const all = recordedRequests([change], ro(paused), audit);
-    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual(['PATCH rollouts/status status', 'PATCH rollouts audit', 'POST events event']);
+    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual([
+      'PATCH rollouts/status status',
+      'PATCH rollouts audit',
+      'POST events event',
+    ]);
     expect(all[1]!.body).toEqual({ metadata: { annotations: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } } });
   });
 
   it('a template change carries the annotation in the same patch (change and record are one write)', () => {
-    const change: PlannedRequest = { method: 'PATCH', resource: 'rollouts', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/metadata/generation', value: 5 }], purpose: 'template' };
+    const change: PlannedRequest = {
+      method: 'PATCH',
+      resource: 'rollouts',
+      namespace: 'ns',
+      name: 'frontend',
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'test', path: '/metadata/generation', value: 5 }],
+      purpose: 'template',
+    };
     const all = recordedRequests([change], ro(paused), audit);
     expect(all).toHaveLength(2);
-    expect(all[0]!.body).toContainEqual({ op: 'add', path: '/metadata/annotations', value: { 'bluegreen.kubectl.io/last-change': auditValue(audit) } });
+    expect(all[0]!.body).toContainEqual({
+      op: 'add',
+      path: '/metadata/annotations',
+      value: { 'bluegreen.kubectl.io/last-change': auditValue(audit) },
+    });
   });
 
   it('the Event says who, what, from and to, and why', () => {
-    expect(eventFor(ro(paused), audit)).toMatchObject({ reason: 'BlueGreenPromoted', message: 'promote by alice: users frontend:v1.054 (revision 8) -> frontend:v1.053 (revision 9); reason: ticket 42' });
+    expect(eventFor(ro(paused), audit)).toMatchObject({
+      reason: 'BlueGreenPromoted',
+      message: 'promote by alice: users frontend:v1.054 (revision 8) -> frontend:v1.053 (revision 9); reason: ticket 42',
+    });
   });
 
   it('times are RFC 3339 with whole seconds', () => {
@@ -131,13 +207,22 @@ describe('the record of a change', () => {
 describe('workloadRef: the template lives in a Deployment', () => {
   const wref = (st: RolloutStatus, annotation?: string): Rollout => ({
     ...ro(st, annotation === undefined ? {} : { annotations: { 'rollout.argoproj.io/workload-generation': annotation } }),
-    spec: { replicas: 2, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' }, strategy: { blueGreen: { activeService: 'a' } } },
+    spec: {
+      replicas: 2,
+      workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' },
+      strategy: { blueGreen: { activeService: 'a' } },
+    },
   });
 
   it.each([
     ['no workloadRef', ro(paused), undefined, true],
     ['annotation and status agree', wref({ ...paused, workloadObservedGeneration: '4' }, '4'), undefined, true],
-    ['the informer wrote a newer generation the controller has not taken up', wref({ ...paused, workloadObservedGeneration: '4' }, '5'), undefined, false],
+    [
+      'the informer wrote a newer generation the controller has not taken up',
+      wref({ ...paused, workloadObservedGeneration: '4' }, '5'),
+      undefined,
+      false,
+    ],
     ['no annotation yet (upstream: observed)', wref({ ...paused, workloadObservedGeneration: '4' }), undefined, true],
     ['the Deployment is ahead of both (informer lag)', wref({ ...paused, workloadObservedGeneration: '4' }, '4'), 5, false],
     ['the Deployment at what the controller took up', wref({ ...paused, workloadObservedGeneration: '5' }, '5'), 5, true],
@@ -148,10 +233,15 @@ describe('workloadRef: the template lives in a Deployment', () => {
     expect(reached(r, 'paused', gen)).toBe(want);
   });
 
-  it('the phase says so, as upstream\'s client does', () => {
-    expect(getRolloutPhase(wref({ ...paused, workloadObservedGeneration: '4' }, '5'))).toEqual({ phase: 'Progressing', message: 'waiting for rollout spec update to be observed for the reference workload' });
+  it("the phase says so, as upstream's client does", () => {
+    expect(getRolloutPhase(wref({ ...paused, workloadObservedGeneration: '4' }, '5'))).toEqual({
+      phase: 'Progressing',
+      message: 'waiting for rollout spec update to be observed for the reference workload',
+    });
     expect(degraded(wref({ phase: 'Degraded', message: 'RolloutAborted: x', workloadObservedGeneration: '4' }, '4'), 5)).toBeNull();
-    expect(degraded(wref({ phase: 'Degraded', message: 'RolloutAborted: x', workloadObservedGeneration: '5' }, '5'), 5)).toMatchObject({ kind: 'final' });
+    expect(degraded(wref({ phase: 'Degraded', message: 'RolloutAborted: x', workloadObservedGeneration: '5' }, '5'), 5)).toMatchObject({
+      kind: 'final',
+    });
   });
 
   const setImage: JsonPatchOp[] = [
@@ -161,24 +251,71 @@ describe('workloadRef: the template lives in a Deployment', () => {
   ];
   const dep = (image: string, extra: Record<string, unknown> = {}) => ({
     metadata: { generation: 5 },
-    spec: { template: { metadata: { creationTimestamp: null, labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image, ...extra }] } } },
+    spec: {
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: 'frontend' } },
+        spec: { containers: [{ name: 'frontend', image, ...extra }] },
+      },
+    },
   });
 
   it.each([
     ['set-image: the image is there', setImage, dep('r/frontend:v2'), true],
     ['set-image: still the old image', setImage, dep('r/frontend:v1'), false],
-    ['undo: the template is there (the API server\'s creationTimestamp: null aside)', [{ op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } } }], dep('r/frontend:v1'), true],
-    ['undo: another template', [{ op: 'replace', path: '/spec/template', value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } } }], dep('r/frontend:v1', { env: [{ name: 'A', value: 'b' }] }), false],
+    [
+      "undo: the template is there (the API server's creationTimestamp: null aside)",
+      [
+        {
+          op: 'replace',
+          path: '/spec/template',
+          value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } },
+        },
+      ],
+      dep('r/frontend:v1'),
+      true,
+    ],
+    [
+      'undo: another template',
+      [
+        {
+          op: 'replace',
+          path: '/spec/template',
+          value: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: 'r/frontend:v1' }] } },
+        },
+      ],
+      dep('r/frontend:v1', { env: [{ name: 'A', value: 'b' }] }),
+      false,
+    ],
   ] as const)('changeReflected, after a lost answer: %s', (_n, ops, obj, want) => {
     expect(changeReflected(ops as JsonPatchOp[], obj)).toBe(want);
   });
 
   it('a change to the Deployment: the record is a merge patch on the Rollout, the Event names the Deployment', () => {
-    const a: Audit = { by: 'alice', at: '2026-11-23T12:00:00Z', action: 'set-image', from: null, to: { images: ['frontend:v2'], revision: null }, reason: '', workload: { kind: 'Deployment', name: 'frontend' } };
-    const change: PlannedRequest = { method: 'PATCH', resource: 'deployments', namespace: 'ns', name: 'frontend', contentType: 'application/json-patch+json', body: setImage, purpose: 'template' };
+    const a: Audit = {
+      by: 'alice',
+      at: '2026-11-23T12:00:00Z',
+      action: 'set-image',
+      from: null,
+      to: { images: ['frontend:v2'], revision: null },
+      reason: '',
+      workload: { kind: 'Deployment', name: 'frontend' },
+    };
+    const change: PlannedRequest = {
+      method: 'PATCH',
+      resource: 'deployments',
+      namespace: 'ns',
+      name: 'frontend',
+      contentType: 'application/json-patch+json',
+      body: setImage,
+      purpose: 'template',
+    };
     expect(workloadOf([change])).toEqual({ kind: 'Deployment', name: 'frontend' });
     const all = recordedRequests([change], ro(paused), a);
-    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual(['PATCH deployments template', 'PATCH rollouts audit', 'POST events event']);
+    expect(all.map((q) => `${q.method} ${q.resource} ${q.purpose}`)).toEqual([
+      'PATCH deployments template',
+      'PATCH rollouts audit',
+      'POST events event',
+    ]);
     expect(all[0]!.body).toEqual(setImage);
     expect(JSON.parse(auditValue(a)).workload).toEqual({ kind: 'Deployment', name: 'frontend' });
     expect(eventFor(ro(paused), a).message).toBe('set-image (Deployment frontend) by alice: users none -> frontend:v2');

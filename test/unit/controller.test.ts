@@ -84,7 +84,12 @@ describe('undo within the scale-down delay, per release', () => {
       if (old.kind !== 'plan' || neu.kind !== 'plan' || unknown.kind !== 'plan') throw new Error('not a plan');
       expect(old.plan.switchesWhen).toBe('immediately');
       expect(neu.plan.switchesWhen).toBe('afterPromote');
-      expect(neu.plan.consequences).toContainEqual({ kind: 'undoNotRollback', release: 'v1.10.2', targetCreatedAt: created, stableCreatedAt: stableCreated });
+      expect(neu.plan.consequences).toContainEqual({
+        kind: 'undoNotRollback',
+        release: 'v1.10.2',
+        targetCreatedAt: created,
+        stableCreatedAt: stableCreated,
+      });
       expect(neu.plan.consequences.map((c) => c.kind)).not.toContain('undoFastRollback');
       // Not known: the least safe case, said.
       expect(unknown.plan.switchesWhen).toBe('immediately');

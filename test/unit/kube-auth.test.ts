@@ -41,7 +41,16 @@ const runs = (file: string) => {
 };
 
 function exec(command: string, over: Partial<ExecConfig> = {}): ExecConfig {
-  return { command, args: [], env: [], apiVersion: V1, interactiveMode: 'Never', provideClusterInfo: false, parentEnv: { ...process.env, BG_INHERITED: 'yes' }, ...over };
+  return {
+    command,
+    args: [],
+    env: [],
+    apiVersion: V1,
+    interactiveMode: 'Never',
+    provideClusterInfo: false,
+    parentEnv: { ...process.env, BG_INHERITED: 'yes' },
+    ...over,
+  };
 }
 
 const cred = (status: object, apiVersion = V1) => ({ apiVersion, kind: 'ExecCredential', status });
@@ -49,30 +58,56 @@ const cred = (status: object, apiVersion = V1) => ({ apiVersion, kind: 'ExecCred
 describe('ExecCredential protocol (client-go exec.go)', () => {
   it('KUBERNETES_EXEC_INFO, args, env on top of ours; a token with its expiry', async () => {
     const p = plugin('ok', cred({ token: 'tok-1', expirationTimestamp: '2030-01-02T03:04:05Z' }));
-    const got = await runExecPlugin(exec(p, { args: ['--cluster', 'prod'], env: [{ name: 'REGION', value: 'eu' }] }), undefined, { env: exec(p).parentEnv, stdinIsTTY: false });
+    const got = await runExecPlugin(exec(p, { args: ['--cluster', 'prod'], env: [{ name: 'REGION', value: 'eu' }] }), undefined, {
+      env: exec(p).parentEnv,
+      stdinIsTTY: false,
+    });
     expect(got).toEqual({ token: 'tok-1', cert: undefined, key: undefined, expiresAt: Date.parse('2030-01-02T03:04:05Z') });
-    expect(input(p)).toEqual({ info: { apiVersion: V1, kind: 'ExecCredential', spec: { interactive: false } }, args: ['--cluster', 'prod'], region: 'eu', inherited: 'yes' });
+    expect(input(p)).toEqual({
+      info: { apiVersion: V1, kind: 'ExecCredential', spec: { interactive: false } },
+      args: ['--cluster', 'prod'],
+      region: 'eu',
+      inherited: 'yes',
+    });
   });
 
   it('provideClusterInfo passes the cluster; v1beta1 works the same way', async () => {
     const p = plugin('beta', cred({ token: 't' }, 'client.authentication.k8s.io/v1beta1'));
     const cluster = { server: 'https://k:6443', 'certificate-authority-data': 'Q0E=', config: { audience: 'x' } };
-    await runExecPlugin(exec(p, { apiVersion: 'client.authentication.k8s.io/v1beta1', provideClusterInfo: true }), cluster, { env: {}, stdinIsTTY: false });
-    expect(input(p).info).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', spec: { interactive: false, cluster } });
+    await runExecPlugin(exec(p, { apiVersion: 'client.authentication.k8s.io/v1beta1', provideClusterInfo: true }), cluster, {
+      env: {},
+      stdinIsTTY: false,
+    });
+    expect(input(p).info).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      spec: { interactive: false, cluster },
+    });
   });
 
   it('a client certificate and key instead of a token', () => {
-    expect(parseExecCredential(exec('p'), JSON.stringify(cred({ clientCertificateData: 'C', clientKeyData: 'K' })))).toEqual({ token: undefined, cert: 'C', key: 'K', expiresAt: undefined });
+    expect(parseExecCredential(exec('p'), JSON.stringify(cred({ clientCertificateData: 'C', clientKeyData: 'K' })))).toEqual({
+      token: undefined,
+      cert: 'C',
+      key: 'K',
+      expiresAt: undefined,
+    });
   });
 
   it('what client-go refuses, refused with the reason', () => {
     const bad: Array<[string, string]> = [
       ['not json', 'its output is not an ExecCredential (not JSON)'],
       [JSON.stringify({ kind: 'Other', apiVersion: V1 }), 'its output is not an ExecCredential'],
-      [JSON.stringify(cred({ token: 't' }, 'client.authentication.k8s.io/v1beta1')), `it answered with apiVersion client.authentication.k8s.io/v1beta1, the kubeconfig asks for ${V1}`],
+      [
+        JSON.stringify(cred({ token: 't' }, 'client.authentication.k8s.io/v1beta1')),
+        `it answered with apiVersion client.authentication.k8s.io/v1beta1, the kubeconfig asks for ${V1}`,
+      ],
       [JSON.stringify({ apiVersion: V1, kind: 'ExecCredential' }), 'it returned no status'],
       [JSON.stringify(cred({})), 'it returned neither a token nor a client certificate'],
-      [JSON.stringify(cred({ clientCertificateData: 'C' })), 'it returned a client certificate without its key, or a key without its certificate'],
+      [
+        JSON.stringify(cred({ clientCertificateData: 'C' })),
+        'it returned a client certificate without its key, or a key without its certificate',
+      ],
       [JSON.stringify(cred({ token: 't', expirationTimestamp: 'tomorrow' })), 'its expirationTimestamp is not a time'],
     ];
     for (const [out, why] of bad) {
@@ -82,7 +117,9 @@ describe('ExecCredential protocol (client-go exec.go)', () => {
 
   it('interactiveMode Always needs a terminal; IfAvailable without one runs non-interactively', async () => {
     const p = plugin('modes', cred({ token: 't' }));
-    await expect(runExecPlugin(exec(p, { interactiveMode: 'Always' }), undefined, { env: {}, stdinIsTTY: false })).rejects.toThrow('interactiveMode is Always, but standard input is not a terminal');
+    await expect(runExecPlugin(exec(p, { interactiveMode: 'Always' }), undefined, { env: {}, stdinIsTTY: false })).rejects.toThrow(
+      'interactiveMode is Always, but standard input is not a terminal',
+    );
     await runExecPlugin(exec(p, { interactiveMode: 'IfAvailable' }), undefined, { env: {}, stdinIsTTY: false });
     expect(input(p).info.spec.interactive).toBe(false);
   });
@@ -109,7 +146,11 @@ describe('renewal', () => {
   it('an exec credential is re-run when its expirationTimestamp has passed, not before', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const p = plugin('expiring', cred({ token: 't', expirationTimestamp: '2030-01-01T00:00:10Z' }));
-    const creds = await credentials(baseConfig('https://k', { exec: exec(p) }), { readFile: readFileSync, stdinIsTTY: false, now: () => now });
+    const creds = await credentials(baseConfig('https://k', { exec: exec(p) }), {
+      readFile: readFileSync,
+      stdinIsTTY: false,
+      now: () => now,
+    });
     expect(runs(p)).toBe(1);
     now += 9_000;
     await creds.current();

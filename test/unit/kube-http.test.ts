@@ -103,7 +103,7 @@ describe('retries: reads on 429/5xx with backoff and Retry-After, writes never',
 
 describe('gzip, as client-go asks for it', () => {
   it('asks for gzip and decodes it; the API server compresses large lists', async () => {
-    const items = Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `r-${i}`, labels: { app: 'frontend', 'é': 'ü' } } }));
+    const items = Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `r-${i}`, labels: { app: 'frontend', é: 'ü' } } }));
     const body = JSON.stringify({ items });
     srv.handler = (req, res) => {
       if (/\bgzip\b/.test(String(req.headers['accept-encoding']))) res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync(body));
@@ -164,7 +164,8 @@ describe('watch streams', () => {
   });
 
   it('an error status is never fed to the event callback', async () => {
-    srv.handler = (_q, res) => res.writeHead(410).end('{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}\n');
+    srv.handler = (_q, res) =>
+      res.writeHead(410).end('{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}\n');
     const got: unknown[] = [];
     const e = (await caught(client(baseConfig(srv.url)).http.watch(watch, (ev) => got.push(ev)))) as ApiError;
     expect(got).toEqual([]);
@@ -176,7 +177,13 @@ describe('watch streams', () => {
   it('what the event callback throws rejects the watch', async () => {
     srv.handler = (_q, res) => res.end('{"type":"ADDED","object":{}}\n');
     const boom = new Error('consumer bug');
-    expect(await caught(client(baseConfig(srv.url)).http.watch(watch, () => { throw boom; }))).toBe(boom);
+    expect(
+      await caught(
+        client(baseConfig(srv.url)).http.watch(watch, () => {
+          throw boom;
+        }),
+      ),
+    ).toBe(boom);
   });
 
   it('the decoder alone: a JSON value that is not an event is refused too', () => {
@@ -187,7 +194,8 @@ describe('watch streams', () => {
 
 describe('credentials: renewed when expired and once after a 401', () => {
   it('a 401 renews the credential once and retries; the server then accepts it', async () => {
-    srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{"kind":"Status","code":401}'));
+    srv.handler = (req, res) =>
+      req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{"kind":"Status","code":401}');
     const r = renewing({ authorization: 'Bearer stale' }, () => ({ authorization: 'Bearer fresh' }));
     expect(await client(baseConfig(srv.url), r.creds).http.json(get())).toEqual({ ok: 1 });
     expect(r.calls()).toBe(1);
@@ -235,7 +243,10 @@ describe('credentials: renewed when expired and once after a 401', () => {
 
   it('an expired credential (expirationTimestamp passed) is renewed before the request: the server never sees it', async () => {
     srv.handler = (req, res) => (req.headers.authorization === 'Bearer fresh' ? res.end('{"ok":1}') : res.writeHead(401).end('{}'));
-    const r = renewing({ authorization: 'Bearer old', expiresAt: Date.now() - 1 }, () => ({ authorization: 'Bearer fresh', expiresAt: Date.now() + 60_000 }));
+    const r = renewing({ authorization: 'Bearer old', expiresAt: Date.now() - 1 }, () => ({
+      authorization: 'Bearer fresh',
+      expiresAt: Date.now() + 60_000,
+    }));
     const { http } = client(baseConfig(srv.url), r.creds);
     await http.json(get());
     await http.json(get());
@@ -253,7 +264,9 @@ describe('credentials: renewed when expired and once after a 401', () => {
 
   it('impersonation headers: user, uid, one line per group, escaped extra keys', async () => {
     const { impersonationHeaders } = await import('../../src/kube/auth.js');
-    const headers = impersonationHeaders({ impersonate: { user: 'alice', uid: '42', groups: ['a', 'b'], extra: { 'example.com/scopes': ['x', 'y'], 'ünï code': ['z'] } } });
+    const headers = impersonationHeaders({
+      impersonate: { user: 'alice', uid: '42', groups: ['a', 'b'], extra: { 'example.com/scopes': ['x', 'y'], 'ünï code': ['z'] } },
+    });
     await client(baseConfig(srv.url), new Credentials(headers, {})).http.json(get());
     const raw = srv.seen[0]!.rawHeaders;
     const lines = (name: string) => raw.flatMap((v, i) => (i % 2 === 0 && v === name ? [raw[i + 1]!] : []));
@@ -292,7 +305,9 @@ describe('TLS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
     writeFileSync(join(dir, 'bundle.pem'), `${testPki().otherCa}\n${testPki().ca}`);
     const emptyDir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-dir-'));
-    const { http, log } = client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: emptyDir } }));
+    const { http, log } = client(
+      baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: emptyDir } }),
+    );
     expect(await http.json(get())).toEqual({});
     expect(log.some((l) => l.includes('OS trust store (2 certificates)'))).toBe(true);
   });
@@ -300,7 +315,11 @@ describe('TLS', () => {
   it('...and one that neither Node nor the OS store knows is refused as an unknown authority', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
     writeFileSync(join(dir, 'bundle.pem'), testPki().otherCa);
-    const e = (await caught(client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } })).http.json(get()))) as NetworkError;
+    const e = (await caught(
+      client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } })).http.json(
+        get(),
+      ),
+    )) as NetworkError;
     expect(e.kind).toBe('tls');
     expect(e.message).toBe('certificate signed by an unknown authority');
   });
@@ -322,7 +341,9 @@ describe('proxies', () => {
 
   it('proxy-url with a client-certificate user: the server sees the certificate through the tunnel', async () => {
     const p = testPki();
-    await client(baseConfig(srv.url, { proxy: via(proxy.url), cert: Buffer.from(p.clientCert), key: Buffer.from(p.clientKey) })).http.json(get());
+    await client(baseConfig(srv.url, { proxy: via(proxy.url), cert: Buffer.from(p.clientCert), key: Buffer.from(p.clientKey) })).http.json(
+      get(),
+    );
     expect(proxy.connects.at(-1)!.target).toBe(`127.0.0.1:${srv.port}`);
     expect(srv.seen[0]!.clientCN).toBe('alice');
   });
@@ -342,7 +363,9 @@ describe('proxies', () => {
     expect(e).toBeInstanceOf(CliError);
     expect(e.key).toBe('err.proxyAuth');
     expect(e.params).toMatchObject({ proxy: authProxy.url, source: 'proxy-url', withCredentials: 'no', status: '407' });
-    const wrong = (await caught(client(baseConfig(srv.url, { proxy: via(authProxy.url.replace('//', '//bob:nope@')) })).http.json(get()))) as CliError;
+    const wrong = (await caught(
+      client(baseConfig(srv.url, { proxy: via(authProxy.url.replace('//', '//bob:nope@')) })).http.json(get()),
+    )) as CliError;
     expect(wrong.params).toMatchObject({ withCredentials: 'yes', status: '401' });
     expect(JSON.stringify(wrong.params)).not.toContain('nope');
     expect(await client(baseConfig(srv.url, { proxy: via(authProxy.url.replace('//', '//bob:s3cret@')) })).http.json(get())).toEqual({});
@@ -350,20 +373,28 @@ describe('proxies', () => {
 
   it('403 from the proxy: refused; 502: a NetworkError naming the proxy; a dead proxy: "through the proxy"', async () => {
     proxy.refuse = 403;
-    expect(((await caught(client(baseConfig(srv.url, { proxy: via(proxy.url) })).http.json(get()))) as CliError).key).toBe('err.proxyRefused');
+    expect(((await caught(client(baseConfig(srv.url, { proxy: via(proxy.url) })).http.json(get()))) as CliError).key).toBe(
+      'err.proxyRefused',
+    );
     proxy.refuse = 502;
     const bad = (await caught(client(baseConfig(srv.url, { proxy: via(proxy.url) })).http.json(get('/x', false)))) as NetworkError;
     expect(bad).toMatchObject({ kind: 'unreachable', code: 'EPROXY', maybeSent: false });
     expect(bad.message).toBe(`through the proxy ${proxy.url} (from proxy-url): it answered 502 to CONNECT`);
     proxy.refuse = null;
     const dead = (await caught(client(baseConfig(srv.url, { proxy: via('http://127.0.0.1:1') })).http.json(patch))) as NetworkError;
-    expect(dead).toMatchObject({ code: 'ECONNREFUSED', maybeSent: false, message: 'through the proxy http://127.0.0.1:1 (from proxy-url): connection refused' });
+    expect(dead).toMatchObject({
+      code: 'ECONNREFUSED',
+      maybeSent: false,
+      message: 'through the proxy http://127.0.0.1:1 (from proxy-url): connection refused',
+    });
   });
 });
 
 describe('unusable TLS material', () => {
   it('a client key that is not a key: named, not an internal error', async () => {
-    const e = (await caught(client(baseConfig(srv.url, { cert: Buffer.from(testPki().clientCert), key: Buffer.from('not a key') })).http.json(get()))) as CliError;
+    const e = (await caught(
+      client(baseConfig(srv.url, { cert: Buffer.from(testPki().clientCert), key: Buffer.from('not a key') })).http.json(get()),
+    )) as CliError;
     expect(e).toBeInstanceOf(CliError);
     expect(e.key).toBe('err.tlsMaterial');
   });
@@ -396,7 +427,9 @@ describe('the OS trust store with requests in flight together', () => {
   it('parallel requests that all fail as unknown authority all retry with the OS store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sysca-'));
     writeFileSync(join(dir, 'bundle.pem'), testPki().ca);
-    const { http, log } = client(baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } }));
+    const { http, log } = client(
+      baseConfig(srv.url, { ca: undefined, systemCaEnv: { SSL_CERT_FILE: join(dir, 'bundle.pem'), SSL_CERT_DIR: dir } }),
+    );
     const got = await Promise.all([http.json(get('/a', false)), http.json(get('/b', false)), http.json(patch)]);
     expect(got).toEqual([{}, {}, {}]);
     expect(log.filter((l) => l.includes('OS trust store')).length).toBe(1);

@@ -61,7 +61,10 @@ describe('which files, and how they merge (clientcmd)', () => {
     const first = { ...config({ name: 'x', current: null }) };
     const second = {
       'current-context': 'y',
-      clusters: [{ name: 'x', cluster: { server: 'https://second.example.com' } }, { name: 'y', cluster: { server: 'https://y.example.com' } }],
+      clusters: [
+        { name: 'x', cluster: { server: 'https://second.example.com' } },
+        { name: 'y', cluster: { server: 'https://y.example.com' } },
+      ],
       users: [{ name: 'y', user: { token: 'ty' } }],
       contexts: [{ name: 'y', context: { cluster: 'x', user: 'y', namespace: 'ns-y' } }],
     };
@@ -75,7 +78,10 @@ describe('which files, and how they merge (clientcmd)', () => {
 
   it('relative paths resolve against the file that holds them', () => {
     const cfg = resolve({
-      '/k/config': config({ cluster: { 'certificate-authority': 'pki/ca.crt' }, user: { token: undefined, 'client-certificate': 'me.crt', 'client-key': '/abs/me.key', exec: undefined } }),
+      '/k/config': config({
+        cluster: { 'certificate-authority': 'pki/ca.crt' },
+        user: { token: undefined, 'client-certificate': 'me.crt', 'client-key': '/abs/me.key', exec: undefined },
+      }),
       '/k/pki/ca.crt': 'CA',
       '/k/me.crt': 'CERT',
       '/abs/me.key': 'KEY',
@@ -95,13 +101,19 @@ describe('which files, and how they merge (clientcmd)', () => {
 
   it('namespace: -n, then the context, then default', () => {
     expect(resolve({ '/k/config': config({ context: { namespace: 'team' } }) }).namespace).toBe('team');
-    expect(resolve({ '/k/config': config({ context: { namespace: 'team' } }) }, { namespace: 'x' })).toMatchObject({ namespace: 'x', namespaceFromFlag: true });
+    expect(resolve({ '/k/config': config({ context: { namespace: 'team' } }) }, { namespace: 'x' })).toMatchObject({
+      namespace: 'x',
+      namespaceFromFlag: true,
+    });
     expect(resolve({ '/k/config': config() }).namespace).toBe('default');
   });
 
   it('unknown context, cluster and user are named', () => {
     const files = { '/k/config': config() };
-    expect(failure(() => resolve(files, { context: 'nope' }))).toEqual({ key: 'err.contextNotFound', params: { context: 'nope', available: 'c' } });
+    expect(failure(() => resolve(files, { context: 'nope' }))).toEqual({
+      key: 'err.contextNotFound',
+      params: { context: 'nope', available: 'c' },
+    });
     expect(failure(() => resolve(files, { cluster: 'nope' })).key).toBe('err.clusterNotFound');
     expect(failure(() => resolve(files, { user: 'nope' })).key).toBe('err.userNotFound');
     expect(failure(() => resolve({ '/k/config': config({ current: null }) })).key).toBe('err.noCurrentContext');
@@ -109,7 +121,9 @@ describe('which files, and how they merge (clientcmd)', () => {
   });
 
   it('server path prefixes are kept (Rancher-style), trailing slashes dropped', () => {
-    expect(resolve({ '/k/config': config({ cluster: { server: 'https://rancher.example.com/k8s/clusters/c-abc/' } }) }).server).toBe('https://rancher.example.com/k8s/clusters/c-abc');
+    expect(resolve({ '/k/config': config({ cluster: { server: 'https://rancher.example.com/k8s/clusters/c-abc/' } }) }).server).toBe(
+      'https://rancher.example.com/k8s/clusters/c-abc',
+    );
   });
 });
 
@@ -139,16 +153,27 @@ describe('flags override the kubeconfig as kubectl', () => {
   });
 
   it('--token replaces the token; --client-certificate/--client-key replace the kubeconfig pair', () => {
-    const withCert = { '/k/config': config({ user: { 'client-certificate-data': b64('KC'), 'client-key-data': b64('KK') } }), '/c.crt': 'C', '/c.key': 'K' };
+    const withCert = {
+      '/k/config': config({ user: { 'client-certificate-data': b64('KC'), 'client-key-data': b64('KK') } }),
+      '/c.crt': 'C',
+      '/c.key': 'K',
+    };
     expect(resolve(withCert, { token: 'flag' }).token).toBe('flag');
     const cfg = resolve(withCert, { clientCertificate: '/c.crt', clientKey: '/c.key' });
     expect([cfg.cert?.toString(), cfg.key?.toString()]).toEqual(['C', 'K']);
   });
 
   it('--as, --as-group, --as-uid; kubeconfig as, as-uid, as-groups, as-user-extra', () => {
-    const k = { '/k/config': config({ user: { as: 'alice', 'as-uid': '42', 'as-groups': ['a', 'b'], 'as-user-extra': { scopes: ['x', 'y'] } } }) };
+    const k = {
+      '/k/config': config({ user: { as: 'alice', 'as-uid': '42', 'as-groups': ['a', 'b'], 'as-user-extra': { scopes: ['x', 'y'] } } }),
+    };
     expect(resolve(k).impersonate).toEqual({ user: 'alice', uid: '42', groups: ['a', 'b'], extra: { scopes: ['x', 'y'] } });
-    expect(resolve(k, { as: 'bob', asGroup: ['g'], asUid: '7' }).impersonate).toEqual({ user: 'bob', uid: '7', groups: ['g'], extra: { scopes: ['x', 'y'] } });
+    expect(resolve(k, { as: 'bob', asGroup: ['g'], asUid: '7' }).impersonate).toEqual({
+      user: 'bob',
+      uid: '7',
+      groups: ['g'],
+      extra: { scopes: ['x', 'y'] },
+    });
     expect(failure(() => resolve({ '/k/config': config() }, { asGroup: ['g'] })).key).toBe('err.impersonateWithoutUser');
     expect(failure(() => resolve({ '/k/config': config() }, { asUid: '1' })).key).toBe('err.impersonateWithoutUser');
   });
@@ -162,16 +187,23 @@ describe('flags override the kubeconfig as kubectl', () => {
 
 describe('what kubectl refuses, refused', () => {
   it('a CA together with insecure-skip-tls-verify', () => {
-    const r = failure(() => resolve({ '/k/config': config({ cluster: { 'certificate-authority-data': b64('CA'), 'insecure-skip-tls-verify': true } }) }));
+    const r = failure(() =>
+      resolve({ '/k/config': config({ cluster: { 'certificate-authority-data': b64('CA'), 'insecure-skip-tls-verify': true } }) }),
+    );
     expect(r).toEqual({ key: 'err.insecureWithCa', params: { cluster: 'c' } });
   });
 
   it('basic auth: refused before any password is sent', () => {
-    expect(failure(() => resolve({ '/k/config': config({ user: { token: undefined, username: 'admin', password: 'pw' } }) }))).toEqual({ key: 'err.basicAuth', params: { user: 'c' } });
+    expect(failure(() => resolve({ '/k/config': config({ user: { token: undefined, username: 'admin', password: 'pw' } }) }))).toEqual({
+      key: 'err.basicAuth',
+      params: { user: 'c' },
+    });
   });
 
   it('a client certificate without a key', () => {
-    expect(failure(() => resolve({ '/k/config': config({ user: { 'client-certificate-data': b64('C') } }) })).key).toBe('err.certWithoutKey');
+    expect(failure(() => resolve({ '/k/config': config({ user: { 'client-certificate-data': b64('C') } }) })).key).toBe(
+      'err.certWithoutKey',
+    );
   });
 
   it('fields of the wrong type name the entry and the field (untrusted YAML is checked, not cast)', () => {
@@ -196,12 +228,30 @@ describe('what kubectl refuses, refused', () => {
   it('exec plugins: apiVersion required and known, interactiveMode required for v1 and defaulted for v1beta1', () => {
     const u = (exec: object) => ({ '/k/config': config({ user: { token: undefined, exec: { command: 'get-token', ...exec } } }) });
     expect(failure(() => resolve(u({ interactiveMode: 'Never' }))).params.problem).toBe('noApiVersion');
-    expect(failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1alpha1', interactiveMode: 'Never' }))).params).toMatchObject({ problem: 'apiVersion', value: 'client.authentication.k8s.io/v1alpha1' });
+    expect(
+      failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1alpha1', interactiveMode: 'Never' }))).params,
+    ).toMatchObject({ problem: 'apiVersion', value: 'client.authentication.k8s.io/v1alpha1' });
     expect(failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1' }))).params.problem).toBe('noInteractiveMode');
-    expect(failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Sometimes' }))).params.problem).toBe('interactiveMode');
+    expect(failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Sometimes' }))).params.problem).toBe(
+      'interactiveMode',
+    );
     expect(resolve(u({ apiVersion: 'client.authentication.k8s.io/v1beta1' })).exec?.interactiveMode).toBe('IfAvailable');
-    expect(failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', env: [{ value: 'x' }] }))).key).toBe('err.kubeconfigField');
-    expect(failure(() => resolve({ '/k/config': config({ user: { token: undefined, exec: { command: 'a', apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never' }, 'auth-provider': { name: 'oidc' } } }) })).params.problem).toBe('withAuthProvider');
+    expect(
+      failure(() => resolve(u({ apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', env: [{ value: 'x' }] }))).key,
+    ).toBe('err.kubeconfigField');
+    expect(
+      failure(() =>
+        resolve({
+          '/k/config': config({
+            user: {
+              token: undefined,
+              exec: { command: 'a', apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never' },
+              'auth-provider': { name: 'oidc' },
+            },
+          }),
+        }),
+      ).params.problem,
+    ).toBe('withAuthProvider');
   });
 
   it('proxy-url: http, https and socks5 only; the password never appears in the message', () => {
@@ -239,13 +289,29 @@ describe('exec plugin settings and cluster info', () => {
       {},
       { KUBECONFIG: '/k/config', PATH: '/bin' },
     );
-    expect(cfg.exec).toMatchObject({ command: 'get-token', args: ['--cluster', 'prod'], env: [{ name: 'REGION', value: 'eu' }], interactiveMode: 'IfAvailable', provideClusterInfo: true, installHint: 'brew install get-token' });
+    expect(cfg.exec).toMatchObject({
+      command: 'get-token',
+      args: ['--cluster', 'prod'],
+      env: [{ name: 'REGION', value: 'eu' }],
+      interactiveMode: 'IfAvailable',
+      provideClusterInfo: true,
+      installHint: 'brew install get-token',
+    });
     expect(cfg.exec?.parentEnv.PATH).toBe('/bin');
-    expect(cfg.execCluster).toEqual({ server: 'https://api.example.com:6443', 'certificate-authority-data': b64('CA'), 'proxy-url': 'http://proxy:3128', config: { audience: 'prod' } });
+    expect(cfg.execCluster).toEqual({
+      server: 'https://api.example.com:6443',
+      'certificate-authority-data': b64('CA'),
+      'proxy-url': 'http://proxy:3128',
+      config: { audience: 'prod' },
+    });
   });
 
   it('a token in the kubeconfig wins over exec (client-go skips the plugin then)', async () => {
-    const cfg = resolve({ '/k/config': config({ user: { token: 'static', exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' } } }) });
+    const cfg = resolve({
+      '/k/config': config({
+        user: { token: 'static', exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' } },
+      }),
+    });
     const { credentials } = await import('../../src/kube/auth.js');
     const creds = await credentials(cfg, { readFile: () => Buffer.from(''), runExec: () => Promise.reject(new Error('must not run')) });
     expect((await creds.current()).authorization).toBe('Bearer static');

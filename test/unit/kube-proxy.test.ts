@@ -21,7 +21,12 @@ describe('chooseProxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     ['0.0.0.0 is not loopback', 'https://0.0.0.0:6443', { HTTPS_PROXY: P }, 'HTTPS_PROXY'],
     ['NO_PROXY=* disables the proxy', 'https://api.example.com', { HTTPS_PROXY: P, NO_PROXY: '*' }, undefined],
     ['lower case no_proxy', 'https://api.example.com', { HTTPS_PROXY: P, no_proxy: 'example.com' }, undefined],
-    ['NO_PROXY upper case wins over lower case', 'https://api.example.com', { HTTPS_PROXY: P, NO_PROXY: 'other.com', no_proxy: 'example.com' }, 'HTTPS_PROXY'],
+    [
+      'NO_PROXY upper case wins over lower case',
+      'https://api.example.com',
+      { HTTPS_PROXY: P, NO_PROXY: 'other.com', no_proxy: 'example.com' },
+      'HTTPS_PROXY',
+    ],
   ];
   for (const [name, server, env, source] of cases) {
     it(name, () => {
@@ -93,7 +98,8 @@ describe('NO_PROXY matching (Go httpproxy, apimachinery CIDRs)', () => {
 
 describe('loopback and proxy-url parsing', () => {
   it('loopback addresses', () => {
-    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '[::1]', '::1', '::ffff:127.0.0.1']) expect(isLoopback(h), h).toBe(true);
+    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '[::1]', '::1', '::ffff:127.0.0.1'])
+      expect(isLoopback(h), h).toBe(true);
     for (const h of ['0.0.0.0', '10.0.0.1', 'localhost.example.com', '[::2]', 'api']) expect(isLoopback(h), h).toBe(false);
   });
 

@@ -15,7 +15,9 @@ function fakeFs(files: Record<string, string>, links: Record<string, string> = {
       throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
     },
     readDir(dir) {
-      const names = [...Object.keys(files), ...Object.keys(links)].filter((p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'));
+      const names = [...Object.keys(files), ...Object.keys(links)].filter(
+        (p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'),
+      );
       if (!names.length) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
       return names.map((p) => ({ name: p.slice(dir.length + 1), symlink: p in links }));
     },
@@ -32,7 +34,11 @@ describe('systemCertificates on Linux', () => {
         '/usr/share/ca/one.crt': pem('QUFB'),
         '/usr/share/ca/extra.crt': pem('Q0ND'),
       },
-      { '/etc/ssl/certs/one.pem': '/usr/share/ca/one.crt', '/etc/ssl/certs/extra.pem': '/usr/share/ca/extra.crt', '/etc/ssl/certs/abcd1234.0': 'extra.pem' },
+      {
+        '/etc/ssl/certs/one.pem': '/usr/share/ca/one.crt',
+        '/etc/ssl/certs/extra.pem': '/usr/share/ca/extra.crt',
+        '/etc/ssl/certs/abcd1234.0': 'extra.pem',
+      },
     );
     const got = systemCertificates({}, { platform: 'linux', fs });
     expect(got.map((p) => p.split('\n')[1])).toEqual(['QUFB', 'QkJC', 'Q0ND']);
@@ -41,7 +47,12 @@ describe('systemCertificates on Linux', () => {
   });
 
   it('SSL_CERT_FILE replaces the file list; SSL_CERT_DIR (colon-separated) the directories', () => {
-    const fs = fakeFs({ '/tmp/bundle.pem': pem('RklMRQ=='), '/etc/ssl/certs/ca-certificates.crt': pem('REVG'), '/d1/a.pem': pem('RDE='), '/d2/b.pem': pem('RDI=') });
+    const fs = fakeFs({
+      '/tmp/bundle.pem': pem('RklMRQ=='),
+      '/etc/ssl/certs/ca-certificates.crt': pem('REVG'),
+      '/d1/a.pem': pem('RDE='),
+      '/d2/b.pem': pem('RDI='),
+    });
     const got = systemCertificates({ SSL_CERT_FILE: '/tmp/bundle.pem', SSL_CERT_DIR: '/d1:/d2' }, { platform: 'linux', fs });
     expect(got.map((p) => p.split('\n')[1])).toEqual(['RklMRQ==', 'RDE=', 'RDI=']);
   });

@@ -35,12 +35,52 @@ export function testPki(): TestPki {
   run('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.crt');
   run('req', ...ec, '-subj', '/CN=apiserver', '-keyout', 'srv.key', '-out', 'srv.csr');
   writeFileSync(join(dir, 'srv.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kube.internal\n');
-  run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'srv.crt', '-extfile', 'srv.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'srv.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'srv.crt',
+    '-extfile',
+    'srv.cnf',
+  );
   run('req', ...ec, '-subj', '/O=devs/CN=alice', '-keyout', 'client.key', '-out', 'client.csr');
   writeFileSync(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');
-  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt', '-extfile', 'client.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'client.crt',
+    '-extfile',
+    'client.cnf',
+  );
   const r = (f: string) => readFileSync(join(dir, f), 'utf8');
-  cached = { dir, ca: r('ca.crt'), serverCert: r('srv.crt'), serverKey: r('srv.key'), clientCert: r('client.crt'), clientKey: r('client.key'), otherCa: r('other.crt') };
+  cached = {
+    dir,
+    ca: r('ca.crt'),
+    serverCert: r('srv.crt'),
+    serverKey: r('srv.key'),
+    clientCert: r('client.crt'),
+    clientKey: r('client.key'),
+    otherCa: r('other.crt'),
+  };
   return cached;
 }
 
@@ -68,16 +108,26 @@ export class TestServer {
   static async start(): Promise<TestServer> {
     const p = testPki();
     let self: TestServer | null = null;
-    const server = https.createServer({ cert: p.serverCert, key: p.serverKey, ca: p.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const peer = (req.socket as TLSSocket).getPeerCertificate();
-        const seen: Seen = { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, clientCN: peer && peer.subject ? String(peer.subject.CN) : null, body: Buffer.concat(chunks).toString() };
-        self!.seen.push(seen);
-        self!.handler(req, res, seen);
-      });
-    });
+    const server = https.createServer(
+      { cert: p.serverCert, key: p.serverKey, ca: p.ca, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const peer = (req.socket as TLSSocket).getPeerCertificate();
+          const seen: Seen = {
+            method: req.method!,
+            url: req.url!,
+            headers: req.headers,
+            rawHeaders: req.rawHeaders,
+            clientCN: peer && peer.subject ? String(peer.subject.CN) : null,
+            body: Buffer.concat(chunks).toString(),
+          };
+          self!.seen.push(seen);
+          self!.handler(req, res, seen);
+        });
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     self = new TestServer(server, (server.address() as net.AddressInfo).port);
     return self;
@@ -124,7 +174,9 @@ export class ConnectProxy {
         client.end(`HTTP/1.1 ${self!.refuse} Refused\r\n\r\n`);
         return;
       }
-      const [host, port] = req.url!.startsWith('[') ? [req.url!.slice(1, req.url!.indexOf(']')), req.url!.split(']:')[1]] : req.url!.split(':');
+      const [host, port] = req.url!.startsWith('[')
+        ? [req.url!.slice(1, req.url!.indexOf(']')), req.url!.split(']:')[1]]
+        : req.url!.split(':');
       const upstream = net.connect(Number(port), host!, () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length) upstream.write(head);
@@ -166,7 +218,11 @@ export function baseConfig(server: string, over: Partial<ResolvedConfig> = {}): 
   };
 }
 
-export function client(cfg: ResolvedConfig, creds: Credentials = new Credentials({}, {}), over: Partial<HttpOptions> = {}): { http: KubeHttp; log: string[] } {
+export function client(
+  cfg: ResolvedConfig,
+  creds: Credentials = new Credentials({}, {}),
+  over: Partial<HttpOptions> = {},
+): { http: KubeHttp; log: string[] } {
   const log: string[] = [];
   const h = new KubeHttp(cfg, creds, { timeoutMs: 5000, verbose: 2, log: (l) => log.push(l), sleep: async () => undefined, ...over });
   return { http: h, log };
@@ -175,10 +231,15 @@ export function client(cfg: ResolvedConfig, creds: Credentials = new Credentials
 /** A credential that renews by calling `next` (counting calls), as an exec plugin would. */
 export function renewing(first: AuthState, next: () => AuthState): { creds: Credentials; calls: () => number } {
   let calls = 0;
-  const creds = new Credentials({}, first, async () => {
-    calls++;
-    return next();
-  }, { kind: 'exec', name: 'get-token' });
+  const creds = new Credentials(
+    {},
+    first,
+    async () => {
+      calls++;
+      return next();
+    },
+    { kind: 'exec', name: 'get-token' },
+  );
   return { creds, calls: () => calls };
 }
 

@@ -5,11 +5,10 @@ import { ApiError, NetworkError } from '../../src/kube/http.js';
 import { Watcher, type WatcherState } from '../../src/kube/watcher.js';
 
 type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string }; v?: number };
-type Step =
-  | { events: Array<{ type: string; object: unknown }>; then?: 'end' | Error }
-  | Error;
+type Step = { events: Array<{ type: string; object: unknown }>; then?: 'end' | Error } | Error;
 
-const api = (status: number) => new ApiError(status, { message: `HTTP ${status}` }, { verb: 'watch', resource: 'rollouts', group: 'argoproj.io', namespace: 'ns' }, '');
+const api = (status: number) =>
+  new ApiError(status, { message: `HTTP ${status}` }, { verb: 'watch', resource: 'rollouts', group: 'argoproj.io', namespace: 'ns' }, '');
 const net = () => new NetworkError('unreachable', 'ECONNRESET', 'connection reset', true);
 
 function harness(steps: Step[], opts: { lists?: Array<Obj[] | Error> } = {}) {
@@ -56,7 +55,12 @@ function harness(steps: Step[], opts: { lists?: Array<Obj[] | Error> } = {}) {
 describe('Watcher', () => {
   it('resumes from the last resourceVersion when a stream ends normally; a BOOKMARK moves it without a change', async () => {
     const h = harness([
-      { events: [{ type: 'MODIFIED', object: { metadata: { name: 'a', resourceVersion: '7' }, v: 1 } }, { type: 'BOOKMARK', object: { metadata: { resourceVersion: '9' } } }] },
+      {
+        events: [
+          { type: 'MODIFIED', object: { metadata: { name: 'a', resourceVersion: '7' }, v: 1 } },
+          { type: 'BOOKMARK', object: { metadata: { resourceVersion: '9' } } },
+        ],
+      },
       { events: [{ type: 'MODIFIED', object: { metadata: { name: 'a', resourceVersion: '12' }, v: 2 } }] },
     ]);
     h.w.seed([{ metadata: { name: 'a', resourceVersion: '5' } }], '5');

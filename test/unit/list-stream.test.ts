@@ -29,7 +29,10 @@ describe('ListStream', () => {
       fc.property(fc.array(item, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 20 }), fc.string(), (items, cuts, cont) => {
         const list = { kind: 'RolloutList', apiVersion: 'argoproj.io/v1alpha1', metadata: { resourceVersion: '5', continue: cont }, items };
         const text = JSON.stringify(list, null, Math.random() < 0.5 ? 2 : undefined);
-        const got = read(text, cuts.map((c) => c % (text.length + 1)));
+        const got = read(
+          text,
+          cuts.map((c) => c % (text.length + 1)),
+        );
         expect(got.items).toEqual(JSON.parse(text).items);
         expect(got.rest).toEqual({ ...JSON.parse(text), items: [] });
       }),
@@ -39,7 +42,10 @@ describe('ListStream', () => {
 
   it('items before or after metadata, an empty list, and a byte-by-byte stream', () => {
     const text = '{"items":[{"a":"}]\\"x"},{"b":[1,{"c":"é"}]}],"metadata":{"continue":"abc"},"kind":"List"}';
-    const byByte = read(text, Array.from({ length: text.length }, (_, i) => i));
+    const byByte = read(
+      text,
+      Array.from({ length: text.length }, (_, i) => i),
+    );
     expect(byByte.items).toEqual([{ a: '}]"x' }, { b: [1, { c: 'é' }] }]);
     expect(byByte.rest).toEqual({ items: [], metadata: { continue: 'abc' }, kind: 'List' });
     expect(read('{"kind":"List","items":[]}', [3, 10])).toEqual({ items: [], rest: { kind: 'List', items: [] } });

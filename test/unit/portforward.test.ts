@@ -161,7 +161,17 @@ async function startApi(dial: (pod: string, port: number) => net.Socket | string
       }),
   );
   const http = new KubeHttp(
-    { server: `http://127.0.0.1:${port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false, disableCompression: false, systemCaEnv: {} },
+    {
+      server: `http://127.0.0.1:${port}`,
+      contextName: null,
+      clusterName: null,
+      userName: null,
+      namespace: 'ns',
+      namespaceFromFlag: false,
+      insecure: false,
+      disableCompression: false,
+      systemCaEnv: {},
+    },
     new Credentials({}, { authorization: 'Bearer t0ken' }),
     { timeoutMs: 5000, verbose: 0, log: () => undefined },
   );
@@ -188,7 +198,10 @@ describe('local port → pods/NAME/portforward → pod', () => {
   it('carries bytes both ways, one WebSocket per connection, credentials and ?ports= as asked', async () => {
     const pod = await startPod();
     const log: KubeletLog = { frames: [], ports: [] };
-    const { http, auth } = await startApi((_name, port) => (port === 8080 ? net.connect(pod.port, '127.0.0.1') : `no forward for port ${port}`), log);
+    const { http, auth } = await startApi(
+      (_name, port) => (port === 8080 ? net.connect(pod.port, '127.0.0.1') : `no forward for port ${port}`),
+      log,
+    );
     const events: ForwardEvent[] = [];
     const fwd = new LocalForwarder({
       address: '127.0.0.1',
@@ -241,7 +254,11 @@ describe('local port → pods/NAME/portforward → pod', () => {
     const { port } = await fwd.listen();
     cleanups.push(() => fwd.close());
     expect(await request(port, 'x')).toBe('');
-    expect(events).toContainEqual({ kind: 'remoteError', target: { namespace: 'ns', pod: 'p', port: 80 }, message: 'error forwarding port 80 to pod p, uid : no forward found' });
+    expect(events).toContainEqual({
+      kind: 'remoteError',
+      target: { namespace: 'ns', pod: 'p', port: 80 },
+      message: 'error forwarding port 80 to pod p, uid : no forward found',
+    });
   });
 
   it('an API error on the upgrade (pod not found) is an ApiError, reported, and the connection closed', async () => {
@@ -296,13 +313,25 @@ describe('local port → pods/NAME/portforward → pod', () => {
 
   it('refuses a server that does not complete the WebSocket handshake', async () => {
     const server = net.createServer((s) => {
-      s.once('data', () => s.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\n\r\n'));
+      s.once('data', () =>
+        s.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\n\r\n'),
+      );
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const http = new KubeHttp(
-      { server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, contextName: null, clusterName: null, userName: null, namespace: 'ns', namespaceFromFlag: false, insecure: false, disableCompression: false, systemCaEnv: {} },
+      {
+        server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        contextName: null,
+        clusterName: null,
+        userName: null,
+        namespace: 'ns',
+        namespaceFromFlag: false,
+        insecure: false,
+        disableCompression: false,
+        systemCaEnv: {},
+      },
       new Credentials({}, {}),
       { timeoutMs: 5000, verbose: 0, log: () => undefined },
     );

@@ -1,6 +1,17 @@
 // preview's pure decisions: when there is nothing to preview, which port and pod, what is served.
 import { describe, expect, it } from 'vitest';
-import { isReady, matches, pickPod, podPort, refusal, servicePort, serving, type Pod, type PreviewService, type ServicePort } from '../../src/cli/commands/preview.js';
+import {
+  isReady,
+  matches,
+  pickPod,
+  podPort,
+  refusal,
+  servicePort,
+  serving,
+  type Pod,
+  type PreviewService,
+  type ServicePort,
+} from '../../src/cli/commands/preview.js';
 import { buildRolloutView, type RevisionView } from '../../src/rollout/view.js';
 import { loadFixture } from '../fixtures/load.js';
 
@@ -9,7 +20,10 @@ const vt = (r: RevisionView | null) => (r ? `${r.images.join(',')}#${r.revision}
 function viewOf(fixture: string, previewSvc?: PreviewService | null) {
   const f = loadFixture(fixture);
   const svc = previewSvc === undefined ? (f.services.preview as PreviewService | null) : previewSvc;
-  return { view: buildRolloutView({ rollout: f.rollout, replicaSets: f.replicaSets, activeService: f.services.active, previewService: svc }), svc };
+  return {
+    view: buildRolloutView({ rollout: f.rollout, replicaSets: f.replicaSets, activeService: f.services.active, previewService: svc }),
+    svc,
+  };
 }
 
 const withPort = (svc: PreviewService | null, ports: ServicePort[]) => svc && ({ ...svc, spec: { ...svc.spec, ports } } as PreviewService);
@@ -18,14 +32,21 @@ describe('refusal: exit 4 unless a preview waits behind a preview Service with a
   it('nothing waits: says what users get', () => {
     const { view, svc } = viewOf('settled.yaml');
     const r = refusal(view, svc, vt);
-    expect({ code: r?.exitCode, key: r?.key, params: r?.params }).toEqual({ code: 4, key: 'preview.nothingWaits', params: { name: 'frontend', ns: 'apc-fe-ns', v: vt(view.active) } });
+    expect({ code: r?.exitCode, key: r?.key, params: r?.params }).toEqual({
+      code: 4,
+      key: 'preview.nothingWaits',
+      params: { name: 'frontend', ns: 'apc-fe-ns', v: vt(view.active) },
+    });
   });
   it('aborted, no preview Service, Service missing, no TCP port', () => {
     expect(refusal(viewOf('aborted.yaml').view, null, vt)?.key).toBe('preview.aborted');
     expect(refusal(viewOf('no-preview-service.yaml').view, undefined, vt)?.key).toBe('preview.noService');
     const c = viewOf('christmas.yaml', null);
     const r = refusal(c.view, null, vt);
-    expect({ key: r?.key, params: r?.params }).toEqual({ key: 'preview.serviceMissing', params: { name: 'frontend', ns: 'apc-fe-ns', svc: 'frontend-preview' } });
+    expect({ key: r?.key, params: r?.params }).toEqual({
+      key: 'preview.serviceMissing',
+      params: { name: 'frontend', ns: 'apc-fe-ns', svc: 'frontend-preview' },
+    });
     const udp = viewOf('christmas.yaml');
     expect(refusal(udp.view, withPort(udp.svc, [{ port: 53, protocol: 'UDP' }]), vt)?.key).toBe('preview.noPort');
     expect(refusal(udp.view, withPort(udp.svc, [{ port: 80 }]), vt)).toBeNull();
@@ -33,9 +54,32 @@ describe('refusal: exit 4 unless a preview waits behind a preview Service with a
 });
 
 describe('ports', () => {
-  const pod: Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', ports: [{ name: 'metrics', containerPort: 9090, protocol: 'UDP' }, { name: 'http', containerPort: 8080 }] }] } };
+  const pod: Pod = {
+    metadata: { name: 'p' },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          ports: [
+            { name: 'metrics', containerPort: 9090, protocol: 'UDP' },
+            { name: 'http', containerPort: 8080 },
+          ],
+        },
+      ],
+    },
+  };
   it('the first TCP Service port; its targetPort by number, by numeric string, by name (TCP only); else the port', () => {
-    expect(servicePort({ metadata: {}, spec: { ports: [{ port: 53, protocol: 'UDP' }, { port: 80, targetPort: 'http' }] } })).toEqual({ port: 80, targetPort: 'http' });
+    expect(
+      servicePort({
+        metadata: {},
+        spec: {
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 80, targetPort: 'http' },
+          ],
+        },
+      }),
+    ).toEqual({ port: 80, targetPort: 'http' });
     expect(podPort(pod, { port: 80, targetPort: 8081 })).toBe(8081);
     expect(podPort(pod, { port: 80, targetPort: '8082' })).toBe(8082);
     expect(podPort(pod, { port: 80, targetPort: 'http' })).toBe(8080);
@@ -56,7 +100,14 @@ describe('pods', () => {
   });
   const sel = { app: 'frontend', 'rollouts-pod-template-hash': 'b' };
   it('only ready, running, not terminating pods of the selector; the oldest first; the current one kept', () => {
-    const pods = [mk('a-1', 'a'), mk('b-3', 'b', { created: '2026-11-23T10:05:00Z' }), mk('b-2', 'b', { ready: false }), mk('b-1', 'b', { deleting: true }), mk('b-4', 'b', { created: '2026-11-23T10:01:00Z' }), mk('b-5', 'b', { phase: 'Pending' })];
+    const pods = [
+      mk('a-1', 'a'),
+      mk('b-3', 'b', { created: '2026-11-23T10:05:00Z' }),
+      mk('b-2', 'b', { ready: false }),
+      mk('b-1', 'b', { deleting: true }),
+      mk('b-4', 'b', { created: '2026-11-23T10:01:00Z' }),
+      mk('b-5', 'b', { phase: 'Pending' }),
+    ];
     expect(isReady(pods[1]!)).toBe(true);
     expect(matches(pods[0]!.metadata.labels, sel)).toBe(false);
     expect(pickPod(pods, sel, null)?.metadata.name).toBe('b-4');
@@ -67,7 +118,7 @@ describe('pods', () => {
 });
 
 describe('serving: what the preview Service selects, and whether it is older than what users get', () => {
-  it('the waiting preview, with the view\'s signals', () => {
+  it("the waiting preview, with the view's signals", () => {
     const { view, svc } = viewOf('christmas.yaml');
     const s = serving(view, svc);
     expect(s).toMatchObject({ hash: '6c8d7f5b9d', waits: true, older: true });

@@ -31,7 +31,9 @@ function property<T>(area: string, name: string, arb: fc.Arbitrary<T>, pred: (x:
 // ---- the distribution reference grammar, as generators ----
 const lowerAlnum = fc.stringMatching(/^[a-z0-9]{1,8}$/);
 const separator = fc.constantFrom('.', '_', '__', '-', '--');
-const pathComponent = fc.tuple(lowerAlnum, fc.array(fc.tuple(separator, lowerAlnum), { maxLength: 2 })).map(([a, rest]) => a + rest.map(([s, b]) => s + b).join(''));
+const pathComponent = fc
+  .tuple(lowerAlnum, fc.array(fc.tuple(separator, lowerAlnum), { maxLength: 2 }))
+  .map(([a, rest]) => a + rest.map(([s, b]) => s + b).join(''));
 const domainComponent = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,6}[a-zA-Z0-9])?$/);
 const domain = fc.oneof(
   fc.tuple(domainComponent, fc.array(domainComponent, { minLength: 1, maxLength: 3 })).map(([a, r]) => [a, ...r].join('.')),
@@ -74,9 +76,15 @@ describe('image references', () => {
   });
 
   it('arbitrary strings never throw', () => {
-    property('image reference', 'arbitrary unicode strings never crash the parser', fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
-      parseImage(s);
-    }, 2000);
+    property(
+      'image reference',
+      'arbitrary unicode strings never crash the parser',
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      (s) => {
+        parseImage(s);
+      },
+      2000,
+    );
   });
 
   it('tag comparison is antisymmetric', () => {
@@ -92,14 +100,24 @@ describe('image references', () => {
 describe('CONTAINER=IMAGE pairs', () => {
   it('well-formed pairs parse; anything else is a usage error, not a crash', () => {
     const name = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$/);
-    property('CONTAINER=IMAGE', 'valid pairs parse', fc.array(fc.tuple(name, validImage), { minLength: 1, maxLength: 4 }).filter((ps) => new Set(ps.map(([n]) => n)).size === ps.length), (pairs) => {
-      const r = parseImageArgs(pairs.map(([n, i]) => `${n}=${i}`));
-      expect(Array.isArray(r)).toBe(true);
-    });
-    property('CONTAINER=IMAGE', 'arbitrary arguments give a typed error or a parse', fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 4 }), (args) => {
-      const r = parseImageArgs(args);
-      if (!Array.isArray(r)) expect(['badPair', 'badImage', 'duplicateContainer']).toContain(r.kind);
-    });
+    property(
+      'CONTAINER=IMAGE',
+      'valid pairs parse',
+      fc.array(fc.tuple(name, validImage), { minLength: 1, maxLength: 4 }).filter((ps) => new Set(ps.map(([n]) => n)).size === ps.length),
+      (pairs) => {
+        const r = parseImageArgs(pairs.map(([n, i]) => `${n}=${i}`));
+        expect(Array.isArray(r)).toBe(true);
+      },
+    );
+    property(
+      'CONTAINER=IMAGE',
+      'arbitrary arguments give a typed error or a parse',
+      fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 4 }),
+      (args) => {
+        const r = parseImageArgs(args);
+        if (!Array.isArray(r)) expect(['badPair', 'badImage', 'duplicateContainer']).toContain(r.kind);
+      },
+    );
   });
 });
 
@@ -110,32 +128,52 @@ describe('names, revisions, durations', () => {
       validateName('namespace', n);
       validateName('rollout', n);
     });
-    property('rollout and namespace names', 'anything else is exit 2', fc.string({ maxLength: 80 }).filter((s) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s) || s.length > 253), (n) => {
-      try {
-        validateName('rollout', n);
-        throw new Error('accepted');
-      } catch (e) {
-        expect(e).toBeInstanceOf(CliError);
-        expect((e as CliError).exitCode).toBe(2);
-      }
-    });
+    property(
+      'rollout and namespace names',
+      'anything else is exit 2',
+      fc
+        .string({ maxLength: 80 })
+        .filter((s) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s) || s.length > 253),
+      (n) => {
+        try {
+          validateName('rollout', n);
+          throw new Error('accepted');
+        } catch (e) {
+          expect(e).toBeInstanceOf(CliError);
+          expect((e as CliError).exitCode).toBe(2);
+        }
+      },
+    );
   });
 
   it('--to-revision: positive integers only', () => {
     property('--to-revision', 'whole numbers from 1 are accepted', fc.integer({ min: 1, max: 999_999_999 }), (n) => {
       expect(parseRevision(String(n))).toBe(n);
     });
-    property('--to-revision', 'anything else is exit 2', fc.oneof(fc.integer({ max: 0 }).map(String), fc.string({ maxLength: 12 }).filter((s) => !/^\s*\d{1,9}\s*$/.test(s) || Number(s) < 1)), (s) => {
-      expect(() => parseRevision(s)).toThrow(CliError);
-    });
+    property(
+      '--to-revision',
+      'anything else is exit 2',
+      fc.oneof(
+        fc.integer({ max: 0 }).map(String),
+        fc.string({ maxLength: 12 }).filter((s) => !/^\s*\d{1,9}\s*$/.test(s) || Number(s) < 1),
+      ),
+      (s) => {
+        expect(() => parseRevision(s)).toThrow(CliError);
+      },
+    );
   });
 
   it('--timeout: Go-style durations parse to their value; garbage is refused', () => {
     const unit = fc.constantFrom(['h', 3600_000], ['m', 60_000], ['s', 1000], ['ms', 1]) as fc.Arbitrary<[string, number]>;
-    property('--timeout / --request-timeout', 'sums of Go-style duration parts parse exactly', fc.array(fc.tuple(fc.integer({ min: 0, max: 999 }), unit), { minLength: 1, maxLength: 3 }), (parts) => {
-      const text = parts.map(([n, [u]]) => `${n}${u}`).join('');
-      expect(parseDuration(text)).toBe(parts.reduce((a, [n, [, ms]]) => a + n * ms, 0));
-    });
+    property(
+      '--timeout / --request-timeout',
+      'sums of Go-style duration parts parse exactly',
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 999 }), unit), { minLength: 1, maxLength: 3 }),
+      (parts) => {
+        const text = parts.map(([n, [u]]) => `${n}${u}`).join('');
+        expect(parseDuration(text)).toBe(parts.reduce((a, [n, [, ms]]) => a + n * ms, 0));
+      },
+    );
     property('--timeout / --request-timeout', 'arbitrary strings never throw', fc.string({ maxLength: 20 }), (s) => {
       const r = parseDuration(s);
       expect(r === null || Number.isFinite(r)).toBe(true);
@@ -145,7 +183,16 @@ describe('names, revisions, durations', () => {
 
 // ---- odd cluster objects ----
 const base = loadFixture('christmas.yaml');
-const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string({ maxLength: 30 }), fc.integer(), fc.boolean(), fc.constant({}), fc.constant([]), fc.string({ minLength: 10_000, maxLength: 20_000 }));
+const junk = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.string({ maxLength: 30 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant({}),
+  fc.constant([]),
+  fc.string({ minLength: 10_000, maxLength: 20_000 }),
+);
 
 function mutate(obj: unknown, paths: string[][], values: unknown[]): unknown {
   const copy = structuredClone(obj) as Record<string, unknown>;
@@ -195,31 +242,37 @@ describe('odd cluster objects', () => {
       duplicate: fc.boolean(),
       services: fc.constantFrom('both', 'none', 'missing'),
     });
-    property('odd cluster objects', 'view, planners, next steps and every renderer survive mutated Rollouts and ReplicaSets', arb, (c) => {
-      // As the commands do: whatever the API returns goes through the normalizing boundary first.
-      const rollout = normalizeRollout(mutate(base.rollout, c.roPaths, c.roValues));
-      const rss = base.replicaSets.map((rs, i) => normalizeReplicaSet(i === c.which ? mutate(rs, c.rsPaths, c.rsValues) : rs));
-      if (c.duplicate) rss.push(structuredClone(rss[0]!)); // two ReplicaSets with the same revision
-      const view = buildRolloutView({
-        rollout,
-        replicaSets: rss,
-        activeService: c.services === 'both' ? base.services.active : c.services === 'missing' ? null : undefined,
-        previewService: c.services === 'both' ? base.services.preview : c.services === 'missing' ? null : undefined,
-      });
-      const now = new Date('2026-11-23T12:00:00Z');
-      const actions = nextActions(view, rollout, now);
-      renderStatus(t, view, actions, false, { now });
-      statusJson(view, actions);
-      renderList(t, [view], { allNamespaces: true, wide: true, color: false, now });
-      renderHistory(t, view.history, { color: false, now, wide: true });
-      const results = [
-        planPromote(view, rollout, { now }),
-        planPromote(view, rollout, { now, full: true }),
-        planAbort(view, rollout, { now }),
-        planUndo(view, rollout, { now }),
-        planSetImage(view, rollout, [{ container: 'frontend', image: 'x:1' }], { now }),
-      ];
-      for (const r of results) if (r.kind === 'plan') renderGuard(t, { plan: r.plan }, false);
-    }, 1000);
+    property(
+      'odd cluster objects',
+      'view, planners, next steps and every renderer survive mutated Rollouts and ReplicaSets',
+      arb,
+      (c) => {
+        // As the commands do: whatever the API returns goes through the normalizing boundary first.
+        const rollout = normalizeRollout(mutate(base.rollout, c.roPaths, c.roValues));
+        const rss = base.replicaSets.map((rs, i) => normalizeReplicaSet(i === c.which ? mutate(rs, c.rsPaths, c.rsValues) : rs));
+        if (c.duplicate) rss.push(structuredClone(rss[0]!)); // two ReplicaSets with the same revision
+        const view = buildRolloutView({
+          rollout,
+          replicaSets: rss,
+          activeService: c.services === 'both' ? base.services.active : c.services === 'missing' ? null : undefined,
+          previewService: c.services === 'both' ? base.services.preview : c.services === 'missing' ? null : undefined,
+        });
+        const now = new Date('2026-11-23T12:00:00Z');
+        const actions = nextActions(view, rollout, now);
+        renderStatus(t, view, actions, false, { now });
+        statusJson(view, actions);
+        renderList(t, [view], { allNamespaces: true, wide: true, color: false, now });
+        renderHistory(t, view.history, { color: false, now, wide: true });
+        const results = [
+          planPromote(view, rollout, { now }),
+          planPromote(view, rollout, { now, full: true }),
+          planAbort(view, rollout, { now }),
+          planUndo(view, rollout, { now }),
+          planSetImage(view, rollout, [{ container: 'frontend', image: 'x:1' }], { now }),
+        ];
+        for (const r of results) if (r.kind === 'plan') renderGuard(t, { plan: r.plan }, false);
+      },
+      1000,
+    );
   }, 120_000);
 });

@@ -6,7 +6,16 @@ import { FIXTURES, loadFixture, type Fixture } from '../fixtures/load.js';
 import { buildRolloutView, type RolloutView } from '../../src/rollout/view.js';
 import { olderBecauseText, workloadJson } from '../../src/render/formats.js';
 import { normalizeDeployment, normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
-import { keepActiveCommands, parseImageArgs, planAbort, planPromote, planSetImage, planUndo, type JsonPatchOp, type PlanResult } from '../../src/rollout/plan.js';
+import {
+  keepActiveCommands,
+  parseImageArgs,
+  planAbort,
+  planPromote,
+  planSetImage,
+  planUndo,
+  type JsonPatchOp,
+  type PlanResult,
+} from '../../src/rollout/plan.js';
 import { nextActions } from '../../src/rollout/actions.js';
 
 // As the commands read them: every object through the normalizing boundary.
@@ -41,7 +50,10 @@ function summarize(r: PlanResult) {
     switchesWhen: p.switchesWhen,
     target: p.target?.revision ?? null,
     // Every request: where it goes and what it writes.
-    requests: p.requests.map((q) => `${q.method} ${q.resource}: ${Array.isArray(q.body) ? (q.body as JsonPatchOp[]).map(opText).join('; ') : JSON.stringify(q.body)}`),
+    requests: p.requests.map(
+      (q) =>
+        `${q.method} ${q.resource}: ${Array.isArray(q.body) ? (q.body as JsonPatchOp[]).map(opText).join('; ') : JSON.stringify(q.body)}`,
+    ),
   };
 }
 
@@ -49,7 +61,9 @@ function pick(actual: Record<string, unknown>, expected: Record<string, unknown>
   return Object.fromEntries(Object.keys(expected).map((k) => [k, actual[k]]));
 }
 
-const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe.each(files)('scenario %s', (file) => {
   const f = loadFixture(file);
@@ -67,10 +81,11 @@ describe.each(files)('scenario %s', (file) => {
     if (e.promotesAt) expect(v.autoPromotion.promotesAt).toBe(e.promotesAt);
   });
 
-  if (e.workload) it('names the workloadRef and its Deployment', () => {
-    const w = workloadJson(v.workload) as Record<string, unknown>;
-    expect(pick(w, e.workload)).toEqual(e.workload);
-  });
+  if (e.workload)
+    it('names the workloadRef and its Deployment', () => {
+      const w = workloadJson(v.workload) as Record<string, unknown>;
+      expect(pick(w, e.workload)).toEqual(e.workload);
+    });
 
   it('says whether the preview is older, and why', () => {
     expect(v.previewIsOlder).toBe(e.previewIsOlder);
@@ -83,9 +98,10 @@ describe.each(files)('scenario %s', (file) => {
     if (e.promoteFull) expect(pick(summarize(planPromote(v, f.rollout, { now, full: true })), e.promoteFull)).toEqual(e.promoteFull);
   });
 
-  if (e.keepActive) it('offers only commands that would be allowed to keep users on the active version', () => {
-    expect(keepActiveCommands(v).map((c) => c.command)).toEqual(e.keepActive);
-  });
+  if (e.keepActive)
+    it('offers only commands that would be allowed to keep users on the active version', () => {
+      expect(keepActiveCommands(v).map((c) => c.command)).toEqual(e.keepActive);
+    });
 
   it('plans undo', () => {
     expect(pick(summarize(planUndo(v, f.rollout, { now })), e.undo)).toEqual(e.undo);
@@ -95,18 +111,20 @@ describe.each(files)('scenario %s', (file) => {
     expect(pick(summarize(planAbort(v, f.rollout, { now })), e.abort)).toEqual(e.abort);
   });
 
-  if (e.setImage) it('plans set-image', () => {
-    const changes = parseImageArgs(e.setImage.images);
-    if (!Array.isArray(changes)) throw new Error(JSON.stringify(changes));
-    const { images: _i, ...want } = e.setImage;
-    expect(pick(summarize(planSetImage(v, f.rollout, changes, { now })), want)).toEqual(want);
-  });
+  if (e.setImage)
+    it('plans set-image', () => {
+      const changes = parseImageArgs(e.setImage.images);
+      if (!Array.isArray(changes)) throw new Error(JSON.stringify(changes));
+      const { images: _i, ...want } = e.setImage;
+      expect(pick(summarize(planSetImage(v, f.rollout, changes, { now })), want)).toEqual(want);
+    });
 
   it('lists the next steps with what each does to users', () => {
     expect(nextActions(v, f.rollout, f.now).map((a) => `${a.action}:${a.effect}`)).toEqual(e.next);
   });
 
-  if (e.history) it('gives every revision its role', () => {
-    expect(v.history.map((h) => `${h.revision}:${h.roles.join('+')}`)).toEqual(e.history);
-  });
+  if (e.history)
+    it('gives every revision its role', () => {
+      expect(v.history.map((h) => `${h.revision}:${h.roles.join('+')}`)).toEqual(e.history);
+    });
 });

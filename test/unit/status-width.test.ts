@@ -18,7 +18,12 @@ function picture(fixture: string, lang: 'en' | 'ko', columns: number | undefined
     f.rollout.spec!.template!.spec!.containers![0]!.image = image;
     for (const rs of f.replicaSets) rs.spec!.template!.spec!.containers![0]!.image = image;
   }
-  const view = buildRolloutView({ rollout: f.rollout, replicaSets: f.replicaSets, activeService: f.services.active, previewService: f.services.preview });
+  const view = buildRolloutView({
+    rollout: f.rollout,
+    replicaSets: f.replicaSets,
+    activeService: f.services.active,
+    previewService: f.services.preview,
+  });
   return renderStatus(translator(lang), view, nextActions(view, f.rollout, now), false, { now, columns });
 }
 
@@ -45,7 +50,15 @@ describe('status boxes and the terminal width', () => {
       for (let columns = 40; columns <= 61; columns++) {
         const s = picture('christmas.yaml', lang, columns);
         expectBoxesFit(s, columns);
-        for (const x of ['frontend:v1.054', 'frontend:v1.053', 'revision 8', 'revision 9', 'frontend-5f6d8c9b77', 'frontend-6c8d7f5b9d', 'frontend-preview']) {
+        for (const x of [
+          'frontend:v1.054',
+          'frontend:v1.053',
+          'revision 8',
+          'revision 9',
+          'frontend-5f6d8c9b77',
+          'frontend-6c8d7f5b9d',
+          'frontend-preview',
+        ]) {
           expect(boxLines(s).join('\n'), `${columns} columns`).toContain(x);
         }
       }

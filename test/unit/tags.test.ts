@@ -199,7 +199,9 @@ describe('what the answer says', () => {
     expect(tagComparisonText('abc1234', 'def5678', compareTagVersions('abc1234', 'def5678'))).toBe(
       'tags abc1234 and def5678 are commit hashes: their order is unknown',
     );
-    expect(tagComparisonText('v1.2', 'latest', compareTagVersions('v1.2', 'latest'))).toBe('tag latest is a moving tag: its order against v1.2 is unknown');
+    expect(tagComparisonText('v1.2', 'latest', compareTagVersions('v1.2', 'latest'))).toBe(
+      'tag latest is a moving tag: its order against v1.2 is unknown',
+    );
     expect(tagComparisonText(undefined, 'v1.2', compareTagVersions(undefined, 'v1.2'))).toBe(
       'one image has no tag (digest only): its order against v1.2 is unknown',
     );
@@ -215,7 +217,9 @@ describe('image references', () => {
   const D1 = `sha256:${H64a}`;
   const D2 = `sha256:${H64b}`;
   it('compares the tags of two references', () => {
-    expect(answer(compareImageVersions('registry.example.com/apc/frontend:v1.053', 'registry.example.com/apc/frontend:v1.054-hotfix'))).toBe('<');
+    expect(
+      answer(compareImageVersions('registry.example.com/apc/frontend:v1.053', 'registry.example.com/apc/frontend:v1.054-hotfix')),
+    ).toBe('<');
   });
   it('the same digest is the same image, whatever the tags', () => {
     expect(compareImageVersions(`nginx:1.27@${D1}`, `nginx:1.27.3@${D1}`)).toEqual({ kind: 'ordered', order: 0, scheme: 'digest' });
@@ -234,7 +238,26 @@ describe('image references', () => {
 // Generated tags: realistic pieces, so that most pairs share a scheme and get ordered, plus
 // tags that are not versions and arbitrary strings.
 const digits = fc.oneof(fc.constantFrom('0', '1', '2', '9', '10', '01', '053', '054', '5', '53', '54'), fc.stringMatching(/^[0-9]{1,3}$/));
-const VARIANTS = ['', '', '', '-alpine', '-alpine3.19', '-alpine3.20', '-slim', '-hotfix', '-1', '-2', '-debian-12-r5', '-debian-12-r6', '-abc1234', '-def5678', '+build.5', '+build.6', '-4-gabc1234', '_11-jdk'];
+const VARIANTS = [
+  '',
+  '',
+  '',
+  '-alpine',
+  '-alpine3.19',
+  '-alpine3.20',
+  '-slim',
+  '-hotfix',
+  '-1',
+  '-2',
+  '-debian-12-r5',
+  '-debian-12-r6',
+  '-abc1234',
+  '-def5678',
+  '+build.5',
+  '+build.6',
+  '-4-gabc1234',
+  '_11-jdk',
+];
 const versionPieces = fc.record({
   prefix: fc.constantFrom('', '', 'v', 'V', 'release-', 'build-', 'jammy-', 'main-abc1234-', 'main-def5678-', 'main-'),
   core: fc.oneof(
@@ -247,7 +270,20 @@ const versionPieces = fc.record({
 type Pieces = { prefix: string; core: string; pre: string; variant: string };
 const join = ({ prefix, core, pre, variant }: Pieces) => `${prefix}${core}${pre}${variant}`;
 const versionTag = versionPieces.map(join);
-const otherTag = fc.constantFrom('latest', 'stable', 'main', 'edge', 'alpine', 'jammy', 'abc1234', 'def5678', 'sha-abc1234', 'pr-12', H40a, '');
+const otherTag = fc.constantFrom(
+  'latest',
+  'stable',
+  'main',
+  'edge',
+  'alpine',
+  'jammy',
+  'abc1234',
+  'def5678',
+  'sha-abc1234',
+  'pr-12',
+  H40a,
+  '',
+);
 const anyTag = fc.oneof(
   { weight: 6, arbitrary: versionTag },
   { weight: 1, arbitrary: otherTag },
@@ -264,11 +300,16 @@ function property<T>(name: string, arb: fc.Arbitrary<T>, pred: (x: T) => void, r
 describe('properties', () => {
   it('never throws, on anything', () => {
     const s = fc.option(fc.string({ unit: 'binary', maxLength: 60 }), { nil: undefined });
-    property('compareTagVersions never throws on arbitrary strings', fc.tuple(s, s), ([a, b]) => {
-      const r = compareTagVersions(a, b);
-      if (r.kind !== 'ordered' && r.kind !== 'unknown') throw new Error(`no answer for ${a} ${b}`);
-      if (tagComparisonText(a, b, r).length === 0) throw new Error(`no text for ${a} ${b}`);
-    }, 5000);
+    property(
+      'compareTagVersions never throws on arbitrary strings',
+      fc.tuple(s, s),
+      ([a, b]) => {
+        const r = compareTagVersions(a, b);
+        if (r.kind !== 'ordered' && r.kind !== 'unknown') throw new Error(`no answer for ${a} ${b}`);
+        if (tagComparisonText(a, b, r).length === 0) throw new Error(`no text for ${a} ${b}`);
+      },
+      5000,
+    );
   });
 
   it('is antisymmetric, and unknown is symmetric (same reason, about swapped)', () => {
@@ -290,14 +331,19 @@ describe('properties', () => {
   });
 
   it('is transitive: a < b < c gives a < c; no chain of <= ever gives >', () => {
-    property('a<b and b<c give a<c; a<=b<=c never gives a>c', fc.tuple(versionTag, versionTag, versionTag), ([a, b, c]) => {
-      const ab = compareTagVersions(a, b);
-      const bc = compareTagVersions(b, c);
-      if (ab.kind !== 'ordered' || bc.kind !== 'ordered' || ab.order > 0 || bc.order > 0) return;
-      const ac = compareTagVersions(a, c);
-      if (ab.order < 0 && bc.order < 0) expect(ac, `${a} ${b} ${c}`).toMatchObject({ kind: 'ordered', order: -1 });
-      else if (ac.kind === 'ordered') expect(ac.order, `${a} ${b} ${c}`).toBeLessThanOrEqual(0);
-    }, 20000);
+    property(
+      'a<b and b<c give a<c; a<=b<=c never gives a>c',
+      fc.tuple(versionTag, versionTag, versionTag),
+      ([a, b, c]) => {
+        const ab = compareTagVersions(a, b);
+        const bc = compareTagVersions(b, c);
+        if (ab.kind !== 'ordered' || bc.kind !== 'ordered' || ab.order > 0 || bc.order > 0) return;
+        const ac = compareTagVersions(a, c);
+        if (ab.order < 0 && bc.order < 0) expect(ac, `${a} ${b} ${c}`).toMatchObject({ kind: 'ordered', order: -1 });
+        else if (ac.kind === 'ordered') expect(ac.order, `${a} ${b} ${c}`).toBeLessThanOrEqual(0);
+      },
+      20000,
+    );
   });
 
   it('the same version with two different suffixes or commits is never called the same', () => {

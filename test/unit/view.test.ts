@@ -4,18 +4,30 @@ import { buildRolloutView, revisionView } from '../../src/rollout/view.js';
 import type { ReplicaSet, Rollout } from '../../src/rollout/types.js';
 
 const rs = (annotations: Record<string, string>, extra: Partial<ReplicaSet['metadata']> = {}): ReplicaSet => ({
-  metadata: { name: 'frontend-abc', labels: { 'rollouts-pod-template-hash': 'abc' }, annotations, ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'frontend', uid: 'u' }], ...extra },
+  metadata: {
+    name: 'frontend-abc',
+    labels: { 'rollouts-pod-template-hash': 'abc' },
+    annotations,
+    ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'frontend', uid: 'u' }],
+    ...extra,
+  },
   spec: { replicas: 1, template: { spec: { containers: [{ name: 'c', image: 'x:v1' }] } } },
 });
 
 describe('revision-history', () => {
   it('drops the ReplicaSet own number and duplicates (seen on v1.9.1: "2" on revision 2, "2,2")', () => {
-    expect(revisionView(rs({ 'rollout.argoproj.io/revision': '2', 'rollout.argoproj.io/revision-history': '2' })).revisionHistory).toEqual([]);
-    expect(revisionView(rs({ 'rollout.argoproj.io/revision': '4', 'rollout.argoproj.io/revision-history': '2,2' })).revisionHistory).toEqual([2]);
+    expect(revisionView(rs({ 'rollout.argoproj.io/revision': '2', 'rollout.argoproj.io/revision-history': '2' })).revisionHistory).toEqual(
+      [],
+    );
+    expect(
+      revisionView(rs({ 'rollout.argoproj.io/revision': '4', 'rollout.argoproj.io/revision-history': '2,2' })).revisionHistory,
+    ).toEqual([2]);
   });
 
   it('ignores numbers that are not numbers', () => {
-    expect(revisionView(rs({ 'rollout.argoproj.io/revision': 'x', 'rollout.argoproj.io/revision-history': '1, two,3,-4,' })).revisionHistory).toEqual([1, 3]);
+    expect(
+      revisionView(rs({ 'rollout.argoproj.io/revision': 'x', 'rollout.argoproj.io/revision-history': '1, two,3,-4,' })).revisionHistory,
+    ).toEqual([1, 3]);
     expect(revisionView(rs({ 'rollout.argoproj.io/revision': '99999999999999999999' })).revision).toBeNull();
   });
 });

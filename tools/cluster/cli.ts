@@ -35,7 +35,8 @@ function parseFlags(
     const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
     if (VALUE_FLAGS.includes(name) && allowed.includes(name)) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (!v || !/^v\d+\.\d+(\.(\d+|x))?$/.test(v)) throw new UsageError(`${name} needs a version like v1.10.2 or v1.10.x (got ${v ?? 'nothing'})`);
+      if (!v || !/^v\d+\.\d+(\.(\d+|x))?$/.test(v))
+        throw new UsageError(`${name} needs a version like v1.10.2 or v1.10.x (got ${v ?? 'nothing'})`);
       values.set(name, v);
     } else if (a === '-n' || a === '--lines') {
       n = Number(args[++i]);

@@ -32,7 +32,11 @@ function say(text: string): void {
 function show(args: string[], opts: { input?: string; quiet?: boolean } = {}): number {
   const shown = ['kubectl', ...args].map((a) => (/[\s*"']/.test(a) ? `'${a}'` : a)).join(' ');
   if (!opts.quiet) process.stdout.write(`${dim('$')} ${shown}\n`);
-  const r = spawnSync(kubectlBin, args, { env: runEnv, stdio: [opts.input === undefined ? 'inherit' : 'pipe', opts.quiet ? 'ignore' : 'inherit', opts.quiet ? 'ignore' : 'inherit'], input: opts.input });
+  const r = spawnSync(kubectlBin, args, {
+    env: runEnv,
+    stdio: [opts.input === undefined ? 'inherit' : 'pipe', opts.quiet ? 'ignore' : 'inherit', opts.quiet ? 'ignore' : 'inherit'],
+    input: opts.input,
+  });
   return r.status ?? 1;
 }
 
@@ -61,7 +65,17 @@ must(['bluegreen', 'status', 'frontend', '-n', NS]);
 say('The incident: the template is set back to v1.053 (a Git revert). Argo calls it revision 3, the newest');
 must(['bluegreen', 'wait', 'frontend', '-n', NS, '--for=healthy'], { quiet: true });
 spawnSync('sleep', ['4']); // let v1.052's scale-down delay pass, so the older build comes back as a new preview
-must(['patch', 'rollout', 'frontend', '-n', NS, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.053') }])]);
+must([
+  'patch',
+  'rollout',
+  'frontend',
+  '-n',
+  NS,
+  '--type',
+  'json',
+  '-p',
+  JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.053') }]),
+]);
 must(['bluegreen', 'wait', 'frontend', '-n', NS, '--for=paused']);
 must(['bluegreen', 'status', 'frontend', '-n', NS]);
 must(['bluegreen', 'history', 'frontend', '-n', NS]);
@@ -71,7 +85,8 @@ const code = show(['bluegreen', 'promote', 'frontend', '-n', NS], { input: '' })
 process.stdout.write(dim(`(exit code ${code}; nothing was changed)\n`));
 
 say('The cluster is still running. To continue by hand:');
-process.stdout.write(`  set -a; . ${join(REPO_ROOT, '.cluster/env')}; set +a; export PATH="${join(REPO_ROOT, 'bin')}:$PATH" KUBECTL="$KUBECTL_BIN"
+process.stdout
+  .write(`  set -a; . ${join(REPO_ROOT, '.cluster/env')}; set +a; export PATH="${join(REPO_ROOT, 'bin')}:$PATH" KUBECTL="$KUBECTL_BIN"
   "$KUBECTL" bluegreen undo frontend -n ${NS}      # what they meant: users stay on v1.054
   npm run cluster -- down                           # stop everything the demo started
 `);

@@ -8,17 +8,7 @@
 // .cluster/state.json; tests read .cluster/env and .cluster/kubeconfig.
 
 import { execFile, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,8 +80,17 @@ export interface BuildEnv {
   KWOK_STAGES: string;
 }
 const BUILD_ENV_KEYS: (keyof BuildEnv)[] = [
-  'ETCD_BIN', 'KUBE_APISERVER_BIN', 'KUBE_CONTROLLER_MANAGER_BIN', 'KUBE_SCHEDULER_BIN', 'KUBECTL_BIN',
-  'ROLLOUTS_CONTROLLER_BIN', 'KUBECTL_ARGO_ROLLOUTS_BIN', 'ROLLOUTS_CRDS_DIR', 'ROLLOUTS_INSTALL_YAML', 'KWOK_BIN', 'KWOK_STAGES',
+  'ETCD_BIN',
+  'KUBE_APISERVER_BIN',
+  'KUBE_CONTROLLER_MANAGER_BIN',
+  'KUBE_SCHEDULER_BIN',
+  'KUBECTL_BIN',
+  'ROLLOUTS_CONTROLLER_BIN',
+  'KUBECTL_ARGO_ROLLOUTS_BIN',
+  'ROLLOUTS_CRDS_DIR',
+  'ROLLOUTS_INSTALL_YAML',
+  'KWOK_BIN',
+  'KWOK_STAGES',
 ];
 
 /** The versions a cluster runs (resolved: `v1.35.x` becomes the patch release that was built). */
@@ -198,7 +197,10 @@ function readKeyValueFile(path: string): Record<string, string> {
     if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const key = line.slice(0, eq).replace(/^export\s+/, '').trim();
+    const key = line
+      .slice(0, eq)
+      .replace(/^export\s+/, '')
+      .trim();
     let value = line.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) {
       value = value.slice(1, -1).replace(/'\\''/g, "'");
@@ -373,10 +375,7 @@ function writeEnvFile(state: ClusterState): Record<string, string> {
   const body = Object.entries(env)
     .map(([k, v]) => `${k}=${shellQuote(v)}`)
     .join('\n');
-  writeFileAtomic(
-    ENV_PATH,
-    `# Written by tools/cluster/harness.ts at ${new Date().toISOString()}; shell-sourceable.\n${body}\n`,
-  );
+  writeFileAtomic(ENV_PATH, `# Written by tools/cluster/harness.ts at ${new Date().toISOString()}; shell-sourceable.\n${body}\n`);
   return env;
 }
 
@@ -410,10 +409,7 @@ function adminUser(state: Pick<ClusterState, 'tls'>): KubeUser {
 
 /** .cluster/kubeconfig: the admin context (current) plus one context per token user. */
 function writeRepoKubeconfig(state: ClusterState): void {
-  const users: KubeUser[] = [
-    adminUser(state),
-    ...state.tokenUsers.map((u) => ({ name: u.name, user: { token: u.token } })),
-  ];
+  const users: KubeUser[] = [adminUser(state), ...state.tokenUsers.map((u) => ({ name: u.name, user: { token: u.token } }))];
   writeFileAtomic(KUBECONFIG_PATH, kubeconfigYaml(state.apiServerUrl, readFileSync(state.tls.ca), users, ADMIN_CONTEXT), 0o600);
 }
 
@@ -434,7 +430,10 @@ function explicitChoice(choice: VersionChoice): boolean {
 }
 
 /** The exact versions a choice resolves to (`build.sh versions`; asks the Go module proxy for `vX.Y.x`). */
-export async function resolveVersions(choice: VersionChoice = {}, signal?: AbortSignal): Promise<{ kubernetes: string; argoRollouts: string }> {
+export async function resolveVersions(
+  choice: VersionChoice = {},
+  signal?: AbortSignal,
+): Promise<{ kubernetes: string; argoRollouts: string }> {
   let stdout: string;
   try {
     ({ stdout } = await execFileP('bash', [BUILD_SH, 'versions'], { signal, env: buildShellEnv(choice) }));
@@ -442,11 +441,20 @@ export async function resolveVersions(choice: VersionChoice = {}, signal?: Abort
     const e = err as { stderr?: string };
     throw new Error(`tools/cluster/build.sh versions failed: ${(e.stderr ?? errorMessage(err)).trim()}`);
   }
-  const kv = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
+  const kv = Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
+  );
   return { kubernetes: kv.KUBERNETES_VERSION!, argoRollouts: kv.ARGO_ROLLOUTS_VERSION! };
 }
 
-async function runBuild(doBuild: boolean, choice: VersionChoice, signal: AbortSignal): Promise<{ bins: BuildEnv; versions: ClusterVersions }> {
+async function runBuild(
+  doBuild: boolean,
+  choice: VersionChoice,
+  signal: AbortSignal,
+): Promise<{ bins: BuildEnv; versions: ClusterVersions }> {
   const env = buildShellEnv(choice);
   if (doBuild) {
     // build.sh reports progress on stderr; its stdout (nothing, normally) goes to our stderr as well.
@@ -489,7 +497,9 @@ async function runBuild(doBuild: boolean, choice: VersionChoice, signal: AbortSi
  * and the only one before: v1.7.2 and v1.8.5 reject `--metricsPort`). Asked of the binary itself.
  */
 async function controllerMetricsFlag(bin: string): Promise<string> {
-  const r = await execFileP(bin, ['--help'], { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const r = await execFileP(bin, ['--help'], { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({
+    stdout: e.stdout ?? '',
+  }));
   return /--metricsPort\b/.test(r.stdout) ? '--metricsPort' : '--metricsport';
 }
 
@@ -667,11 +677,7 @@ function recordOf(state: ClusterState, name: ComponentName): ProcessRecord {
 }
 
 /** Starts one recorded component, saves its PID in state.json, and waits for its health check. */
-async function launch(
-  state: ClusterState,
-  rec: ProcessRecord,
-  opts: { timeoutMs: number; signal?: AbortSignal },
-): Promise<void> {
+async function launch(state: ClusterState, rec: ProcessRecord, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
   const id = await spawnDetached({ bin: rec.bin, args: rec.args, env: rec.env, log: rec.log, cwd: state.runDir });
   rec.pid = id.pid;
   rec.startTicks = id.startTicks;
@@ -728,11 +734,11 @@ function removeRunDir(dir: string): void {
 
 async function kubectl(state: ClusterState, args: string[], signal: AbortSignal, timeoutMs = 90_000): Promise<string> {
   try {
-    const { stdout } = await execFileP(
-      state.binaries.KUBECTL_BIN,
-      ['--kubeconfig', state.componentKubeconfig, ...args],
-      { signal, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-    );
+    const { stdout } = await execFileP(state.binaries.KUBECTL_BIN, ['--kubeconfig', state.componentKubeconfig, ...args], {
+      signal,
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string };
@@ -766,8 +772,16 @@ function fakeNode(): object {
       allocatable: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       capacity: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' },
       nodeInfo: {
-        architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', kubeProxyVersion: 'fake',
-        bootID: '', containerRuntimeVersion: '', kernelVersion: '', machineID: '', osImage: '', systemUUID: '',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: 'fake',
+        kubeProxyVersion: 'fake',
+        bootID: '',
+        containerRuntimeVersion: '',
+        kernelVersion: '',
+        machineID: '',
+        osImage: '',
+        systemUUID: '',
       },
       phase: 'Running',
     },
@@ -890,7 +904,8 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
       const want = await resolveVersions(opts);
       const have = existing.versions;
       if (!have || have.argoRollouts !== want.argoRollouts || have.kubernetes !== want.kubernetes) {
-        otherVersions = `the running cluster has Argo Rollouts ${have?.argoRollouts ?? '?'} on Kubernetes ${have?.kubernetes ?? '?'}; ` +
+        otherVersions =
+          `the running cluster has Argo Rollouts ${have?.argoRollouts ?? '?'} on Kubernetes ${have?.kubernetes ?? '?'}; ` +
           `Argo Rollouts ${want.argoRollouts} on Kubernetes ${want.kubernetes} was asked for`;
       }
     }
@@ -899,7 +914,13 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
       writeRepoKubeconfig(existing);
       return { reused: true, state: existing, env: writeEnvFile(existing) };
     }
-    log(opts.fresh ? 'stopping the running cluster (fresh start requested)' : otherVersions ? `stopping it: ${otherVersions}` : 'found a stale cluster in state.json; cleaning it up');
+    log(
+      opts.fresh
+        ? 'stopping the running cluster (fresh start requested)'
+        : otherVersions
+          ? `stopping it: ${otherVersions}`
+          : 'found a stale cluster in state.json; cleaning it up',
+    );
     await downLocked(log);
   }
 
@@ -926,7 +947,9 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     const { bins, versions } = await runBuild(opts.build !== false, opts, ac.signal);
     const metricsFlag = await controllerMetricsFlag(bins.ROLLOUTS_CONTROLLER_BIN);
     step('build');
-    log(`Kubernetes ${versions.kubernetes} (${versions.goKubernetes}), Argo Rollouts ${versions.argoRollouts} (${versions.goArgoRollouts}), etcd ${versions.etcd}, kwok ${versions.kwok}`);
+    log(
+      `Kubernetes ${versions.kubernetes} (${versions.goKubernetes}), Argo Rollouts ${versions.argoRollouts} (${versions.goArgoRollouts}), etcd ${versions.etcd}, kwok ${versions.kwok}`,
+    );
 
     // tmpfs: etcd runs with --unsafe-no-fsync anyway, and nothing of a run survives it.
     runDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), RUN_PREFIX));
@@ -997,7 +1020,9 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     await kubectl(st, ['apply', '--server-side', '-n', CONTROLLER_NAMESPACE, '-f', bins.ROLLOUTS_INSTALL_YAML], ac.signal);
     await kubectl(st, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], ac.signal);
     step('crds+namespaces');
-    log(`install.yaml of Argo Rollouts ${versions.argoRollouts} applied, CRDs established, namespaces ${NAMESPACES.join(', ')} created (${seconds(timings['crds+namespaces']!)})`);
+    log(
+      `install.yaml of Argo Rollouts ${versions.argoRollouts} applied, CRDs established, namespaces ${NAMESPACES.join(', ')} created (${seconds(timings['crds+namespaces']!)})`,
+    );
 
     await start('kube-controller-manager', 60_000);
     await start('kube-scheduler', 60_000);
@@ -1021,7 +1046,9 @@ async function upOnce(opts: UpOptions, log: (msg: string) => void): Promise<UpRe
     writeState(st);
     writeRepoKubeconfig(st);
     const env = writeEnvFile(st);
-    log(`cluster up in ${seconds(timings.total)}; KUBECONFIG=${KUBECONFIG_PATH} (contexts: ${[ADMIN_CONTEXT, ...tokenUsers.map((u) => u.name)].join(', ')}); env in ${ENV_PATH}`);
+    log(
+      `cluster up in ${seconds(timings.total)}; KUBECONFIG=${KUBECONFIG_PATH} (contexts: ${[ADMIN_CONTEXT, ...tokenUsers.map((u) => u.name)].join(', ')}); env in ${ENV_PATH}`,
+    );
     return { reused: false, state: st, env };
   } catch (err) {
     const reason = ac.signal.aborted ? errorMessage(ac.signal.reason) : errorMessage(err);

@@ -27,8 +27,7 @@ export interface RequestOptions {
 /** One request, no keep-alive (so nothing holds the event loop open afterwards). */
 export function fetchText(url: string, opts: RequestOptions = {}): Promise<HttpResponse> {
   const u = new URL(url);
-  const payload =
-    opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (payload !== undefined) {
     headers['Content-Type'] = opts.contentType ?? 'application/json';

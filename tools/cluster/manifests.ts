@@ -26,15 +26,27 @@ export function manifests(o: DeployOptions): string {
   const bg: Record<string, unknown> = {
     activeService: 'frontend-active',
     ...(o.previewService === false ? {} : { previewService: 'frontend-preview' }),
-    ...(o.autoPromotionEnabled === undefined ? { autoPromotionEnabled: false } : o.autoPromotionEnabled === null ? {} : { autoPromotionEnabled: o.autoPromotionEnabled }),
+    ...(o.autoPromotionEnabled === undefined
+      ? { autoPromotionEnabled: false }
+      : o.autoPromotionEnabled === null
+        ? {}
+        : { autoPromotionEnabled: o.autoPromotionEnabled }),
     ...(o.autoPromotionSeconds ? { autoPromotionSeconds: o.autoPromotionSeconds } : {}),
     scaleDownDelaySeconds: o.scaleDownDelaySeconds ?? 3,
     abortScaleDownDelaySeconds: o.abortScaleDownDelaySeconds ?? 2,
     ...(o.previewMetadata ? { previewMetadata: o.previewMetadata } : {}),
     ...(o.activeMetadata ? { activeMetadata: o.activeMetadata } : {}),
   };
-  const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'frontend' }, ports: [{ port: 80 }] } });
-  const template = { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'frontend', image: o.image ?? IMAGE('v1.052') }] } };
+  const svc = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { selector: { app: 'frontend' }, ports: [{ port: 80 }] },
+  });
+  const template = {
+    metadata: { labels: { app: 'frontend' } },
+    spec: { containers: [{ name: 'frontend', image: o.image ?? IMAGE('v1.052') }] },
+  };
   const w = o.workloadRef;
   const docs = [
     svc('frontend-active'),
@@ -59,7 +71,14 @@ export function manifests(o: DeployOptions): string {
         revisionHistoryLimit: 10,
         selector: { matchLabels: { app: 'frontend' } },
         ...(w
-          ? { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend', ...(w.scaleDown ? { scaleDown: w.scaleDown } : {}) } }
+          ? {
+              workloadRef: {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                name: 'frontend',
+                ...(w.scaleDown ? { scaleDown: w.scaleDown } : {}),
+              },
+            }
           : { template }),
         strategy: { blueGreen: bg },
       },
@@ -67,4 +86,3 @@ export function manifests(o: DeployOptions): string {
   ];
   return docs.map((d) => dump(d)).join('---\n');
 }
-

@@ -40,15 +40,42 @@ export async function makePki(dir: string): Promise<Pki> {
   const newEcKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   // Distinct random serials (rather than -CAcreateserial, which would race on ca.srl).
   const signedByCa = (csr: string, ext: string, out: string): string[] => [
-    'x509', '-req', '-in', csr, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '0x' + randomBytes(12).toString('hex'),
-    '-sha256', '-days', days, '-extfile', ext, '-out', out,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-set_serial',
+    '0x' + randomBytes(12).toString('hex'),
+    '-sha256',
+    '-days',
+    days,
+    '-extfile',
+    ext,
+    '-out',
+    out,
   ];
 
   await openssl(dir, [
-    'req', '-x509', ...newEcKey, '-sha256', '-days', days, '-subj', '/CN=kubectl-bluegreen-e2e-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-    '-keyout', 'ca.key', '-out', 'ca.crt',
+    'req',
+    '-x509',
+    ...newEcKey,
+    '-sha256',
+    '-days',
+    days,
+    '-subj',
+    '/CN=kubectl-bluegreen-e2e-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
   ]);
   writeFileSync(
     p('serving.ext'),

@@ -117,10 +117,7 @@ export type StopOutcome = 'not-running' | 'terminated' | 'killed' | 'survived';
  * Sends `signal` (default SIGTERM) to the recorded process only if it is still ours, waits up to
  * `timeoutMs` for it to go away, then sends SIGKILL and waits a little more.
  */
-export async function stopProcess(
-  id: ProcIdentity,
-  opts: { signal?: NodeJS.Signals; timeoutMs?: number } = {},
-): Promise<StopOutcome> {
+export async function stopProcess(id: ProcIdentity, opts: { signal?: NodeJS.Signals; timeoutMs?: number } = {}): Promise<StopOutcome> {
   const signal = opts.signal ?? 'SIGTERM';
   const timeoutMs = opts.timeoutMs ?? 10_000;
   if (!isOurProcess(id)) return 'not-running';

@@ -94,4 +94,5 @@ const server = createServer({ cert: readFileSync(arg('cert')), key: readFileSync
   });
 });
 server.listen(port, '127.0.0.1', () => log({ listening: port }));
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 500).unref());
+for (const sig of ['SIGTERM', 'SIGINT'])
+  process.on(sig, () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 500).unref());

@@ -51,7 +51,9 @@ export function findBinary(name: string): string {
     const p = join(dir, name);
     if (dir && existsSync(p)) return p;
   }
-  throw new Error(`${name} not found: install the Debian packages tinyproxy-bin and microsocks (apt-get install tinyproxy-bin microsocks; .ci/run does)`);
+  throw new Error(
+    `${name} not found: install the Debian packages tinyproxy-bin and microsocks (apt-get install tinyproxy-bin microsocks; .ci/run does)`,
+  );
 }
 
 /** The API server flags: the token webhook, and watches that end after 30-60 s. */
@@ -76,7 +78,14 @@ interface Def {
  * Writes the configuration (webhook kubeconfig for the API server, tinyproxy configs, credential
  * store, info.json) and returns the component definitions, in start order.
  */
-export function prepareTransport(o: { runDir: string; logDir: string; caCert: string; servingCert: string; servingKey: string; ports: TransportPorts }): Def[] {
+export function prepareTransport(o: {
+  runDir: string;
+  logDir: string;
+  caCert: string;
+  servingCert: string;
+  servingKey: string;
+  ports: TransportPorts;
+}): Def[] {
   const dir = transportDir(o.runDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const webhook = `https://127.0.0.1:${o.ports.tokenWebhook}`;
@@ -122,7 +131,12 @@ export function prepareTransport(o: { runDir: string; logDir: string; caCert: st
       authPassword,
       socks: `socks5://127.0.0.1:${o.ports.socksProxy}`,
     },
-    logs: { 'token-webhook': log('token-webhook'), 'forward-proxy': log('forward-proxy'), 'forward-proxy-auth': log('forward-proxy-auth'), 'socks-proxy': log('socks-proxy') },
+    logs: {
+      'token-webhook': log('token-webhook'),
+      'forward-proxy': log('forward-proxy'),
+      'forward-proxy-auth': log('forward-proxy-auth'),
+      'socks-proxy': log('socks-proxy'),
+    },
   };
   writeFileSync(join(dir, 'info.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
   // The proxies have no health endpoint of their own: the webhook server probes them (a CONNECT or a
@@ -132,13 +146,37 @@ export function prepareTransport(o: { runDir: string; logDir: string; caCert: st
     {
       name: 'token-webhook',
       bin: process.execPath,
-      args: [TRANSPORT_SERVER, `--port=${o.ports.tokenWebhook}`, `--cert=${o.servingCert}`, `--key=${o.servingKey}`, `--credentials=${credentialsFile}`],
+      args: [
+        TRANSPORT_SERVER,
+        `--port=${o.ports.tokenWebhook}`,
+        `--cert=${o.servingCert}`,
+        `--key=${o.servingKey}`,
+        `--credentials=${credentialsFile}`,
+      ],
       env: {},
       health: { url: `${webhook}/healthz`, expect: 'ok' },
     },
-    { name: 'forward-proxy', bin: findBinary('tinyproxy'), args: ['-d', '-c', join(dir, 'tinyproxy.conf')], env: {}, health: probe(`http=${o.ports.forwardProxy}`) },
-    { name: 'forward-proxy-auth', bin: findBinary('tinyproxy'), args: ['-d', '-c', join(dir, 'tinyproxy-auth.conf')], env: {}, health: probe(`http=${o.ports.forwardProxyAuth}`) },
-    { name: 'socks-proxy', bin: findBinary('microsocks'), args: ['-i', '127.0.0.1', '-p', String(o.ports.socksProxy)], env: {}, health: probe(`socks=${o.ports.socksProxy}`) },
+    {
+      name: 'forward-proxy',
+      bin: findBinary('tinyproxy'),
+      args: ['-d', '-c', join(dir, 'tinyproxy.conf')],
+      env: {},
+      health: probe(`http=${o.ports.forwardProxy}`),
+    },
+    {
+      name: 'forward-proxy-auth',
+      bin: findBinary('tinyproxy'),
+      args: ['-d', '-c', join(dir, 'tinyproxy-auth.conf')],
+      env: {},
+      health: probe(`http=${o.ports.forwardProxyAuth}`),
+    },
+    {
+      name: 'socks-proxy',
+      bin: findBinary('microsocks'),
+      args: ['-i', '127.0.0.1', '-p', String(o.ports.socksProxy)],
+      env: {},
+      health: probe(`socks=${o.ports.socksProxy}`),
+    },
   ];
 }
 
@@ -146,7 +184,9 @@ export function prepareTransport(o: { runDir: string; logDir: string; caCert: st
 export function transportInfo(runDir: string): TransportInfo {
   const file = join(transportDir(runDir), 'info.json');
   if (!existsSync(file)) {
-    throw new Error(`${file} is missing: this cluster was started without the transport components; restart it with \`npm run cluster -- up --fresh\``);
+    throw new Error(
+      `${file} is missing: this cluster was started without the transport components; restart it with \`npm run cluster -- up --fresh\``,
+    );
   }
   return JSON.parse(readFileSync(file, 'utf8')) as TransportInfo;
 }

@@ -18,7 +18,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     const asked = Boolean(process.env.ARGO_ROLLOUTS_VERSION || process.env.KUBERNETES_VERSION);
     const want = asked ? await resolveVersions() : undefined;
     if (!want || (have && have.argoRollouts === want.argoRollouts && have.kubernetes === want.kubernetes)) {
-      log(`using the already running cluster (Argo Rollouts ${have?.argoRollouts ?? '?'}, Kubernetes ${have?.kubernetes ?? '?'}; left running after the tests)`);
+      log(
+        `using the already running cluster (Argo Rollouts ${have?.argoRollouts ?? '?'}, Kubernetes ${have?.kubernetes ?? '?'}; left running after the tests)`,
+      );
       return async () => {};
     }
   }

@@ -68,7 +68,14 @@ export async function applyPlan(
     }
   }
   const failures: string[] = [];
-  await Promise.all(record.map((req) => kube.client.send(req).then(() => void sent++, (e: unknown) => void failures.push(describeRecordError(e)))));
+  await Promise.all(
+    record.map((req) =>
+      kube.client.send(req).then(
+        () => void sent++,
+        (e: unknown) => void failures.push(describeRecordError(e)),
+      ),
+    ),
+  );
   return { rollout: last, sent, recordFailed: failures.length ? failures.join('; ') : null };
 }
 
@@ -88,7 +95,14 @@ async function rereadPatiently<T>(signal: AbortSignal, read: () => Promise<T>): 
  * The answer to a change was lost: read what it wrote to again (the rollout, or the workloadRef's
  * Deployment) and tell whether the change was made. Answers the Rollout as it is now.
  */
-async function recoverLostAnswer(ctx: Pick<Ctx, 't' | 'err' | 'signal'>, kube: Kube, loaded: Loaded, plan: Plan, req: PlannedRequest, auditValue: string): Promise<Rollout> {
+async function recoverLostAnswer(
+  ctx: Pick<Ctx, 't' | 'err' | 'signal'>,
+  kube: Kube,
+  loaded: Loaded,
+  plan: Plan,
+  req: PlannedRequest,
+  auditValue: string,
+): Promise<Rollout> {
   if (req.resource === 'deployments') {
     const workload = req.name ?? '';
     ctx.err(`${ctx.t('result.writeUnknownWorkload', { workload })}\n`);

@@ -35,7 +35,12 @@ export function refusalError(t: Ctx['t'], result: Extract<PlanResult, { kind: 'r
 }
 
 /** Re-reads the rollout until its audit annotation satisfies `accept` (about 2 s at most). */
-async function rereadForRecord(ctx: Pick<Ctx, 'signal' | 'flags'>, kube: Kube, name: string, accept: (lc: LastChange | null) => boolean): Promise<Loaded | null> {
+async function rereadForRecord(
+  ctx: Pick<Ctx, 'signal' | 'flags'>,
+  kube: Kube,
+  name: string,
+  accept: (lc: LastChange | null) => boolean,
+): Promise<Loaded | null> {
   let now: Loaded | null = null;
   for (let i = 0; i < REREAD_TRIES && !ctx.signal.aborted; i++) {
     try {
@@ -50,7 +55,13 @@ async function rereadForRecord(ctx: Pick<Ctx, 'signal' | 'flags'>, kube: Kube, n
 }
 
 /** A refusal, naming who changed the rollout if that was moments ago. */
-export async function refuse(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kube, loaded: Loaded, result: Extract<PlanResult, { kind: 'refused' }>, now: Date): Promise<CliError> {
+export async function refuse(
+  ctx: Pick<Ctx, 't' | 'signal' | 'flags'>,
+  kube: Kube,
+  loaded: Loaded,
+  result: Extract<PlanResult, { kind: 'refused' }>,
+  now: Date,
+): Promise<CliError> {
   const err = refusalError(ctx.t, result, loaded.ro);
   // A promote still in flight (the pause cleared, the controller not done) may not have recorded itself
   // yet: wait for it.
@@ -89,7 +100,14 @@ async function workloadMoved(ctx: Pick<Ctx, 't' | 'signal'>, kube: Kube, ns: str
  * A write refused because the rollout (or, with `workload`, the Deployment its template comes from)
  * moved after it was read (a failed `test`): what moved, and who.
  */
-export async function conflict(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: Kube, before: Loaded, since: Date, partial: boolean, workload?: WorkloadPin): Promise<CliError> {
+export async function conflict(
+  ctx: Pick<Ctx, 't' | 'signal' | 'flags'>,
+  kube: Kube,
+  before: Loaded,
+  since: Date,
+  partial: boolean,
+  workload?: WorkloadPin,
+): Promise<CliError> {
   const name = before.view.name;
   // The record of the change that beat us: not the one that was there when we read (a set-image a
   // moment before is not who promoted), and not older than our read, give or take a second of clock skew
@@ -104,7 +122,10 @@ export async function conflict(ctx: Pick<Ctx, 't' | 'signal' | 'flags'>, kube: K
   const err =
     workload && moved !== null
       ? new CliError(EXIT.STATE, 'state.changedWorkload', { name, workload: workload.name, what: moved })
-      : new CliError(EXIT.STATE, partial ? 'state.changedPartial' : 'state.changed', { name, what: ctx.t(`state.changed.${now ? whatChanged(before.ro, now.ro) : 'unknown'}`) });
+      : new CliError(EXIT.STATE, partial ? 'state.changedPartial' : 'state.changed', {
+          name,
+          what: ctx.t(`state.changed.${now ? whatChanged(before.ro, now.ro) : 'unknown'}`),
+        });
   const lc = now ? lastChange(now.ro) : null;
   if (lc && recent(lc)) err.with('state.changedBy', { by: lc.by, action: lc.action, at: lc.at });
   return err;

@@ -31,7 +31,10 @@ export interface ChangeArgs {
   force?: boolean;
 }
 
-export type Planner = (loaded: Loaded, extras: { argoAutoSync: boolean | null; now: Date; controller: ControllerRelease | null }) => PlanResult;
+export type Planner = (
+  loaded: Loaded,
+  extras: { argoAutoSync: boolean | null; now: Date; controller: ControllerRelease | null },
+) => PlanResult;
 
 /** How an invalid input (exit 2) is said; each command knows its own. */
 export type DescribeInvalid = (e: InputError, rollout: string, t: Ctx['t']) => CliError;
@@ -55,7 +58,8 @@ function wire(req: PlannedRequest): WireRequest {
 
 function validate(args: ChangeArgs): DryRun {
   validateName('rollout', args.rollout);
-  if (args.reason !== undefined && args.reason.length > REASON_MAX) throw new CliError(EXIT.USAGE, 'usage.reasonTooLong', { max: String(REASON_MAX) });
+  if (args.reason !== undefined && args.reason.length > REASON_MAX)
+    throw new CliError(EXIT.USAGE, 'usage.reasonTooLong', { max: String(REASON_MAX) });
   return dryRunMode(args.dryRun);
 }
 
@@ -99,7 +103,9 @@ function awaitsController(plan: Plan, controller: ControllerRelease | null): boo
 // ---- 4. guard -------------------------------------------------------------------------------------------
 
 function guard(ctx: Ctx, plan: Plan, force: boolean): void {
-  ctx.err(renderGuard(ctx.t, { plan, target: plan.target ? { revision: plan.target.revision, images: plan.target.images } : null }, ctx.colorErr));
+  ctx.err(
+    renderGuard(ctx.t, { plan, target: plan.target ? { revision: plan.target.revision, images: plan.target.images } : null }, ctx.colorErr),
+  );
   if (plan.needsForce.length > 0 && !force) {
     const reasons = plan.needsForce.flatMap((c) => consequenceLines(ctx.t, plan, c)).join(' ');
     throw new CliError(EXIT.STATE, 'state.needsForce', { reasons });
@@ -109,7 +115,15 @@ function guard(ctx: Ctx, plan: Plan, force: boolean): void {
 
 // ---- 5. dry run -----------------------------------------------------------------------------------------
 
-async function dryRun(ctx: Ctx, kube: Kube, read: Read, plan: Plan, requests: PlannedRequest[], mode: DryRun, output: ChangeArgs['output']): Promise<ExitCode> {
+async function dryRun(
+  ctx: Ctx,
+  kube: Kube,
+  read: Read,
+  plan: Plan,
+  requests: PlannedRequest[],
+  mode: DryRun,
+  output: ChangeArgs['output'],
+): Promise<ExitCode> {
   const nudges = awaitsController(plan, read.controller) ? NUDGE_AT_MS.length : 0;
   if (output) {
     ctx.out(serialize(changePlanJson(plan, requests.map(wire), nudges), output));
@@ -167,7 +181,11 @@ async function confirmed(ctx: Ctx, plan: Plan, yes: boolean): Promise<void> {
 
 function report(ctx: Ctx, plan: Plan, applied: Applied, audit: Audit, reaction: Reaction | null, output: ChangeArgs['output']): ExitCode {
   const t = ctx.t;
-  const controller = reaction && { reacted: reaction.kind === 'reacted', nudges: 'nudges' in reaction ? reaction.nudges : 0, watched: reaction.kind !== 'cannotWatch' };
+  const controller = reaction && {
+    reacted: reaction.kind === 'reacted',
+    nudges: 'nudges' in reaction ? reaction.nudges : 0,
+    watched: reaction.kind !== 'cannotWatch',
+  };
   if (output) ctx.out(serialize(changeResultJson(plan, applied, audit, controller), output));
   else ctx.out(`${resultLine(t, plan)}\n`);
   if (reaction?.kind === 'silent') ctx.err(`${t('result.notActedYet', { name: plan.name, ns: plan.namespace })}\n`);

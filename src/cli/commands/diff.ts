@@ -28,6 +28,8 @@ export const diff: Handler<'diff'> = async (ctx, args) => {
   }
   const header = { active: versionText(ctx.t, versionOf(view.active)), preview: versionText(ctx.t, versionOf(view.preview)) };
   const w = view.workload;
-  ctx.out(renderDiff(ctx.t, header, changes, ctx.color, w ? ctx.t('diff.workload', { kind: w.kind || '?', workload: w.name || '?' }) : undefined));
+  ctx.out(
+    renderDiff(ctx.t, header, changes, ctx.color, w ? ctx.t('diff.workload', { kind: w.kind || '?', workload: w.name || '?' }) : undefined),
+  );
   return EXIT.OK;
 };

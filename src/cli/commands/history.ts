@@ -14,7 +14,8 @@ export const history: Handler<'history'> = async (ctx, args) => {
     return EXIT.OK;
   }
   ctx.out(renderHistory(ctx.t, view.history, { color: ctx.color, now: ctx.io.now(), wide: fmt === 'wide' }));
-  if (view.workload) ctx.err(`${ctx.t('history.workload', { kind: clean(view.workload.kind) || '?', workload: clean(view.workload.name) || '?' })}\n`);
+  if (view.workload)
+    ctx.err(`${ctx.t('history.workload', { kind: clean(view.workload.kind) || '?', workload: clean(view.workload.name) || '?' })}\n`);
   ctx.err(`${paint(ctx.colorErr).dim(ctx.t('history.note'))}\n`);
   return EXIT.OK;
 };

@@ -17,7 +17,14 @@ import { ApiError } from '../../kube/http.js';
 import { LocalForwarder, openPodStream, WebSocketProtocolError, type ForwardEvent, type ForwardTarget } from '../../kube/portforward.js';
 import { Watcher, type WatcherState } from '../../kube/watcher.js';
 import { versionOf } from '../../rollout/plan.js';
-import { buildRolloutView, olderThan, type OlderSignal, type OlderUnknown, type RevisionView, type RolloutView } from '../../rollout/view.js';
+import {
+  buildRolloutView,
+  olderThan,
+  type OlderSignal,
+  type OlderUnknown,
+  type RevisionView,
+  type RolloutView,
+} from '../../rollout/view.js';
 import { POD_TEMPLATE_HASH, type List, type ObjectMeta, type Service } from '../../rollout/types.js';
 import { API_VERSION, olderBecauseText, revisionJson } from '../../render/formats.js';
 import { signalText, unknownText } from '../../render/guard.js';
@@ -65,7 +72,8 @@ export function refusal(v: RolloutView, svc: PreviewService | null | undefined, 
   const name = v.name;
   if (!v.preview) return new CliError(EXIT.STATE, 'preview.nothingWaits', { name, ns, v: vt(v.active) });
   if (v.aborted) return new CliError(EXIT.STATE, 'preview.aborted', { name, ns, v: vt(v.preview), active: vt(v.active) });
-  if (!v.services.preview) return new CliError(EXIT.STATE, 'preview.noService', { name, rs: v.preview.replicaSet ?? v.preview.podTemplateHash });
+  if (!v.services.preview)
+    return new CliError(EXIT.STATE, 'preview.noService', { name, rs: v.preview.replicaSet ?? v.preview.podTemplateHash });
   if (!svc) return new CliError(EXIT.STATE, 'preview.serviceMissing', { name, ns, svc: v.services.preview });
   if (!servicePort(svc)) return new CliError(EXIT.STATE, 'preview.noPort', { svc: v.services.preview });
   return null;
@@ -85,7 +93,8 @@ export function podPort(pod: Pod, sp: ServicePort): number | null {
   if (typeof tp === 'string' && /^\d+$/.test(tp)) return Number(tp);
   const list = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
   for (const c of list(pod.spec?.containers)) {
-    for (const p of list(c?.ports)) if (p?.name === tp && (p.protocol ?? 'TCP') === 'TCP' && typeof p.containerPort === 'number') return p.containerPort;
+    for (const p of list(c?.ports))
+      if (p?.name === tp && (p.protocol ?? 'TCP') === 'TCP' && typeof p.containerPort === 'number') return p.containerPort;
   }
   return null;
 }
@@ -109,7 +118,9 @@ export function pickPod(pods: Pod[], selector: Record<string, string>, current: 
   const keep = current ? ready.find((p) => p.metadata.name === current) : undefined;
   if (keep) return keep;
   ready.sort(
-    (a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+    (a, b) =>
+      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
   );
   return ready[0] ?? null;
 }
@@ -297,11 +308,27 @@ export async function runPreview(ctx: Ctx, args: PreviewOptions): Promise<ExitCo
 
   const pods = new Watcher<Pod>({
     list: async (signal) => {
-      const l = await http.json<List<Pod>>({ method: 'GET', path: podsPath, query: { labelSelector: podSelector }, target: podTarget('list'), retry: true, signal });
+      const l = await http.json<List<Pod>>({
+        method: 'GET',
+        path: podsPath,
+        query: { labelSelector: podSelector },
+        target: podTarget('list'),
+        retry: true,
+        signal,
+      });
       return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
     },
     watch: (rv, onEvent, signal) =>
-      http.watch({ method: 'GET', path: podsPath, query: { labelSelector: podSelector, resourceVersion: rv, allowWatchBookmarks: 'true' }, target: podTarget('watch'), signal }, onEvent),
+      http.watch(
+        {
+          method: 'GET',
+          path: podsPath,
+          query: { labelSelector: podSelector, resourceVersion: rv, allowWatchBookmarks: 'true' },
+          target: podTarget('watch'),
+          signal,
+        },
+        onEvent,
+      ),
     onChange: () => choosePod(false),
     onState: connectionState,
     signal: stop.signal,
@@ -389,7 +416,7 @@ export async function runPreview(ctx: Ctx, args: PreviewOptions): Promise<ExitCo
   }
 
   function describe(s: Serving): string {
-    return s.revision ? vt(ctx, s.revision) : s.hash ?? '?';
+    return s.revision ? vt(ctx, s.revision) : (s.hash ?? '?');
   }
 
   let down = false;
@@ -448,9 +475,14 @@ export async function runPreview(ctx: Ctx, args: PreviewOptions): Promise<ExitCo
     }
     // Could not open: a pod that just went away is re-picked by the pod watch.
     const err = e.error;
-    if (err instanceof WebSocketProtocolError) note(pe.yellow(t('preview.connFailed', { pod, detail: t('preview.handshake', { detail: err.message }) })));
-    else if (err instanceof ApiError && err.status === 404) note(pe.yellow(t('preview.connFailed', { pod, detail: t('preview.podGone', { pod }) })));
-    else void describeError(t, translate(err, errorContext(ctx, kube, name))).then(({ text }) => note(pe.yellow(t('preview.connFailed', { pod, detail: text }))));
+    if (err instanceof WebSocketProtocolError)
+      note(pe.yellow(t('preview.connFailed', { pod, detail: t('preview.handshake', { detail: err.message }) })));
+    else if (err instanceof ApiError && err.status === 404)
+      note(pe.yellow(t('preview.connFailed', { pod, detail: t('preview.podGone', { pod }) })));
+    else
+      void describeError(t, translate(err, errorContext(ctx, kube, name))).then(({ text }) =>
+        note(pe.yellow(t('preview.connFailed', { pod, detail: text }))),
+      );
   };
 
   // Pods first (a missing permission fails here, before anything listens), then the port.

@@ -11,10 +11,21 @@ export const promote: Handler<'promote'> = async (ctx, args) => {
   // One deadline for the whole command: --timeout covers the wait for the controller's reaction too.
   const timeoutMs = args.wait ? durationFlag('timeout', args.timeout) : 0;
   const started = performance.now();
-  const code = await runChange(ctx, args, (loaded, extras) => planPromote(loaded.view, loaded.ro, { ...extras, full: args.full }), noInvalidInput);
+  const code = await runChange(
+    ctx,
+    args,
+    (loaded, extras) => planPromote(loaded.view, loaded.ro, { ...extras, full: args.full }),
+    noInvalidInput,
+  );
   const dryRun = args.dryRun !== undefined && args.dryRun !== 'none' && args.dryRun !== 'false';
   if (code !== EXIT.OK || !args.wait || dryRun || ctx.signal.aborted) return code;
   const { waitForGoal } = await import('./wait.js');
   const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (performance.now() - started)) : 0;
-  return waitForGoal(ctx, { rollout: args.rollout, goal: 'promoted', timeoutMs: left, timeoutText: args.timeout, stallTimeout: args.stallTimeout });
+  return waitForGoal(ctx, {
+    rollout: args.rollout,
+    goal: 'promoted',
+    timeoutMs: left,
+    timeoutText: args.timeout,
+    stallTimeout: args.stallTimeout,
+  });
 };

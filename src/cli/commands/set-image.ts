@@ -8,5 +8,10 @@ export const setImage: Handler<'set-image'> = (ctx, args) => {
   // Bad input is refused before anything is read from the cluster.
   const changes = parseImageArgs(args.images);
   if (!Array.isArray(changes)) throw describeInputError(changes, args.rollout, ctx.t);
-  return runChange(ctx, args, (loaded, extras) => planSetImage(loaded.view, loaded.ro, changes, { ...extras, includeInit: args.includeInit }), describeInputError);
+  return runChange(
+    ctx,
+    args,
+    (loaded, extras) => planSetImage(loaded.view, loaded.ro, changes, { ...extras, includeInit: args.includeInit }),
+    describeInputError,
+  );
 };

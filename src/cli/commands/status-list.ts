@@ -47,7 +47,9 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   const st = ro.status;
   const bg = ro.spec?.strategy?.blueGreen;
   if (!bg) return [];
-  const fromService = bg.activeService ? services?.get(svcKey(ro.metadata.namespace, bg.activeService))?.spec?.selector?.[POD_TEMPLATE_HASH] : undefined;
+  const fromService = bg.activeService
+    ? services?.get(svcKey(ro.metadata.namespace, bg.activeService))?.spec?.selector?.[POD_TEMPLATE_HASH]
+    : undefined;
   return [st?.currentPodHash, st?.blueGreen?.activeSelector, fromService].filter((h): h is string => !!h);
 }
 
@@ -67,7 +69,9 @@ async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null): Pr
   const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
   const needsDeployments = rollouts.some((ro) => ro.spec?.strategy?.blueGreen && workloadView(ro, undefined)?.supported);
   const [replicaSets, deployments] = await Promise.all([
-    hashes.size > 0 ? pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true })) : [],
+    hashes.size > 0
+      ? pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true }))
+      : [],
     needsDeployments
       ? kube.client.listDeployments(ns, ctx.signal).then(
           (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
@@ -101,7 +105,8 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
       others++;
       continue;
     }
-    const service = (name: string | undefined) => (!name || !r.services ? undefined : (r.services.get(svcKey(ro.metadata.namespace, name)) ?? null));
+    const service = (name: string | undefined) =>
+      !name || !r.services ? undefined : (r.services.get(svcKey(ro.metadata.namespace, name)) ?? null);
     const ref = ro.spec?.workloadRef;
     const workload = !ref?.name || !r.deployments ? undefined : (r.deployments.get(svcKey(ro.metadata.namespace, ref.name)) ?? null);
     views.push(

@@ -22,7 +22,10 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   const p = paint(ctx.colorErr);
   // A dumb terminal cannot clear the screen: its frames follow each other.
   const tty = ctx.io.stdout.isTTY === true && ctx.io.env.TERM !== 'dumb';
-  let services: { active: Service | null | undefined; preview: Service | null | undefined } = { active: first.activeService, preview: first.previewService };
+  let services: { active: Service | null | undefined; preview: Service | null | undefined } = {
+    active: first.activeService,
+    preview: first.previewService,
+  };
   // workloadRef: the Deployment. A change to it reaches the Rollout as the controller's
   // workload-generation annotation (a Rollout event), so it is read again with the Services.
   let workload: Deployment | null | undefined = first.workload;
@@ -88,7 +91,11 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     if (!ro) return;
     const replicaSets = rw.replicaSets;
     const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview, workload });
-    const frame = renderOne(ctx, { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view }, 'table');
+    const frame = renderOne(
+      ctx,
+      { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view },
+      'table',
+    );
     if (frame === lastFrame && !force) return;
     lastFrame = frame;
     if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);

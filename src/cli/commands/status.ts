@@ -17,7 +17,11 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
   const now = ctx.io.now();
   const actions = nextActions(l.view, l.ro, now);
   if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
-  return renderStatus(ctx.t, l.view, actions, ctx.color, { now, lastChange: lastChange(l.ro), columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined });
+  return renderStatus(ctx.t, l.view, actions, ctx.color, {
+    now,
+    lastChange: lastChange(l.ro),
+    columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined,
+  });
 }
 
 export const status: Handler<'status'> = async (ctx, args) => {

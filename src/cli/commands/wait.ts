@@ -21,7 +21,13 @@ const DEFAULT_STALL = '60s';
 const STALL_CHECK_MS = 500;
 
 export const wait: Handler<'wait'> = (ctx, args) =>
-  waitForGoal(ctx, { rollout: args.rollout, goal: args.for, timeoutMs: durationFlag('timeout', args.timeout), timeoutText: args.timeout, stallTimeout: args.stallTimeout });
+  waitForGoal(ctx, {
+    rollout: args.rollout,
+    goal: args.for,
+    timeoutMs: durationFlag('timeout', args.timeout),
+    timeoutText: args.timeout,
+    stallTimeout: args.stallTimeout,
+  });
 
 export interface WaitOptions {
   rollout: string;
@@ -69,7 +75,11 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     if (d?.kind === 'final') {
       return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: phaseText(ro) }) });
     }
-    spinner.text(missing ? t('wait.waitingForObject', { name, for: goalText, object: missing }) : t('wait.waiting', { name, for: goalText, now: phaseText(ro) }));
+    spinner.text(
+      missing
+        ? t('wait.waitingForObject', { name, for: goalText, object: missing })
+        : t('wait.waiting', { name, for: goalText, now: phaseText(ro) }),
+    );
     // Stalled: the rollout waits on the controller (spec not observed, or a promote not acted on) and
     // its status has not changed since. Any status change means the controller is alive.
     const waitingOnController = !observedAll(ro, workloadGeneration) || isUnpausing(ro);
@@ -86,7 +96,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     if (watch.rollout) requireBlueGreen({ name, strategy: strategyOf(watch.rollout) });
     // A template just written to a workloadRef's Deployment (set-image, undo) is not on the Rollout yet:
     // wait for the controller to take up at least the generation the Deployment has now.
-    if (watch.rollout?.spec?.workloadRef) workloadGeneration = (await readWorkload(kube, watch.rollout, signal))?.metadata.generation ?? null;
+    if (watch.rollout?.spec?.workloadRef)
+      workloadGeneration = (await readWorkload(kube, watch.rollout, signal))?.metadata.generation ?? null;
     evaluate();
     if (!outcome) {
       if (o.timeoutMs > 0) {
@@ -104,7 +115,10 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
       timers.push(
         setInterval(() => {
           if (stalledSince !== null && stallMs > 0 && performance.now() - stalledSince >= stallMs) {
-            finish({ code: EXIT.FAILURE, error: new CliError(EXIT.FAILURE, 'wait.controllerStalled', { name, seconds: String(Math.round(stallMs / 1000)) }) });
+            finish({
+              code: EXIT.FAILURE,
+              error: new CliError(EXIT.FAILURE, 'wait.controllerStalled', { name, seconds: String(Math.round(stallMs / 1000)) }),
+            });
           }
         }, STALL_CHECK_MS),
       );
