@@ -109,21 +109,3 @@ export function duration(t: T, ms: number): string {
   const h = Math.floor(m / 60);
   return m % 60 ? u.join(u.h(h), u.m(m % 60)) : u.h(h);
 }
-
-/**
- * A kubectl-style table: no borders, columns separated by three spaces. Used for the rollout listing,
- * which can have thousands of rows: cli-table3 measures every cell with string-width and costs about
- * 1 ms per row on start-up-sized machines, so the listing pads with width() itself.
- */
-export function padTable(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
-  let out = '';
-  for (const row of rows) {
-    let line = '';
-    row.forEach((cell, i) => (line += i === row.length - 1 ? cell : padEnd(cell, widths[i]!) + '   '));
-    out += line.trimEnd() + '\n';
-  }
-  return out;
-}

@@ -20,7 +20,7 @@ import { buildRolloutView } from '../../src/rollout/view.js';
 import { shortImage } from '../../src/rollout/image.js';
 import { statusJson } from '../../src/render/formats.js';
 import { renderStatus } from '../../src/render/status.js';
-import { renderList } from '../../src/render/tables.js';
+import { renderList } from '../../src/render/reports.js';
 import { translator } from '../../src/i18n/index.js';
 import { record } from '../reliability.js';
 

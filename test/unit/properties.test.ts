@@ -9,7 +9,7 @@ import { buildRolloutView } from '../../src/rollout/view.js';
 import { nextActions } from '../../src/rollout/actions.js';
 import { renderStatus } from '../../src/render/status.js';
 import { renderGuard } from '../../src/render/guard.js';
-import { renderList, renderHistory } from '../../src/render/tables.js';
+import { renderList, renderHistory } from '../../src/render/reports.js';
 import { statusJson } from '../../src/render/formats.js';
 import { parseDuration } from '../../src/cli/duration.js';
 import { validateName } from '../../src/cli/load.js';

@@ -3,7 +3,7 @@ import { CliError, EXIT } from '../../errors.js';
 import { diffTemplates } from '../../rollout/diff.js';
 import { versionOf } from '../../rollout/plan.js';
 import { API_VERSION, serialize, workloadJson } from '../../render/formats.js';
-import { renderDiff } from '../../render/tables.js';
+import { renderDiff } from '../../render/reports.js';
 import { versionText } from '../../render/text.js';
 import type { Handler } from '../dispatch.js';
 import { loadBlueGreen } from '../load.js';

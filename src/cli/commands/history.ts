@@ -1,7 +1,7 @@
 // history ROLLOUT: every revision with its images, creation time, earlier numbers and role now.
 import { EXIT } from '../../errors.js';
 import { historyJson, serialize } from '../../render/formats.js';
-import { renderHistory } from '../../render/tables.js';
+import { renderHistory } from '../../render/reports.js';
 import { clean, paint } from '../../render/text.js';
 import type { Handler } from '../dispatch.js';
 import { loadBlueGreen } from '../load.js';

@@ -11,7 +11,7 @@ import { translate } from '../../kube/errors.js';
 import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
 import { buildRolloutView, workloadView, type RolloutView } from '../../rollout/view.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
-import { renderList } from '../../render/tables.js';
+import { renderList } from '../../render/reports.js';
 import { errorContext } from '../load.js';
 import type { StatusFormat } from './status.js';
 

@@ -1,10 +1,10 @@
-// Tables: the rollout listing, the revision history, and the template diff. Pure: returns text.
+// The listing, the revision history and the template diff, as tables for people. Pure: returns text.
 import type { T } from '../i18n/index.js';
 import type { Change } from '../rollout/diff.js';
 import { shortImage } from '../rollout/image.js';
 import type { HistoryEntry, RolloutView } from '../rollout/view.js';
-import { age, clean, cleanDeep, padTable, paint } from './text.js';
-import { table } from './table.js';
+import { age, clean, cleanDeep, paint } from './text.js';
+import { columns, table } from './table.js';
 import { colorPhase, phaseIcon } from './status.js';
 
 export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
@@ -49,7 +49,7 @@ export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: bo
       ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
     ];
   });
-  return padTable([head, ...rows]);
+  return columns([head, ...rows]);
 }
 
 export function renderHistory(t: T, rawEntries: HistoryEntry[], opts: { color: boolean; now: Date; wide: boolean }): string {
