@@ -2,7 +2,7 @@
 // boundary (src/rollout/normalize.ts), so no caller can skip it. Reads retry with backoff; writes never
 // retry on their own (the command decides, because only it knows whether a retry is safe).
 import type { ResolvedConfig } from './kubeconfig.js';
-import { KubeHttp, credentials, type HttpOptions, type Target, ApiError } from './http.js';
+import { KubeHttp, credentials, type HttpOptions, type RequestSpec, type Target, ApiError } from './http.js';
 import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 import type { PlannedRequest } from '../rollout/plan.js';
 import {
@@ -80,16 +80,17 @@ export class KubeClient {
     signal?: AbortSignal,
     page?: { limit: number; continue?: string; compact?: boolean },
   ): Promise<List<Rollout>> {
-    const raw = await this.http.json<List<unknown>>({
+    const spec: RequestSpec = {
       method: 'GET',
       path: rolloutPath(ns),
       query: page ? { limit: String(page.limit), continue: page.continue } : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,
-    });
-    const normalize = page?.compact ? compactRollout : normalizeRollout;
-    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalize) };
+    };
+    if (page?.compact) return this.streamed(spec, compactRollout);
+    const raw = await this.http.json<List<unknown>>(spec);
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeRollout) };
   }
 
   async listReplicaSets(
@@ -98,16 +99,24 @@ export class KubeClient {
     signal?: AbortSignal,
     page?: { limit: number; continue?: string; compact?: boolean },
   ): Promise<List<ReplicaSet>> {
-    const raw = await this.http.json<List<unknown>>({
+    const spec: RequestSpec = {
       method: 'GET',
       path: replicaSetsPath(ns),
       query: { labelSelector: selector, limit: page ? String(page.limit) : undefined, continue: page?.continue },
       target: { verb: 'list', resource: 'replicasets', group: 'apps', namespace: ns ?? undefined },
       retry: true,
       signal,
-    });
-    const normalize = page?.compact ? compactReplicaSet : normalizeReplicaSet;
-    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalize) };
+    };
+    if (page?.compact) return this.streamed(spec, compactReplicaSet);
+    const raw = await this.http.json<List<unknown>>(spec);
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeReplicaSet) };
+  }
+
+  /** A page read item by item as it arrives, each reduced at once: the page's text is never held whole. */
+  private async streamed<T>(spec: RequestSpec, reduce: (raw: unknown) => T): Promise<List<T>> {
+    const items: T[] = [];
+    const rest = await this.http.list(spec, (raw) => items.push(reduce(raw)));
+    return { metadata: rest.metadata, items };
   }
 
   /** null when the Service does not exist. */

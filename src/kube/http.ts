@@ -16,6 +16,7 @@ import * as http from 'node:http';
 import * as tls from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
 import type { ResolvedConfig } from './kubeconfig.js';
+import { ListStream } from './list-stream.js';
 import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
 import { CliError, EXIT } from '../errors.js';
 import { systemCertificates } from './system-ca.js';
@@ -177,8 +178,51 @@ function excerpt(text: string): string {
   return flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
 }
 
+/** What reads an answer as it arrives (a watch's events, a List's items) instead of holding it whole. */
+export interface StreamDecoder {
+  push(chunk: Buffer): void;
+  end(): void;
+  /** A List may come compressed and within the request timeout; a watch neither (events as they happen). */
+  readonly bounded: boolean;
+}
+
+/** Hands over each item of a List as it arrives (list-stream.ts); the rest (metadata) at the end. */
+class ListDecoder implements StreamDecoder {
+  readonly bounded = true;
+  private readonly reader: ListStream;
+  rest: Record<string, unknown> = {};
+  constructor(onItem: (item: unknown) => void) {
+    this.reader = new ListStream(onItem);
+  }
+  get items(): number {
+    return this.reader.items;
+  }
+  push(chunk: Buffer): void {
+    try {
+      this.reader.write(chunk);
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new NetworkError(
+        'unreachable',
+        'EBADRESPONSE',
+        'the list answer was not JSON; a proxy or load balancer may be answering instead of the API server',
+        false,
+      );
+    }
+  }
+  end(): void {
+    try {
+      this.rest = this.reader.end();
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new NetworkError('unreachable', 'EBADRESPONSE', 'the list answer ended in the middle of a value', false);
+    }
+  }
+}
+
 /** Splits a watch stream into lines of JSON; anything else ends the watch with a NetworkError. */
-export class WatchDecoder {
+export class WatchDecoder implements StreamDecoder {
+  readonly bounded = false;
   private buffered = '';
   private readonly text = new TextDecoder('utf-8');
 
@@ -332,7 +376,7 @@ export class KubeHttp {
   }
 
   /** One HTTP exchange with the current credential; resolves with status and body text. */
-  private async exchange(spec: RequestSpec, url: URL, stream?: WatchDecoder): Promise<Answer> {
+  private async exchange(spec: RequestSpec, url: URL, stream?: StreamDecoder): Promise<Answer> {
     const auth = await this.creds.current();
     const agent = await this.agent(auth);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
@@ -344,7 +388,7 @@ export class KubeHttp {
     if (auth.authorization) headers.Authorization = auth.authorization;
     // As client-go: compressed answers unless disable-compression; not for watches, whose events must
     // arrive as they happen (the API server does not compress them anyway).
-    if (!stream && !this.cfg.disableCompression) headers['Accept-Encoding'] = 'gzip';
+    if ((!stream || stream.bounded) && !this.cfg.disableCompression) headers['Accept-Encoding'] = 'gzip';
     if (body) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
@@ -403,7 +447,7 @@ export class KubeHttp {
             (e: Error) => fail(e),
           );
       });
-      const timeout = stream ? 0 : this.opts.timeoutMs;
+      const timeout = stream && !stream.bounded ? 0 : this.opts.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       if (timeout > 0) {
         timer = setTimeout(() => fail(new NetworkError('timeout', 'TIMEOUT', `no answer within ${timeout} ms`, sent)), timeout);
@@ -431,7 +475,7 @@ export class KubeHttp {
    * Runs `attempt` (one exchange) with the transport's recoveries: the OS trust store after an
    * unknown authority, and a renewed credential after a 401 (then "credentials expired or rejected").
    */
-  private async recovering(spec: RequestSpec, url: URL, stream?: () => WatchDecoder): Promise<Answer> {
+  private async recovering(spec: RequestSpec, url: URL, stream?: () => StreamDecoder): Promise<Answer> {
     let renewed = false;
     for (;;) {
       let answer: Answer;
@@ -605,6 +649,47 @@ export class KubeHttp {
       else spec.signal?.addEventListener('abort', onAbort, { once: true });
       req.end();
     });
+  }
+
+  /**
+   * A List read as it arrives: onItem gets each item (parsed) as soon as it is complete, so a page is never
+   * held whole; resolves with the List's other fields (metadata.continue). Retried like json() (429, 5xx,
+   * a reset) only while no item has been handed over.
+   */
+  async list(spec: RequestSpec, onItem: (item: unknown) => void): Promise<{ metadata?: { continue?: string; resourceVersion?: string } }> {
+    const url = this.url(spec.path, spec.query);
+    const sleep = this.opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const attempts = spec.retry ? 5 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      let decoder: ListDecoder | undefined;
+      let result: Answer;
+      try {
+        result = await this.recovering(spec, url, () => (decoder = new ListDecoder(onItem)));
+      } catch (e) {
+        if (!(e instanceof NetworkError)) throw e;
+        this.log(1, `${spec.method} ${url.pathname}${url.search} failed: ${e.code} after ${Date.now() - started} ms`);
+        const retriable = (e.code === 'ECONNRESET' || e.code === 'EPIPE') && (decoder?.items ?? 0) === 0;
+        if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        throw e;
+      }
+      this.log(
+        1,
+        `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}, ${decoder?.items ?? 0} items as they came`,
+      );
+      if (result.status >= 400) {
+        const retriable = result.status === 429 || (result.status >= 500 && result.status !== 501);
+        if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
+          await sleep(retryAfterMs(result.headers['retry-after']) ?? backoff(attempt));
+          continue;
+        }
+        throw this.apiError(result, spec.target);
+      }
+      return (decoder?.rest ?? {}) as { metadata?: { continue?: string; resourceVersion?: string } };
+    }
   }
 
   /**
