@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, expect, onTestFinished } from 'vitest';
 import { logsTail, readEnv } from '../../tools/cluster/harness.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -127,10 +127,29 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
 }
 
 let nsCounter = 0;
+/**
+ * A namespace of its own for a test, deleted when the test ends (or, when made outside a test, when the
+ * file ends). The kwok node holds 110 pods, as a real node: on a cluster kept between runs, namespaces
+ * left behind filled it after about two runs, and every deploy after that timed out (issue 15).
+ */
 export async function newNamespace(prefix: string): Promise<string> {
   const ns = `${prefix}-${process.pid}-${++nsCounter}`.slice(0, 63);
   await kubectlOk(['create', 'namespace', ns]);
+  try {
+    onTestFinished(() => deleteNamespaces([ns]));
+  } catch {
+    fileNamespaces.push(ns);
+  }
   return ns;
+}
+
+const fileNamespaces: string[] = [];
+afterAll(() => deleteNamespaces(fileNamespaces.splice(0)));
+
+async function deleteNamespaces(names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const r = await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', ...names]);
+  if (r.code !== 0) process.stderr.write(`could not delete namespaces ${names.join(', ')}: ${r.stderr}\n`);
 }
 
 export { IMAGE, manifests, type DeployOptions } from '../../tools/cluster/manifests.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readState, type ClusterState } from '../../tools/cluster/harness.js';
 import { putCredential, transportInfo, type TransportInfo } from '../../tools/cluster/transport.js';
 import { bundleCjs, buildSea } from '../../scripts/packaging/sea.js';
@@ -22,7 +22,7 @@ import {
   IMAGE,
   kubectlOk,
   manifests,
-  newNamespace as createNamespace,
+  newNamespace,
   printLogsOnFailure,
   REPO,
   setImageRaw,
@@ -62,17 +62,6 @@ beforeAll(async () => {
   });
   runtimes.push({ name: `single executable (Node ${NODE_VERSION})`, cmd: [join(tmp, 'kubectl-bluegreen')] });
 }, 300_000);
-
-// The kwok node has room for 110 pods: give back what this file used.
-const namespaces: string[] = [];
-async function newNamespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(prefix);
-  namespaces.push(ns);
-  return ns;
-}
-afterAll(async () => {
-  if (namespaces.length) await kubectlOk(['delete', 'namespace', '--wait=false', ...namespaces]);
-});
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
