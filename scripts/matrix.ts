@@ -62,11 +62,21 @@ const SUITES: Record<string, Suite> = {
     files: ['test/cluster/promote-loss.matrix.test.ts'],
     about: 'promotes lost right after the pause, per way of promoting',
   },
+  preview: {
+    project: 'cluster',
+    files: ['test/cluster/preview.test.ts'],
+    about: 'kubectl bluegreen preview: a local port to the preview Service',
+  },
+  workloadref: {
+    project: 'cluster',
+    files: ['test/cluster/workloadref.test.ts'],
+    about: 'workloadRef rollouts: set-image and undo through the Deployment, scaleDown modes',
+  },
   faults: { project: 'cluster', files: ['test/cluster/faults.test.ts'], about: 'API server and controller outages' },
   security: { project: 'cluster', files: ['test/cluster/security.test.ts'], about: 'credentials, RBAC, terminal safety' },
   harness: { project: 'cluster', files: ['test/cluster/harness-smoke.test.ts'], about: 'the local control plane' },
 };
-const DEFAULT_SUITES = ['bluegreen', 'reference', 'guard', 'controller', 'promote-loss'];
+const DEFAULT_SUITES = ['bluegreen', 'reference', 'guard', 'controller', 'promote-loss', 'preview', 'workloadref'];
 
 const RESULTS_FILE = join(REPO_ROOT, 'docs', 'compatibility.json');
 const DOC_FILE = join(REPO_ROOT, 'docs', 'COMPATIBILITY.md');
