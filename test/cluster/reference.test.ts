@@ -220,7 +220,7 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
     }
     record({
       kind: 'fault',
-      area: 'Argo Rollouts v1.9.1 loses a promote made right after its pause',
+      area: `a promote right after the pause (Argo Rollouts before v1.10 can lose it; this is ${clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION})`,
       case: '10 rounds of wait --for=paused then promote --yes',
       outcome: `every round switched users; the controller needed a nudge in ${nudged} of them`,
     });
