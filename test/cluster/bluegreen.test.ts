@@ -17,6 +17,7 @@ import {
   printLogsOnFailure,
   promoteAndWait,
   rsOf,
+  setImageRaw,
   statusJson,
   until,
 } from './e2e.js';
@@ -67,17 +68,7 @@ describe('the Christmas incident, replayed', () => {
     await until('v1.053 scaled down', async () => rsOf(await clusterView(ns), 'v1.053').replicas === 0);
 
     // Someone sets the template back to v1.053 (a GitOps revert): it comes back as the newest revision.
-    await kubectlOk([
-      'patch',
-      'rollout',
-      'frontend',
-      '-n',
-      ns,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.053') }]),
-    ]);
+    await setImageRaw(ns, 'v1.053');
     const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '90s']);
     expect(w.code, w.stderr).toBe(0);
 
@@ -275,17 +266,7 @@ describe('what the user confirmed is what happens', () => {
     const seen = await clusterView(ns);
     const r = await bluegreenOnTty(['promote', 'frontend', '-n', ns], async () => {
       // While the operator reads the guard, someone else starts another version.
-      await kubectlOk([
-        'patch',
-        'rollout',
-        'frontend',
-        '-n',
-        ns,
-        '--type',
-        'json',
-        '-p',
-        JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE('v1.056') }]),
-      ]);
+      await setImageRaw(ns, 'v1.056');
       return 'y\n';
     });
     expect(r.code, r.transcript).toBe(4);

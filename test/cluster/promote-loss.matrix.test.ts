@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readState } from '../../tools/cluster/harness.js';
 import { KubeApi } from '../../tools/cluster/http.js';
-import { bluegreen, clusterEnv, deploy, getJson, IMAGE, kubectlOk, newNamespace, printLogsOnFailure } from './e2e.js';
+import { bluegreen, clusterEnv, deploy, getJson, IMAGE, kubectlOk, newNamespace, printLogsOnFailure, setImageRaw } from './e2e.js';
 import { measure } from './matrix-record.js';
 
 printLogsOnFailure();
@@ -100,17 +100,7 @@ async function rounds(way: Way, prefix: string, n = ROUNDS): Promise<{ lost: num
   let nudged = 0;
   const lostRounds: number[] = [];
   for (let i = 0; i < n; i++) {
-    await kubectlOk([
-      'patch',
-      'rollout',
-      'frontend',
-      '-n',
-      ns,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v8.${i}`) }]),
-    ]);
+    await setImageRaw(ns, `v8.${i}`);
     // Read before the wait: nothing may stand between the pause appearing and the promote.
     const nudgeBefore = (await getJson('rollout', 'frontend', ns)).metadata.annotations?.['bluegreen.kubectl.io/nudged-at'];
     if (way === 'official request at once') {

@@ -18,6 +18,7 @@ import {
   printLogsOnFailure,
   promoteAndWait,
   rsOf,
+  setImageRaw,
   statusJson,
   until,
 } from './e2e.js';
@@ -122,19 +123,7 @@ describe('§9.5 fast rollback within the scale-down delay', () => {
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     const old = rsOf(await clusterView(ns), 'v1.052');
-    await kubectlOk([
-      'patch',
-      'rollout',
-      'frontend',
-      '-n',
-      ns,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'registry.example.com/apc/frontend:v1.052' },
-      ]),
-    ]);
+    await setImageRaw(ns, 'v1.052');
     await until('active back on the old ReplicaSet', async () => (await clusterView(ns)).activeHash === old.hash, 30_000);
     const s = await statusJson(ns);
     expect(s.phase).toBe('Healthy');
@@ -199,17 +188,7 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
     await deploy(ns, { replicas: 1, scaleDownDelaySeconds: 1 });
     let nudged = 0;
     for (let i = 0; i < 10; i++) {
-      await kubectlOk([
-        'patch',
-        'rollout',
-        'frontend',
-        '-n',
-        ns,
-        '--type',
-        'json',
-        '-p',
-        JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v7.${i}`) }]),
-      ]);
+      await setImageRaw(ns, `v7.${i}`);
       expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s'])).code).toBe(0);
       const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
       expect(p.code, p.stderr).toBe(0);
