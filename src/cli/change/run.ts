@@ -84,8 +84,9 @@ function readController(kube: Kube): Promise<ControllerRelease | null> {
   );
 }
 
-async function readAndPlan(ctx: Ctx, kube: Kube, name: string, planner: Planner): Promise<Read> {
-  const release = readController(kube);
+async function readAndPlan(ctx: Ctx, kube: Kube, name: string, planner: Planner, byRelease: boolean): Promise<Read> {
+  // Only a plan that differs by release reads it (undo, promote, abort, retry; not set-image).
+  const release = byRelease ? readController(kube) : Promise.resolve(null);
   // A workloadRef's Deployment holds the template a change writes: it must be read (or the command fails).
   const loaded = await loadRollout(ctx, kube, name, { requireWorkload: true });
   const app = loaded.view.argoCD?.application;
@@ -201,13 +202,23 @@ function report(ctx: Ctx, plan: Plan, applied: Applied, audit: Audit, reaction: 
 
 // ---- the pipeline ---------------------------------------------------------------------------------------
 
-export async function runChange(ctx: Ctx, args: ChangeArgs, planner: Planner, describeInvalid: DescribeInvalid): Promise<ExitCode> {
+/**
+ * byRelease: the plan (or the wait for the controller) depends on the controller's release, which is then
+ * read in parallel with the Rollout; false for a change whose plan is the same on every release.
+ */
+export async function runChange(
+  ctx: Ctx,
+  args: ChangeArgs,
+  planner: Planner,
+  describeInvalid: DescribeInvalid,
+  { byRelease }: { byRelease: boolean } = { byRelease: true },
+): Promise<ExitCode> {
   const mode = validate(args);
   const kube = await ctx.kube();
   validateName('namespace', kube.namespace);
   // Who: started now, needed for the record (the dry run shows the record exactly as it would be sent).
   const who = kube.client.whoAmI(ctx.signal);
-  const read = await readAndPlan(ctx, kube, args.rollout, planner);
+  const read = await readAndPlan(ctx, kube, args.rollout, planner, byRelease);
   const { loaded, result } = read;
 
   switch (result.kind) {

@@ -13,5 +13,7 @@ export const setImage: Handler<'set-image'> = (ctx, args) => {
     args,
     (loaded, extras) => planSetImage(loaded.view, loaded.ro, changes, { ...extras, includeInit: args.includeInit }),
     describeInputError,
+    // The same plan on every release: the controller's release is not read.
+    { byRelease: false },
   );
 };
