@@ -87,6 +87,8 @@ export const COMMANDS = [
       { name: 'watch', alias: 'w', type: 'boolean', describe: 'help.opt.watch' },
       { name: 'all-namespaces', alias: 'A', type: 'boolean', describe: 'help.opt.allNamespaces' },
       output(['table', 'wide', 'json', 'yaml']),
+      // Rollouts per page of the listing; the default was chosen by measurement (docs/PERFORMANCE.md).
+      { name: 'chunk-size', type: 'string', describe: 'help.opt.chunkSize', default: '500', valueHint: '500, 0' },
     ],
     examples: [
       'kubectl bluegreen status frontend -n apc-fe-ns',

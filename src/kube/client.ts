@@ -78,17 +78,18 @@ export class KubeClient {
   async listRollouts(
     ns: string | null,
     signal?: AbortSignal,
-    page?: { limit: number; continue?: string; compact?: boolean },
+    page?: { limit: number; continue?: string; compact?: boolean; onItem?: (ro: Rollout) => void },
   ): Promise<List<Rollout>> {
     const spec: RequestSpec = {
       method: 'GET',
       path: rolloutPath(ns),
-      query: page ? { limit: String(page.limit), continue: page.continue } : undefined,
+      // limit 0: the whole list in one answer (kubectl's --chunk-size=0)
+      query: page ? { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue } : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,
     };
-    if (page?.compact) return this.streamed(spec, compactRollout);
+    if (page?.compact) return this.streamed(spec, compactRollout, page.onItem);
     const raw = await this.http.json<List<unknown>>(spec);
     return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeRollout) };
   }
@@ -102,7 +103,7 @@ export class KubeClient {
     const spec: RequestSpec = {
       method: 'GET',
       path: replicaSetsPath(ns),
-      query: { labelSelector: selector, limit: page ? String(page.limit) : undefined, continue: page?.continue },
+      query: { labelSelector: selector, limit: page && page.limit > 0 ? String(page.limit) : undefined, continue: page?.continue },
       target: { verb: 'list', resource: 'replicasets', group: 'apps', namespace: ns ?? undefined },
       retry: true,
       signal,
@@ -113,9 +114,13 @@ export class KubeClient {
   }
 
   /** A page read item by item as it arrives, each reduced at once: the page's text is never held whole. */
-  private async streamed<T>(spec: RequestSpec, reduce: (raw: unknown) => T): Promise<List<T>> {
+  private async streamed<T>(spec: RequestSpec, reduce: (raw: unknown) => T, onItem?: (item: T) => void): Promise<List<T>> {
     const items: T[] = [];
-    const rest = await this.http.list(spec, (raw) => items.push(reduce(raw)));
+    const rest = await this.http.list(spec, (raw) => {
+      const item = reduce(raw);
+      items.push(item);
+      onItem?.(item);
+    });
     return { metadata: rest.metadata, items };
   }
 
@@ -166,20 +171,23 @@ export class KubeClient {
   }
 
   /** The Services of a namespace (or of all), for a listing that must read what users are routed to. */
-  async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
-    const raw = await this.http.json<List<unknown>>({
-      method: 'GET',
-      path: servicesPath(ns),
-      target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
-      retry: true,
-      signal,
-    });
-    // Only the name and the selector are read: a Service's other fields (and managedFields) are dropped.
-    const items = (Array.isArray(raw?.items) ? raw.items : []).map((x: unknown) => {
-      const s = normalizeService(x);
-      return { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { selector: s.spec?.selector } };
-    });
-    return { metadata: raw?.metadata, items };
+  async listServices(ns: string | null, signal?: AbortSignal, page?: { limit: number }): Promise<List<Service>> {
+    // Read item by item as it arrives (a cluster's Services can be many megabytes), and only the name and
+    // the selector of each are kept: a Service's other fields (and managedFields) are dropped at once.
+    return this.streamed(
+      {
+        method: 'GET',
+        path: servicesPath(ns),
+        query: page ? { limit: String(page.limit) } : undefined,
+        target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
+        retry: true,
+        signal,
+      },
+      (x: unknown): Service => {
+        const s = normalizeService(x);
+        return { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { selector: s.spec?.selector } };
+      },
+    );
   }
 
   /**

@@ -3,6 +3,9 @@
 // each item is parsed, reduced by the caller, and its text dropped. The other top-level fields
 // (metadata.continue, resourceVersion) are kept and parsed at the end. Works on bytes: the structure of
 // JSON is ASCII, and a UTF-8 continuation byte is never mistaken for one of its characters.
+//
+// An item's metadata.managedFields (about half of a Rollout's or ReplicaSet's bytes, and nothing the
+// plugin reads) is handed over as null: its bytes are scanned but never copied, decoded or parsed.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -10,6 +13,7 @@ const OPEN_OBJ = 0x7b;
 const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
+const NULL = Buffer.from('null');
 
 export class ListStream {
   private depth = 0;
@@ -27,6 +31,13 @@ export class ListStream {
   private item: Buffer[] = [];
   private itemStart = -1;
   items = 0;
+  /** Inside an item: the last string read at the item's top level and in its metadata (a key before "{" or "["). */
+  private itemKey = '';
+  private metaKey = '';
+  /** The item's top-level value being read is its metadata. */
+  private inMetadata = false;
+  /** Skipping the value of metadata.managedFields until the depth falls back to this. */
+  private skipUntil = -1;
 
   constructor(private readonly onItem: (item: unknown) => void) {}
 
@@ -35,27 +46,40 @@ export class ListStream {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
       if (this.inString) {
-        if (this.readingKey && !this.escaped && c !== QUOTE && c !== BACKSLASH) this.key.push(c);
+        if (this.readingKey && !this.escaped && c !== QUOTE && c !== BACKSLASH && this.key.length < 16) this.key.push(c);
         if (this.escaped) this.escaped = false;
         else if (c === BACKSLASH) this.escaped = true;
         else if (c === QUOTE) {
           this.inString = false;
           if (this.readingKey) {
             this.readingKey = false;
-            this.lastKey = Buffer.from(this.key).toString('latin1');
+            const k = Buffer.from(this.key).toString('latin1');
+            if (this.depth === 1) this.lastKey = k;
+            else if (this.depth === 3) this.itemKey = k;
+            else this.metaKey = k;
           }
         }
         continue;
       }
       if (c === QUOTE) {
         this.inString = true;
-        // A string at depth 1 in the head or tail is a key or a value; keys are what we track.
-        this.readingKey = this.depth === 1;
+        // A string at depth 1 (the List), 3 (an item) or 4 in an item's metadata is a key or a value;
+        // the last one before a "{" or "[" at the same depth is that value's key, which is what we track.
+        this.readingKey =
+          this.skipUntil < 0 &&
+          (this.depth === 1 || (this.phase === 'items' && (this.depth === 3 || (this.depth === 4 && this.inMetadata))));
         this.key = [];
         continue;
       }
       if (c === OPEN_OBJ || c === OPEN_ARR) {
+        if (this.phase === 'items' && this.depth === 4 && this.inMetadata && this.skipUntil < 0 && this.metaKey === 'managedFields') {
+          // The item so far, then null in place of the value; the bytes up to its end are dropped.
+          this.item.push(chunk.subarray(Math.max(this.itemStart, 0), i), NULL);
+          this.skipUntil = 4;
+          this.itemStart = -3;
+        }
         this.depth++;
+        if (this.phase === 'items' && this.depth === 4) this.inMetadata = c === OPEN_OBJ && this.itemKey === 'metadata';
         if (this.phase === 'head' && this.depth === 2 && c === OPEN_ARR && this.lastKey === 'items') {
           // The items array begins: the rest so far ends with "[", the items go to the caller.
           this.rest.push(chunk.subarray(restFrom, i + 1));
@@ -64,12 +88,20 @@ export class ListStream {
         } else if (this.phase === 'items' && this.depth === 3) {
           this.itemStart = i;
           this.item = [];
+          this.itemKey = '';
         }
         continue;
       }
       if (c === CLOSE_OBJ || c === CLOSE_ARR) {
         this.depth--;
-        if (this.phase === 'items' && this.depth === 2 && this.itemStart !== -2) {
+        if (this.depth === this.skipUntil) {
+          // The skipped value ends here: the item resumes after it.
+          this.skipUntil = -1;
+          this.metaKey = '';
+          this.itemStart = i + 1;
+        } else if (this.phase === 'items' && this.depth === 3) {
+          this.inMetadata = false;
+        } else if (this.phase === 'items' && this.depth === 2 && this.itemStart !== -2) {
           this.item.push(chunk.subarray(Math.max(this.itemStart, 0), i + 1));
           this.emit();
         } else if (this.phase === 'items' && this.depth === 1) {
@@ -80,9 +112,9 @@ export class ListStream {
       }
     }
     if (this.phase === 'items' && this.depth >= 3) {
-      // An item continues in the next chunk.
-      this.item.push(chunk.subarray(Math.max(this.itemStart, 0)));
-      this.itemStart = 0;
+      // An item continues in the next chunk (unless this chunk ended inside the skipped value).
+      if (this.skipUntil < 0) this.item.push(chunk.subarray(Math.max(this.itemStart, 0)));
+      this.itemStart = this.skipUntil < 0 ? 0 : -3;
     }
     if (restFrom >= 0) this.rest.push(chunk.subarray(restFrom));
   }

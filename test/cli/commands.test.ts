@@ -111,6 +111,52 @@ describe('status', () => {
     );
   });
 
+  it('--chunk-size pages the listing as kubectl does; 0 reads it in one request; junk is exit 2 before any request', async () => {
+    expect((await run(['status', '-A', '--chunk-size', '0'])).code).toBe(0);
+    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBeUndefined();
+    fake.requests.length = 0;
+    expect((await run(['status', '-A'])).code).toBe(0);
+    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBe('500');
+    fake.requests.length = 0;
+    for (const junk of ['-1', 'ten', '1e3']) {
+      const r = await run(['status', '-A', `--chunk-size=${junk}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--chunk-size "${junk}" is not a whole number`);
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('many rollouts: every rollout-made ReplicaSet is read alongside the remaining pages, not after them', async () => {
+    await fake.stop();
+    const arrivals: Array<{ path: string; cont?: string; at: number }> = [];
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => {
+        arrivals.push({ path: q.path, cont: q.query.continue, at: performance.now() });
+        // the last page of Rollouts is slow: the ReplicaSets must be asked for before it is answered
+        return q.resource === 'rollouts' && q.query.continue === '200' ? { kind: 'delay', ms: 400 } : undefined;
+      },
+    });
+    const f = loadFixture('christmas.yaml');
+    for (let i = 0; i < 250; i++) {
+      const ro = structuredClone(f.rollout) as any;
+      ro.metadata.name = `app-${String(i).padStart(3, '0')}`;
+      ro.metadata.uid = `uid-${i}`;
+      ro.status.currentPodHash = `h${i}a`;
+      ro.status.blueGreen.activeSelector = `h${i}b`;
+      fake.load({ rollout: ro, replicaSets: [], services: {} });
+    }
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const r = await run(['status', '-A', '--chunk-size', '100']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('app-249');
+    const lastPage = arrivals.find((a) => a.path.endsWith('/rollouts') && a.cont === '200')!;
+    const rs = arrivals.filter((a) => a.path.endsWith('/replicasets'));
+    expect(rs).toHaveLength(1);
+    expect(fake.requests.find((q) => q.path.endsWith('/replicasets'))!.query.labelSelector).toBe('rollouts-pod-template-hash');
+    expect(rs[0]!.at).toBeLessThan(lastPage.at + 400);
+  });
+
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
     expect((await run(['status', 'frontend'], { stdoutTTY: true })).stdout).toContain(ESC);
     expect((await run(['status', 'frontend', '--no-color'], { stdoutTTY: true })).stdout).not.toContain(ESC);
@@ -342,6 +388,16 @@ describe('set-image', () => {
     const [w] = fake.writes();
     expect((w!.body as Array<{ op: string; path: string }>)[0]).toEqual({ op: 'test', path: '/metadata/generation', value: 5 });
     expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template.spec.containers[0].image).toBe('registry.example.com/apc/frontend:v1.055');
+  });
+
+  it("does not read the controller's release, which its plan never uses (undo does)", async () => {
+    const controllerReads = () => fake.requests.filter((q) => q.path.endsWith('/deployments')).length;
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.055', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(controllerReads()).toBe(0);
+    const u = await run(['undo', 'frontend', '--dry-run']);
+    expect(u.code).toBe(0);
+    expect(controllerReads()).toBeGreaterThan(0);
   });
 });
 

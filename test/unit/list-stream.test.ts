@@ -40,6 +40,42 @@ describe('ListStream', () => {
     );
   });
 
+  it('hands over metadata.managedFields as null, wherever it sits and whatever the chunking; nothing else changes', () => {
+    const withFields = fc.record({
+      metadata: fc.record({
+        name: fc.string(),
+        managedFields: fc.oneof(fc.array(fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), fc.constant(null), fc.string()),
+        annotations: fc.dictionary(fc.constantFrom('managedFields', 'a', 'metadata'), fc.jsonValue()),
+      }),
+      spec: fc.record({ managedFields: fc.array(fc.jsonValue()), metadata: fc.record({ managedFields: fc.array(fc.string()) }) }),
+      status: fc.jsonValue(),
+    });
+    fc.assert(
+      fc.property(fc.array(withFields, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (items, cuts, last) => {
+        // managedFields first, in the middle or last among the metadata's keys
+        const shaped = items.map(({ metadata: { managedFields, ...md }, ...rest }) => ({
+          metadata: last ? { ...md, managedFields } : { managedFields, ...md },
+          ...rest,
+        }));
+        const text = JSON.stringify({ kind: 'List', metadata: { managedFields: [1] }, items: shaped }, null, last ? undefined : 1);
+        const got = read(
+          text,
+          cuts.map((c) => c % (text.length + 1)),
+        );
+        const want = (JSON.parse(text) as { items: Array<{ metadata: { managedFields: unknown } }> }).items.map((it) => ({
+          ...it,
+          metadata: {
+            ...it.metadata,
+            managedFields: typeof it.metadata.managedFields === 'object' ? null : it.metadata.managedFields,
+          },
+        }));
+        expect(got.items).toEqual(want);
+        expect(got.rest).toEqual({ kind: 'List', metadata: { managedFields: [1] }, items: [] });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('items before or after metadata, an empty list, and a byte-by-byte stream', () => {
     const text = '{"items":[{"a":"}]\\"x"},{"b":[1,{"c":"é"}]}],"metadata":{"continue":"abc"},"kind":"List"}';
     const byByte = read(

@@ -15,8 +15,6 @@ import { renderList } from '../../render/reports.js';
 import { errorContext } from '../load.js';
 import type { StatusFormat } from './status.js';
 
-/** kubectl's chunk size. */
-const PAGE = 500;
 /** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
 const MAX_HASH_SELECTOR = 100;
 
@@ -53,9 +51,25 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   return [st?.currentPodHash, st?.blueGreen?.activeSelector, fromService].filter((h): h is string => !!h);
 }
 
-async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null): Promise<Read> {
+async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Promise<Read> {
+  const page = <T>(
+    list: (p: { limit: number; continue?: string; compact: true }) => Promise<{ items: T[]; metadata?: { continue?: string } }>,
+  ) => pages((cont) => list({ limit: chunkSize, continue: cont, compact: true }));
+  const allReplicaSets = () => page((p) => kube.client.listReplicaSets(ns, POD_TEMPLATE_HASH, ctx.signal, p));
+  // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
+  // read: that list starts at once, alongside the rest of the Rollouts (their pages, or the rest of one).
+  let early: Promise<ReplicaSet[]> | undefined;
+  const seen = new Set<string>();
+  const onItem = (ro: Rollout) => {
+    if (early) return;
+    for (const h of hashesOf(ro, undefined)) seen.add(h);
+    if (seen.size > MAX_HASH_SELECTOR) {
+      early = allReplicaSets();
+      early.catch(() => undefined); // awaited below; a failure before then is not unhandled
+    }
+  };
   const [rollouts, services] = await Promise.all([
-    pages((cont) => kube.client.listRollouts(ns, ctx.signal, { limit: PAGE, continue: cont, compact: true })),
+    page((p) => kube.client.listRollouts(ns, ctx.signal, { ...p, onItem })),
     kube.client.listServices(ns, ctx.signal).then(
       (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
       (e: unknown) => {
@@ -66,12 +80,14 @@ async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null): Pr
     ),
   ]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
-  const selector = hashes.size <= MAX_HASH_SELECTOR ? `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})` : POD_TEMPLATE_HASH;
   const needsDeployments = rollouts.some((ro) => ro.spec?.strategy?.blueGreen && workloadView(ro, undefined)?.supported);
   const [replicaSets, deployments] = await Promise.all([
-    hashes.size > 0
-      ? pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, { limit: PAGE, continue: cont, compact: true }))
-      : [],
+    early ??
+      (hashes.size === 0
+        ? []
+        : hashes.size > MAX_HASH_SELECTOR
+          ? allReplicaSets()
+          : page((p) => kube.client.listReplicaSets(ns, `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})`, ctx.signal, p))),
     needsDeployments
       ? kube.client.listDeployments(ns, ctx.signal).then(
           (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
@@ -123,10 +139,10 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
   return { views, others };
 }
 
-export async function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean): Promise<ExitCode> {
+export async function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
   let r: Read;
   try {
-    r = await read(ctx, kube, all ? null : kube.namespace);
+    r = await read(ctx, kube, all ? null : kube.namespace, chunkSize);
   } catch (e) {
     throw translate(e, errorContext(ctx, kube));
   }

@@ -29,11 +29,13 @@ export const status: Handler<'status'> = async (ctx, args) => {
   if (args.rollout && args.allNamespaces) throw new CliError(EXIT.USAGE, 'usage.allNamespaces');
   if (args.watch && !args.rollout) throw new CliError(EXIT.USAGE, 'usage.watchNeedsName');
   if (args.watch && (format === 'json' || format === 'yaml')) throw new CliError(EXIT.USAGE, 'usage.watchOutput');
+  // kubectl's --chunk-size: a whole number; 0 reads the listing in one request.
+  if (!/^\d{1,9}$/.test(args.chunkSize)) throw new CliError(EXIT.USAGE, 'usage.badChunkSize', { value: args.chunkSize });
   if (!args.rollout) {
     const kube = await ctx.kube();
     if (!args.allNamespaces) validateName('namespace', kube.namespace);
     const { list } = await import('./status-list.js');
-    return list(ctx, kube, format, args.allNamespaces);
+    return list(ctx, kube, format, args.allNamespaces, Number(args.chunkSize));
   }
   const { kube, loaded } = await loadBlueGreen(ctx, args.rollout);
   if (args.watch) {
