@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 2000] [--runs 10] [--watch-seconds 60] [--smoke]
+// npm run bench [-- --scales 500,2000,10000] [--runs 10] [--watch-seconds 60] [--workloads 1,2,3,4,5] [--smoke] [--prepare]
 //
 // kubectl-bluegreen against the official kubectl-argo-rollouts (built from the same Argo Rollouts module
 // as the controller by the local-control-plane harness: the default of tools/cluster/versions.env, v1.10.2), on the same local cluster, in one run, alternating the two (A B A B ...)
@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
+import { dump, loadAll } from 'js-yaml';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
 import { IMAGE, manifests } from '../tools/cluster/manifests.js';
 
@@ -22,16 +22,26 @@ const flag = (name: string, dflt: number) => {
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
 const SMOKE = argv.includes('--smoke');
-const SCALE = flag('scale', SMOKE ? 20 : 500);
+/** The listing's sizes, in one run: --scales 500,2000,10000 (the default), or --scale N for one. */
+const SCALES = argv.includes('--scales')
+  ? argv[argv.indexOf('--scales') + 1]!.split(',').map(Number)
+  : argv.includes('--scale')
+    ? [flag('scale', 500)]
+    : SMOKE
+      ? [20]
+      : [500, 2000, 10000];
+const MAX_SCALE = Math.max(...SCALES);
+/** Page sizes (--chunk-size) measured at each scale, for the default's choice. */
+const CHUNK_SIZES = SMOKE ? [] : [250, 500, 1000, 2000, 0];
 const RUNS = flag('runs', SMOKE ? 3 : 10);
 const WARMUP = SMOKE ? 1 : 3;
 const WATCH_SECONDS = flag('watch-seconds', SMOKE ? 12 : 60);
 /** The throttled link for the listing with and without gzip: Mbit/s each way, and one-way delay in ms. */
 const THROTTLE_MBIT = flag('throttle-mbit', 20);
 const THROTTLE_DELAY_MS = flag('throttle-delay-ms', 10);
-const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(SCALE / 25)));
-/** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch). */
-const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4').split(',').map(Number));
+const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(MAX_SCALE / 25)));
+/** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch, 5 start-up and TLS). */
+const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4,5').split(',').map(Number));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 // ---------- cluster ----------
@@ -260,23 +270,120 @@ if (ONLY.has(1)) {
   }
 }
 
-// ---------- workload 2: SCALE rollouts over NAMESPACES namespaces ----------
+// ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
+/** The API server, straight (not through the counting proxy): for building the cluster's state fast. */
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path,
+        method,
+        agent: upstreamAgent,
+        headers: body ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : null });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+/** How many of the listing's rollouts run a pod (see populate). */
+const PODDED_ROLLOUTS = 2000;
+/** Rollout k of the listing lives in namespace k % NAMESPACES: a smaller scale's rollouts are a larger one's first. */
+const scaleName = (k: number) => ({ ns: `bench-scale-${k % NAMESPACES}`, name: `app-${Math.floor(k / NAMESPACES)}` });
+
+async function populate(scale: number): Promise<void> {
+  for (let n = 0; n < Math.min(NAMESPACES, scale); n++) {
+    await api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-scale-${n}` } });
+  }
+  const existing = new Set(
+    ((await api('GET', '/apis/argoproj.io/v1alpha1/rollouts')).json.items as Array<{ metadata: { namespace: string; name: string } }>).map(
+      (r) => `${r.metadata.namespace}/${r.metadata.name}`,
+    ),
+  );
+  const todo: number[] = [];
+  for (let k = 0; k < scale; k++) {
+    const { ns, name } = scaleName(k);
+    if (!existing.has(`${ns}/${name}`)) todo.push(k);
+  }
+  log(`  creating ${todo.length} rollouts (${existing.size} exist)`);
+  // The first PODDED_ROLLOUTS run one pod each; the rest none (the same Rollout, Service and ReplicaSet
+  // objects, so the same listing work): starting 10,000 pods takes the controllers on 2 cores over an hour.
+  const templates = [1, 0].map((replicas) => loadAll(manifests({ replicas, previewService: false })) as any[]);
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const k = todo[next++]!;
+      const { ns, name } = scaleName(k);
+      for (const doc of templates[k < PODDED_ROLLOUTS ? 0 : 1]!) {
+        const o = JSON.parse(
+          JSON.stringify(doc).replaceAll('frontend-active', `${name}-active`).replaceAll('"frontend"', JSON.stringify(name)),
+        );
+        const plural = o.kind === 'Rollout' ? `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts` : `/api/v1/namespaces/${ns}/services`;
+        const r = await api('POST', plural, o);
+        if (r.status !== 201 && r.status !== 409) throw new Error(`create ${o.kind} ${ns}/${name}: ${r.status} ${r.json?.message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const deadline = Date.now() + 40 * 60_000;
+  for (;;) {
+    const items = (await api('GET', '/apis/argoproj.io/v1alpha1/rollouts')).json.items as Array<{
+      metadata: { namespace: string };
+      status?: { phase?: string };
+    }>;
+    const healthy = items.filter((r) => r.metadata.namespace.startsWith('bench-scale-') && r.status?.phase === 'Healthy').length;
+    if (healthy >= scale) break;
+    if (Date.now() > deadline) throw new Error(`only ${healthy}/${scale} rollouts became Healthy`);
+    log(`  ${healthy}/${scale} Healthy`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
+
+// --prepare: only create the listing's rollouts (for the largest scale) and wait for them, then stop.
+if (argv.includes('--prepare')) {
+  await populate(MAX_SCALE);
+  log(`prepared ${MAX_SCALE} rollouts`);
+  process.exit(0);
+}
+
+/** One point of the plot: a listing's size, and each tool's median time and peak RSS there. */
+interface ListingPoint {
+  rollouts: number;
+  tools: Record<string, { ms: number; rssMB: number | null }>;
+}
+const listingPoints: ListingPoint[] = [];
+const serverFloor: Array<{ rollouts: number; ms: Record<string, ReturnType<typeof stats>> }> = [];
+const chunkResults: Array<{ rollouts: number; chunkSize: number; ms: ReturnType<typeof stats>; rssMB: number; requests: number }> = [];
+
 if (ONLY.has(2)) {
-  log(`workload 2: ${SCALE} blue-green rollouts over ${NAMESPACES} namespaces (1 replica each)`);
+  log(
+    `workload 2: the listing at ${SCALES.join(', ')} blue-green rollouts over ${NAMESPACES} namespaces (1 replica each for the first ${PODDED_ROLLOUTS}, 0 beyond)`,
+  );
   kubectl(
     ['apply', '-f', '-'],
     dump({
       apiVersion: 'v1',
       kind: 'Node',
-      // One node per scale: a Node's capacity is status, which `kubectl apply` does not change later.
+      // Sized for the largest scale: a Node's capacity is status, which `kubectl apply` does not change later.
       metadata: {
-        name: `bench-node-${SCALE}`,
+        name: `bench-node-${MAX_SCALE}`,
         annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
-        labels: { type: 'kwok', 'kubernetes.io/hostname': `bench-node-${SCALE}` },
+        labels: { type: 'kwok', 'kubernetes.io/hostname': `bench-node-${MAX_SCALE}` },
       },
       status: {
-        allocatable: { cpu: '4000', memory: '16Ti', pods: String(SCALE * 2 + 100) },
-        capacity: { cpu: '4000', memory: '16Ti', pods: String(SCALE * 2 + 100) },
+        allocatable: { cpu: '40000', memory: '160Ti', pods: String(MAX_SCALE * 2 + 100) },
+        capacity: { cpu: '40000', memory: '160Ti', pods: String(MAX_SCALE * 2 + 100) },
         nodeInfo: {
           architecture: 'amd64',
           operatingSystem: 'linux',
@@ -293,122 +400,165 @@ if (ONLY.has(2)) {
       },
     }),
   );
-  const perNs = Math.ceil(SCALE / NAMESPACES);
-  let created = 0;
-  for (let n = 0; n < NAMESPACES; n++) {
-    const ns = `bench-scale-${n}`;
-    spawnSync(KUBECTL, ['create', 'namespace', ns], { env: childEnv });
-    const docs: string[] = [];
-    for (let i = 0; i < perNs && created < SCALE; i++, created++) {
-      const name = `app-${i}`;
-      docs.push(
-        manifests({ replicas: 1, previewService: false })
-          .replaceAll('frontend-active', `${name}-active`)
-          .replace('name: frontend\n', `name: ${name}\n`)
-          .replaceAll('app: frontend', `app: ${name}`),
+  for (const scale of [...SCALES].sort((a, b) => a - b)) {
+    log(`  scale ${scale}`);
+    const t0 = Date.now();
+    await populate(scale);
+    log(`  ${scale} rollouts Healthy after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const totalRollouts = ((await api('GET', '/apis/argoproj.io/v1alpha1/rollouts')).json.items as unknown[]).length;
+    const point: ListingPoint = { rollouts: totalRollouts, tools: {} };
+    for (const o of ours) {
+      const r = await compare(`list ${totalRollouts} rollouts (-A)`, o, ['status', '-A'], theirs, ['list', 'rollouts', '-A']);
+      results.push(r);
+      point.tools[o.name] = { ms: r.oursMs.median, rssMB: r.oursRssMB };
+      point.tools[theirs.name] = { ms: r.theirsMs.median, rssMB: r.theirsRssMB };
+    }
+    listingPoints.push(point);
+    // The API server's part: each list the tools read, fetched whole (gzip, as both ask) and thrown away.
+    {
+      const fetchMs = (path: string) =>
+        new Promise<number>((resolve, reject) => {
+          const t = performance.now();
+          https
+            .get(
+              { host: upstream.hostname, port: upstream.port, path, agent: upstreamAgent, headers: { 'accept-encoding': 'gzip' } },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(performance.now() - t));
+              },
+            )
+            .on('error', reject);
+        });
+      const lists = {
+        rollouts: '/apis/argoproj.io/v1alpha1/rollouts',
+        services: '/api/v1/services',
+        replicaSets: '/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash',
+      };
+      const floor: Record<string, ReturnType<typeof stats>> = {};
+      for (const [k, path] of Object.entries(lists)) {
+        const xs: number[] = [];
+        for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) xs.push(await fetchMs(path));
+        floor[k] = stats(xs);
+      }
+      serverFloor.push({ rollouts: totalRollouts, ms: floor });
+      log(
+        `  the API server alone: ${Object.entries(floor)
+          .map(([k, v]) => `${k} ${v.median.toFixed(0)} ms`)
+          .join(', ')}`,
       );
     }
-    kubectl(['apply', '-n', ns, '-f', '-'], docs.join('---\n'));
-  }
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    const list = JSON.parse(kubectl(['get', 'rollouts', '-A', '-o', 'json'])) as {
-      items: Array<{ metadata: { namespace: string }; status?: { phase?: string } }>;
-    };
-    const healthy = list.items.filter((r) => r.metadata.namespace.startsWith('bench-scale-') && r.status?.phase === 'Healthy').length;
-    if (healthy >= SCALE) break;
-    if (Date.now() > deadline) throw new Error(`only ${healthy}/${SCALE} rollouts became Healthy`);
-    log(`  ${healthy}/${SCALE} Healthy`);
-    await new Promise((r) => setTimeout(r, 3000));
-  }
-  const totalRollouts = (JSON.parse(kubectl(['get', 'rollouts', '-A', '-o', 'json'])) as { items: unknown[] }).items.length;
-  extra.listing = { benchRollouts: SCALE, rolloutsInCluster: totalRollouts, namespaces: NAMESPACES };
-  for (const o of ours) {
-    results.push(await compare(`list ${totalRollouts} rollouts (-A)`, o, ['status', '-A'], theirs, ['list', 'rollouts', '-A']));
-  }
-
-  // The same listing over a slow link: a TCP relay in front of the API server (TLS passes through
-  // untouched, so gzip is negotiated with the API server itself) that paces bytes at THROTTLE_MBIT each
-  // way and delays them by THROTTLE_DELAY_MS. Ours with gzip (the default) against ours with
-  // --disable-compression; the official plugin (client-go asks for gzip) for reference.
-  {
-    const bytesPerMs = (THROTTLE_MBIT * 1e6) / 8 / 1000;
-    let bytesDown = 0;
-    const relay = net.createServer((client) => {
-      const upstreamSock = net.connect(Number(upstream.port), upstream.hostname);
-      const pace = (from: net.Socket, to: net.Socket, count: boolean) => {
-        let free = 0; // when the link is next free (ms, monotonic)
-        from.on('data', (chunk: Buffer) => {
-          if (count) bytesDown += chunk.length;
-          const now = performance.now();
-          free = Math.max(free, now) + chunk.length / bytesPerMs;
-          const at = free + THROTTLE_DELAY_MS;
-          setTimeout(() => to.writable && to.write(chunk), Math.max(0, at - now));
+    // At the smallest scale only (the slow link's run time grows with the size).
+    if (scale === Math.min(...SCALES)) {
+      // The same listing over a slow link: a TCP relay in front of the API server (TLS passes through
+      // untouched, so gzip is negotiated with the API server itself) that paces bytes at THROTTLE_MBIT each
+      // way and delays them by THROTTLE_DELAY_MS. Ours with gzip (the default) against ours with
+      // --disable-compression; the official plugin (client-go asks for gzip) for reference.
+      {
+        const bytesPerMs = (THROTTLE_MBIT * 1e6) / 8 / 1000;
+        let bytesDown = 0;
+        const relay = net.createServer((client) => {
+          const upstreamSock = net.connect(Number(upstream.port), upstream.hostname);
+          const pace = (from: net.Socket, to: net.Socket, count: boolean) => {
+            let free = 0; // when the link is next free (ms, monotonic)
+            from.on('data', (chunk: Buffer) => {
+              if (count) bytesDown += chunk.length;
+              const now = performance.now();
+              free = Math.max(free, now) + chunk.length / bytesPerMs;
+              const at = free + THROTTLE_DELAY_MS;
+              setTimeout(() => to.writable && to.write(chunk), Math.max(0, at - now));
+            });
+            from.on('end', () => setTimeout(() => to.end(), Math.max(0, free + THROTTLE_DELAY_MS - performance.now())));
+            from.on('error', () => to.destroy());
+          };
+          pace(client, upstreamSock, false);
+          pace(upstreamSock, client, true);
         });
-        from.on('end', () => setTimeout(() => to.end(), Math.max(0, free + THROTTLE_DELAY_MS - performance.now())));
-        from.on('error', () => to.destroy());
-      };
-      pace(client, upstreamSock, false);
-      pace(upstreamSock, client, true);
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const relayPort = (relay.address() as net.AddressInfo).port;
-    const slowKubeconfig = join(tmp, 'kubeconfig-throttled');
-    writeFileSync(
-      slowKubeconfig,
-      dump({
-        apiVersion: 'v1',
-        kind: 'Config',
-        'current-context': 'slow',
-        clusters: [
-          {
-            name: 'slow',
-            cluster: { server: `https://127.0.0.1:${relayPort}`, 'certificate-authority-data': readFileSync(pki.ca).toString('base64') },
-          },
-        ],
-        users: [
-          {
-            name: 'admin',
-            user: {
-              'client-certificate-data': readFileSync(pki.cert).toString('base64'),
-              'client-key-data': readFileSync(pki.key).toString('base64'),
-            },
-          },
-        ],
-        contexts: [{ name: 'slow', context: { cluster: 'slow', user: 'admin' } }],
-      }),
-    );
-    const variants: Array<{ label: string; cmd: string[] }> = [
-      ...ours.flatMap((o) => [
-        { label: `${o.name}, gzip (default)`, cmd: o.cmd(['status', '-A']) },
-        { label: `${o.name}, --disable-compression`, cmd: o.cmd(['status', '-A', '--disable-compression']) },
-      ]),
-      { label: `${theirs.name} (gzip)`, cmd: theirs.cmd(['list', 'rollouts', '-A']) },
-    ];
-    const env = { KUBECONFIG: slowKubeconfig };
-    const samples = new Map<string, { ms: number[]; bytes: number[] }>(variants.map((v) => [v.label, { ms: [], bytes: [] }]));
-    const runs = Math.max(3, Math.ceil(RUNS / 2));
-    for (const v of variants) await timed(v.cmd, env); // warm-up
-    for (let i = 0; i < runs; i++) {
-      for (const v of variants) {
-        bytesDown = 0;
-        const r = await timed(v.cmd, env);
-        if (r.code !== 0) throw new Error(`throttled listing: ${v.label} exited ${r.code}`);
-        samples.get(v.label)!.ms.push(r.ms);
-        samples.get(v.label)!.bytes.push(bytesDown);
+        await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+        const relayPort = (relay.address() as net.AddressInfo).port;
+        const slowKubeconfig = join(tmp, 'kubeconfig-throttled');
+        writeFileSync(
+          slowKubeconfig,
+          dump({
+            apiVersion: 'v1',
+            kind: 'Config',
+            'current-context': 'slow',
+            clusters: [
+              {
+                name: 'slow',
+                cluster: {
+                  server: `https://127.0.0.1:${relayPort}`,
+                  'certificate-authority-data': readFileSync(pki.ca).toString('base64'),
+                },
+              },
+            ],
+            users: [
+              {
+                name: 'admin',
+                user: {
+                  'client-certificate-data': readFileSync(pki.cert).toString('base64'),
+                  'client-key-data': readFileSync(pki.key).toString('base64'),
+                },
+              },
+            ],
+            contexts: [{ name: 'slow', context: { cluster: 'slow', user: 'admin' } }],
+          }),
+        );
+        const variants: Array<{ label: string; cmd: string[] }> = [
+          ...ours.flatMap((o) => [
+            { label: `${o.name}, gzip (default)`, cmd: o.cmd(['status', '-A']) },
+            { label: `${o.name}, --disable-compression`, cmd: o.cmd(['status', '-A', '--disable-compression']) },
+          ]),
+          { label: `${theirs.name} (gzip)`, cmd: theirs.cmd(['list', 'rollouts', '-A']) },
+        ];
+        const env = { KUBECONFIG: slowKubeconfig };
+        const samples = new Map<string, { ms: number[]; bytes: number[] }>(variants.map((v) => [v.label, { ms: [], bytes: [] }]));
+        const runs = Math.max(3, Math.ceil(RUNS / 2));
+        for (const v of variants) await timed(v.cmd, env); // warm-up
+        for (let i = 0; i < runs; i++) {
+          for (const v of variants) {
+            bytesDown = 0;
+            const r = await timed(v.cmd, env);
+            if (r.code !== 0) throw new Error(`throttled listing: ${v.label} exited ${r.code}`);
+            samples.get(v.label)!.ms.push(r.ms);
+            samples.get(v.label)!.bytes.push(bytesDown);
+          }
+        }
+        relay.close();
+        const throttled = variants.map((v) => {
+          const x = samples.get(v.label)!;
+          return { variant: v.label, ms: stats(x.ms), bytesFromServer: Math.round(stats(x.bytes).median) };
+        });
+        extra.throttledListing = { mbit: THROTTLE_MBIT, delayMs: THROTTLE_DELAY_MS, rollouts: totalRollouts, runs, results: throttled };
+        for (const t of throttled)
+          log(
+            `throttled listing (${THROTTLE_MBIT} Mbit/s, ${THROTTLE_DELAY_MS} ms): ${t.variant}: ${t.ms.median.toFixed(0)} ms, ${(t.bytesFromServer / 1e6).toFixed(2)} MB`,
+          );
       }
     }
-    relay.close();
-    const throttled = variants.map((v) => {
-      const x = samples.get(v.label)!;
-      return { variant: v.label, ms: stats(x.ms), bytesFromServer: Math.round(stats(x.bytes).median) };
-    });
-    extra.throttledListing = { mbit: THROTTLE_MBIT, delayMs: THROTTLE_DELAY_MS, rollouts: totalRollouts, runs, results: throttled };
-    for (const t of throttled)
-      log(
-        `throttled listing (${THROTTLE_MBIT} Mbit/s, ${THROTTLE_DELAY_MS} ms): ${t.variant}: ${t.ms.median.toFixed(0)} ms, ${(t.bytesFromServer / 1e6).toFixed(2)} MB`,
-      );
+    // The page size, by measurement: the same listing with each --chunk-size, alternating, npm bundle.
+    if (CHUNK_SIZES.length) {
+      const runs = Math.max(3, Math.ceil(RUNS / 2));
+      const samples = new Map<number, Sample[]>(CHUNK_SIZES.map((c) => [c, []]));
+      for (const c of CHUNK_SIZES) await timed(ours[0]!.cmd(['status', '-A', `--chunk-size=${c}`]));
+      for (let i = 0; i < runs; i++)
+        for (const c of CHUNK_SIZES) samples.get(c)!.push(await timed(ours[0]!.cmd(['status', '-A', `--chunk-size=${c}`])));
+      for (const c of CHUNK_SIZES) {
+        const xs = samples.get(c)!;
+        if (xs.some((x) => x.code !== 0)) throw new Error(`--chunk-size=${c}: a run failed`);
+        const requests = await countRequests(`chunk-${c}-${totalRollouts}`, ours[0]!.cmd(['status', '-A', `--chunk-size=${c}`]));
+        const row = {
+          rollouts: totalRollouts,
+          chunkSize: c,
+          ms: stats(xs.map((x) => x.ms)),
+          rssMB: Math.max(...xs.map((x) => x.rssKB ?? 0)) / 1024,
+          requests,
+        };
+        chunkResults.push(row);
+        log(`  --chunk-size=${c}: ${row.ms.median.toFixed(0)} ms, ${row.rssMB.toFixed(0)} MB, ${requests} requests`);
+      }
+    }
   }
+  extra.listing = { scales: SCALES, namespaces: NAMESPACES, points: listingPoints, chunkSizes: chunkResults, serverFloor };
 }
 
 // ---------- workload 3: promote ----------
@@ -576,6 +726,39 @@ if (ONLY.has(4)) {
   log(`watch: ${JSON.stringify(watchResults)}`);
 }
 
+// ---------- workload 5: start-up, the first TLS context, NODE_EXTRA_CA_CERTS, the compile cache ----------
+const startup: Array<{ case: string; ms: ReturnType<typeof stats> }> = [];
+if (ONLY.has(5) && ONLY.has(1)) {
+  log('workload 5: what a start costs on this Node (' + process.version + ')');
+  const bundle = '/etc/ssl/certs/ca-certificates.crt';
+  const status = ['status', 'frontend', '-n', 'bench-one'];
+  // The first TLS context with the kubeconfig's own CA (as every run makes it), timed inside one process.
+  const tlsProbe = `const t=require('node:tls'),f=require('node:fs');const a=performance.now();t.createSecureContext({ca:f.readFileSync(${JSON.stringify(pki.ca)}),cert:f.readFileSync(${JSON.stringify(pki.cert)}),key:f.readFileSync(${JSON.stringify(pki.key)})});process.stdout.write(String(performance.now()-a))`;
+  const cases: Array<{ label: string; cmd: string[]; env?: NodeJS.ProcessEnv }> = [
+    { label: '`node -e 0` (Node itself)', cmd: ['node', '-e', '0'] },
+    { label: '`node -e 0` with NODE_EXTRA_CA_CERTS (the system bundle)', cmd: ['node', '-e', '0'], env: { NODE_EXTRA_CA_CERTS: bundle } },
+    { label: '`status frontend` (npm bundle, compile cache warm)', cmd: ['node', OURS_NPM, ...status] },
+    {
+      label: '`status frontend` (npm bundle) with NODE_EXTRA_CA_CERTS',
+      cmd: ['node', OURS_NPM, ...status],
+      env: { NODE_EXTRA_CA_CERTS: bundle },
+    },
+    {
+      label: '`status frontend` (npm bundle) without the compile cache',
+      cmd: ['node', OURS_NPM, ...status],
+      env: { NODE_DISABLE_COMPILE_CACHE: '1' },
+    },
+  ];
+  const samples = new Map<string, number[]>(cases.map((c) => [c.label, []]));
+  for (const c of cases) await timed(c.cmd, c.env);
+  for (let i = 0; i < RUNS * 2; i++) for (const c of cases) samples.get(c.label)!.push((await timed(c.cmd, c.env)).ms);
+  for (const c of cases) startup.push({ case: c.label, ms: stats(samples.get(c.label)!) });
+  const probes = Array.from({ length: 9 }, () => Number(execFileSync('node', ['-e', tlsProbe], { env: childEnv }).toString()));
+  startup.push({ case: "the first TLS context with the kubeconfig's CA and client certificate, in-process", ms: stats(probes) });
+  extra.startup = startup;
+  for (const x of startup) log(`  ${x.case}: ${x.ms.median.toFixed(1)} ms`);
+}
+
 // ---------- report ----------
 proxy.close();
 upstreamAgent.destroy();
@@ -588,7 +771,7 @@ const machine = {
   kubernetes: `${K8S_VERSION} (local control plane)`,
   argoRollouts: ARGO_VERSION,
   date: new Date().toISOString(),
-  scale: SCALE,
+  scales: SCALES,
   runs: RUNS,
   smoke: SMOKE,
 };
@@ -652,11 +835,142 @@ if (slow) {
   for (const t of slow.results)
     lines.push(`| ${t.variant} | ${f(t.ms.median)} (${f(t.ms.min)}–${f(t.ms.max)}) | ${(t.bytesFromServer / 1e6).toFixed(2)} MB |`);
 }
+if (listingPoints.length > 0) {
+  // The plot belongs to docs/PERFORMANCE.md (a run that includes the 500-rollout scale).
+  if (SCALES.includes(500) && !SMOKE) {
+    writeFileSync(join(REPO_ROOT, 'docs', 'performance-listing.svg'), plotSvg(listingPoints));
+    lines.push(
+      '',
+      `The listing (\`status -A\` vs \`list rollouts -A\`) from ${listingPoints[0]!.rollouts} to ${listingPoints.at(-1)!.rollouts} rollouts:`,
+      '',
+    );
+    lines.push('![Listing time and peak RSS against the number of rollouts, both tools](performance-listing.svg)', '');
+  } else lines.push('');
+  const toolNames = Object.keys(listingPoints[0]!.tools);
+  lines.push(`| rollouts | ${toolNames.map((t) => `${t}: median ms / peak RSS MB`).join(' | ')} |`);
+  lines.push(`|---|${toolNames.map(() => '---').join('|')}|`);
+  for (const p of listingPoints)
+    lines.push(
+      `| ${p.rollouts} | ${toolNames.map((t) => `${f(p.tools[t]!.ms)} / ${p.tools[t]!.rssMB === null ? '–' : p.tools[t]!.rssMB!.toFixed(0)}`).join(' | ')} |`,
+    );
+}
+if (serverFloor.length > 0) {
+  lines.push(
+    '',
+    'The API server alone (each whole list fetched with gzip by a bare client and discarded; the official listing reads the first, the plugin all three, the second alongside the first):',
+    '',
+  );
+  lines.push('| rollouts | Rollouts list, median ms | Services list | rollout-made ReplicaSets list |', '|---|---|---|---|');
+  for (const x of serverFloor)
+    lines.push(`| ${x.rollouts} | ${f(x.ms.rollouts!.median)} | ${f(x.ms.services!.median)} | ${f(x.ms.replicaSets!.median)} |`);
+}
+if (chunkResults.length > 0) {
+  lines.push('', `Page size of the listing (\`status -A --chunk-size=N\`, npm bundle; 0 = one request), alternating:`, '');
+  lines.push('| rollouts | --chunk-size | median ms (min–max) | peak RSS MB | requests |', '|---|---|---|---|---|');
+  for (const c of chunkResults)
+    lines.push(
+      `| ${c.rollouts} | ${c.chunkSize} | ${f(c.ms.median)} (${f(c.ms.min)}–${f(c.ms.max)}) | ${c.rssMB.toFixed(0)} | ${c.requests} |`,
+    );
+}
+if (startup.length > 0) {
+  lines.push('', `What a start costs (${machine.node}; medians of ${RUNS * 2} alternating runs, whole processes):`, '');
+  lines.push('| case | median ms (min–max) |', '|---|---|');
+  for (const x of startup) lines.push(`| ${x.case} | ${x.ms.median.toFixed(1)} (${x.ms.min.toFixed(1)}–${x.ms.max.toFixed(1)}) |`);
+}
+if (!SMOKE) lines.push('', ...goalsTable());
+
+/** The issue's goals against this run's numbers: met or missed, nothing by hand. */
+function goalsTable(): string[] {
+  const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio.median;
+  const NPM = /npm bundle/;
+  const SEA_ = /single executable/;
+  const rows: Array<[string, number | undefined, number]> = [
+    ['status of one rollout, single executable', ratio(/^status of one/, SEA_), 0.6],
+    ['status of one rollout, npm bundle', ratio(/^status of one/, NPM), 0.85],
+    ['promote, start to the active Service switching, single executable', ratio(/Service switching/, SEA_), 1.0],
+    ['promote, start to the active Service switching, npm bundle', ratio(/Service switching/, NPM), 1.0],
+    ['promote, start to exit, single executable', ratio(/start to exit/, SEA_), 1.5],
+    ['promote, start to exit, npm bundle', ratio(/start to exit/, NPM), 1.5],
+  ];
+  const listing = results.filter((r) => /^list \d+ rollouts/.test(r.workload));
+  for (const r of listing) {
+    const n = Number(/^list (\d+)/.exec(r.workload)![1]);
+    const sea = SEA_.test(r.ours);
+    const goal = n < 1000 ? (sea ? 1.0 : 1.2) : n < 5000 ? (sea ? 0.8 : 1.0) : undefined;
+    if (goal !== undefined) rows.push([`${r.workload}, ${sea ? 'single executable' : 'npm bundle'}`, r.ratio.median, goal]);
+  }
+  const out = ['## This run against the goals', '', '| goal | this run | |', '|---|---|---|'];
+  for (const [what, got, goal] of rows) {
+    if (got === undefined) continue;
+    out.push(`| ${what} ≤ ${goal.toFixed(2)}× | ${got.toFixed(2)}× | ${got <= goal ? 'met' : '**missed**'} |`);
+  }
+  const big = listingPoints.filter((p) => p.rollouts >= 2000);
+  if (big.length >= 2) {
+    for (const tool of ours.map((o) => o.name)) {
+      const rss = big.map((p) => p.tools[tool]?.rssMB ?? 0);
+      const max = Math.max(...rss);
+      const growth = rss.at(-1)! - rss[0]!;
+      out.push(
+        `| peak RSS ≤ 120 MB from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts, ${tool} | ${rss.map((x) => x.toFixed(0)).join(' → ')} MB | ${max <= 120 ? 'met' : '**missed**'} |`,
+        `| peak RSS flat from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts (growth ≤ 10 MB), ${tool} | ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB | ${growth <= 10 ? 'met' : '**missed**'} |`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Time and peak RSS against rollout count, one line per tool; a small self-contained SVG. */
+function plotSvg(points: ListingPoint[]): string {
+  const tools = Object.keys(points[0]!.tools);
+  const colours = ['#1f77b4', '#2ca02c', '#d62728', '#9467bd'];
+  const W = 340;
+  const H = 230;
+  const pad = { l: 52, r: 12, t: 28, b: 40 };
+  const xMax = Math.max(...points.map((p) => p.rollouts));
+  const panel = (x0: number, title: string, unit: string, value: (p: ListingPoint, t: string) => number | null) => {
+    const yMax = Math.max(...points.flatMap((p) => tools.map((t) => value(p, t) ?? 0))) * 1.1 || 1;
+    const X = (v: number) => x0 + pad.l + (v / xMax) * (W - pad.l - pad.r);
+    const Y = (v: number) => pad.t + (1 - v / yMax) * (H - pad.t - pad.b);
+    const out: string[] = [`<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-weight="bold">${title}</text>`];
+    out.push(`<line x1="${X(0)}" y1="${Y(0)}" x2="${X(xMax)}" y2="${Y(0)}" stroke="#333"/>`);
+    out.push(`<line x1="${X(0)}" y1="${Y(0)}" x2="${X(0)}" y2="${Y(yMax)}" stroke="#333"/>`);
+    for (let i = 0; i <= 4; i++) {
+      const v = (yMax / 4) * i;
+      out.push(`<text x="${X(0) - 4}" y="${Y(v) + 4}" text-anchor="end">${v.toFixed(0)}</text>`);
+      if (i) out.push(`<line x1="${X(0)}" y1="${Y(v)}" x2="${X(xMax)}" y2="${Y(v)}" stroke="#ddd"/>`);
+    }
+    for (const p of points) out.push(`<text x="${X(p.rollouts)}" y="${Y(0) + 14}" text-anchor="middle">${p.rollouts}</text>`);
+    out.push(`<text x="${x0 + W / 2}" y="${H - 6}" text-anchor="middle">rollouts (${unit})</text>`);
+    tools.forEach((t, i) => {
+      const pts = points.filter((p) => value(p, t) !== null).map((p) => `${X(p.rollouts).toFixed(1)},${Y(value(p, t)!).toFixed(1)}`);
+      out.push(`<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${pts.join(' ')}"/>`);
+      for (const xy of pts)
+        out.push(`<circle cx="${xy.split(',')[0]}" cy="${xy.split(',')[1]}" r="3" fill="${colours[i % colours.length]}"/>`);
+    });
+    return out.join('\n');
+  };
+  const legend = tools
+    .map(
+      (t, i) =>
+        `<rect x="${20 + i * 230}" y="${H + 8}" width="12" height="12" fill="${colours[i % colours.length]}"/><text x="${38 + i * 230}" y="${H + 18}">${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`,
+    )
+    .join('\n');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W * 2}" height="${H + 30}" font-family="sans-serif" font-size="11">`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    panel(0, 'time to list, median ms', 'ms', (p, t) => p.tools[t]!.ms),
+    panel(W, 'peak RSS, MB', 'MB', (p, t) => p.tools[t]!.rssMB),
+    legend,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
 const notesFile = join(REPO_ROOT, 'docs', 'PERFORMANCE-notes.md');
-if (existsSync(notesFile) && SCALE === 500) lines.push('', readFileSync(notesFile, 'utf8').trim());
+if (existsSync(notesFile) && SCALES.includes(500) && !SMOKE) lines.push('', readFileSync(notesFile, 'utf8').trim());
 if (!SMOKE) {
   // The default run (500 rollouts) is docs/PERFORMANCE.md; other scales get their own page.
-  const page = SCALE === 500 ? 'PERFORMANCE.md' : `PERFORMANCE-scale-${SCALE}.md`;
+  const page = SCALES.includes(500) ? 'PERFORMANCE.md' : `PERFORMANCE-scale-${SCALES.join('-')}.md`;
   writeFileSync(join(REPO_ROOT, 'docs', page), lines.join('\n') + '\n');
   log(`wrote docs/${page}`);
 } else {
