@@ -7,11 +7,20 @@ import { age, clean, cleanDeep, paint } from './text.js';
 import { columns, table } from './table.js';
 import { colorPhase, phaseIcon } from './status.js';
 
-export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: boolean; wide: boolean; color: boolean; now: Date }): string {
-  // Every cell that comes from the cluster goes through clean() (not cleanDeep: the views carry whole
-  // pod templates, and copying them for thousands of rollouts is the listing's largest cost).
-  const p = paint(opts.color);
-  const head = [
+export interface ListOpts {
+  allNamespaces: boolean;
+  wide: boolean;
+  color: boolean;
+  now: Date;
+}
+
+export function renderList(t: T, views: RolloutView[], opts: ListOpts): string {
+  return columns([listHead(t, opts), ...views.map((v) => listRow(t, v, opts))]);
+}
+
+/** The listing's header row. */
+export function listHead(t: T, opts: ListOpts): string[] {
+  return [
     ...(opts.allNamespaces ? [t('list.h.namespace')] : []),
     t('list.h.name'),
     t('list.h.phase'),
@@ -24,32 +33,29 @@ export function renderList(t: T, views: RolloutView[], opts: { allNamespaces: bo
     t('list.h.age'),
     ...(opts.wide ? [t('list.h.services'), t('list.h.message')] : []),
   ];
-  const rows = views.map((v) => {
-    const images = (r: RolloutView['active']) => (r ? clean((opts.wide ? r.images : r.images.map(shortImage)).join(',')) || '?' : '-');
-    const rev = (r: RolloutView['active']) => (r?.revision != null ? String(r.revision) : '-');
-    const ready = v.active ? `${v.active.availableReplicas}/${v.spec.replicas}` : `0/${v.spec.replicas}`;
-    const created = v.createdAt;
-    return [
-      ...(opts.allNamespaces ? [clean(v.namespace)] : []),
-      clean(v.name),
-      colorPhase(p, v.phase, `${phaseIcon(v.phase)} ${clean(v.phase)}`),
-      images(v.active),
-      rev(v.active),
-      images(v.preview),
-      rev(v.preview),
-      !v.preview
-        ? '-'
-        : v.previewIsOlder
-          ? p.yellow(t('list.yes'))
-          : v.previewIsOlder === null
-            ? p.yellow(t('list.unknown'))
-            : t('list.no'),
-      ready,
-      age(t, created, opts.now),
-      ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
-    ];
-  });
-  return columns([head, ...rows]);
+}
+
+/** One rollout's row: its cells, small enough to keep for thousands of rollouts once the objects are dropped. */
+export function listRow(t: T, v: RolloutView, opts: ListOpts): string[] {
+  // Every cell that comes from the cluster goes through clean() (not cleanDeep: the views carry whole
+  // pod templates, and copying them for thousands of rollouts is the listing's largest cost).
+  const p = paint(opts.color);
+  const images = (r: RolloutView['active']) => (r ? clean((opts.wide ? r.images : r.images.map(shortImage)).join(',')) || '?' : '-');
+  const rev = (r: RolloutView['active']) => (r?.revision != null ? String(r.revision) : '-');
+  const ready = v.active ? `${v.active.availableReplicas}/${v.spec.replicas}` : `0/${v.spec.replicas}`;
+  return [
+    ...(opts.allNamespaces ? [clean(v.namespace)] : []),
+    clean(v.name),
+    colorPhase(p, v.phase, `${phaseIcon(v.phase)} ${clean(v.phase)}`),
+    images(v.active),
+    rev(v.active),
+    images(v.preview),
+    rev(v.preview),
+    !v.preview ? '-' : v.previewIsOlder ? p.yellow(t('list.yes')) : v.previewIsOlder === null ? p.yellow(t('list.unknown')) : t('list.no'),
+    ready,
+    age(t, v.createdAt, opts.now),
+    ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
+  ];
 }
 
 export function renderHistory(t: T, rawEntries: HistoryEntry[], opts: { color: boolean; now: Date; wide: boolean }): string {

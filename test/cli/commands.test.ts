@@ -157,6 +157,52 @@ describe('status', () => {
     expect(rs[0]!.at).toBeLessThan(lastPage.at + 400);
   });
 
+  it('a listing of many pages is drawn namespace by namespace: the same table as one request, even from lists out of order', async () => {
+    const fixtures = ['christmas.yaml', 'settled.yaml', 'aborted.yaml', 'progressing.yaml', 'workloadref.yaml', 'no-preview-service.yaml'];
+    const fill = (f: FakeApiServer) => {
+      // 4 namespaces with 0, 1 or several rollouts each; the namespace names sort differently by bytes and by locale
+      const spaces = ['apc-fe-ns', 'b-2', 'b10', 'zz'];
+      let n = 0;
+      for (const [i, ns] of spaces.entries()) {
+        for (let k = 0; k < (i === 2 ? 1 : 5); k++, n++) {
+          const fx = loadFixture(fixtures[n % fixtures.length]!) as any;
+          const uid = `uid-${n}`;
+          const name = k % 2 ? `app-${k}` : `App${k}x`.toLowerCase();
+          fx.rollout.metadata = { ...fx.rollout.metadata, name, namespace: ns, uid };
+          for (const rs of fx.replicaSets) {
+            rs.metadata = { ...rs.metadata, name: `${name}-${rs.metadata.name.split('-').pop()}`, namespace: ns };
+            rs.metadata.ownerReferences = [{ ...rs.metadata.ownerReferences[0], name, uid }];
+          }
+          for (const svc of [fx.services?.active, fx.services?.preview]) if (svc) svc.metadata = { ...svc.metadata, namespace: ns };
+          f.load({ rollout: fx.rollout, replicaSets: fx.replicaSets, services: fx.services ?? {}, workload: fx.workload ?? null });
+        }
+      }
+    };
+    const outputs = async (opts: Partial<FakeOptions>) => {
+      await fake.stop();
+      fake = await FakeApiServer.start({ token: TOKEN, ...opts });
+      fill(fake);
+      env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+      const out: Record<string, string> = {};
+      for (const chunk of ['0', '3']) {
+        for (const o of ['table', 'wide']) {
+          const r = await run(['status', '-A', '-o', o, `--chunk-size=${chunk}`]);
+          expect(r.code).toBe(0);
+          out[`${chunk}/${o}`] = r.stdout + r.stderr;
+        }
+      }
+      return out;
+    };
+    const ordered = await outputs({});
+    // paged by 3: Rollouts and the ReplicaSets read a page at a time, side by side
+    expect(fake.requests.filter((q) => q.path.endsWith('/replicasets') && q.query.limit === '3').length).toBeGreaterThan(1);
+    expect(ordered['3/table']).toBe(ordered['0/table']);
+    expect(ordered['3/wide']).toBe(ordered['0/wide']);
+    expect(ordered['0/table']!.split('\n').length).toBeGreaterThan(16);
+    const scrambled = await outputs({ unorderedLists: true });
+    expect(scrambled).toEqual(ordered);
+  });
+
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {
     expect((await run(['status', 'frontend'], { stdoutTTY: true })).stdout).toContain(ESC);
     expect((await run(['status', 'frontend', '--no-color'], { stdoutTTY: true })).stdout).not.toContain(ESC);

@@ -196,6 +196,8 @@ export interface FakeOptions {
   noController?: boolean;
   /** Decides a fault for each request (after it is recorded). */
   fault?: (r: FaultRequest) => Fault | undefined;
+  /** Lists in reverse storage order (the API server has always listed in order; the plugin must not depend on it). */
+  unorderedLists?: boolean;
   /** The kubelet's side of pods/NAME/portforward: a connection into the pod, or the error text. */
   kubelet?: (ns: string, pod: string, port: number) => Socket | string;
 }
@@ -250,6 +252,13 @@ export class FakeApiServer {
     for (const svc of [objects.services.active, objects.services.preview]) {
       if (svc) this.put('services', { ...svc, metadata: { namespace: ns, ...svc.metadata } });
     }
+  }
+
+  /** As the API server lists: by namespace, then name (its storage keys), unless told to scramble them. */
+  private ordered(items: Obj[]): Obj[] {
+    const key = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
+    const sorted = items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    return this.opts.unorderedLists ? sorted.reverse() : sorted;
   }
 
   private store(kind: string): Map<string, Obj> {
@@ -438,7 +447,7 @@ export class FakeApiServer {
             url.searchParams.get('resourceVersion'),
           );
         if (deny('list', 'rollouts', ns)) return;
-        const all = [...this.rollouts.values()].filter((r) => !ns || r.metadata.namespace === ns);
+        const all = this.ordered([...this.rollouts.values()]).filter((r) => !ns || r.metadata.namespace === ns);
         const limit = Number(url.searchParams.get('limit') ?? 0);
         const from = Number(url.searchParams.get('continue') ?? 0);
         const items = limit > 0 ? all.slice(from, from + limit) : all;
@@ -499,10 +508,14 @@ export class FakeApiServer {
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      const items = [...this.replicaSets.values()].filter(
+      const all = this.ordered([...this.replicaSets.values()]).filter(
         (rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}),
       );
-      return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv) }, items });
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const from = Number(url.searchParams.get('continue') ?? 0);
+      const items = limit > 0 ? all.slice(from, from + limit) : all;
+      const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
+      return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';

@@ -2,8 +2,10 @@
 // `status ROLLOUT -o json` without nextActions, built by the same buildRolloutView from the same kinds
 // of objects: the Rollout, the active and preview Services (what users are routed to), and the active
 // and preview ReplicaSets (and a workloadRef's Deployment). The requests do not grow with the number of
-// rollouts: pages of Rollouts, one list of Services, one list of just the ReplicaSets the rows show, and
-// one list of Deployments when a rollout takes its template from one.
+// rollouts: pages of Rollouts, one list of Services, the ReplicaSets the rows show (by their hashes, or
+// every rollout-made one once there are too many hashes to name), and one list of Deployments when a
+// rollout takes its template from one. A listing of more than one page is drawn namespace by namespace
+// as the pages arrive, so memory holds its rows, not its objects (streamRows).
 import type { Ctx, Kube } from '../../ctx.js';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { ApiError } from '../../kube/http.js';
@@ -11,7 +13,8 @@ import { translate } from '../../kube/errors.js';
 import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
 import { buildRolloutView, workloadView, type RolloutView } from '../../rollout/view.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
-import { renderList } from '../../render/reports.js';
+import { listHead, listRow } from '../../render/reports.js';
+import { columns } from '../../render/table.js';
 import { errorContext } from '../load.js';
 import type { StatusFormat } from './status.js';
 
@@ -27,15 +30,56 @@ export interface Read {
   deployments?: Map<string, Deployment>;
 }
 
-async function pages<T>(fetch: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { continue?: string } }>): Promise<T[]> {
-  const out: T[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await fetch(cont);
-    for (const item of page.items) out.push(item);
-    cont = page.metadata?.continue || undefined;
-  } while (cont);
-  return out;
+type Page<T> = { items: T[]; metadata?: { continue?: string } };
+
+/**
+ * A list read a page at a time: each page is asked for as soon as the one before it arrives, and held
+ * only until it is used, so a large listing never has more than two pages of one list in memory.
+ */
+class Pages<T> {
+  private buf: T[] = [];
+  private at = 0;
+  private pending: Promise<Page<T>> | null;
+
+  constructor(private readonly fetch: (cont: string | undefined) => Promise<Page<T>>) {
+    this.pending = this.ask(undefined);
+  }
+
+  private ask(cont: string | undefined): Promise<Page<T>> {
+    const p = this.fetch(cont);
+    p.catch(() => undefined); // read (and thrown) by whoever reads the list; not unhandled meanwhile
+    return p;
+  }
+
+  /** The next item, without taking it; undefined at the end. */
+  async peek(): Promise<T | undefined> {
+    while (this.at >= this.buf.length) {
+      if (!this.pending) return undefined;
+      const page = await this.pending;
+      this.buf = page.items;
+      this.at = 0;
+      const cont = page.metadata?.continue || undefined;
+      this.pending = cont ? this.ask(cont) : null;
+    }
+    return this.buf[this.at];
+  }
+
+  async next(): Promise<T | undefined> {
+    const item = await this.peek();
+    this.at++;
+    return item;
+  }
+
+  /** Whether pages are left to read after the one in hand. */
+  get more(): boolean {
+    return this.pending !== null;
+  }
+
+  async all(): Promise<T[]> {
+    const out: T[] = [];
+    for (let x = await this.next(); x !== undefined; x = await this.next()) out.push(x);
+    return out;
+  }
 }
 
 export const svcKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
@@ -51,55 +95,149 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   return [st?.currentPodHash, st?.blueGreen?.activeSelector, fromService].filter((h): h is string => !!h);
 }
 
-async function read(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Promise<Read> {
-  const page = <T>(
-    list: (p: { limit: number; continue?: string; compact: true }) => Promise<{ items: T[]; metadata?: { continue?: string } }>,
-  ) => pages((cont) => list({ limit: chunkSize, continue: cont, compact: true }));
-  const allReplicaSets = () => page((p) => kube.client.listReplicaSets(ns, POD_TEMPLATE_HASH, ctx.signal, p));
+/** The lists a listing reads, opened: the Rollouts (first page in), the Services, and when needed every rollout-made ReplicaSet. */
+interface Source {
+  rollouts: Pages<Rollout>;
+  services: Promise<Map<string, Service> | undefined>;
+  /** Every ReplicaSet a rollout made (started at most once). */
+  allReplicaSets(): Pages<ReplicaSet>;
+  /** Started already: more rollouts arrived than a selector should name. */
+  readonly allStarted: boolean;
+  replicaSetsBy(selector: string): Pages<ReplicaSet>;
+  deployments(): Promise<Map<string, Deployment> | undefined>;
+}
+
+async function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Promise<Source> {
+  const opts = (cont: string | undefined) => ({ limit: chunkSize, continue: cont, compact: true as const });
+  let all: Pages<ReplicaSet> | undefined;
+  let deployments: Promise<Map<string, Deployment> | undefined> | undefined;
+  const replicaSetsBy = (selector: string) => new Pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, opts(cont)));
+  const allReplicaSets = () => (all ??= replicaSetsBy(POD_TEMPLATE_HASH));
   // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
   // read: that list starts at once, alongside the rest of the Rollouts (their pages, or the rest of one).
-  let early: Promise<ReplicaSet[]> | undefined;
   const seen = new Set<string>();
   const onItem = (ro: Rollout) => {
-    if (early) return;
+    if (all) return;
     for (const h of hashesOf(ro, undefined)) seen.add(h);
-    if (seen.size > MAX_HASH_SELECTOR) {
-      early = allReplicaSets();
-      early.catch(() => undefined); // awaited below; a failure before then is not unhandled
-    }
+    if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
   };
-  const [rollouts, services] = await Promise.all([
-    page((p) => kube.client.listRollouts(ns, ctx.signal, { ...p, onItem })),
-    kube.client.listServices(ns, ctx.signal).then(
-      (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
-      (e: unknown) => {
-        // A role that may list rollouts but not services: rows then say what the controller recorded.
-        if (e instanceof ApiError && e.status === 403) return undefined;
-        throw e;
-      },
-    ),
-  ]);
+  const rollouts = new Pages((cont) => kube.client.listRollouts(ns, ctx.signal, { ...opts(cont), onItem }));
+  const services = kube.client.listServices(ns, ctx.signal).then(
+    (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
+    (e: unknown) => {
+      // A role that may list rollouts but not services: rows then say what the controller recorded.
+      if (e instanceof ApiError && e.status === 403) return undefined;
+      throw e;
+    },
+  );
+  services.catch(() => undefined);
+  await rollouts.peek();
+  return {
+    rollouts,
+    services,
+    allReplicaSets,
+    get allStarted() {
+      return all !== undefined;
+    },
+    replicaSetsBy,
+    deployments: () =>
+      (deployments ??= kube.client.listDeployments(ns, ctx.signal).then(
+        (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
+        (e: unknown) => {
+          // May not list Deployments: the rows say the workloadRef's Deployment was not read.
+          if (e instanceof ApiError && e.status === 403) return undefined;
+          throw e;
+        },
+      )),
+  };
+}
+
+const needsDeployment = (ro: Rollout) => !!ro.spec?.strategy?.blueGreen && !!workloadView(ro, undefined)?.supported;
+
+/** Everything at once: for a listing of one page, and for -o json|yaml. */
+async function readAll(src: Source): Promise<Read> {
+  const [rollouts, services] = await Promise.all([src.rollouts.all(), src.services]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
-  const needsDeployments = rollouts.some((ro) => ro.spec?.strategy?.blueGreen && workloadView(ro, undefined)?.supported);
-  const [replicaSets, deployments] = await Promise.all([
-    early ??
-      (hashes.size === 0
-        ? []
-        : hashes.size > MAX_HASH_SELECTOR
-          ? allReplicaSets()
-          : page((p) => kube.client.listReplicaSets(ns, `${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})`, ctx.signal, p))),
-    needsDeployments
-      ? kube.client.listDeployments(ns, ctx.signal).then(
-          (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
-          (e: unknown) => {
-            // May not list Deployments: the rows say the workloadRef's Deployment was not read.
-            if (e instanceof ApiError && e.status === 403) return undefined;
-            throw e;
-          },
-        )
-      : undefined,
-  ]);
-  return { rollouts, services, replicaSets, deployments };
+  const replicaSets =
+    src.allStarted || hashes.size > MAX_HASH_SELECTOR
+      ? src.allReplicaSets().all()
+      : hashes.size === 0
+        ? Promise.resolve([])
+        : src.replicaSetsBy(`${POD_TEMPLATE_HASH} in (${[...hashes].sort().join(',')})`).all();
+  const [rs, deployments] = await Promise.all([replicaSets, rollouts.some(needsDeployment) ? src.deployments() : undefined]);
+  return { rollouts, services, replicaSets: rs, deployments };
+}
+
+interface Row {
+  namespace: string;
+  name: string;
+  cells: string[];
+}
+
+/**
+ * The table's rows for a listing of many pages, namespace by namespace: the API server lists Rollouts
+ * and ReplicaSets in the order of their storage keys (namespace, then name), so the two lists are read
+ * side by side, and a namespace's objects are dropped once its rows are drawn: memory holds the rows, not
+ * the objects. null when either list is found out of that order (nothing promises it): the caller then
+ * reads everything at once.
+ */
+async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
+  const services = await src.services;
+  const replicaSets = src.allReplicaSets();
+  const rows: Row[] = [];
+  let others = 0;
+  let lastRollout = '';
+  let lastReplicaSet = '';
+  let bucketNs: string | undefined;
+  let bucket = new Map<string, ReplicaSet[]>();
+  /** Takes the ReplicaSets up to namespace ns; those of ns go to the bucket. false: out of order. */
+  const advance = async (ns: string | null): Promise<boolean> => {
+    for (let rs = await replicaSets.peek(); rs !== undefined; rs = await replicaSets.peek()) {
+      const rsNs = rs.metadata.namespace ?? '';
+      if (rsNs < lastReplicaSet) return false;
+      lastReplicaSet = rsNs;
+      if (ns !== null && rsNs > ns) break;
+      await replicaSets.next();
+      if (rsNs !== ns) continue;
+      for (const ref of rs.metadata.ownerReferences ?? []) {
+        if (ref.kind !== 'Rollout' || !ref.uid) continue;
+        const arr = bucket.get(ref.uid) ?? [];
+        arr.push(rs);
+        bucket.set(ref.uid, arr);
+      }
+    }
+    return true;
+  };
+  for (let ro = await src.rollouts.next(); ro !== undefined; ro = await src.rollouts.next()) {
+    const ns = ro.metadata.namespace ?? '';
+    if (ns < lastRollout) return null;
+    lastRollout = ns;
+    if (ns !== bucketNs) {
+      bucketNs = ns;
+      bucket = new Map();
+      if (!(await advance(ns))) return null;
+    }
+    const bg = ro.spec?.strategy?.blueGreen;
+    if (!bg) {
+      others++;
+      continue;
+    }
+    const service = (name: string | undefined) => (!name || !services ? undefined : (services.get(svcKey(ns, name)) ?? null));
+    const ref = ro.spec?.workloadRef;
+    const deployments = needsDeployment(ro) ? await src.deployments() : undefined;
+    const workload = !ref?.name || !deployments ? undefined : (deployments.get(svcKey(ns, ref.name)) ?? null);
+    const view = buildRolloutView({
+      rollout: ro,
+      replicaSets: bucket.get(ro.metadata.uid ?? '') ?? [],
+      activeService: service(bg.activeService),
+      previewService: service(bg.previewService),
+      workload,
+    });
+    rows.push({ namespace: view.namespace, name: view.name, cells: row(view) });
+  }
+  // The rest is read only to be sure of the order the rows relied on.
+  if (!(await advance(null))) return null;
+  return { rows, others };
 }
 
 /** The views of the blue-green rollouts, sorted by namespace and name; and how many others were skipped. */
@@ -140,21 +278,37 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
 }
 
 export async function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
-  let r: Read;
+  const ns = all ? null : kube.namespace;
+  const opts = { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() };
+  let rows: Row[];
+  let others: number;
   try {
-    r = await read(ctx, kube, all ? null : kube.namespace, chunkSize);
+    let src = await open(ctx, kube, ns, chunkSize);
+    // Many pages, drawn as a table: namespace by namespace (JSON and YAML are one document, built whole).
+    const stream = src.rollouts.more && format !== 'json' && format !== 'yaml';
+    const streamed = stream ? await streamRows(src, (v) => listRow(ctx.t, v, opts)) : null;
+    if (streamed) {
+      ({ rows, others } = streamed);
+    } else {
+      // Lists out of storage order (never seen from an API server): everything again, at once.
+      if (stream) src = await open(ctx, kube, ns, chunkSize);
+      const r = await readAll(src);
+      const lv = listViews(r);
+      if (format === 'json' || format === 'yaml') {
+        ctx.out(serialize(listJson(lv.views.map((v) => statusJson(v, null))), format));
+        return EXIT.OK;
+      }
+      rows = lv.views.map((v) => ({ namespace: v.namespace, name: v.name, cells: listRow(ctx.t, v, opts) }));
+      others = lv.others;
+    }
   } catch (e) {
     throw translate(e, errorContext(ctx, kube));
   }
-  const { views, others } = listViews(r);
-  if (format === 'json' || format === 'yaml') {
-    ctx.out(serialize(listJson(views.map((v) => statusJson(v, null))), format));
-    return EXIT.OK;
-  }
-  if (views.length === 0) {
+  rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  if (rows.length === 0) {
     ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
   } else {
-    ctx.out(renderList(ctx.t, views, { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() }));
+    ctx.out(columns([listHead(ctx.t, opts), ...rows.map((r) => r.cells)]));
   }
   if (others > 0) ctx.err(`${ctx.t('list.skippedCanary', { count: others })}\n`);
   return EXIT.OK;
