@@ -87,6 +87,10 @@ export function buildSea(o: SeaOptions): void {
         // Node options come from NODE_OPTIONS as usual; nothing is taken from the command line, which
         // belongs to the plugin.
         execArgvExtension: 'env',
+        // A small young generation and a 1 GiB old-space ceiling: V8 then collects before it grows, and
+        // peak RSS of a 10,000-rollout listing stays under 100 MB instead of ~150 MB, at the same speed
+        // (measured, docs/PERFORMANCE.md); 1 GiB leaves -o json of far larger listings room.
+        execArgv: ['--max-semi-space-size=1', '--max-old-space-size=1024'],
       }),
     );
     run(o.generator, ['--build-sea', config], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
