@@ -316,6 +316,25 @@ async function populate(scale: number): Promise<void> {
     const { ns, name } = scaleName(k);
     if (!existing.has(`${ns}/${name}`)) todo.push(k);
   }
+  // Rollouts beyond this scale (a larger scale came first) are deleted, with their Services; the
+  // garbage collector takes their ReplicaSets (waited for below).
+  const extra: Array<{ ns: string; name: string }> = [];
+  for (const key of existing) {
+    const [ns, name] = key.split('/') as [string, string];
+    const m = /^bench-scale-(\d+)$/.exec(ns);
+    const i = /^app-(\d+)$/.exec(name);
+    if (m && i && Number(i[1]) * NAMESPACES + Number(m[1]) >= scale) extra.push({ ns, name });
+  }
+  if (extra.length) log(`  deleting ${extra.length} rollouts beyond ${scale}`);
+  let nextDelete = 0;
+  const deleter = async () => {
+    while (nextDelete < extra.length) {
+      const { ns, name } = extra[nextDelete++]!;
+      await api('DELETE', `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`, { propagationPolicy: 'Background' });
+      await api('DELETE', `/api/v1/namespaces/${ns}/services/${name}-active`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, deleter));
   log(`  creating ${todo.length} rollouts (${existing.size} exist)`);
   // The first PODDED_ROLLOUTS run one pod each; the rest none (the same Rollout, Service and ReplicaSet
   // objects, so the same listing work): starting 10,000 pods takes the controllers on 2 cores over an hour.
@@ -343,9 +362,15 @@ async function populate(scale: number): Promise<void> {
       status?: { phase?: string };
     }>;
     const healthy = items.filter((r) => r.metadata.namespace.startsWith('bench-scale-') && r.status?.phase === 'Healthy').length;
-    if (healthy >= scale) break;
+    const inScale = items.filter((r) => r.metadata.namespace.startsWith('bench-scale-')).length;
+    // ... and the deleted rollouts' ReplicaSets are gone (one ReplicaSet per bench rollout)
+    const replicaSets = (await api('GET', '/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash')).json.items as Array<{
+      metadata: { namespace: string };
+    }>;
+    const rsInScale = replicaSets.filter((r) => r.metadata.namespace.startsWith('bench-scale-')).length;
+    if (healthy >= scale && inScale === scale && rsInScale <= scale) break;
     if (Date.now() > deadline) throw new Error(`only ${healthy}/${scale} rollouts became Healthy`);
-    log(`  ${healthy}/${scale} Healthy`);
+    log(`  ${healthy}/${scale} Healthy, ${inScale} rollouts and ${rsInScale} ReplicaSets in the bench namespaces`);
     await new Promise((r) => setTimeout(r, 5000));
   }
 }
@@ -400,7 +425,9 @@ if (ONLY.has(2)) {
       },
     }),
   );
-  for (const scale of [...SCALES].sort((a, b) => a - b)) {
+  // Largest first: a cluster left with the largest scale (by --prepare, or an earlier run) is shrunk,
+  // which takes minutes; growing it takes far longer.
+  for (const scale of [...SCALES].sort((a, b) => b - a)) {
     log(`  scale ${scale}`);
     const t0 = Date.now();
     await populate(scale);
@@ -558,6 +585,10 @@ if (ONLY.has(2)) {
       }
     }
   }
+  // Measured largest first; reported smallest first.
+  listingPoints.sort((a, b) => a.rollouts - b.rollouts);
+  serverFloor.sort((a, b) => a.rollouts - b.rollouts);
+  chunkResults.sort((a, b) => a.rollouts - b.rollouts || a.chunkSize - b.chunkSize);
   extra.listing = { scales: SCALES, namespaces: NAMESPACES, points: listingPoints, chunkSizes: chunkResults, serverFloor };
 }
 
