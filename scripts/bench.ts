@@ -784,7 +784,7 @@ if (ONLY.has(4)) {
   log(`watch: ${JSON.stringify(watchResults)}`);
 }
 
-// ---------- workload 5: start-up, the first TLS context, NODE_EXTRA_CA_CERTS, the compile cache ----------
+// ---------- workload 5: start-up, the first TLS context, NODE_EXTRA_CA_CERTS ----------
 const startup: Array<{ case: string; ms: ReturnType<typeof stats> }> = [];
 if (ONLY.has(5) && ONLY.has(1)) {
   log('workload 5: what a start costs on this Node (' + process.version + ')');
@@ -795,16 +795,11 @@ if (ONLY.has(5) && ONLY.has(1)) {
   const cases: Array<{ label: string; cmd: string[]; env?: NodeJS.ProcessEnv }> = [
     { label: '`node -e 0` (Node itself)', cmd: ['node', '-e', '0'] },
     { label: '`node -e 0` with NODE_EXTRA_CA_CERTS (the system bundle)', cmd: ['node', '-e', '0'], env: { NODE_EXTRA_CA_CERTS: bundle } },
-    { label: '`status frontend` (npm bundle, compile cache warm)', cmd: ['node', OURS_NPM, ...status] },
+    { label: '`status frontend` (npm bundle)', cmd: ['node', OURS_NPM, ...status] },
     {
       label: '`status frontend` (npm bundle) with NODE_EXTRA_CA_CERTS',
       cmd: ['node', OURS_NPM, ...status],
       env: { NODE_EXTRA_CA_CERTS: bundle },
-    },
-    {
-      label: '`status frontend` (npm bundle) without the compile cache',
-      cmd: ['node', OURS_NPM, ...status],
-      env: { NODE_DISABLE_COMPILE_CACHE: '1' },
     },
   ];
   const samples = new Map<string, number[]>(cases.map((c) => [c.label, []]));
