@@ -171,14 +171,13 @@ export class KubeClient {
   }
 
   /** The Services of a namespace (or of all), for a listing that must read what users are routed to. */
-  async listServices(ns: string | null, signal?: AbortSignal, page?: { limit: number }): Promise<List<Service>> {
+  async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
     // Read item by item as it arrives (a cluster's Services can be many megabytes), and only the name and
     // the selector of each are kept: a Service's other fields (and managedFields) are dropped at once.
     return this.streamed(
       {
         method: 'GET',
         path: servicesPath(ns),
-        query: page ? { limit: String(page.limit) } : undefined,
         target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
         retry: true,
         signal,
