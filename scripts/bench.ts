@@ -500,15 +500,31 @@ if (ONLY.has(2)) {
         const relay = net.createServer((client) => {
           const upstreamSock = net.connect(Number(upstream.port), upstream.hostname);
           const pace = (from: net.Socket, to: net.Socket, count: boolean) => {
+            // One queue and one timer per direction: bytes leave strictly in the order they came. (A timer
+            // per chunk could fire out of order when this process's event loop lagged, because Node
+            // starts a timer from the loop's cached time; a TLS stream with its records swapped stalls.)
             let free = 0; // when the link is next free (ms, monotonic)
+            const queue: Array<{ at: number; chunk: Buffer | null }> = [];
+            let timer: NodeJS.Timeout | undefined;
+            const pump = () => {
+              timer = undefined;
+              while (queue.length && queue[0]!.at <= performance.now()) {
+                const { chunk } = queue.shift()!;
+                if (chunk === null) to.end();
+                else if (to.writable) to.write(chunk);
+              }
+              if (queue.length) timer = setTimeout(pump, Math.max(1, queue[0]!.at - performance.now()));
+            };
+            const push = (at: number, chunk: Buffer | null) => {
+              queue.push({ at, chunk });
+              if (!timer) timer = setTimeout(pump, Math.max(0, queue[0]!.at - performance.now()));
+            };
             from.on('data', (chunk: Buffer) => {
               if (count) bytesDown += chunk.length;
-              const now = performance.now();
-              free = Math.max(free, now) + chunk.length / bytesPerMs;
-              const at = free + THROTTLE_DELAY_MS;
-              setTimeout(() => to.writable && to.write(chunk), Math.max(0, at - now));
+              free = Math.max(free, performance.now()) + chunk.length / bytesPerMs;
+              push(free + THROTTLE_DELAY_MS, chunk);
             });
-            from.on('end', () => setTimeout(() => to.end(), Math.max(0, free + THROTTLE_DELAY_MS - performance.now())));
+            from.on('end', () => push(free + THROTTLE_DELAY_MS, null));
             from.on('error', () => to.destroy());
           };
           pace(client, upstreamSock, false);
