@@ -3,14 +3,13 @@
 // selfsubjectreviews, JSON Patch with `test`, merge patch, watch streams, bearer tokens and per-token
 // denials. Its JSON Patch is written here
 // independently of the plugin, so a plugin bug cannot hide behind a shared implementation.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { testPki } from '../unit/kube-testkit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { acceptPortForward, type KubeletLog } from './fake-kubelet.js';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 
@@ -32,69 +31,10 @@ export interface Pki {
   key: string;
 }
 
-let pkiCache: Pki | null = null;
-
-/** A throw-away CA and a serving certificate for 127.0.0.1 (openssl, once per test process). */
+/** The throw-away CA and serving certificate (127.0.0.1, localhost) of the transport's unit tests, made once per test process. */
 export function pki(): Pki {
-  if (pkiCache) return pkiCache;
-  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-fake-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=fake-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  run(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=fake-apiserver',
-    '-keyout',
-    'srv.key',
-    '-out',
-    'srv.csr',
-  );
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'srv.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'srv.crt',
-    '-extfile',
-    'ext.cnf',
-  );
-  pkiCache = {
-    dir,
-    caCert: readFileSync(join(dir, 'ca.crt'), 'utf8'),
-    cert: readFileSync(join(dir, 'srv.crt'), 'utf8'),
-    key: readFileSync(join(dir, 'srv.key'), 'utf8'),
-  };
-  return pkiCache;
+  const p = testPki();
+  return { dir: p.dir, caCert: p.ca, cert: p.serverCert, key: p.serverKey };
 }
 
 function unescape(s: string): string {
