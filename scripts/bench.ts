@@ -93,31 +93,36 @@ const proxy = https.createServer({ cert: readFileSync(serverCert), key: readFile
 await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
 const proxyPort = (proxy.address() as { port: number }).port;
 const tmp = mkdtempSync(join(tmpdir(), 'bluegreen-bench-'));
-const proxyKubeconfig = join(tmp, 'kubeconfig-proxy');
-writeFileSync(
-  proxyKubeconfig,
-  dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': 'proxy',
-    clusters: [
-      {
-        name: 'proxy',
-        cluster: { server: `https://127.0.0.1:${proxyPort}`, 'certificate-authority-data': readFileSync(pki.ca).toString('base64') },
-      },
-    ],
-    users: [
-      {
-        name: 'admin',
-        user: {
-          'client-certificate-data': readFileSync(pki.cert).toString('base64'),
-          'client-key-data': readFileSync(pki.key).toString('base64'),
+/** A kubeconfig for the admin client certificate, reaching the API server through 127.0.0.1:port. */
+function kubeconfigVia(name: string, port: number): string {
+  const file = join(tmp, `kubeconfig-${name}`);
+  writeFileSync(
+    file,
+    dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': name,
+      clusters: [
+        {
+          name,
+          cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': readFileSync(pki.ca).toString('base64') },
         },
-      },
-    ],
-    contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'admin' } }],
-  }),
-);
+      ],
+      users: [
+        {
+          name: 'admin',
+          user: {
+            'client-certificate-data': readFileSync(pki.cert).toString('base64'),
+            'client-key-data': readFileSync(pki.key).toString('base64'),
+          },
+        },
+      ],
+      contexts: [{ name, context: { cluster: name, user: 'admin' } }],
+    }),
+  );
+  return file;
+}
+const proxyKubeconfig = kubeconfigVia('proxy', proxyPort);
 
 // ---------- running and timing a process ----------
 interface Sample {
@@ -532,34 +537,7 @@ if (ONLY.has(2)) {
         });
         await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
         const relayPort = (relay.address() as net.AddressInfo).port;
-        const slowKubeconfig = join(tmp, 'kubeconfig-throttled');
-        writeFileSync(
-          slowKubeconfig,
-          dump({
-            apiVersion: 'v1',
-            kind: 'Config',
-            'current-context': 'slow',
-            clusters: [
-              {
-                name: 'slow',
-                cluster: {
-                  server: `https://127.0.0.1:${relayPort}`,
-                  'certificate-authority-data': readFileSync(pki.ca).toString('base64'),
-                },
-              },
-            ],
-            users: [
-              {
-                name: 'admin',
-                user: {
-                  'client-certificate-data': readFileSync(pki.cert).toString('base64'),
-                  'client-key-data': readFileSync(pki.key).toString('base64'),
-                },
-              },
-            ],
-            contexts: [{ name: 'slow', context: { cluster: 'slow', user: 'admin' } }],
-          }),
-        );
+        const slowKubeconfig = kubeconfigVia('throttled', relayPort);
         const variants: Array<{ label: string; cmd: string[] }> = [
           ...ours.flatMap((o) => [
             { label: `${o.name}, gzip (default)`, cmd: o.cmd(['status', '-A']) },

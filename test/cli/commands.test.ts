@@ -157,6 +157,47 @@ describe('status', () => {
     expect(rs[0]!.at).toBeLessThan(lastPage.at + 400);
   });
 
+  it('a listing of many pages under faults: a 429 on a ReplicaSet page is waited out; a failed Rollout page is one clear error, no rows', async () => {
+    await fake.stop();
+    let mode: 'throttle' | 'fail' = 'throttle';
+    let throttled = 0;
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => {
+        if (mode === 'throttle' && q.resource === 'replicasets' && q.query.continue && throttled++ === 0)
+          return { kind: 'status', status: 429, retryAfter: 0 };
+        if (mode === 'fail' && q.resource === 'rollouts' && q.query.continue === '4') return { kind: 'status', status: 500 };
+        return undefined;
+      },
+    });
+    const f = loadFixture('christmas.yaml') as any;
+    for (let i = 0; i < 10; i++) {
+      const ro = structuredClone(f.rollout);
+      ro.metadata = { ...ro.metadata, name: `app-${i}`, uid: `uid-${i}` };
+      const rss = structuredClone(f.replicaSets).map((rs: any) => ({
+        ...rs,
+        metadata: {
+          ...rs.metadata,
+          name: `app-${i}-${rs.metadata.name.split('-').pop()}`,
+          ownerReferences: [{ ...rs.metadata.ownerReferences[0], uid: `uid-${i}` }],
+        },
+      }));
+      fake.load({ rollout: ro, replicaSets: rss, services: f.services });
+    }
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const ok = await run(['status', '-A', '--chunk-size=2']);
+    expect(ok.code).toBe(0);
+    expect(throttled).toBeGreaterThan(1);
+    expect(ok.stdout).toContain('app-9');
+    mode = 'fail';
+    const bad = await run(['status', '-A', '--chunk-size=2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(fake.writes()).toHaveLength(0);
+  });
+
   it('a listing of many pages is drawn namespace by namespace: the same table as one request, even from lists out of order', async () => {
     const fixtures = ['christmas.yaml', 'settled.yaml', 'aborted.yaml', 'progressing.yaml', 'workloadref.yaml', 'no-preview-service.yaml'];
     const fill = (f: FakeApiServer) => {
