@@ -27,12 +27,27 @@ export const common: BuildOptions = {
 /** yargs 18 calls createRequire(import.meta.url); in CommonJS that is this file's URL. */
 export const importMetaShim = "export const __import_meta_url = require('url').pathToFileURL(__filename).href;\n";
 
+/**
+ * plugin-auth.cjs is loaded with require(), never import(): bin/ runs the bundle through vm.Script with
+ * V8's cached data on Node < 22.1, and a script restored from cached data has no import() callback
+ * ("A dynamic import callback was not specified"; caught once by the SOCKS5 cluster test).
+ */
 const pluginAuthExternal: Plugin = {
   name: 'plugin-auth-external',
   setup(b) {
-    b.onResolve({ filter: /\/plugin-auth\.js$/ }, () => ({ path: './plugin-auth.cjs', external: true }));
+    b.onResolve({ filter: /\/plugin-auth\.js$/ }, () => ({ path: 'plugin-auth', namespace: 'plugin-auth-require' }));
+    b.onLoad({ filter: /.*/, namespace: 'plugin-auth-require' }, () => ({
+      loader: 'js',
+      contents: "module.exports = require(require('node:path').join(__dirname, 'plugin-auth.cjs'));",
+    }));
   },
 };
+
+/** A dynamic import() left in a bundle fails at run time where the bundle runs from a code cache. */
+export function assertNoDynamicImport(file: string): void {
+  const left = readFileSync(file, 'utf8').match(/[^.\w$]import\(/g);
+  if (left) throw new Error(`${file}: ${left.length} dynamic import() calls were not inlined`);
+}
 
 export async function buildNpm(): Promise<void> {
   rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -50,6 +65,7 @@ export async function buildNpm(): Promise<void> {
   });
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: 'dist/plugin-auth.cjs', format: 'cjs' });
   rmSync(shim);
+  assertNoDynamicImport('dist/kubectl-bluegreen.cjs');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,9 +1,9 @@
 // The CommonJS bundle and the Node single executable applications made from it.
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { common } from '../build.js';
+import { assertNoDynamicImport, common } from '../build.js';
 import { run } from './cache.js';
 
 /**
@@ -50,10 +50,8 @@ export async function bundleCjs(outfile: string, pluginAuthOut: string): Promise
     plugins: [pluginAuthFromAsset],
   });
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: pluginAuthOut, format: 'cjs' });
-  const code = readFileSync(outfile, 'utf8');
   // A dynamic import left in the bundle would throw at run time in a code-cache SEA.
-  const left = code.match(/[^.\w$]import\(/g);
-  if (left) throw new Error(`${outfile}: ${left.length} dynamic import() calls were not inlined`);
+  assertNoDynamicImport(outfile);
 }
 
 export interface SeaOptions {
