@@ -6,12 +6,13 @@
 // number of API requests each makes is counted at a small recording proxy in front of the API server.
 // Results: .cluster/bench.json and docs/PERFORMANCE.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
+import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
 import { IMAGE, manifests } from '../tools/cluster/manifests.js';
 
@@ -77,8 +78,17 @@ const upstreamAgent = new https.Agent({
   cert: readFileSync(pki.cert),
   key: readFileSync(pki.key),
 });
+/** When the run being counted sent its first request and its first write (hrtime), as the proxy saw them. */
+const firstSeen = new Map<string, { request?: bigint; write?: bigint }>();
 const proxy = https.createServer({ cert: readFileSync(serverCert), key: readFileSync(serverKey) }, (req, res) => {
-  if (counting) counts.set(counting, (counts.get(counting) ?? 0) + 1);
+  if (counting) {
+    counts.set(counting, (counts.get(counting) ?? 0) + 1);
+    const seen = firstSeen.get(counting) ?? {};
+    const now = process.hrtime.bigint();
+    seen.request ??= now;
+    if (req.method !== 'GET') seen.write ??= now;
+    firstSeen.set(counting, seen);
+  }
   const headers = { ...req.headers, host: upstream.host };
   const out = https.request(
     { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers, agent: upstreamAgent },
@@ -153,6 +163,38 @@ async function countRequests(label: string, cmd: string[]): Promise<number> {
   counting = null;
   if (r.code !== 0) log(`warning: ${cmd.join(' ')} exited ${r.code} through the proxy`);
   return counts.get(label) ?? 0;
+}
+
+/**
+ * One run through the recording proxy: its whole time, and when (from spawn) its first request and its
+ * first write reached the API server. Everything before the first request is start-up: the runtime,
+ * loading the code, the kubeconfig, the TLS handshake.
+ */
+async function timeline(label: string, cmd: string[]): Promise<{ ms: number; firstMs: number; firstWriteMs: number | null }> {
+  counting = label;
+  counts.set(label, 0);
+  firstSeen.delete(label);
+  const start = process.hrtime.bigint();
+  const r = await timed(cmd, { KUBECONFIG: proxyKubeconfig });
+  counting = null;
+  if (r.code !== 0) throw new Error(`${cmd.join(' ')} exited ${r.code} through the proxy`);
+  const seen = firstSeen.get(label) ?? {};
+  const since = (t: bigint | undefined) => (t === undefined ? null : Number(t - start) / 1e6);
+  return { ms: r.ms, firstMs: since(seen.request) ?? NaN, firstWriteMs: since(seen.write) };
+}
+
+/** Per tool and workload, medians of timeline() runs: "where the time goes" in docs/PERFORMANCE.md. */
+const timelines: Array<{ workload: string; tool: string; ms: number; firstMs: number; firstWriteMs: number | null; runs: number }> = [];
+function addTimeline(workload: string, tool: string, runs: Array<Awaited<ReturnType<typeof timeline>>>): void {
+  const writes = runs.map((r) => r.firstWriteMs).filter((x): x is number => x !== null);
+  timelines.push({
+    workload,
+    tool,
+    ms: stats(runs.map((r) => r.ms)).median,
+    firstMs: stats(runs.map((r) => r.firstMs)).median,
+    firstWriteMs: writes.length ? stats(writes).median : null,
+    runs: runs.length,
+  });
 }
 
 const stats = (xs: number[]) => {
@@ -274,6 +316,14 @@ if (ONLY.has(1)) {
       ]),
     );
   }
+  // Where the time goes: through the proxy, alternating, when the first request arrives.
+  const statusTools: Array<{ name: string; cmd: string[] }> = [
+    ...ours.map((o) => ({ name: o.name, cmd: o.cmd(['status', 'frontend', '-n', 'bench-one']) })),
+    { name: theirs.name, cmd: theirs.cmd(['get', 'rollout', 'frontend', '-n', 'bench-one']) },
+  ];
+  const runs = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(statusTools.map((t) => [t.name, []]));
+  for (let i = 0; i < RUNS; i++) for (const t of statusTools) runs.get(t.name)!.push(await timeline(`timeline-status-${t.name}`, t.cmd));
+  for (const t of statusTools) addTimeline('status of one rollout', t.name, runs.get(t.name)!);
 }
 
 // ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
@@ -460,6 +510,16 @@ if (ONLY.has(2)) {
       point.tools[theirs.name] = { ms: r.theirsMs.median, rssMB: r.theirsRssMB };
     }
     listingPoints.push(point);
+    {
+      const listTools = [
+        ...ours.map((o) => ({ name: o.name, cmd: o.cmd(['status', '-A']) })),
+        { name: theirs.name, cmd: theirs.cmd(['list', 'rollouts', '-A']) },
+      ];
+      const runs = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(listTools.map((t) => [t.name, []]));
+      for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++)
+        for (const t of listTools) runs.get(t.name)!.push(await timeline(`timeline-list-${totalRollouts}-${t.name}`, t.cmd));
+      for (const t of listTools) addTimeline(`list ${totalRollouts} rollouts (-A)`, t.name, runs.get(t.name)!);
+    }
     // The API server's part: each list the tools read, fetched whole (gzip, as both ask) and thrown away.
     {
       const fetchMs = (path: string) =>
@@ -683,6 +743,18 @@ if (ONLY.has(3)) {
       waitFor('bench-promote', 'promoted');
     }
   }
+  // Where the time goes: more rounds, every tool through the proxy, for when its first request and its
+  // write (the PATCH) reach the API server.
+  const promoteTimelines = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(tools.map(({ t }) => [t.name, []]));
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    for (const { t, args } of tools) {
+      setImage('bench-promote', nextTag());
+      waitFor('bench-promote', 'paused');
+      promoteTimelines.get(t.name)!.push(await timeline(`timeline-promote-${t.name}`, t.cmd(args)));
+      waitFor('bench-promote', 'promoted');
+    }
+  }
+  for (const { t } of tools) addTimeline('promote', t.name, promoteTimelines.get(t.name)!);
   extra.promote = Object.fromEntries(
     Object.entries(promoteRuns).map(([k, v]) => [k, { exitMs: stats(v.exit), switchMs: stats(v.switch), requests: v.requests }]),
   );
@@ -804,6 +876,28 @@ if (ONLY.has(5) && ONLY.has(1)) {
   startup.push({ case: "the first TLS context with the kubeconfig's CA and client certificate, in-process", ms: stats(probes) });
   extra.startup = startup;
   for (const x of startup) log(`  ${x.case}: ${x.ms.median.toFixed(1)} ms`);
+
+  // A CPU profile of `status frontend` (npm bundle): the median of each bucket over the runs.
+  const profDir = mkdtempSync(join(tmp, 'cpuprof-'));
+  const profiles: Array<Record<Bucket, number> & { wall: number; profiled: number }> = [];
+  for (let i = 0; i < Math.max(3, RUNS); i++) {
+    const dir = join(profDir, String(i));
+    const t0 = performance.now();
+    const r = spawnSync('node', ['--cpu-prof', '--cpu-prof-dir', dir, OURS_NPM, ...status], { env: childEnv, stdio: 'ignore' });
+    const wall = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`profiled status exited ${r.status}`);
+    const [file] = readdirSync(dir);
+    const prof = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as CpuProfile;
+    profiles.push({ ...summarizeProfile(prof, 'kubectl-bluegreen.cjs'), wall, profiled: (prof.endTime - prof.startTime) / 1000 });
+  }
+  const median = (k: Bucket | 'wall' | 'profiled') => stats(profiles.map((x) => x[k])).median;
+  extra.statusProfile = {
+    runs: profiles.length,
+    wallMs: median('wall'),
+    profiledMs: median('profiled'),
+    buckets: Object.fromEntries(BUCKETS.map((b) => [b, median(b)])),
+  };
+  log(`  status profile: ${JSON.stringify(extra.statusProfile)}`);
 }
 
 // ---------- report ----------
@@ -925,7 +1019,60 @@ if (startup.length > 0) {
   lines.push('| case | median ms (min–max) |', '|---|---|');
   for (const x of startup) lines.push(`| ${x.case} | ${x.ms.median.toFixed(1)} (${x.ms.min.toFixed(1)}–${x.ms.max.toFixed(1)}) |`);
 }
+lines.push(...whereTheTimeGoes());
 if (!SMOKE) lines.push('', ...goalsTable());
+
+/**
+ * Where the time goes: when each tool's first request (and first write) reached the API server, from
+ * spawn (through the recording proxy, so a little later than in the timed runs), and a CPU profile of
+ * the plugin's status.
+ */
+function whereTheTimeGoes(): string[] {
+  if (timelines.length === 0) return [];
+  const out = [
+    '',
+    '### Where the time goes',
+    '',
+    'Each tool through the recording proxy, alternating: when its first request reached the API server (everything',
+    'before is start-up: the runtime, loading the code, the kubeconfig, the TLS handshake), when its first write did,',
+    'and when it exited; medians, ms from spawn.',
+    '',
+    '| workload | tool | first request | first write | exit | exit minus first request | runs |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const t of timelines) {
+    out.push(
+      `| ${t.workload} | ${t.tool} | ${f(t.firstMs)} | ${t.firstWriteMs === null ? '–' : f(t.firstWriteMs)} | ${f(t.ms)} | ${f(t.ms - t.firstMs)} | ${t.runs} |`,
+    );
+  }
+  // Per workload: how much of the difference to the official plugin is start-up.
+  const theirsOf = (w: string) => timelines.find((t) => t.workload === w && t.tool === theirs.name);
+  for (const t of timelines) {
+    const o = theirsOf(t.workload);
+    if (!o || t.tool === theirs.name) continue;
+    const end = t.workload === 'promote' && t.firstWriteMs !== null && o.firstWriteMs !== null ? 'first write' : 'exit';
+    const oursEnd = end === 'first write' ? t.firstWriteMs! : t.ms;
+    const theirsEnd = end === 'first write' ? o.firstWriteMs! : o.ms;
+    const gap = oursEnd - theirsEnd;
+    const startGap = t.firstMs - o.firstMs;
+    out.push(
+      '',
+      `${t.workload}, ${t.tool}: start to ${end} ${f(oursEnd)} ms vs ${f(theirsEnd)} ms (${gap >= 0 ? '+' : ''}${f(gap)} ms); start-up ${f(t.firstMs)} vs ${f(o.firstMs)} ms (${startGap >= 0 ? '+' : ''}${f(startGap)} ms); from the first request on, ${f(oursEnd - t.firstMs)} vs ${f(theirsEnd - o.firstMs)} ms (ratio ${r2((oursEnd - t.firstMs) / (theirsEnd - o.firstMs))}).`,
+    );
+  }
+  const sp = extra.statusProfile as { runs: number; wallMs: number; profiledMs: number; buckets: Record<string, number> } | undefined;
+  if (sp) {
+    out.push(
+      '',
+      `A CPU profile of \`status frontend\` (npm bundle, \`node --cpu-prof\`, medians of ${sp.runs} runs; ${f(sp.wallMs)} ms whole process with the profiler, ${f(sp.profiledMs)} ms profiled, the rest is Node's start before the profiler and its exit):`,
+      '',
+      '| part | median ms |',
+      '|---|---|',
+      ...Object.entries(sp.buckets).map(([k, v]) => `| ${k} | ${v.toFixed(1)} |`),
+    );
+  }
+  return out;
+}
 
 /** The issue's goals against this run's numbers: met or missed, nothing by hand. */
 function goalsTable(): string[] {
