@@ -16,6 +16,7 @@ import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { listHead, listRow } from '../../render/reports.js';
 import { columns } from '../../render/table.js';
 import { errorContext } from '../load.js';
+import { withSmallYoungGeneration } from '../young-generation.js';
 import type { StatusFormat } from './status.js';
 
 /** Above this many hashes, one list of every rollout-made ReplicaSet is cheaper than a long selector. */
@@ -277,7 +278,11 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
   return { views, others };
 }
 
-export async function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
+export function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
+  return withSmallYoungGeneration(() => listRollouts(ctx, kube, format, all, chunkSize), ctx.io.env);
+}
+
+async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
   const ns = all ? null : kube.namespace;
   const opts = { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() };
   let rows: Row[];

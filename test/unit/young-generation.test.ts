@@ -1,0 +1,46 @@
+// The listing's young-generation flag: in effect while the listing runs, put back after (also when it
+// fails), so that V8's code caches written at exit match the next start's flags; left alone when the
+// user set it. Observed through what V8 tags code caches with, the hash of its flags: a cache made by a
+// fresh process with this one's flags is rejected while the flag is changed and accepted after.
+import { execFileSync } from 'node:child_process';
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { withSmallYoungGeneration } from '../../src/cli/young-generation.js';
+
+const source = (i: number) => `var youngGenerationProbe${i} = ${i};`;
+/** Code caches of four sources, made by a fresh Node with this process's flags (never compiled here before). */
+const caches: Buffer[] = (
+  JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        '-e',
+        "const vm=require('node:vm');const src=(i)=>'var youngGenerationProbe'+i+' = '+i+';';" +
+          "process.stdout.write(JSON.stringify([0,1,2,3].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as string[]
+).map((b) => Buffer.from(b, 'base64'));
+const accepted = (i: number) => !new Script(source(i), { filename: 'probe.js', cachedData: caches[i] }).cachedDataRejected;
+
+describe('withSmallYoungGeneration', () => {
+  it('changes the flags while it runs and restores them after', async () => {
+    expect(await withSmallYoungGeneration(async () => accepted(0), {})).toBe(false);
+    expect(accepted(1)).toBe(true);
+  });
+
+  it('restores them when the listing fails', async () => {
+    await expect(
+      withSmallYoungGeneration(async () => {
+        throw new Error('403');
+      }, {}),
+    ).rejects.toThrow('403');
+    expect(accepted(2)).toBe(true);
+  });
+
+  it('leaves a flag the user set in NODE_OPTIONS alone', async () => {
+    expect(await withSmallYoungGeneration(async () => accepted(3), { NODE_OPTIONS: '--semi-space-growth-factor=4' })).toBe(true);
+  });
+});
