@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/spec.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-bluegreen');
 const NODE_CACHE =
@@ -80,5 +81,31 @@ describe('compile cache of the npm bundle', () => {
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('');
     expect(readFileSync(join(dir, name!)).equals(Buffer.alloc(good.length, 7))).toBe(false);
+  });
+
+  it.runIf(!NODE_CACHE)('keeps one cache per command (each keeps the functions its own runs compile), of one bundle only', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
+    const dir = join(cache, 'kubectl-bluegreen', 'compile');
+    const help = run(cache, ['status', '--help']);
+    const promote = run(cache, ['promote', '--help']);
+    expect([help.status, promote.status]).toEqual([0, 0]);
+    const names = files(dir).sort();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toMatch(/-promote\.v8$/);
+    expect(names[1]).toMatch(/-status\.v8$/);
+    // A cache of another bundle or Node version is removed when a new one is written.
+    writeFileSync(join(dir, 'bundle-0.0.0-1-1-v0-x64-status.v8'), 'old');
+    expect(run(cache, ['diff', '--help']).status).toBe(0);
+    expect(files(dir).sort()).toEqual([...names, names[0]!.replace(/-promote\.v8$/, '-diff.v8')].sort());
+    expect(run(cache, ['promote', '--help']).stdout).toBe(promote.stdout);
+  });
+
+  it("bin's list of commands is the spec's", () => {
+    const bin = readFileSync(BIN, 'utf8');
+    const listed = /const COMMANDS = new Set\(\[([^\]]*)\]\)/
+      .exec(bin)![1]!
+      .match(/'([a-z-]+)'/g)!
+      .map((q) => q.slice(1, -1));
+    expect(listed.sort()).toEqual(COMMANDS.map((c) => c.name).sort());
   });
 });
