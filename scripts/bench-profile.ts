@@ -11,7 +11,7 @@ export interface CpuProfile {
 }
 
 export const BUCKETS = [
-  'waiting for the API server',
+  'waiting (the API server, connecting, the handshake)',
   'compiling the bundle',
   'TLS',
   'the plugin (its code, and the Node APIs it calls)',
@@ -35,7 +35,7 @@ export function summarizeProfile(p: CpuProfile, bundle: string): Record<Bucket, 
     if (known) return known;
     const own = byId.get(id)!.callFrame;
     let b: Bucket | null = null;
-    if (own.functionName === '(idle)') b = 'waiting for the API server';
+    if (own.functionName === '(idle)') b = 'waiting (the API server, connecting, the handshake)';
     else if (own.functionName === '(garbage collector)') b = 'garbage collection';
     else {
       let underBundle = false;

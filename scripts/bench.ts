@@ -171,14 +171,18 @@ async function countRequests(label: string, cmd: string[]): Promise<number> {
  * first write reached the API server. Everything before the first request is start-up: the runtime,
  * loading the code, the kubeconfig, the TLS handshake.
  */
-async function timeline(label: string, cmd: string[]): Promise<{ ms: number; firstMs: number; firstWriteMs: number | null }> {
+async function timeline(label: string, cmd: string[]): Promise<{ ms: number; firstMs: number; firstWriteMs: number | null } | null> {
   counting = label;
   counts.set(label, 0);
   firstSeen.delete(label);
   const start = process.hrtime.bigint();
   const r = await timed(cmd, { KUBECONFIG: proxyKubeconfig });
   counting = null;
-  if (r.code !== 0) throw new Error(`${cmd.join(' ')} exited ${r.code} through the proxy`);
+  if (r.code !== 0) {
+    // One failed run does not end a run of hours: it is left out, and said.
+    log(`warning: ${cmd.join(' ')} exited ${r.code} through the proxy; left out of "where the time goes"`);
+    return null;
+  }
   const seen = firstSeen.get(label) ?? {};
   const since = (t: bigint | undefined) => (t === undefined ? null : Number(t - start) / 1e6);
   return { ms: r.ms, firstMs: since(seen.request) ?? NaN, firstWriteMs: since(seen.write) };
@@ -186,7 +190,9 @@ async function timeline(label: string, cmd: string[]): Promise<{ ms: number; fir
 
 /** Per tool and workload, medians of timeline() runs: "where the time goes" in docs/PERFORMANCE.md. */
 const timelines: Array<{ workload: string; tool: string; ms: number; firstMs: number; firstWriteMs: number | null; runs: number }> = [];
-function addTimeline(workload: string, tool: string, runs: Array<Awaited<ReturnType<typeof timeline>>>): void {
+function addTimeline(workload: string, tool: string, all: Array<Awaited<ReturnType<typeof timeline>>>): void {
+  const runs = all.filter((r) => r !== null);
+  if (runs.length === 0) return;
   const writes = runs.map((r) => r.firstWriteMs).filter((x): x is number => x !== null);
   timelines.push({
     workload,
@@ -1075,7 +1081,7 @@ function whereTheTimeGoes(): string[] {
   if (sp) {
     out.push(
       '',
-      `A CPU profile of \`status frontend\` (npm bundle, \`node --cpu-prof\`, medians of ${sp.runs} runs; ${f(sp.wallMs)} ms whole process with the profiler, ${f(sp.profiledMs)} ms profiled, the rest is Node's start before the profiler and its exit):`,
+      `A CPU profile of \`status frontend\` (npm bundle, \`node --cpu-prof\`, medians of ${sp.runs} runs; ${f(sp.wallMs)} ms whole process with the profiler, ${f(sp.profiledMs)} ms profiled, the rest is Node's start before the profiler and its exit; each part's median, so the parts need not add up):`,
       '',
       '| part | median ms |',
       '|---|---|',

@@ -7,6 +7,7 @@
 // and `version --client` are answered in bin/ before the bundle is even read. The single-executable
 // build (scripts/package.ts) makes its own bundle from the same options.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -66,6 +67,11 @@ export async function buildNpm(): Promise<void> {
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: 'dist/plugin-auth.cjs', format: 'cjs' });
   rmSync(shim);
   assertNoDynamicImport('dist/kubectl-bluegreen.cjs');
+  // bin/ names the bundle's code cache by its content (V8 itself checks only the length).
+  writeFileSync(
+    'dist/kubectl-bluegreen.cjs.sha256',
+    createHash('sha256').update(readFileSync('dist/kubectl-bluegreen.cjs')).digest('hex') + '\n',
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

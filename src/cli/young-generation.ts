@@ -7,23 +7,25 @@
 // carries no flags portably), so the listing sets --semi-space-growth-factor=1 while it runs and puts it
 // back after. Put back, because V8's code caches (the bundle's, Node's compile cache) are tagged with a
 // hash of the flags: a cache written at exit with a changed flag would be rejected by the next start.
-// The flag exists in V8 11.3 (Node 20) to 14.6 (Node 26); a flag the user set (NODE_OPTIONS, execArgv)
-// is left alone.
+// The flag exists in V8 11.3 (Node 20) to 14.6 (Node 26), default 2 in each; a flag the user set on
+// Node's command line is left alone.
 import { setFlagsFromString } from 'node:v8';
 
 const FLAG = '--semi-space-growth-factor';
 const DEFAULT = 2;
 
-export async function withSmallYoungGeneration<T>(
-  run: () => Promise<T>,
-  env: Record<string, string | undefined> = process.env,
-): Promise<T> {
-  const userSet = [...process.execArgv, env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space-growth-factor'));
-  if (userSet) return run();
+export async function withSmallYoungGeneration<T>(run: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
+  // Node refuses V8 flags in NODE_OPTIONS, so a flag of the user's can only be on the command line.
+  if (execArgv.some((a) => /semi[-_]space[-_]growth[-_]factor/.test(a))) return run();
+  const restore = () => setFlagsFromString(`${FLAG}=${DEFAULT}`);
   setFlagsFromString(`${FLAG}=1`);
+  // An exit in the middle (a second Ctrl-C, EPIPE under `| head`) skips finally: put the flag back before
+  // bin's exit listener writes the code cache.
+  process.prependOnceListener('exit', restore);
   try {
     return await run();
   } finally {
-    setFlagsFromString(`${FLAG}=${DEFAULT}`);
+    process.removeListener('exit', restore);
+    restore();
   }
 }

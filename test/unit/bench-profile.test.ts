@@ -26,7 +26,7 @@ const profile: CpuProfile = {
 describe('summarizeProfile', () => {
   it('puts each sample in one bucket by its frame and the frames above it', () => {
     expect(summarizeProfile(profile, 'kubectl-bluegreen.cjs')).toEqual({
-      'waiting for the API server': 7,
+      'waiting (the API server, connecting, the handshake)': 7,
       'compiling the bundle': 3,
       TLS: 3,
       'the plugin (its code, and the Node APIs it calls)': 15,

@@ -1,13 +1,14 @@
 // The npm bin keeps V8's compile cache of the bundle in the user's cache directory: Node's own
-// (module.enableCompileCache) on Node >= 22.1, V8's cached data through vm.Script before that. Written
-// after a first run, the same output after, never written when turned off, and a damaged cache file
-// costs nothing but its rewrite.
+// (module.enableCompileCache) on Node >= 22.1, V8's cached data through vm.Script before that, one file
+// per command, named by the bundle's content. Written after a first successful run, the same output
+// after, never written when turned off or by --help, and a damaged cache file costs nothing but its
+// rewrite (it is never handed to V8, which would abort on a damaged body).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/spec.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-bluegreen');
@@ -23,29 +24,39 @@ const files = (dir: string): string[] =>
         .filter((d) => d.isFile())
         .map((d) => d.name)
     : [];
+const temps: string[] = [];
+const tempCache = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+const COMPLETION = ['completion', 'bash'];
 
 describe('compile cache of the npm bundle', () => {
   it(`is written by the first run (${NODE_CACHE ? "Node's compile cache" : "V8's cached data"}), and the output is the same after`, () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
-    const first = run(cache, ['status', '--help']);
+    const cache = tempCache();
+    const first = run(cache, COMPLETION);
     expect(first.status).toBe(0);
     expect(first.stderr).toBe('');
-    expect(first.stdout).toContain('--chunk-size');
+    expect(first.stdout).toContain('_kubectl_bluegreen');
     expect(files(join(cache, 'kubectl-bluegreen', 'compile')).length).toBeGreaterThan(0);
-    const second = run(cache, ['status', '--help']);
+    const second = run(cache, COMPLETION);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('');
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
-    const r = run(cache, ['status', '--help'], { NODE_DISABLE_COMPILE_CACHE: '1' });
+    const cache = tempCache();
+    const r = run(cache, COMPLETION, { NODE_DISABLE_COMPILE_CACHE: '1' });
     expect(r.status).toBe(0);
     expect(files(join(cache, 'kubectl-bluegreen'))).toEqual([]);
   });
 
   it.runIf(!NODE_CACHE)('a run from the cached data still loads plugin-auth.cjs (the SOCKS5 agent), which import() could not', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
+    const cache = tempCache();
     const kubeconfig = join(cache, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -59,45 +70,58 @@ describe('compile cache of the npm bundle', () => {
       ].join('\n'),
     );
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
-    for (const round of ['written', 'read']) {
-      const r = run(cache, ['status', 'frontend', '-n', 'x'], { KUBECONFIG: kubeconfig });
-      expect(r.status, round).toBe(1);
-      expect(r.stderr, round).toMatch(
-        /^error: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:9 \(through the proxy socks5:\/\/127\.0\.0\.1:1/,
-      );
-      expect(files(dir).length, round).toBe(1);
-    }
+    expect(run(cache, COMPLETION).status).toBe(0);
+    // V8's data is for the whole bundle: the completion's cache serves status as well.
+    const [written] = files(dir);
+    const statusCache = join(dir, written!.replace(/-completion\.v8$/, '-status.v8'));
+    copyFileSync(join(dir, written!), statusCache);
+    const before = readFileSync(statusCache);
+    const r = run(cache, ['status', 'frontend', '-n', 'x'], { KUBECONFIG: kubeconfig });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:9 \(through the proxy socks5:\/\/127\.0\.0\.1:1/,
+    );
+    expect(readFileSync(statusCache).equals(before)).toBe(true);
   });
 
-  it.runIf(!NODE_CACHE)('a damaged cache file is rejected by V8, the output is the same, and it is rewritten', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
-    const first = run(cache, ['status', '--help']);
+  it.runIf(!NODE_CACHE)('a damaged cache file is never handed to V8: the output is the same, and it is rewritten', () => {
+    const cache = tempCache();
+    const first = run(cache, COMPLETION);
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
     const [name] = files(dir);
-    const good = readFileSync(join(dir, name!));
-    writeFileSync(join(dir, name!), Buffer.alloc(good.length, 7));
-    const second = run(cache, ['status', '--help']);
+    const damaged = readFileSync(join(dir, name!));
+    // The header (checksum) and V8's own header stay; the body is overwritten.
+    damaged.fill(7, 32 + 200, 32 + 20000);
+    writeFileSync(join(dir, name!), damaged);
+    const second = run(cache, COMPLETION);
     expect(second.status).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('');
-    expect(readFileSync(join(dir, name!)).equals(Buffer.alloc(good.length, 7))).toBe(false);
+    expect(readFileSync(join(dir, name!)).equals(damaged)).toBe(false);
   });
 
-  it.runIf(!NODE_CACHE)('keeps one cache per command (each keeps the functions its own runs compile), of one bundle only', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bluegreen-cc-'));
+  it.runIf(!NODE_CACHE)("keeps one cache per command, none for --help, and removes other bundles' caches only after a week unused", () => {
+    const cache = tempCache();
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
-    const help = run(cache, ['status', '--help']);
-    const promote = run(cache, ['promote', '--help']);
-    expect([help.status, promote.status]).toEqual([0, 0]);
+    expect(run(cache, ['status', '--help']).status).toBe(0);
+    expect(files(dir)).toEqual([]);
+    expect(run(cache, COMPLETION).status).toBe(0);
+    const completion = run(cache, ['__complete', '']);
+    expect(completion.status).toBe(0);
     const names = files(dir).sort();
     expect(names).toHaveLength(2);
-    expect(names[0]).toMatch(/-promote\.v8$/);
-    expect(names[1]).toMatch(/-status\.v8$/);
-    // A cache of another bundle or Node version is removed when a new one is written.
-    writeFileSync(join(dir, 'bundle-0.0.0-1-1-v0-x64-status.v8'), 'old');
-    expect(run(cache, ['diff', '--help']).status).toBe(0);
-    expect(files(dir).sort()).toEqual([...names, names[0]!.replace(/-promote\.v8$/, '-diff.v8')].sort());
-    expect(run(cache, ['promote', '--help']).stdout).toBe(promote.stdout);
+    expect(names[0]).toMatch(/-complete\.v8$/);
+    expect(names[1]).toMatch(/-completion\.v8$/);
+    const old = join(dir, 'bundle-0123456789abcdef-v0.0.0-x64-status.v8');
+    const recent = join(dir, 'bundle-fedcba9876543210-v0.0.0-x64-status.v8');
+    writeFileSync(old, 'another bundle');
+    writeFileSync(recent, 'another install');
+    const tenDaysAgo = (Date.now() - 10 * 24 * 3600 * 1000) / 1000;
+    utimesSync(old, tenDaysAgo, tenDaysAgo);
+    rmSync(join(dir, names[1]!)); // so that the next run writes (and cleans up)
+    expect(run(cache, ['completion', 'zsh']).status).toBe(0);
+    expect(files(dir).sort()).toEqual([...names, 'bundle-fedcba9876543210-v0.0.0-x64-status.v8'].sort());
+    expect(run(cache, ['__complete', '']).stdout).toBe(completion.stdout);
   });
 
   it("bin's list of commands is the spec's", () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { withSmallYoungGeneration } from '../../src/cli/young-generation.js';
 
 const source = (i: number) => `var youngGenerationProbe${i} = ${i};`;
-/** Code caches of four sources, made by a fresh Node with this process's flags (never compiled here before). */
+/** Code caches of six sources, made by a fresh Node with this process's flags (never compiled here before). */
 const caches: Buffer[] = (
   JSON.parse(
     execFileSync(
@@ -17,7 +17,7 @@ const caches: Buffer[] = (
         ...process.execArgv,
         '-e',
         "const vm=require('node:vm');const src=(i)=>'var youngGenerationProbe'+i+' = '+i+';';" +
-          "process.stdout.write(JSON.stringify([0,1,2,3].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
+          "process.stdout.write(JSON.stringify([0,1,2,3,4,5].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
       ],
       { encoding: 'utf8' },
     ),
@@ -27,7 +27,7 @@ const accepted = (i: number) => !new Script(source(i), { filename: 'probe.js', c
 
 describe('withSmallYoungGeneration', () => {
   it('changes the flags while it runs and restores them after', async () => {
-    expect(await withSmallYoungGeneration(async () => accepted(0), {})).toBe(false);
+    expect(await withSmallYoungGeneration(async () => accepted(0), [])).toBe(false);
     expect(accepted(1)).toBe(true);
   });
 
@@ -35,12 +35,25 @@ describe('withSmallYoungGeneration', () => {
     await expect(
       withSmallYoungGeneration(async () => {
         throw new Error('403');
-      }, {}),
+      }, []),
     ).rejects.toThrow('403');
     expect(accepted(2)).toBe(true);
   });
 
-  it('leaves a flag the user set in NODE_OPTIONS alone', async () => {
-    expect(await withSmallYoungGeneration(async () => accepted(3), { NODE_OPTIONS: '--semi-space-growth-factor=4' })).toBe(true);
+  it("leaves a flag the user set on Node's command line alone (either spelling)", async () => {
+    expect(await withSmallYoungGeneration(async () => accepted(3), ['--semi_space_growth_factor=4'])).toBe(true);
+  });
+
+  it('puts the flag back before other exit listeners run, when the process exits mid-listing', () => {
+    const order: string[] = [];
+    const before = process.listeners('exit').length;
+    void withSmallYoungGeneration(() => new Promise<never>(() => {}), []);
+    const mine = process.listeners('exit')[0] as () => void;
+    expect(process.listeners('exit')).toHaveLength(before + 1);
+    order.push(accepted(4) ? 'accepted' : 'rejected');
+    mine();
+    process.removeListener('exit', mine);
+    order.push(accepted(5) ? 'accepted' : 'rejected');
+    expect(order).toEqual(['rejected', 'accepted']);
   });
 });

@@ -279,7 +279,7 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
 }
 
 export function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
-  return withSmallYoungGeneration(() => listRollouts(ctx, kube, format, all, chunkSize), ctx.io.env);
+  return withSmallYoungGeneration(() => listRollouts(ctx, kube, format, all, chunkSize));
 }
 
 async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
