@@ -157,12 +157,20 @@ function timed(cmd: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Sample>
   });
 }
 
-async function countRequests(label: string, cmd: string[]): Promise<number> {
+/** One run through the recording proxy, counted under label; start is its spawn time (hrtime). */
+async function throughProxy(label: string, cmd: string[]): Promise<{ sample: Sample; start: bigint }> {
   counting = label;
   counts.set(label, 0);
-  const r = await timed(cmd, { KUBECONFIG: proxyKubeconfig });
+  firstSeen.delete(label);
+  const start = process.hrtime.bigint();
+  const sample = await timed(cmd, { KUBECONFIG: proxyKubeconfig });
   counting = null;
-  if (r.code !== 0) log(`warning: ${cmd.join(' ')} exited ${r.code} through the proxy`);
+  return { sample, start };
+}
+
+async function countRequests(label: string, cmd: string[]): Promise<number> {
+  const { sample } = await throughProxy(label, cmd);
+  if (sample.code !== 0) log(`warning: ${cmd.join(' ')} exited ${sample.code} through the proxy`);
   return counts.get(label) ?? 0;
 }
 
@@ -172,20 +180,35 @@ async function countRequests(label: string, cmd: string[]): Promise<number> {
  * loading the code, the kubeconfig, the TLS handshake.
  */
 async function timeline(label: string, cmd: string[]): Promise<{ ms: number; firstMs: number; firstWriteMs: number | null } | null> {
-  counting = label;
-  counts.set(label, 0);
-  firstSeen.delete(label);
-  const start = process.hrtime.bigint();
-  const r = await timed(cmd, { KUBECONFIG: proxyKubeconfig });
-  counting = null;
-  if (r.code !== 0) {
+  const { sample, start } = await throughProxy(label, cmd);
+  if (sample.code !== 0) {
     // One failed run does not end a run of hours: it is left out, and said.
-    log(`warning: ${cmd.join(' ')} exited ${r.code} through the proxy; left out of "where the time goes"`);
+    log(`warning: ${cmd.join(' ')} exited ${sample.code} through the proxy; left out of "where the time goes"`);
     return null;
   }
   const seen = firstSeen.get(label) ?? {};
   const since = (t: bigint | undefined) => (t === undefined ? null : Number(t - start) / 1e6);
-  return { ms: r.ms, firstMs: since(seen.request) ?? NaN, firstWriteMs: since(seen.write) };
+  return { ms: sample.ms, firstMs: since(seen.request) ?? NaN, firstWriteMs: since(seen.write) };
+}
+
+/**
+ * "Where the time goes" for one workload: rounds of timeline() runs, the tools alternating (before each
+ * run, `prepare` sets the cluster up for it), then each tool's medians.
+ */
+async function timelineRounds(
+  workload: string,
+  tools: Array<{ name: string; cmd: string[] }>,
+  rounds: number,
+  prepare: () => void = () => {},
+): Promise<void> {
+  const runs = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(tools.map((t) => [t.name, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const t of tools) {
+      prepare();
+      runs.get(t.name)!.push(await timeline(`timeline-${workload}-${t.name}`, t.cmd));
+    }
+  }
+  for (const t of tools) addTimeline(workload, t.name, runs.get(t.name)!);
 }
 
 /** Per tool and workload, medians of timeline() runs: "where the time goes" in docs/PERFORMANCE.md. */
@@ -325,13 +348,14 @@ if (ONLY.has(1)) {
     );
   }
   // Where the time goes: through the proxy, alternating, when the first request arrives.
-  const statusTools: Array<{ name: string; cmd: string[] }> = [
-    ...ours.map((o) => ({ name: o.name, cmd: o.cmd(['status', 'frontend', '-n', 'bench-one']) })),
-    { name: theirs.name, cmd: theirs.cmd(['get', 'rollout', 'frontend', '-n', 'bench-one']) },
-  ];
-  const runs = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(statusTools.map((t) => [t.name, []]));
-  for (let i = 0; i < RUNS; i++) for (const t of statusTools) runs.get(t.name)!.push(await timeline(`timeline-status-${t.name}`, t.cmd));
-  for (const t of statusTools) addTimeline('status of one rollout', t.name, runs.get(t.name)!);
+  await timelineRounds(
+    'status of one rollout',
+    [
+      ...ours.map((o) => ({ name: o.name, cmd: o.cmd(['status', 'frontend', '-n', 'bench-one']) })),
+      { name: theirs.name, cmd: theirs.cmd(['get', 'rollout', 'frontend', '-n', 'bench-one']) },
+    ],
+    RUNS,
+  );
 }
 
 // ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
@@ -527,16 +551,14 @@ if (ONLY.has(2)) {
       point.tools[theirs.name] = { ms: r.theirsMs.median, rssMB: r.theirsRssMB };
     }
     listingPoints.push(point);
-    {
-      const listTools = [
+    await timelineRounds(
+      `list ${totalRollouts} rollouts (-A)`,
+      [
         ...ours.map((o) => ({ name: o.name, cmd: o.cmd(['status', '-A']) })),
         { name: theirs.name, cmd: theirs.cmd(['list', 'rollouts', '-A']) },
-      ];
-      const runs = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(listTools.map((t) => [t.name, []]));
-      for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++)
-        for (const t of listTools) runs.get(t.name)!.push(await timeline(`timeline-list-${totalRollouts}-${t.name}`, t.cmd));
-      for (const t of listTools) addTimeline(`list ${totalRollouts} rollouts (-A)`, t.name, runs.get(t.name)!);
-    }
+      ],
+      Math.max(3, Math.ceil(RUNS / 2)),
+    );
     // The API server's part: each list the tools read, fetched whole (gzip, as both ask) and thrown away.
     {
       const fetchMs = (path: string) =>
@@ -761,17 +783,17 @@ if (ONLY.has(3)) {
     }
   }
   // Where the time goes: more rounds, every tool through the proxy, for when its first request and its
-  // write (the PATCH) reach the API server.
-  const promoteTimelines = new Map<string, Array<Awaited<ReturnType<typeof timeline>>>>(tools.map(({ t }) => [t.name, []]));
-  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
-    for (const { t, args } of tools) {
+  // write (the PATCH) reach the API server; a fresh pause before each run.
+  await timelineRounds(
+    'promote',
+    tools.map(({ t, args }) => ({ name: t.name, cmd: t.cmd(args) })),
+    Math.max(3, Math.ceil(RUNS / 2)),
+    () => {
+      waitFor('bench-promote', 'promoted');
       setImage('bench-promote', nextTag());
       waitFor('bench-promote', 'paused');
-      promoteTimelines.get(t.name)!.push(await timeline(`timeline-promote-${t.name}`, t.cmd(args)));
-      waitFor('bench-promote', 'promoted');
-    }
-  }
-  for (const { t } of tools) addTimeline('promote', t.name, promoteTimelines.get(t.name)!);
+    },
+  );
   extra.promote = Object.fromEntries(
     Object.entries(promoteRuns).map(([k, v]) => [k, { exitMs: stats(v.exit), switchMs: stats(v.switch), requests: v.requests }]),
   );
@@ -1067,9 +1089,11 @@ function whereTheTimeGoes(): string[] {
   for (const t of timelines) {
     const o = theirsOf(t.workload);
     if (!o || t.tool === theirs.name) continue;
-    const end = t.workload === 'promote' && t.firstWriteMs !== null && o.firstWriteMs !== null ? 'first write' : 'exit';
-    const oursEnd = end === 'first write' ? t.firstWriteMs! : t.ms;
-    const theirsEnd = end === 'first write' ? o.firstWriteMs! : o.ms;
+    // A change is measured to its write (what users wait for), the rest to exit.
+    const toWrite = t.firstWriteMs !== null && o.firstWriteMs !== null;
+    const end = toWrite ? 'first write' : 'exit';
+    const oursEnd = toWrite ? t.firstWriteMs! : t.ms;
+    const theirsEnd = toWrite ? o.firstWriteMs! : o.ms;
     const gap = oursEnd - theirsEnd;
     const startGap = t.firstMs - o.firstMs;
     out.push(
