@@ -40,40 +40,82 @@ describe('ListStream', () => {
     );
   });
 
-  it('hands over metadata.managedFields as null, wherever it sits and whatever the chunking; nothing else changes', () => {
-    const withFields = fc.record({
-      metadata: fc.record({
-        name: fc.string(),
-        managedFields: fc.oneof(fc.array(fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), fc.constant(null), fc.string()),
-        annotations: fc.dictionary(fc.constantFrom('managedFields', 'a', 'metadata'), fc.jsonValue()),
-      }),
-      spec: fc.record({ managedFields: fc.array(fc.jsonValue()), metadata: fc.record({ managedFields: fc.array(fc.string()) }) }),
-      status: fc.jsonValue(),
+  it('items whose own fields look like the next item (nested arrays of objects with the same start) are never cut wrong', () => {
+    // A nested array of {"metadata":{...}} objects puts `},{"metadata":{` inside an item: a candidate end
+    // the fast way must reject (it does not parse) before it finds the real one.
+    const nested = fc.array(fc.record({ metadata: fc.record({ name: fc.string() }), x: fc.jsonValue() }), { maxLength: 4 });
+    const withLookalikes = fc.record({
+      metadata: fc.record({ name: fc.string(), managedFields: fc.array(fc.record({ apiVersion: fc.constant('v1'), f: fc.jsonValue() })) }),
+      spec: fc.record({ claims: nested, more: nested, s: fc.string({ unit: 'binary' }) }),
     });
     fc.assert(
-      fc.property(fc.array(withFields, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (items, cuts, last) => {
-        // managedFields first, in the middle or last among the metadata's keys
-        const shaped = items.map(({ metadata: { managedFields, ...md }, ...rest }) => ({
-          metadata: last ? { ...md, managedFields } : { managedFields, ...md },
-          ...rest,
-        }));
-        const text = JSON.stringify({ kind: 'List', metadata: { managedFields: [1] }, items: shaped }, null, last ? undefined : 1);
-        const got = read(
-          text,
-          cuts.map((c) => c % (text.length + 1)),
-        );
-        const want = (JSON.parse(text) as { items: Array<{ metadata: { managedFields: unknown } }> }).items.map((it) => ({
-          ...it,
-          metadata: {
-            ...it.metadata,
-            managedFields: typeof it.metadata.managedFields === 'object' ? null : it.metadata.managedFields,
-          },
-        }));
-        expect(got.items).toEqual(want);
-        expect(got.rest).toEqual({ kind: 'List', metadata: { managedFields: [1] }, items: [] });
-      }),
+      fc.property(
+        fc.array(withLookalikes, { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (items, cuts, pretty) => {
+          const text = JSON.stringify({ kind: 'List', metadata: { continue: 'x' }, items }, null, pretty ? 1 : undefined);
+          const got = read(
+            text,
+            cuts.map((c) => c % (text.length + 1)),
+          );
+          expect(got.items).toEqual(JSON.parse(text).items);
+          expect(got.rest).toEqual({ kind: 'List', metadata: { continue: 'x' }, items: [] });
+        },
+      ),
       { numRuns: 500 },
     );
+    // In one chunk: all but the last (nothing follows it) are found the fast way, past the lookalike ends inside them.
+    const item = (n: string) => ({ metadata: { name: n }, spec: { claims: [{ metadata: { name: 'c1' } }, { metadata: { name: 'c2' } }] } });
+    const items = ['a', 'b', 'c', 'd'].map(item);
+    const s = new ListStream(() => undefined);
+    s.write(Buffer.from(JSON.stringify({ items })));
+    s.end();
+    expect(JSON.stringify({ items })).toContain('},{"metadata":{"name":"c2"');
+    expect(s.fastItems).toBe(3);
+  });
+
+  it('finds the items of a real-sized page the fast way (not byte by byte), in 64 KiB chunks as the API server sends them', () => {
+    const rollout = (i: number) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: {
+        name: `app-${i}`,
+        namespace: 'ns',
+        managedFields: [{ apiVersion: 'argoproj.io/v1alpha1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }],
+      },
+      spec: { template: { spec: { containers: [{ name: 'app', image: `frontend:v1.0${i}` }] } } },
+      status: { conditions: [{ type: 'Available', status: 'True', message: 'x'.repeat(i % 300) }] },
+    });
+    const items = Array.from({ length: 500 }, (_, i) => rollout(i));
+    const buf = Buffer.from(JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', items, kind: 'RolloutList', metadata: {} }));
+    const got: unknown[] = [];
+    const s = new ListStream((it) => got.push(it));
+    for (let at = 0; at < buf.length; at += 65536) s.write(buf.subarray(at, at + 65536));
+    s.end();
+    expect(got).toEqual(items);
+    // Only the last item (nothing follows it) and those cut by a chunk boundary twice are read byte by byte.
+    expect(s.fastItems).toBeGreaterThanOrEqual(498);
+  });
+
+  it('items that share no prefix are still read exactly (the fast way gives up after a few misses)', () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ [`k${i}`]: { metadata: { n: i } }, metadata: { name: `n${i}` } }));
+    for (const size of [7, 100, 4096]) {
+      const text = JSON.stringify({ items, kind: 'List' });
+      const got = read(
+        text,
+        Array.from({ length: Math.ceil(text.length / size) }, (_, i) => i * size),
+      );
+      expect(got.items).toEqual(items);
+    }
+  });
+
+  it('a quote after a run of backslashes split across chunks ends the string only when the run is even', () => {
+    const item = { metadata: { name: 'a' }, s: 'a\\\\"{[', t: '\\', u: '}]},{"metadata":{' };
+    const text = JSON.stringify({ items: [item, item, item], kind: 'List' });
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(read(text, [cut, cut + 1, cut + 3]).items).toEqual([item, item, item]);
+    }
   });
 
   it('items before or after metadata, an empty list, and a byte-by-byte stream', () => {
