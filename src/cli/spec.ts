@@ -88,7 +88,7 @@ export const COMMANDS = [
       { name: 'all-namespaces', alias: 'A', type: 'boolean', describe: 'help.opt.allNamespaces' },
       output(['table', 'wide', 'json', 'yaml']),
       // Rollouts per page of the listing; the default was chosen by measurement (docs/PERFORMANCE.md).
-      { name: 'chunk-size', type: 'string', describe: 'help.opt.chunkSize', default: '500', valueHint: '500, 0' },
+      { name: 'chunk-size', type: 'string', describe: 'help.opt.chunkSize', default: '0', valueHint: '0, 500' },
     ],
     examples: [
       'kubectl bluegreen status frontend -n apc-fe-ns',

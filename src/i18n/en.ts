@@ -393,7 +393,8 @@ export const en = {
   'help.completion': () => 'Print a shell completion script (bash or zsh)',
   'help.opt.namespace': () => 'Namespace (default: the kubeconfig context namespace, then "default")',
   'help.opt.allNamespaces': () => 'List rollouts in all namespaces',
-  'help.opt.chunkSize': () => "Read the listing in pages of this many rollouts (kubectl's --chunk-size); 0 reads it in one request",
+  'help.opt.chunkSize': () =>
+    "Read the listing in pages of this many rollouts (kubectl's --chunk-size); 0, the default, reads it in one request, row by row as it streams",
   'help.opt.context': () => 'Kubeconfig context to use',
   'help.opt.kubeconfig': () => 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)',
   'help.opt.cluster': () => 'Kubeconfig cluster to use',

@@ -33,6 +33,15 @@ export interface WatchEvent<T> {
 
 export type Watchable = 'rollouts' | 'replicasets';
 
+/** A page of a List asked for: its size (0: the whole List in one answer) and where it continues. */
+export interface Page {
+  limit: number;
+  continue?: string;
+}
+
+/** A List's own metadata: continue is set when more pages follow. */
+export type ListMeta = NonNullable<List<unknown>['metadata']>;
+
 export function labelSelector(
   sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
 ): string | undefined {
@@ -71,36 +80,49 @@ export class KubeClient {
     return normalizeRollout(raw);
   }
 
+  async listRollouts(ns: string | null, signal?: AbortSignal): Promise<List<Rollout>> {
+    const raw = await this.http.json<List<unknown>>(this.rolloutsSpec(ns, signal));
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeRollout) };
+  }
+
   /**
-   * One page of Rollouts (ns null: all namespaces). `compact` keeps only what a listing shows, item by
-   * item, so a page of 500 is not held whole.
+   * One page of Rollouts (ns null: all namespaces; limit 0: all in one answer, kubectl's --chunk-size=0),
+   * read as it arrives: each is reduced to what a listing shows and handed to onItem at once, so no page
+   * is held whole. Resolves with the List's metadata (its continue token).
    */
-  async listRollouts(
-    ns: string | null,
-    signal?: AbortSignal,
-    page?: { limit: number; continue?: string; compact?: boolean; onItem?: (ro: Rollout) => void },
-  ): Promise<List<Rollout>> {
-    const spec: RequestSpec = {
+  eachRollout(ns: string | null, signal: AbortSignal | undefined, page: Page, onItem: (ro: Rollout) => void): Promise<ListMeta> {
+    return this.each(this.rolloutsSpec(ns, signal, page), compactRollout, onItem);
+  }
+
+  private rolloutsSpec(ns: string | null, signal?: AbortSignal, page?: Page): RequestSpec {
+    return {
       method: 'GET',
       path: rolloutPath(ns),
-      // limit 0: the whole list in one answer (kubectl's --chunk-size=0)
       query: page ? { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue } : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,
     };
-    if (page?.compact) return this.streamed(spec, compactRollout, page.onItem);
-    const raw = await this.http.json<List<unknown>>(spec);
-    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeRollout) };
   }
 
-  async listReplicaSets(
+  async listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal): Promise<List<ReplicaSet>> {
+    const raw = await this.http.json<List<unknown>>(this.replicaSetsSpec(ns, selector, signal));
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeReplicaSet) };
+  }
+
+  /** One page of ReplicaSets, read as it arrives and reduced to what a listing shows (as eachRollout). */
+  eachReplicaSet(
     ns: string | null,
     selector: string | undefined,
-    signal?: AbortSignal,
-    page?: { limit: number; continue?: string; compact?: boolean },
-  ): Promise<List<ReplicaSet>> {
-    const spec: RequestSpec = {
+    signal: AbortSignal | undefined,
+    page: Page,
+    onItem: (rs: ReplicaSet) => void,
+  ): Promise<ListMeta> {
+    return this.each(this.replicaSetsSpec(ns, selector, signal, page), compactReplicaSet, onItem);
+  }
+
+  private replicaSetsSpec(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: Page): RequestSpec {
+    return {
       method: 'GET',
       path: replicaSetsPath(ns),
       query: { labelSelector: selector, limit: page && page.limit > 0 ? String(page.limit) : undefined, continue: page?.continue },
@@ -108,20 +130,12 @@ export class KubeClient {
       retry: true,
       signal,
     };
-    if (page?.compact) return this.streamed(spec, compactReplicaSet);
-    const raw = await this.http.json<List<unknown>>(spec);
-    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeReplicaSet) };
   }
 
-  /** A page read item by item as it arrives, each reduced at once: the page's text is never held whole. */
-  private async streamed<T>(spec: RequestSpec, reduce: (raw: unknown) => T, onItem?: (item: T) => void): Promise<List<T>> {
-    const items: T[] = [];
-    const rest = await this.http.list(spec, (raw) => {
-      const item = reduce(raw);
-      items.push(item);
-      onItem?.(item);
-    });
-    return { metadata: rest.metadata, items };
+  /** A List read item by item as it arrives, each reduced at once and handed over: its text is never held whole. */
+  private async each<T>(spec: RequestSpec, reduce: (raw: unknown) => T, onItem: (item: T) => void): Promise<ListMeta> {
+    const rest = await this.http.list(spec, (raw) => onItem(reduce(raw)));
+    return rest.metadata ?? {};
   }
 
   /** null when the Service does not exist. */
@@ -174,7 +188,8 @@ export class KubeClient {
   async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
     // Read item by item as it arrives (a cluster's Services can be many megabytes), and only the name and
     // the selector of each are kept: a Service's other fields (and managedFields) are dropped at once.
-    return this.streamed(
+    const items: Service[] = [];
+    const metadata = await this.each(
       {
         method: 'GET',
         path: servicesPath(ns),
@@ -186,7 +201,9 @@ export class KubeClient {
         const s = normalizeService(x);
         return { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { selector: s.spec?.selector } };
       },
+      (svc) => items.push(svc),
     );
+    return { metadata, items };
   }
 
   /**

@@ -111,12 +111,12 @@ describe('status', () => {
     );
   });
 
-  it('--chunk-size pages the listing as kubectl does; 0 reads it in one request; junk is exit 2 before any request', async () => {
-    expect((await run(['status', '-A', '--chunk-size', '0'])).code).toBe(0);
-    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBeUndefined();
+  it('--chunk-size pages the listing as kubectl does; 0, the default, reads it in one request; junk is exit 2 before any request', async () => {
+    expect((await run(['status', '-A', '--chunk-size', '500'])).code).toBe(0);
+    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBe('500');
     fake.requests.length = 0;
     expect((await run(['status', '-A'])).code).toBe(0);
-    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBe('500');
+    expect(fake.requests.find((q) => q.path.endsWith('/rollouts'))!.query.limit).toBeUndefined();
     fake.requests.length = 0;
     for (const junk of ['-1', 'ten', '1e3']) {
       const r = await run(['status', '-A', `--chunk-size=${junk}`]);
@@ -155,6 +155,15 @@ describe('status', () => {
     expect(rs).toHaveLength(1);
     expect(fake.requests.find((q) => q.path.endsWith('/replicasets'))!.query.labelSelector).toBe('rollouts-pod-template-hash');
     expect(rs[0]!.at).toBeLessThan(lastPage.at + 400);
+    // In one request (the default), drawn as it streams: the same table, one list of each kind.
+    fake.requests.length = 0;
+    const one = await run(['status', '-A']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe(r.stdout);
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts')).map((q) => q.query.limit)).toEqual([undefined]);
+    expect(fake.requests.filter((q) => q.path.endsWith('/replicasets')).map((q) => q.query.labelSelector)).toEqual([
+      'rollouts-pod-template-hash',
+    ]);
   });
 
   it('a listing of many pages under faults: a 429 on a ReplicaSet page is waited out; a failed Rollout page is one clear error, no rows', async () => {

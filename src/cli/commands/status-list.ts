@@ -4,9 +4,10 @@
 // and preview ReplicaSets (and a workloadRef's Deployment). The requests do not grow with the number of
 // rollouts: pages of Rollouts, one list of Services, the ReplicaSets the rows show (by their hashes, or
 // every rollout-made one once there are too many hashes to name), and one list of Deployments when a
-// rollout takes its template from one. A listing of more than one page is drawn namespace by namespace
-// as the pages arrive, so memory holds its rows, not its objects (streamRows).
+// rollout takes its template from one. A listing of many rollouts is drawn namespace by namespace as
+// the items arrive, so memory holds its rows, not its objects (streamRows).
 import type { Ctx, Kube } from '../../ctx.js';
+import type { ListMeta } from '../../kube/client.js';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { ApiError } from '../../kube/http.js';
 import { translate } from '../../kube/errors.js';
@@ -31,49 +32,75 @@ export interface Read {
   deployments?: Map<string, Deployment>;
 }
 
-type Page<T> = { items: T[]; metadata?: { continue?: string } };
-
 /**
- * A list read a page at a time: each page is asked for as soon as the one before it arrives, and held
- * only until it is used, so a large listing never has more than two pages of one list in memory.
+ * A list read as it arrives, item by item, page after page: each item is handed to the reader as soon as
+ * it is parsed (not when its page is complete), the next page is asked for as soon as the one before it
+ * has arrived, and items are held only until read. A listing of one request (--chunk-size=0) is thus
+ * drawn as it streams, like one of many pages.
  */
-class Pages<T> {
+class Items<T> {
   private buf: T[] = [];
   private at = 0;
-  private pending: Promise<Page<T>> | null;
+  private done = false;
+  private failed: { error: unknown } | null = null;
+  private wake: (() => void) | null = null;
+  /** More than one page: known once the first has arrived. */
+  paged = false;
+  /** Resolves when the first page has arrived (or failed). */
+  readonly firstPage: Promise<void>;
+  private firstArrived: () => void = () => undefined;
 
-  constructor(private readonly fetch: (cont: string | undefined) => Promise<Page<T>>) {
-    this.pending = this.ask(undefined);
+  constructor(private readonly fetch: (cont: string | undefined, onItem: (item: T) => void) => Promise<ListMeta>) {
+    this.firstPage = new Promise((resolve) => (this.firstArrived = resolve));
+    void this.read();
   }
 
-  private ask(cont: string | undefined): Promise<Page<T>> {
-    const p = this.fetch(cont);
-    p.catch(() => undefined); // read (and thrown) by whoever reads the list; not unhandled meanwhile
-    return p;
+  private async read(): Promise<void> {
+    let cont: string | undefined;
+    try {
+      do {
+        const meta = await this.fetch(cont, (item) => {
+          this.buf.push(item);
+          this.notify();
+        });
+        cont = meta.continue || undefined;
+        if (cont) this.paged = true;
+        this.firstArrived();
+      } while (cont);
+    } catch (e) {
+      this.failed = { error: e }; // thrown to whoever reads past the items that arrived
+    }
+    this.done = true;
+    this.firstArrived();
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   /** The next item, without taking it; undefined at the end. */
   async peek(): Promise<T | undefined> {
     while (this.at >= this.buf.length) {
-      if (!this.pending) return undefined;
-      const page = await this.pending;
-      this.buf = page.items;
-      this.at = 0;
-      const cont = page.metadata?.continue || undefined;
-      this.pending = cont ? this.ask(cont) : null;
+      if (this.failed) throw this.failed.error;
+      if (this.done) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
     return this.buf[this.at];
   }
 
   async next(): Promise<T | undefined> {
     const item = await this.peek();
+    if (item === undefined) return undefined;
     this.at++;
+    // Items read are let go (the array is cut once most of it has been read).
+    if (this.at > 1024 && this.at * 2 > this.buf.length) {
+      this.buf = this.buf.slice(this.at);
+      this.at = 0;
+    }
     return item;
-  }
-
-  /** Whether pages are left to read after the one in hand. */
-  get more(): boolean {
-    return this.pending !== null;
   }
 
   async all(): Promise<T[]> {
@@ -96,33 +123,47 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   return [st?.currentPodHash, st?.blueGreen?.activeSelector, fromService].filter((h): h is string => !!h);
 }
 
-/** The lists a listing reads, opened: the Rollouts (first page in), the Services, and when needed every rollout-made ReplicaSet. */
+/** The lists a listing reads, opened: the Rollouts, the Services, and when needed every rollout-made ReplicaSet. */
 interface Source {
-  rollouts: Pages<Rollout>;
+  rollouts: Items<Rollout>;
   services: Promise<Map<string, Service> | undefined>;
   /** Every ReplicaSet a rollout made (started at most once). */
-  allReplicaSets(): Pages<ReplicaSet>;
-  /** Started already: more rollouts arrived than a selector should name. */
+  allReplicaSets(): Items<ReplicaSet>;
+  /** Every rollout-made ReplicaSet is being read: more rollouts arrived than a selector should name. */
   readonly allStarted: boolean;
-  replicaSetsBy(selector: string): Pages<ReplicaSet>;
+  /** Resolves when allStarted becomes true. */
+  readonly whenAllStarted: Promise<void>;
+  replicaSetsBy(selector: string): Items<ReplicaSet>;
   deployments(): Promise<Map<string, Deployment> | undefined>;
 }
 
-async function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Promise<Source> {
-  const opts = (cont: string | undefined) => ({ limit: chunkSize, continue: cont, compact: true as const });
-  let all: Pages<ReplicaSet> | undefined;
+function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Source {
+  const page = (cont: string | undefined) => ({ limit: chunkSize, continue: cont });
+  let all: Items<ReplicaSet> | undefined;
+  let started: () => void = () => undefined;
+  const whenAllStarted = new Promise<void>((resolve) => (started = resolve));
   let deployments: Promise<Map<string, Deployment> | undefined> | undefined;
-  const replicaSetsBy = (selector: string) => new Pages((cont) => kube.client.listReplicaSets(ns, selector, ctx.signal, opts(cont)));
-  const allReplicaSets = () => (all ??= replicaSetsBy(POD_TEMPLATE_HASH));
-  // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
-  // read: that list starts at once, alongside the rest of the Rollouts (their pages, or the rest of one).
-  const seen = new Set<string>();
-  const onItem = (ro: Rollout) => {
-    if (all) return;
-    for (const h of hashesOf(ro, undefined)) seen.add(h);
-    if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
+  const replicaSetsBy = (selector: string) =>
+    new Items<ReplicaSet>((cont, onItem) => kube.client.eachReplicaSet(ns, selector, ctx.signal, page(cont), onItem));
+  const allReplicaSets = () => {
+    if (!all) {
+      all = replicaSetsBy(POD_TEMPLATE_HASH);
+      started();
+    }
+    return all;
   };
-  const rollouts = new Pages((cont) => kube.client.listRollouts(ns, ctx.signal, { ...opts(cont), onItem }));
+  // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
+  // read: that list starts at once, alongside the rest of the Rollouts.
+  const seen = new Set<string>();
+  const rollouts = new Items<Rollout>((cont, onItem) =>
+    kube.client.eachRollout(ns, ctx.signal, page(cont), (ro) => {
+      if (!all) {
+        for (const h of hashesOf(ro, undefined)) seen.add(h);
+        if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
+      }
+      onItem(ro);
+    }),
+  );
   const services = kube.client.listServices(ns, ctx.signal).then(
     (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
     (e: unknown) => {
@@ -132,7 +173,6 @@ async function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chu
     },
   );
   services.catch(() => undefined);
-  await rollouts.peek();
   return {
     rollouts,
     services,
@@ -140,6 +180,7 @@ async function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chu
     get allStarted() {
       return all !== undefined;
     },
+    whenAllStarted,
     replicaSetsBy,
     deployments: () =>
       (deployments ??= kube.client.listDeployments(ns, ctx.signal).then(
@@ -288,15 +329,19 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   let rows: Row[];
   let others: number;
   try {
-    let src = await open(ctx, kube, ns, chunkSize);
-    // Many pages, drawn as a table: namespace by namespace (JSON and YAML are one document, built whole).
-    const stream = src.rollouts.more && format !== 'json' && format !== 'yaml';
+    let src = open(ctx, kube, ns, chunkSize);
+    // A table of many rollouts (more than one page, or more than a selector should name) is drawn
+    // namespace by namespace as the lists stream; a few, and JSON or YAML (one document, built whole),
+    // are read at once.
+    const table = format !== 'json' && format !== 'yaml';
+    if (table) await Promise.race([src.whenAllStarted, src.rollouts.firstPage]);
+    const stream = table && (src.allStarted || src.rollouts.paged);
     const streamed = stream ? await streamRows(src, (v) => listRow(ctx.t, v, opts)) : null;
     if (streamed) {
       ({ rows, others } = streamed);
     } else {
       // Lists out of storage order (never seen from an API server): everything again, at once.
-      if (stream) src = await open(ctx, kube, ns, chunkSize);
+      if (stream) src = open(ctx, kube, ns, chunkSize);
       const r = await readAll(src);
       const lv = listViews(r);
       if (format === 'json' || format === 'yaml') {
