@@ -9,6 +9,7 @@ import {
   compactDeployment,
   compactReplicaSet,
   compactRollout,
+  compactService,
   normalizeDeployment,
   normalizeReplicaSet,
   normalizeRollout,
@@ -197,10 +198,7 @@ export class KubeClient {
         retry: true,
         signal,
       },
-      (x: unknown): Service => {
-        const s = normalizeService(x);
-        return { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { selector: s.spec?.selector } };
-      },
+      compactService,
       (svc) => items.push(svc),
     );
     return { metadata, items };

@@ -232,71 +232,186 @@ export function normalizeService(raw: unknown): Service {
   return { ...r, metadata: metadata(r.metadata), spec: defined({ ...spec, selector: stringMap(spec.selector) }) } as Service;
 }
 
+/** Only the named keys (and those under a prefix) of a string map: what a listing reads of labels and annotations. */
+function pickStrings(x: unknown, keys: readonly string[], prefix?: string): Record<string, string> | undefined {
+  if (!isObj(x)) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = x[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  if (prefix)
+    for (const k in x) {
+      const v = x[k];
+      if (k.startsWith(prefix) && typeof v === 'string') out[k] = v;
+    }
+  return out;
+}
+
+/** Containers as a listing reads them: name and image. */
+function nameImages(x: unknown): Array<{ name?: string; image?: string }> | undefined {
+  if (x === undefined) return undefined;
+  return objects(x).map((c) => ({ name: asString(c.name), image: asString(c.image) }));
+}
+
+// The compact forms below are built as fixed object literals, field by field, with the same types as the
+// normalize functions give: no spread, no pass-through. Measured in a fresh process (how a listing runs),
+// normalizeRollout's spreads of a whole status took ~140 us per Rollout (V8 adds each typed field to a
+// copy of a parsed object, one map transition at a time); these take a fraction of it. What a listing
+// row shows is proven equal to the single view's by test/unit/agreement.test.ts.
+
 /**
- * A Rollout reduced to what a listing shows: no managedFields, no pod template beyond the container
- * names and images, only the annotations and labels the view reads. A listing of thousands of
- * rollouts keeps these, not the parsed objects (a few hundred bytes instead of several kilobytes each).
+ * A Rollout reduced to what a listing shows: identity, the annotations and labels the view reads, the
+ * strategy and replicas, the containers' names and images, and the status the view reads.
  */
 export function compactRollout(raw: unknown): Rollout {
   const r = obj(raw);
   const md = obj(r.metadata);
   const spec = obj(r.spec);
-  const template = isObj(spec.template) ? spec.template : undefined;
-  const tspec = obj(template?.spec);
-  const keep = (m: unknown, keys: string[]) => {
-    if (!isObj(m)) return undefined;
-    const out: Obj = {};
-    for (const k of keys) if (m[k] !== undefined) out[k] = m[k];
-    for (const k in m) if (k.startsWith('argocd.argoproj.io/')) out[k] = m[k];
-    return out;
-  };
-  // Pruned first (managedFields and the template are most of a Rollout's bytes), then typed.
-  return normalizeRollout({
-    apiVersion: r.apiVersion,
-    kind: r.kind,
+  const strategy = obj(spec.strategy);
+  const bg = isObj(strategy.blueGreen) ? strategy.blueGreen : undefined;
+  const ref = isObj(spec.workloadRef) ? spec.workloadRef : undefined;
+  const tspec = isObj(spec.template) ? obj(spec.template.spec) : undefined;
+  const st = obj(r.status);
+  const sbg = obj(st.blueGreen);
+  return {
+    apiVersion: asString(r.apiVersion),
+    kind: asString(r.kind),
     metadata: {
-      name: md.name,
-      namespace: md.namespace,
-      uid: md.uid,
-      generation: md.generation,
-      resourceVersion: md.resourceVersion,
-      creationTimestamp: md.creationTimestamp,
-      annotations: keep(md.annotations, [REVISION, AUDIT_ANNOTATION, WORKLOAD_GENERATION]),
-      labels: keep(md.labels, [ARGOCD_INSTANCE_LABEL]),
+      name: asString(md.name),
+      namespace: asString(md.namespace),
+      uid: asString(md.uid),
+      generation: asNumber(md.generation),
+      resourceVersion: asString(md.resourceVersion),
+      creationTimestamp: asString(md.creationTimestamp),
+      annotations: pickStrings(md.annotations, [REVISION, AUDIT_ANNOTATION, WORKLOAD_GENERATION], 'argocd.argoproj.io/'),
+      labels: pickStrings(md.labels, [ARGOCD_INSTANCE_LABEL]),
     },
-    spec: { ...spec, template: template ? { spec: { containers: tspec.containers, initContainers: tspec.initContainers } } : undefined },
-    status: r.status,
-  });
+    spec: {
+      replicas: asNumber(spec.replicas),
+      paused: asBoolean(spec.paused),
+      restartAt: asString(spec.restartAt),
+      revisionHistoryLimit: asNumber(spec.revisionHistoryLimit),
+      selector: isObj(spec.selector) ? spec.selector : undefined,
+      workloadRef: ref
+        ? { apiVersion: asString(ref.apiVersion), kind: asString(ref.kind), name: asString(ref.name), scaleDown: asString(ref.scaleDown) }
+        : undefined,
+      template: tspec
+        ? { metadata: {}, spec: { containers: nameImages(tspec.containers) ?? [], initContainers: nameImages(tspec.initContainers) } }
+        : undefined,
+      strategy: {
+        blueGreen: bg
+          ? {
+              activeService: asString(bg.activeService),
+              previewService: asString(bg.previewService),
+              autoPromotionEnabled: asBoolean(bg.autoPromotionEnabled),
+              autoPromotionSeconds: asNumber(bg.autoPromotionSeconds),
+              scaleDownDelaySeconds: asNumber(bg.scaleDownDelaySeconds),
+              scaleDownDelayRevisionLimit: asNumber(bg.scaleDownDelayRevisionLimit),
+              abortScaleDownDelaySeconds: asNumber(bg.abortScaleDownDelaySeconds),
+              previewReplicaCount: asNumber(bg.previewReplicaCount),
+              prePromotionAnalysis: bg.prePromotionAnalysis,
+              postPromotionAnalysis: bg.postPromotionAnalysis,
+              activeMetadata: isObj(bg.activeMetadata) ? bg.activeMetadata : undefined,
+              previewMetadata: isObj(bg.previewMetadata) ? bg.previewMetadata : undefined,
+            }
+          : undefined,
+        canary: strategy.canary,
+      },
+    },
+    status: {
+      phase: asString(st.phase),
+      message: asString(st.message),
+      observedGeneration: asString(st.observedGeneration),
+      currentPodHash: asString(st.currentPodHash),
+      stableRS: asString(st.stableRS),
+      replicas: asNumber(st.replicas),
+      updatedReplicas: asNumber(st.updatedReplicas),
+      readyReplicas: asNumber(st.readyReplicas),
+      availableReplicas: asNumber(st.availableReplicas),
+      abort: asBoolean(st.abort),
+      abortedAt: asString(st.abortedAt),
+      promoteFull: asBoolean(st.promoteFull),
+      controllerPause: asBoolean(st.controllerPause),
+      restartedAt: asString(st.restartedAt),
+      workloadObservedGeneration: asString(st.workloadObservedGeneration),
+      pauseConditions:
+        st.pauseConditions === undefined || st.pauseConditions === null
+          ? undefined
+          : objects(st.pauseConditions).map((p) => ({ reason: asString(p.reason) ?? 'Unknown', startTime: asString(p.startTime) })),
+      conditions: objects(st.conditions).map((c) => ({
+        type: asString(c.type) ?? '',
+        status: asString(c.status) ?? '',
+        reason: asString(c.reason),
+        message: asString(c.message),
+        lastUpdateTime: asString(c.lastUpdateTime),
+        lastTransitionTime: asString(c.lastTransitionTime),
+      })),
+      blueGreen: {
+        activeSelector: asString(sbg.activeSelector),
+        previewSelector: asString(sbg.previewSelector),
+        scaleUpPreviewCheckPoint: asBoolean(sbg.scaleUpPreviewCheckPoint),
+        prePromotionAnalysisRunStatus: analysis(sbg.prePromotionAnalysisRunStatus),
+        postPromotionAnalysisRunStatus: analysis(sbg.postPromotionAnalysisRunStatus),
+      },
+    },
+  } as Rollout;
 }
 
 /**
  * A ReplicaSet reduced to what a listing's view reads: its identity, owner, revision annotations,
- * creation time, counts, and the containers' names and images (no pod template beyond that).
+ * creation time, counts, and the containers' names and images.
  */
 export function compactReplicaSet(raw: unknown): ReplicaSet {
   const r = obj(raw);
   const md = obj(r.metadata);
   const spec = obj(r.spec);
   const tspec = obj(obj(spec.template).spec);
-  const annotations = isObj(md.annotations) ? md.annotations : {};
-  const keep: Obj = {};
-  for (const k of [REVISION, REVISION_HISTORY, SCALE_DOWN_DEADLINE, EPHEMERAL_METADATA])
-    if (annotations[k] !== undefined) keep[k] = annotations[k];
-  return normalizeReplicaSet({
+  const st = obj(r.status);
+  return {
     metadata: {
-      name: md.name,
-      namespace: md.namespace,
-      uid: md.uid,
-      creationTimestamp: md.creationTimestamp,
-      deletionTimestamp: md.deletionTimestamp,
-      labels: md.labels,
-      annotations: keep,
-      ownerReferences: md.ownerReferences,
+      name: asString(md.name),
+      namespace: asString(md.namespace),
+      uid: asString(md.uid),
+      creationTimestamp: asString(md.creationTimestamp),
+      deletionTimestamp: asString(md.deletionTimestamp),
+      labels: stringMap(md.labels),
+      annotations: pickStrings(isObj(md.annotations) ? md.annotations : {}, [
+        REVISION,
+        REVISION_HISTORY,
+        SCALE_DOWN_DEADLINE,
+        EPHEMERAL_METADATA,
+      ]),
+      ownerReferences:
+        md.ownerReferences === undefined
+          ? undefined
+          : objects(md.ownerReferences).map((o) => ({
+              apiVersion: asString(o.apiVersion) ?? '',
+              kind: asString(o.kind) ?? '',
+              name: asString(o.name) ?? '',
+              uid: asString(o.uid) ?? '',
+              controller: asBoolean(o.controller),
+            })),
     },
     spec: {
-      replicas: spec.replicas,
-      template: { metadata: {}, spec: { containers: tspec.containers, initContainers: tspec.initContainers } },
+      replicas: asNumber(spec.replicas),
+      template: {
+        metadata: {},
+        spec: { containers: nameImages(tspec.containers) ?? [], initContainers: nameImages(tspec.initContainers) },
+      },
     },
-    status: r.status,
-  });
+    status: {
+      replicas: asNumber(st.replicas),
+      readyReplicas: asNumber(st.readyReplicas),
+      availableReplicas: asNumber(st.availableReplicas),
+      observedGeneration: asNumber(st.observedGeneration),
+    },
+  } as ReplicaSet;
+}
+
+/** A Service as a listing reads it: name, namespace and selector. */
+export function compactService(raw: unknown): Service {
+  const r = obj(raw);
+  const md = obj(r.metadata);
+  return { metadata: { name: asString(md.name), namespace: asString(md.namespace) }, spec: { selector: stringMap(obj(r.spec).selector) } };
 }

@@ -18,7 +18,7 @@ import { translator } from '../../src/i18n/index.js';
 import { CliError } from '../../src/errors.js';
 import { loadFixture } from '../fixtures/load.js';
 import { record } from '../reliability.js';
-import { normalizeReplicaSet, normalizeRollout } from '../../src/rollout/normalize.js';
+import { compactReplicaSet, compactRollout, normalizeReplicaSet, normalizeRollout } from '../../src/rollout/normalize.js';
 
 const RUNS = 500;
 const t = translator('en');
@@ -248,16 +248,22 @@ describe('odd cluster objects', () => {
       arb,
       (c) => {
         // As the commands do: whatever the API returns goes through the normalizing boundary first.
-        const rollout = normalizeRollout(mutate(base.rollout, c.roPaths, c.roValues));
-        const rss = base.replicaSets.map((rs, i) => normalizeReplicaSet(i === c.which ? mutate(rs, c.rsPaths, c.rsValues) : rs));
-        if (c.duplicate) rss.push(structuredClone(rss[0]!)); // two ReplicaSets with the same revision
-        const view = buildRolloutView({
-          rollout,
-          replicaSets: rss,
+        const rawRollout = mutate(base.rollout, c.roPaths, c.roValues);
+        const rawRss = base.replicaSets.map((rs, i) => (i === c.which ? mutate(rs, c.rsPaths, c.rsValues) : rs));
+        if (c.duplicate) rawRss.push(structuredClone(rawRss[0]!)); // two ReplicaSets with the same revision
+        const rollout = normalizeRollout(rawRollout);
+        const rss = rawRss.map(normalizeReplicaSet);
+        const services = {
           activeService: c.services === 'both' ? base.services.active : c.services === 'missing' ? null : undefined,
           previewService: c.services === 'both' ? base.services.preview : c.services === 'missing' ? null : undefined,
-        });
+        };
+        const view = buildRolloutView({ rollout, replicaSets: rss, ...services });
         const now = new Date('2026-11-23T12:00:00Z');
+        // The listing reads the same objects through its compact reducers: the same document and row.
+        const listed = buildRolloutView({ rollout: compactRollout(rawRollout), replicaSets: rawRss.map(compactReplicaSet), ...services });
+        expect(statusJson(listed, null)).toEqual(statusJson(view, null));
+        const listOpts = { allNamespaces: true, wide: true, color: false, now };
+        expect(renderList(t, [listed], listOpts)).toBe(renderList(t, [view], listOpts));
         const actions = nextActions(view, rollout, now);
         renderStatus(t, view, actions, false, { now });
         statusJson(view, actions);
