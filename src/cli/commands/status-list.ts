@@ -43,7 +43,8 @@ class Items<T> {
   private at = 0;
   private done = false;
   private failed: { error: unknown } | null = null;
-  private wake: (() => void) | null = null;
+  /** Readers waiting for the next item (or the end). */
+  private waiting: Array<() => void> = [];
   /** More than one page: known once the first has arrived. */
   paged = false;
   /** Resolves when the first page has arrived (or failed). */
@@ -76,9 +77,10 @@ class Items<T> {
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    if (this.waiting.length === 0) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
   }
 
   /** The next item, without taking it; undefined at the end. */
@@ -86,7 +88,7 @@ class Items<T> {
     while (this.at >= this.buf.length) {
       if (this.failed) throw this.failed.error;
       if (this.done) return undefined;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     return this.buf[this.at];
   }
