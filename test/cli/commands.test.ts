@@ -210,8 +210,9 @@ describe('status', () => {
   it('a listing of many pages is drawn namespace by namespace: the same table as one request, even from lists out of order', async () => {
     const fixtures = ['christmas.yaml', 'settled.yaml', 'aborted.yaml', 'progressing.yaml', 'workloadref.yaml', 'no-preview-service.yaml'];
     const fill = (f: FakeApiServer) => {
-      // 4 namespaces with 0, 1 or several rollouts each; the namespace names sort differently by bytes and by locale
-      const spaces = ['apc-fe-ns', 'b-2', 'b10', 'zz'];
+      // namespaces with 1 or several rollouts each; the names sort differently by bytes and by locale, and
+      // "team-a/..." comes before "team/..." in the API server's storage order ("-" sorts before "/")
+      const spaces = ['apc-fe-ns', 'b-2', 'b10', 'zz', 'team', 'team-a'];
       let n = 0;
       for (const [i, ns] of spaces.entries()) {
         for (let k = 0; k < (i === 2 ? 1 : 5); k++, n++) {
@@ -244,6 +245,8 @@ describe('status', () => {
       return out;
     };
     const ordered = await outputs({});
+    // Read once each: the lists were found in storage order (no second reading of everything).
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts') && !q.query.continue)).toHaveLength(4);
     // paged by 3: Rollouts and the ReplicaSets read a page at a time, side by side
     expect(fake.requests.filter((q) => q.path.endsWith('/replicasets') && q.query.limit === '3').length).toBeGreaterThan(1);
     expect(ordered['3/table']).toBe(ordered['0/table']);

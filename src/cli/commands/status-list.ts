@@ -137,16 +137,24 @@ interface Source {
   readonly whenAllStarted: Promise<void>;
   replicaSetsBy(selector: string): Items<ReplicaSet>;
   deployments(): Promise<Map<string, Deployment> | undefined>;
+  /** Stops every request of this source still running (the listing is done, or reads everything again). */
+  close(): void;
 }
 
 function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Source {
+  // The source's own signal: its lists read ahead of the rows, and are stopped when it is closed.
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  if (ctx.signal.aborted) stop();
+  const signal = ac.signal;
   const page = (cont: string | undefined) => ({ limit: chunkSize, continue: cont });
   let all: Items<ReplicaSet> | undefined;
   let started: () => void = () => undefined;
   const whenAllStarted = new Promise<void>((resolve) => (started = resolve));
   let deployments: Promise<Map<string, Deployment> | undefined> | undefined;
   const replicaSetsBy = (selector: string) =>
-    new Items<ReplicaSet>((cont, onItem) => kube.client.eachReplicaSet(ns, selector, ctx.signal, page(cont), onItem));
+    new Items<ReplicaSet>((cont, onItem) => kube.client.eachReplicaSet(ns, selector, signal, page(cont), onItem));
   const allReplicaSets = () => {
     if (!all) {
       all = replicaSetsBy(POD_TEMPLATE_HASH);
@@ -158,7 +166,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   // read: that list starts at once, alongside the rest of the Rollouts.
   const seen = new Set<string>();
   const rollouts = new Items<Rollout>((cont, onItem) =>
-    kube.client.eachRollout(ns, ctx.signal, page(cont), (ro) => {
+    kube.client.eachRollout(ns, signal, page(cont), (ro) => {
       if (!all) {
         for (const h of hashesOf(ro, undefined)) seen.add(h);
         if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
@@ -166,7 +174,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
       onItem(ro);
     }),
   );
-  const services = kube.client.listServices(ns, ctx.signal).then(
+  const services = kube.client.listServices(ns, signal).then(
     (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
     (e: unknown) => {
       // A role that may list rollouts but not services: rows then say what the controller recorded.
@@ -184,15 +192,24 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
     },
     whenAllStarted,
     replicaSetsBy,
-    deployments: () =>
-      (deployments ??= kube.client.listDeployments(ns, ctx.signal).then(
-        (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
-        (e: unknown) => {
-          // May not list Deployments: the rows say the workloadRef's Deployment was not read.
-          if (e instanceof ApiError && e.status === 403) return undefined;
-          throw e;
-        },
-      )),
+    close: () => {
+      ctx.signal.removeEventListener('abort', stop);
+      stop();
+    },
+    deployments: () => {
+      if (!deployments) {
+        deployments = kube.client.listDeployments(ns, signal).then(
+          (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
+          (e: unknown) => {
+            // May not list Deployments: the rows say the workloadRef's Deployment was not read.
+            if (e instanceof ApiError && e.status === 403) return undefined;
+            throw e;
+          },
+        );
+        deployments.catch(() => undefined); // read (and thrown) by whoever awaits it; not unhandled once closed
+      }
+      return deployments;
+    },
   };
 }
 
@@ -225,6 +242,12 @@ interface Row {
  * the objects. null when either list is found out of that order (nothing promises it): the caller then
  * reads everything at once.
  */
+/**
+ * Where a namespace's objects sort among the API server's storage keys (`<namespace>/<name>`, compared
+ * byte by byte): "team-a/..." before "team/...", because "-" sorts before "/".
+ */
+const storageOrder = (ns: string) => `${ns}/`;
+
 async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
   const services = await src.services;
   const replicaSets = src.allReplicaSets();
@@ -238,9 +261,9 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   const advance = async (ns: string | null): Promise<boolean> => {
     for (let rs = await replicaSets.peek(); rs !== undefined; rs = await replicaSets.peek()) {
       const rsNs = rs.metadata.namespace ?? '';
-      if (rsNs < lastReplicaSet) return false;
-      lastReplicaSet = rsNs;
-      if (ns !== null && rsNs > ns) break;
+      if (storageOrder(rsNs) < lastReplicaSet) return false;
+      lastReplicaSet = storageOrder(rsNs);
+      if (ns !== null && storageOrder(rsNs) > storageOrder(ns)) break;
       await replicaSets.next();
       if (rsNs !== ns) continue;
       for (const ref of rs.metadata.ownerReferences ?? []) {
@@ -254,8 +277,8 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   };
   for (let ro = await src.rollouts.next(); ro !== undefined; ro = await src.rollouts.next()) {
     const ns = ro.metadata.namespace ?? '';
-    if (ns < lastRollout) return null;
-    lastRollout = ns;
+    if (storageOrder(ns) < lastRollout) return null;
+    lastRollout = storageOrder(ns);
     if (ns !== bucketNs) {
       bucketNs = ns;
       bucket = new Map();
@@ -330,8 +353,8 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   const opts = { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() };
   let rows: Row[];
   let others: number;
+  let src = open(ctx, kube, ns, chunkSize);
   try {
-    let src = open(ctx, kube, ns, chunkSize);
     // A table of many rollouts (more than one page, or more than a selector should name) is drawn
     // namespace by namespace as the lists stream; a few, and JSON or YAML (one document, built whole),
     // are read at once.
@@ -343,7 +366,10 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
       ({ rows, others } = streamed);
     } else {
       // Lists out of storage order (never seen from an API server): everything again, at once.
-      if (stream) src = open(ctx, kube, ns, chunkSize);
+      if (stream) {
+        src.close();
+        src = open(ctx, kube, ns, chunkSize);
+      }
       const r = await readAll(src);
       const lv = listViews(r);
       if (format === 'json' || format === 'yaml') {
@@ -355,6 +381,8 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
     }
   } catch (e) {
     throw translate(e, errorContext(ctx, kube));
+  } finally {
+    src.close();
   }
   rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   if (rows.length === 0) {
