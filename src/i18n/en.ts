@@ -394,7 +394,7 @@ export const en = {
   'help.opt.namespace': () => 'Namespace (default: the kubeconfig context namespace, then "default")',
   'help.opt.allNamespaces': () => 'List rollouts in all namespaces',
   'help.opt.chunkSize': () =>
-    "Read the listing in pages of this many rollouts (kubectl's --chunk-size); 0, the default, reads it in one request, row by row as it streams",
+    "Read the listing in pages of this many rollouts (kubectl's --chunk-size); 0, the default, reads it in one request, item by item as it arrives",
   'help.opt.context': () => 'Kubeconfig context to use',
   'help.opt.kubeconfig': () => 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)',
   'help.opt.cluster': () => 'Kubeconfig cluster to use',
@@ -408,7 +408,7 @@ export const en = {
   'help.opt.clientKey': () => 'Path to a client key file',
   'help.opt.insecure': () => 'Do not verify the API server certificate (insecure)',
   'help.opt.tlsServerName': () => 'Server name for TLS verification',
-  'help.opt.requestTimeout': () => 'Time to wait for one request (e.g. 30s, 1m; 0 = no limit)',
+  'help.opt.requestTimeout': () => 'Time to wait for one request; for a listing, for its next bytes (e.g. 30s, 1m; 0 = no limit)',
   'help.opt.output': () => 'Output format',
   'help.opt.noColor': () => 'No colour (also NO_COLOR, or when stdout is not a terminal)',
   'help.opt.verbose': () => 'Log requests to stderr (credentials are never shown); repeat for more',

@@ -389,7 +389,7 @@ export const ko: Catalog = {
   'help.opt.clientKey': () => '클라이언트 키 파일 경로',
   'help.opt.insecure': () => 'API 서버 인증서를 검증하지 않음 (안전하지 않음)',
   'help.opt.tlsServerName': () => 'TLS 검증에 쓸 서버 이름',
-  'help.opt.requestTimeout': () => '요청 하나를 기다리는 시간 (예: 30s, 1m, 0 = 제한 없음)',
+  'help.opt.requestTimeout': () => '요청 하나를 기다리는 시간; 목록은 다음 데이터를 기다리는 시간 (예: 30s, 1m, 0 = 제한 없음)',
   'help.opt.output': () => '출력 형식',
   'help.opt.noColor': () => '색 없이 출력 (NO_COLOR, 또는 stdout이 터미널이 아닐 때도)',
   'help.opt.verbose': () => '요청을 stderr에 기록 (인증 정보는 절대 표시하지 않음). 여러 번 주면 더 자세히',

@@ -419,6 +419,9 @@ export class KubeHttp {
               chunks.push(c);
               return;
             }
+            // A List read as it arrives: the timeout counts silence, not the whole body (one answer may
+            // carry every rollout of a cluster), so each chunk starts it again.
+            timer?.refresh();
             try {
               stream.push(c);
             } catch (e) {

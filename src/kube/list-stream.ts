@@ -149,10 +149,15 @@ export class ListStream {
    */
   private fastItem(chunk: Buffer, start: number): number {
     if (!this.boundary) {
-      // Learned from the first item: everything up to its metadata.
-      const m = chunk.indexOf(METADATA, start);
-      if (m < 0 || m - start > MAX_PREFIX) return EXACT;
-      this.boundary = Buffer.concat([Buffer.from('},'), chunk.subarray(start, m + METADATA.length)]);
+      // Learned from the first item: everything up to its metadata, looked for in its first bytes only.
+      const head = chunk.subarray(start, start + MAX_PREFIX + METADATA.length);
+      const m = head.indexOf(METADATA);
+      if (m < 0) {
+        // Not there (pretty-printed JSON, metadata further in): a miss, unless the chunk was too short to tell.
+        if (head.length === MAX_PREFIX + METADATA.length && ++this.misses > MAX_MISSES) this.fastOff = true;
+        return EXACT;
+      }
+      this.boundary = Buffer.concat([Buffer.from('},'), head.subarray(0, m + METADATA.length)]);
     }
     let from = start;
     for (let tries = 0; tries < MAX_TRIES; tries++) {

@@ -463,6 +463,30 @@ describe('a List read as it arrives (http.list)', () => {
     }
   });
 
+  it('--request-timeout counts silence in a List, not its whole length: a list that keeps arriving is read, one that stalls is cut off', async () => {
+    const body = Buffer.from(page(30));
+    // 6 pieces, 100 ms apart: 500 ms in all, never 300 ms without a byte
+    srv.handler = (_q, res) => {
+      res.writeHead(200);
+      let i = 0;
+      const step = Math.ceil(body.length / 6);
+      const tick = () => (i >= body.length ? res.end() : (res.write(body.subarray(i, (i += step))), setTimeout(tick, 100)));
+      tick();
+    };
+    const { http } = client(baseConfig(srv.url), undefined, { timeoutMs: 300 });
+    const items: unknown[] = [];
+    await http.list(get(), (i) => items.push(i));
+    expect(items).toHaveLength(30);
+    // half the body, then nothing
+    srv.handler = (_q, res) => {
+      res.writeHead(200);
+      res.write(body.subarray(0, body.length >> 1));
+    };
+    const e = await caught(http.list(get(), () => undefined));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect((e as NetworkError).code).toBe('TIMEOUT');
+  });
+
   it('429 then the list: retried, each item handed over once', async () => {
     let n = 0;
     srv.handler = (_q, res) => (++n === 1 ? res.writeHead(429, { 'Retry-After': '0' }).end('{"kind":"Status"}') : res.end(page(3)));

@@ -110,6 +110,17 @@ describe('ListStream', () => {
     }
   });
 
+  it('items with no prefix it can learn (pretty-printed, metadata far in) are read the exact way, in one large chunk', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => ({ spec: { note: 'x'.repeat(300) }, metadata: { name: `n${i}` } }));
+    const text = JSON.stringify({ items }, null, 1);
+    const got: unknown[] = [];
+    const s = new ListStream((it) => got.push(it));
+    s.write(Buffer.from(text));
+    s.end();
+    expect(got).toEqual(items);
+    expect(s.fastItems).toBe(0);
+  });
+
   it('a quote after a run of backslashes split across chunks ends the string only when the run is even', () => {
     const item = { metadata: { name: 'a' }, s: 'a\\\\"{[', t: '\\', u: '}]},{"metadata":{' };
     const text = JSON.stringify({ items: [item, item, item], kind: 'List' });
