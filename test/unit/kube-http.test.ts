@@ -1,6 +1,8 @@
 // The HTTP client against real sockets: retry classes, Retry-After, lost answers, gzip, proxies, watch
 // stream parsing, credential renewal after expiry and 401, TLS options and the OS trust store.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, NetworkError, retryAfterMs, WatchDecoder } from '../../src/kube/http.js';
 import { Credentials } from '../../src/kube/auth.js';
 import { chooseProxy } from '../../src/kube/proxy.js';
+import { connectEarly, EarlyConnectAgent } from '../../src/kube/early-connect.js';
 import { CliError } from '../../src/errors.js';
 import { baseConfig, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
 
@@ -529,5 +532,81 @@ describe('a List read as it arrives (http.list)', () => {
     const e = await caught(http.list(get('/apis/x', false), () => undefined));
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).status).toBe(403);
+  });
+});
+
+describe('the first connection is started before the TLS context is built (early-connect.ts)', () => {
+  const remotePorts = () => {
+    const ports: number[] = [];
+    const on = (s: net.Socket) => ports.push(s.remotePort!);
+    srv.server.on('connection', on);
+    return { ports, stop: () => srv.server.off('connection', on) };
+  };
+  const ca = () => testPki().ca;
+
+  it("the client's first request runs over the early connection: one TCP connection, the early one", async () => {
+    const seen = remotePorts();
+    const early = connectEarly('127.0.0.1', srv.port);
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
+    const socket = await early;
+    expect(socket).toBeInstanceOf(net.Socket);
+    const localPort = (socket as net.Socket).localPort;
+    const status = await new Promise<number>((resolve, reject) =>
+      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
+    );
+    agent.destroy();
+    seen.stop();
+    expect(status).toBe(200);
+    expect(seen.ports).toEqual([localPort]);
+  });
+
+  it('through KubeHttp: two requests in a row share one connection (no second, unused, connection is opened)', async () => {
+    const seen = remotePorts();
+    const { http } = client(baseConfig(srv.url));
+    await http.json(get('/a'));
+    await http.json(get('/b'));
+    http.close();
+    seen.stop();
+    expect(seen.ports.length).toBe(1);
+    expect(srv.seen.map((s) => s.url)).toEqual(['/a', '/b']);
+  });
+
+  it('an early connection lost before a request takes it: the agent connects again, the request is answered', async () => {
+    const early = connectEarly('127.0.0.1', srv.port);
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
+    ((await early) as net.Socket).destroy();
+    const status = await new Promise<number>((resolve, reject) =>
+      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
+    );
+    agent.destroy();
+    expect(status).toBe(200);
+  });
+
+  it('a server that resets right after accepting: a NetworkError for the request, never an uncaught exception', async () => {
+    const rude = net.createServer((s) => s.resetAndDestroy());
+    await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+    const port = (rude.address() as net.AddressInfo).port;
+    try {
+      const e = await caught(client(baseConfig(`https://127.0.0.1:${port}`)).http.json(get('/apis/x', false)));
+      expect(e).toBeInstanceOf(NetworkError);
+      expect((e as NetworkError).kind).toBe('unreachable');
+    } finally {
+      await new Promise((r) => rude.close(r));
+    }
+  });
+
+  it('a connection no request took is closed with the agent (and was never a reason to stay alive)', async () => {
+    const closed = new Promise<void>((resolve) => srv.server.once('connection', (s: net.Socket) => s.once('close', () => resolve())));
+    const early = connectEarly('127.0.0.1', srv.port);
+    const socket = (await early) as net.Socket;
+    expect(socket.listenerCount('error')).toBe(1); // never unhandled while it waits
+    new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early).destroy();
+    await closed;
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it("refused: the error of the early connection is the request's, as if the agent had connected", async () => {
+    const e = (await caught(client(baseConfig('https://127.0.0.1:1')).http.json(get('/apis/x', false)))) as NetworkError;
+    expect(e).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED', maybeSent: false });
   });
 });
