@@ -14,12 +14,18 @@ import type { Duplex } from 'node:stream';
 
 type Created = (err: Error | null, stream: Duplex) => void;
 
-/** Starts a TCP connection to host:port; resolves with it once connected, or with the error. */
-export function connectEarly(host: string, port: number): Promise<net.Socket | Error> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    // Until a request takes it, it must not keep the process alive (a command may end before).
-    socket.unref();
+export interface EarlyConnection {
+  socket: net.Socket;
+  /** The socket once connected, or the error that ended it first. */
+  ready: Promise<net.Socket | Error>;
+}
+
+/** Starts a TCP connection to host:port. */
+export function connectEarly(host: string, port: number): EarlyConnection {
+  const socket = net.connect({ host, port });
+  // Until a request takes it, it must not keep the process alive (a command may end before).
+  socket.unref();
+  const ready = new Promise<net.Socket | Error>((resolve) => {
     const onError = (e: Error) => {
       socket.off('connect', onConnect);
       resolve(e);
@@ -33,6 +39,7 @@ export function connectEarly(host: string, port: number): Promise<net.Socket | E
     socket.once('error', onError);
     socket.once('connect', onConnect);
   });
+  return { socket, ready };
 }
 
 function ignore(): void {
@@ -41,20 +48,17 @@ function ignore(): void {
 
 /** An https.Agent whose first connection uses a TCP connection started early (see above). */
 export class EarlyConnectAgent extends https.Agent {
-  private early: Promise<net.Socket | Error> | null;
+  private early: EarlyConnection | null;
 
-  constructor(options: https.AgentOptions, early: Promise<net.Socket | Error>) {
+  constructor(options: https.AgentOptions, early: EarlyConnection) {
     super(options);
     this.early = early;
   }
 
   /** Closes an early connection no request took (a command that ended before its first request). */
   override destroy(): void {
-    const early = this.early;
+    this.early?.socket.destroy();
     this.early = null;
-    void early?.then((s) => {
-      if (s instanceof net.Socket) s.destroy();
-    });
     super.destroy();
   }
 
@@ -64,7 +68,9 @@ export class EarlyConnectAgent extends https.Agent {
     const make = (opts: https.RequestOptions): Duplex => super.createConnection(opts)!;
     if (!early || !created) return make(options);
     this.early = null;
-    void early.then((socket) => {
+    // A request waits on it now: it keeps the process alive, as the agent's own connection would.
+    early.socket.ref();
+    void early.ready.then((socket) => {
       if (socket instanceof Error) return created(socket, undefined as never);
       let made: Duplex;
       try {
@@ -72,7 +78,6 @@ export class EarlyConnectAgent extends https.Agent {
           made = make(options);
         } else {
           socket.off('error', ignore);
-          socket.ref();
           socket.setKeepAlive(true, this.options.keepAliveMsecs ?? 1000);
           made = make({ ...options, socket } as https.RequestOptions);
         }

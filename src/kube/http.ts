@@ -335,7 +335,7 @@ export class KubeHttp {
           key: auth.key ?? cfg.key,
         });
       } catch (e) {
-        void early?.then((sock) => sock instanceof Error || sock.destroy());
+        early?.socket.destroy();
         // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
         throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
       }

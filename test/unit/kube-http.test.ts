@@ -548,12 +548,15 @@ describe('the first connection is started before the TLS context is built (early
     const seen = remotePorts();
     const early = connectEarly('127.0.0.1', srv.port);
     const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
-    const socket = await early;
-    expect(socket).toBeInstanceOf(net.Socket);
+    const socket = await early.ready;
+    expect(socket).toBe(early.socket);
     const localPort = (socket as net.Socket).localPort;
-    const status = await new Promise<number>((resolve, reject) =>
-      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
-    );
+    const hasRef = () => (early.socket as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef();
+    expect(hasRef()).toBe(false); // nobody waits on it yet: it keeps no process alive
+    const status = await new Promise<number>((resolve, reject) => {
+      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject);
+      expect(hasRef()).toBe(true); // a request waits on it: it keeps the process alive, as the agent's own would
+    });
     agent.destroy();
     seen.stop();
     expect(status).toBe(200);
@@ -574,7 +577,7 @@ describe('the first connection is started before the TLS context is built (early
   it('an early connection lost before a request takes it: the agent connects again, the request is answered', async () => {
     const early = connectEarly('127.0.0.1', srv.port);
     const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
-    ((await early) as net.Socket).destroy();
+    ((await early.ready) as net.Socket).destroy();
     const status = await new Promise<number>((resolve, reject) =>
       https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
     );
@@ -598,7 +601,7 @@ describe('the first connection is started before the TLS context is built (early
   it('a connection no request took is closed with the agent (and was never a reason to stay alive)', async () => {
     const closed = new Promise<void>((resolve) => srv.server.once('connection', (s: net.Socket) => s.once('close', () => resolve())));
     const early = connectEarly('127.0.0.1', srv.port);
-    const socket = (await early) as net.Socket;
+    const socket = (await early.ready) as net.Socket;
     expect(socket.listenerCount('error')).toBe(1); // never unhandled while it waits
     new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early).destroy();
     await closed;
