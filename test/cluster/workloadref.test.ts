@@ -102,6 +102,28 @@ async function podsBehind(ns: string, service: string): Promise<string[]> {
 
 const only = (xs: string[], want: string) => xs.length === 1 && xs[0] === want;
 
+/**
+ * Waits until the pods behind a Service pass `ok`. kube-controller-manager's EndpointSlice controller
+ * sometimes logs "EndpointSlice informer cache is out of date" and then backs off for over a minute (seen
+ * once in 52 here: 67 s with nothing done); any event for the Service makes it sync at once, so an
+ * annotation of the Service (which selects nothing and changes nothing users get) is written after 15 s,
+ * then every 15 s.
+ */
+async function usersBehind(ns: string, service: string, what: string, ok: (pods: string[]) => boolean): Promise<void> {
+  const start = Date.now();
+  let nudged = start;
+  for (;;) {
+    const pods = await podsBehind(ns, service);
+    if (ok(pods)) return;
+    if (Date.now() - start > 120_000) throw new Error(`timed out waiting for ${what}: ${service} sends users to ${JSON.stringify(pods)}`);
+    if (Date.now() - nudged > 15_000) {
+      nudged = Date.now();
+      await kubectlOk(['annotate', 'service', service, '-n', ns, `e2e.bluegreen.kubectl.io/nudged=${nudged}`, '--overwrite']);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function activeHash(ns: string): Promise<string> {
   return (await getJson('service', 'frontend-active', ns)).spec.selector['rollouts-pod-template-hash'];
 }
@@ -188,9 +210,7 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
       preview: { revision: 2, images: [IMAGE('v1.055')] },
     });
     expect(await activeHash(ns)).toBe((await rolloutRs(ns, 'v1.052')).hash);
-    await until('the active Service sends users to v1.052 only', async () =>
-      only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.052')}`),
-    );
+    await usersBehind(ns, 'frontend-active', 'the active Service sends users to v1.052 only', (p) => only(p, `Rollout ${IMAGE('v1.052')}`));
     if (keepsPods) {
       // What the guard said: the Deployment's own pods rolled to v1.055 at once, no promote, and a
       // Service that selects them (the pre-migration frontend-direct) sends users there now.
@@ -198,8 +218,8 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
         const pods = await deploymentPods(ns);
         return pods[IMAGE('v1.055')] === 2 && pods[IMAGE('v1.052')] === undefined;
       });
-      await until("frontend-direct sends users to the Deployment's v1.055 pods", async () =>
-        (await podsBehind(ns, 'frontend-direct')).includes(`Deployment ${IMAGE('v1.055')}`),
+      await usersBehind(ns, 'frontend-direct', "frontend-direct sends users to the Deployment's v1.055 pods", (p) =>
+        p.includes(`Deployment ${IMAGE('v1.055')}`),
       );
     } else {
       expect((await getJson('deployment', 'frontend', ns)).spec.replicas).toBe(0);
@@ -211,9 +231,7 @@ describe.each<ScaleDown>(['never', 'onsuccess', 'progressively'])('workloadRef, 
     expect(p.code, p.stderr).toBe(0);
     await waitFor(ns, 'promoted');
     expect(await activeHash(ns)).toBe((await rolloutRs(ns, 'v1.055')).hash);
-    await until('the active Service sends users to v1.055', async () =>
-      only(await podsBehind(ns, 'frontend-active'), `Rollout ${IMAGE('v1.055')}`),
-    );
+    await usersBehind(ns, 'frontend-active', 'the active Service sends users to v1.055', (p) => only(p, `Rollout ${IMAGE('v1.055')}`));
     await until('v1.052 scaled down', async () => (await rolloutRs(ns, 'v1.052')).replicas === 0);
 
     // Undo: revision 1's template back into the Deployment (no hash label), as a new preview.
