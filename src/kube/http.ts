@@ -325,8 +325,11 @@ export class KubeHttp {
     const cfg = this.cfg;
     const secure = this.base.protocol === 'https:';
     let secureContext: tls.SecureContext | undefined;
-    // Direct (no proxy): the TCP connection starts now and completes while the context is built.
-    const early = secure && !cfg.proxy ? connectEarly(this.host, Number(this.base.port || 443)) : null;
+    // Direct (no proxy): the connection starts now (early-connect.ts); a tick lets net.connect issue it
+    // (or start its lookup) before the context is built.
+    const target = { host: this.host, port: Number(this.base.port || 443) };
+    const early = secure && !cfg.proxy ? connectEarly(target.host, target.port) : null;
+    if (early) await new Promise<void>((resolve) => process.nextTick(resolve));
     if (secure) {
       try {
         secureContext = tls.createSecureContext({
@@ -335,7 +338,7 @@ export class KubeHttp {
           key: auth.key ?? cfg.key,
         });
       } catch (e) {
-        early?.socket.destroy();
+        early?.destroy();
         // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
         throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
       }
@@ -345,7 +348,7 @@ export class KubeHttp {
       const { proxyAgent } = await import('./proxy-agent.js');
       return proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true });
     }
-    return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early) : new http.Agent({ keepAlive: true });
+    return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target) : new http.Agent({ keepAlive: true });
   }
 
   /** The server's host as a socket is opened to it (an IPv6 address without its brackets). */

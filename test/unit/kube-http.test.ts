@@ -1,5 +1,6 @@
 // The HTTP client against real sockets: retry classes, Retry-After, lost answers, gzip, proxies, watch
 // stream parsing, credential renewal after expiry and 401, TLS options and the OS trust store.
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -543,23 +544,25 @@ describe('the first connection is started before the TLS context is built (early
     return { ports, stop: () => srv.server.off('connection', on) };
   };
   const ca = () => testPki().ca;
+  const target = () => ({ host: '127.0.0.1', port: srv.port });
+  const status = (agent: https.Agent) =>
+    new Promise<number>((resolve, reject) =>
+      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
+    );
+  const hasRef = (s: net.Socket) => (s as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef();
 
   it("the client's first request runs over the early connection: one TCP connection, the early one", async () => {
     const seen = remotePorts();
     const early = connectEarly('127.0.0.1', srv.port);
-    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
-    const socket = await early.ready;
-    expect(socket).toBe(early.socket);
-    const localPort = (socket as net.Socket).localPort;
-    const hasRef = () => (early.socket as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef();
-    expect(hasRef()).toBe(false); // nobody waits on it yet: it keeps no process alive
-    const status = await new Promise<number>((resolve, reject) => {
-      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject);
-      expect(hasRef()).toBe(true); // a request waits on it: it keeps the process alive, as the agent's own would
-    });
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
+    await once(early, 'connect');
+    const localPort = early.localPort;
+    expect(hasRef(early)).toBe(false); // nobody waits on it yet: it keeps no process alive
+    const answered = status(agent);
+    expect(hasRef(early)).toBe(true); // a request waits on it: it keeps the process alive, as the agent's own would
+    expect(await answered).toBe(200);
     agent.destroy();
     seen.stop();
-    expect(status).toBe(200);
     expect(seen.ports).toEqual([localPort]);
   });
 
@@ -574,15 +577,40 @@ describe('the first connection is started before the TLS context is built (early
     expect(srv.seen.map((s) => s.url)).toEqual(['/a', '/b']);
   });
 
+  it("taken while still connecting, it is one of the agent's sockets at once: a request given up (timeout, Ctrl-C) and the agent closed end it", async () => {
+    const early = connectEarly('127.0.0.1', srv.port);
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
+    expect(early.connecting).toBe(true);
+    const req = https.get(`${srv.url}/apis/x`, { agent });
+    req.on('error', () => undefined);
+    req.destroy();
+    agent.destroy();
+    await new Promise((r) => setImmediate(r));
+    expect(early.destroyed).toBe(true);
+  });
+
   it('an early connection lost before a request takes it: the agent connects again, the request is answered', async () => {
     const early = connectEarly('127.0.0.1', srv.port);
-    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early);
-    ((await early.ready) as net.Socket).destroy();
-    const status = await new Promise<number>((resolve, reject) =>
-      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
-    );
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
+    await once(early, 'connect');
+    early.destroy();
+    expect(await status(agent)).toBe(200);
     agent.destroy();
-    expect(status).toBe(200);
+  });
+
+  it("a first request to another address than the early connection's does not use it (and it is closed)", async () => {
+    const other = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as net.AddressInfo).port;
+    try {
+      const early = connectEarly('127.0.0.1', port);
+      const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, { host: '127.0.0.1', port });
+      expect(await status(agent)).toBe(200);
+      expect(early.destroyed).toBe(true);
+      agent.destroy();
+    } finally {
+      other.close();
+    }
   });
 
   it('a server that resets right after accepting: a NetworkError for the request, never an uncaught exception', async () => {
@@ -598,17 +626,17 @@ describe('the first connection is started before the TLS context is built (early
     }
   });
 
-  it('a connection no request took is closed with the agent (and was never a reason to stay alive)', async () => {
+  it('a connection no request took is closed with the agent', async () => {
     const closed = new Promise<void>((resolve) => srv.server.once('connection', (s: net.Socket) => s.once('close', () => resolve())));
     const early = connectEarly('127.0.0.1', srv.port);
-    const socket = (await early.ready) as net.Socket;
-    expect(socket.listenerCount('error')).toBe(1); // never unhandled while it waits
-    new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early).destroy();
+    await once(early, 'connect');
+    expect(early.listenerCount('error')).toBe(1); // never unhandled while it waits
+    new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target()).destroy();
     await closed;
-    expect(socket.destroyed).toBe(true);
+    expect(early.destroyed).toBe(true);
   });
 
-  it("refused: the error of the early connection is the request's, as if the agent had connected", async () => {
+  it("refused: the early connection's error is the request's, as if the agent had connected", async () => {
     const e = (await caught(client(baseConfig('https://127.0.0.1:1')).http.json(get('/apis/x', false)))) as NetworkError;
     expect(e).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED', maybeSent: false });
   });
