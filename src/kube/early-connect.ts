@@ -1,14 +1,23 @@
-// The first connection's DNS lookup and TCP handshake, overlapped with building the TLS context.
+// The first connection's DNS lookup (a server name) or TCP handshake (an IP address), overlapped with
+// building the TLS context.
 //
 // On Node < 26 the first tls.createSecureContext() of a process costs ~25 ms on this machine, even
 // when the kubeconfig names its own CA: adding a CA certificate makes Node parse its ~140 bundled
 // Mozilla roots first (perf: node::crypto::NewRootCertStore, PEM_ASN1_read_bio), and nothing in Node's
 // API adds a trust anchor without it. Verifying the server in JavaScript instead was considered and not
-// done: OpenSSL keeps verifying. What can be saved is the wait for the network: the TCP connection is
-// started before the context is built, and the agent's first connection runs TLS over it. It is handed
-// to tls.connect at once, connected or not (TLS waits for it and takes over its errors), so it is one of
-// the agent's sockets from the start: a request's timeout, abort or the agent's end destroy it as they
-// would the agent's own. Nothing is written to it before TLS is established and the server verified.
+// done: OpenSSL keeps verifying. What can be saved is the wait for the network, started before the
+// context is built:
+// - an IP address: the TCP connection itself. It is handed to tls.connect at once, connected or not (TLS
+//   waits for it and takes over its errors), so it is one of the agent's sockets from the start: a
+//   request's timeout, abort or the agent's end destroy it as they would the agent's own. Nothing is
+//   written to it before TLS is established and the server verified.
+// - a name: only its lookup, whose answer the agent's first connection uses (served once, through the
+//   agent's `lookup` option). Not the connection: for a name with several addresses, Node's connection
+//   attempts (happy eyeballs) replace the socket's handle, which a TLS socket built over that socket
+//   does not follow (a review found a crash and a hang). A failed lookup is the request's error, as
+//   the agent's own lookup's would be; a lookup cannot be cancelled, so a command that fails before its
+//   first request (unreadable TLS material) still waits for it.
+import * as dns from 'node:dns';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,41 +26,55 @@ function ignore(): void {
   // an early connection that fails before a request takes it: the agent connects again (and fails alike)
 }
 
+type Answer = dns.LookupAddress[] | NodeJS.ErrnoException;
+type LookupCallback = (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void;
+
+export type Early = { kind: 'socket'; socket: net.Socket } | { kind: 'lookup'; answer: Promise<Answer> };
+
 /**
- * Starts a TCP connection to host:port. net.connect itself issues connect() on the next tick (an IP
- * address) or after the lookup (a name): the caller lets a tick pass before a long synchronous task.
+ * Starts the network part of the first connection to host:port. net.connect issues connect() on the next
+ * tick: the caller lets a tick pass before a long synchronous task.
  */
-export function connectEarly(host: string, port: number): net.Socket {
-  const socket = net.connect({ host, port });
+export function startEarly(host: string, port: number): Early {
+  if (net.isIP(host) === 0) {
+    // As net.connect asks (hints: ADDRCONFIG unless a family is given; all: with happy eyeballs).
+    const answer = new Promise<Answer>((resolve) =>
+      dns.lookup(host, { all: true, hints: dns.ADDRCONFIG }, (err, addresses) => resolve(err ?? addresses)),
+    );
+    return { kind: 'lookup', answer };
+  }
+  const socket = net.connect({ host, port, noDelay: true });
   // Not a reason to stay alive on its own: a request that takes it refs it.
   socket.unref();
   socket.on('error', ignore);
-  return socket;
+  return { kind: 'socket', socket };
 }
 
-/** An https.Agent whose first connection to `host:port` is the early one (see above). */
+/** An https.Agent whose first connection to `host:port` uses what startEarly began (see above). */
 export class EarlyConnectAgent extends https.Agent {
-  private early: net.Socket | null;
+  private socket: net.Socket | null;
+  private answer: Promise<Answer> | null;
 
   constructor(
     options: https.AgentOptions,
-    early: net.Socket,
+    early: Early,
     private readonly target: { host: string; port: number },
   ) {
-    super(options);
-    this.early = early;
+    super(early.kind === 'lookup' ? { ...options, lookup: (h, o, cb) => this.lookupOnce(h, o, cb as LookupCallback) } : options);
+    this.socket = early.kind === 'socket' ? early.socket : null;
+    this.answer = early.kind === 'lookup' ? early.answer : null;
   }
 
   /** Closes an early connection no request took (a command that ended before its first request). */
   override destroy(): void {
-    this.early?.destroy();
-    this.early = null;
+    this.socket?.destroy();
+    this.socket = null;
     super.destroy();
   }
 
   override createConnection(options: https.RequestOptions): Duplex | null | undefined {
-    const early = this.early;
-    this.early = null;
+    const early = this.socket;
+    this.socket = null;
     const usable =
       early !== null &&
       !early.destroyed &&
@@ -62,8 +85,24 @@ export class EarlyConnectAgent extends https.Agent {
       early?.destroy();
       return super.createConnection(options);
     }
-    early.off('error', ignore);
     early.ref();
     return super.createConnection({ ...options, socket: early } as https.RequestOptions);
+  }
+
+  /** The early answer for the first lookup of the same name and kind; any other lookup is Node's own. */
+  private lookupOnce(host: string, options: dns.LookupOptions, callback: LookupCallback): void {
+    const answer = this.answer;
+    this.answer = null;
+    const same = host === this.target.host && !options.family && (options.hints ?? dns.ADDRCONFIG) === dns.ADDRCONFIG;
+    if (!answer || !same) {
+      dns.lookup(host, options, callback as never);
+      return;
+    }
+    void answer.then((r) => {
+      if (!Array.isArray(r)) callback(r);
+      else if (options.all) callback(null, r);
+      else if (r[0]) callback(null, r[0].address, r[0].family);
+      else dns.lookup(host, options, callback as never);
+    });
   }
 }

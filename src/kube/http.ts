@@ -11,8 +11,8 @@
 //     so a watch never retries a rejected credential.
 // A body that is not JSON (an HTML page from a load balancer or proxy) ends a request or a watch with
 // a NetworkError, never an exception thrown outside a handler.
-// Not kubectl's, for start-up: the first connection's TCP handshake overlaps with building the TLS
-// context (early-connect.ts; ~25 ms on Node < 26, whatever the CA).
+// Not kubectl's, for start-up: the first connection's lookup or TCP handshake overlaps with building the
+// TLS context (early-connect.ts; ~25 ms on Node < 26, whatever the CA).
 import * as https from 'node:https';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
@@ -22,7 +22,7 @@ import { ListStream } from './list-stream.js';
 import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
 import { CliError, EXIT } from '../errors.js';
 import { systemCertificates } from './system-ca.js';
-import { connectEarly, EarlyConnectAgent } from './early-connect.js';
+import { EarlyConnectAgent, startEarly } from './early-connect.js';
 
 export { Credentials } from './auth.js';
 /** Kept for callers that import it from here (client.ts). */
@@ -325,10 +325,10 @@ export class KubeHttp {
     const cfg = this.cfg;
     const secure = this.base.protocol === 'https:';
     let secureContext: tls.SecureContext | undefined;
-    // Direct (no proxy): the connection starts now (early-connect.ts); a tick lets net.connect issue it
-    // (or start its lookup) before the context is built.
+    // Direct (no proxy): the lookup or the connection starts now (early-connect.ts); a tick lets
+    // net.connect issue it before the context is built.
     const target = { host: this.host, port: Number(this.base.port || 443) };
-    const early = secure && !cfg.proxy ? connectEarly(target.host, target.port) : null;
+    const early = secure && !cfg.proxy ? startEarly(target.host, target.port) : null;
     if (early) await new Promise<void>((resolve) => process.nextTick(resolve));
     if (secure) {
       try {
@@ -338,7 +338,7 @@ export class KubeHttp {
           key: auth.key ?? cfg.key,
         });
       } catch (e) {
-        early?.destroy();
+        if (early?.kind === 'socket') early.socket.destroy();
         // A certificate, key or CA that OpenSSL cannot read (its message holds no key material).
         throw new CliError(EXIT.FAILURE, 'err.tlsMaterial', { detail: (e as Error).message.split('\n')[0]!.slice(0, 160) }).causedBy(e);
       }
@@ -348,7 +348,8 @@ export class KubeHttp {
       const { proxyAgent } = await import('./proxy-agent.js');
       return proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true });
     }
-    return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target) : new http.Agent({ keepAlive: true });
+    if (!secure) return new http.Agent({ keepAlive: true });
+    return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target) : new https.Agent({ keepAlive: true, ...tlsOpts });
   }
 
   /** The server's host as a socket is opened to it (an IPv6 address without its brackets). */

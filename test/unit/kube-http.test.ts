@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, NetworkError, retryAfterMs, WatchDecoder } from '../../src/kube/http.js';
 import { Credentials } from '../../src/kube/auth.js';
 import { chooseProxy } from '../../src/kube/proxy.js';
-import { connectEarly, EarlyConnectAgent } from '../../src/kube/early-connect.js';
+import { EarlyConnectAgent, startEarly, type Early } from '../../src/kube/early-connect.js';
 import { CliError } from '../../src/errors.js';
 import { baseConfig, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
 
@@ -545,21 +545,25 @@ describe('the first connection is started before the TLS context is built (early
   };
   const ca = () => testPki().ca;
   const target = () => ({ host: '127.0.0.1', port: srv.port });
-  const status = (agent: https.Agent) =>
-    new Promise<number>((resolve, reject) =>
-      https.get(`${srv.url}/apis/x`, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject),
-    );
+  const status = (agent: https.Agent, url = `${srv.url}/apis/x`) =>
+    new Promise<number>((resolve, reject) => https.get(url, { agent }, (res) => resolve(res.resume().statusCode!)).on('error', reject));
   const hasRef = (s: net.Socket) => (s as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef();
+  /** An early TCP connection to this test's server (an IP address). */
+  const early = (port = srv.port): { early: Early; socket: net.Socket } => {
+    const e = startEarly('127.0.0.1', port);
+    if (e.kind !== 'socket') throw new Error('an IP address connects early');
+    return { early: e, socket: e.socket };
+  };
 
-  it("the client's first request runs over the early connection: one TCP connection, the early one", async () => {
+  it("an IP address: the client's first request runs over the early connection, one TCP connection", async () => {
     const seen = remotePorts();
-    const early = connectEarly('127.0.0.1', srv.port);
-    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
-    await once(early, 'connect');
-    const localPort = early.localPort;
-    expect(hasRef(early)).toBe(false); // nobody waits on it yet: it keeps no process alive
+    const { early: e, socket } = early();
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, e, target());
+    await once(socket, 'connect');
+    const localPort = socket.localPort;
+    expect(hasRef(socket)).toBe(false); // nobody waits on it yet: it keeps no process alive
     const answered = status(agent);
-    expect(hasRef(early)).toBe(true); // a request waits on it: it keeps the process alive, as the agent's own would
+    expect(hasRef(socket)).toBe(true); // a request waits on it: it keeps the process alive, as the agent's own would
     expect(await answered).toBe(200);
     agent.destroy();
     seen.stop();
@@ -578,22 +582,22 @@ describe('the first connection is started before the TLS context is built (early
   });
 
   it("taken while still connecting, it is one of the agent's sockets at once: a request given up (timeout, Ctrl-C) and the agent closed end it", async () => {
-    const early = connectEarly('127.0.0.1', srv.port);
-    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
-    expect(early.connecting).toBe(true);
+    const { early: e, socket } = early();
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, e, target());
+    expect(socket.connecting).toBe(true);
     const req = https.get(`${srv.url}/apis/x`, { agent });
     req.on('error', () => undefined);
     req.destroy();
     agent.destroy();
     await new Promise((r) => setImmediate(r));
-    expect(early.destroyed).toBe(true);
+    expect(socket.destroyed).toBe(true);
   });
 
   it('an early connection lost before a request takes it: the agent connects again, the request is answered', async () => {
-    const early = connectEarly('127.0.0.1', srv.port);
-    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target());
-    await once(early, 'connect');
-    early.destroy();
+    const { early: e, socket } = early();
+    const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, e, target());
+    await once(socket, 'connect');
+    socket.destroy();
     expect(await status(agent)).toBe(200);
     agent.destroy();
   });
@@ -603,14 +607,52 @@ describe('the first connection is started before the TLS context is built (early
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const port = (other.address() as net.AddressInfo).port;
     try {
-      const early = connectEarly('127.0.0.1', port);
-      const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, { host: '127.0.0.1', port });
+      const { early: e, socket } = early(port);
+      const agent = new EarlyConnectAgent({ keepAlive: true, ca: ca() }, e, { host: '127.0.0.1', port });
       expect(await status(agent)).toBe(200);
-      expect(early.destroyed).toBe(true);
+      expect(socket.destroyed).toBe(true);
       agent.destroy();
     } finally {
       other.close();
     }
+  });
+
+  it('a name: only its lookup starts early, and the first connection uses its answer, every address of it in turn (the first one refusing)', async () => {
+    expect(startEarly('localhost', srv.port).kind).toBe('lookup');
+    const seen = remotePorts();
+    // kube.internal is in the server certificate but not in any DNS: the answer can only come from the early lookup.
+    const answer = Promise.resolve([
+      { address: '127.0.0.2', family: 4 }, // refuses: nothing listens there
+      { address: '127.0.0.1', family: 4 },
+    ]);
+    const agent = new EarlyConnectAgent(
+      { keepAlive: true, ca: ca() },
+      { kind: 'lookup', answer },
+      { host: 'kube.internal', port: srv.port },
+    );
+    expect(await status(agent, `https://kube.internal:${srv.port}/apis/x`)).toBe(200);
+    // served once: the next connection asks the DNS itself (and kube.internal is not there)
+    const second = https.get(`https://kube.internal:${srv.port}/apis/y`, {
+      agent: new EarlyConnectAgent({ ca: ca() }, { kind: 'lookup', answer }, { host: 'other', port: 1 }),
+    });
+    const e = await new Promise<NodeJS.ErrnoException>((resolve) => second.on('error', resolve));
+    expect(e.code).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    agent.destroy();
+    seen.stop();
+    expect(seen.ports.length).toBe(1);
+  });
+
+  it("a name through KubeHttp (localhost): answered, as with the agent's own lookup", async () => {
+    const { http } = client(baseConfig(`https://localhost:${srv.port}`));
+    expect(await http.json(get('/apis/x'))).toEqual({});
+    http.close();
+  });
+
+  it("a name that does not resolve: the early lookup's error is the request's", async () => {
+    const e = (await caught(client(baseConfig('https://no-such-host.invalid:6443')).http.json(get('/apis/x', false)))) as NetworkError;
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.maybeSent).toBe(false);
+    expect(e.code).toMatch(/ENOTFOUND|EAI_AGAIN/);
   });
 
   it('a server that resets right after accepting: a NetworkError for the request, never an uncaught exception', async () => {
@@ -628,12 +670,12 @@ describe('the first connection is started before the TLS context is built (early
 
   it('a connection no request took is closed with the agent', async () => {
     const closed = new Promise<void>((resolve) => srv.server.once('connection', (s: net.Socket) => s.once('close', () => resolve())));
-    const early = connectEarly('127.0.0.1', srv.port);
-    await once(early, 'connect');
-    expect(early.listenerCount('error')).toBe(1); // never unhandled while it waits
-    new EarlyConnectAgent({ keepAlive: true, ca: ca() }, early, target()).destroy();
+    const { early: e, socket } = early();
+    await once(socket, 'connect');
+    expect(socket.listenerCount('error')).toBe(1); // never unhandled while it waits
+    new EarlyConnectAgent({ keepAlive: true, ca: ca() }, e, target()).destroy();
     await closed;
-    expect(early.destroyed).toBe(true);
+    expect(socket.destroyed).toBe(true);
   });
 
   it("refused: the early connection's error is the request's, as if the agent had connected", async () => {
