@@ -27,6 +27,9 @@ function ignore(): void {
 }
 
 type Answer = dns.LookupAddress[] | NodeJS.ErrnoException;
+
+/** The hints net.connect gives its lookup when no family is asked for (none on Windows). */
+const NET_HINTS = process.platform === 'win32' ? 0 : dns.ADDRCONFIG;
 type LookupCallback = (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void;
 
 export type Early = { kind: 'socket'; socket: net.Socket } | { kind: 'lookup'; answer: Promise<Answer> };
@@ -37,9 +40,9 @@ export type Early = { kind: 'socket'; socket: net.Socket } | { kind: 'lookup'; a
  */
 export function startEarly(host: string, port: number): Early {
   if (net.isIP(host) === 0) {
-    // As net.connect asks (hints: ADDRCONFIG unless a family is given; all: with happy eyeballs).
+    // As net.connect asks (its hints; all: with happy eyeballs, the default).
     const answer = new Promise<Answer>((resolve) =>
-      dns.lookup(host, { all: true, hints: dns.ADDRCONFIG }, (err, addresses) => resolve(err ?? addresses)),
+      dns.lookup(host, { all: true, hints: NET_HINTS }, (err, addresses) => resolve(err ?? addresses)),
     );
     return { kind: 'lookup', answer };
   }
@@ -93,7 +96,7 @@ export class EarlyConnectAgent extends https.Agent {
   private lookupOnce(host: string, options: dns.LookupOptions, callback: LookupCallback): void {
     const answer = this.answer;
     this.answer = null;
-    const same = host === this.target.host && !options.family && (options.hints ?? dns.ADDRCONFIG) === dns.ADDRCONFIG;
+    const same = host === this.target.host && !options.family && (options.hints ?? 0) === NET_HINTS;
     if (!answer || !same) {
       dns.lookup(host, options, callback as never);
       return;

@@ -325,8 +325,8 @@ export class KubeHttp {
     const cfg = this.cfg;
     const secure = this.base.protocol === 'https:';
     let secureContext: tls.SecureContext | undefined;
-    // Direct (no proxy): the lookup or the connection starts now (early-connect.ts); a tick lets
-    // net.connect issue it before the context is built.
+    // Direct (no proxy): the lookup or the connection starts now (early-connect.ts); for an IP address a
+    // tick lets net.connect send its SYN before the context is built (a lookup is already queued).
     const target = { host: this.host, port: Number(this.base.port || 443) };
     const early = secure && !cfg.proxy ? startEarly(target.host, target.port) : null;
     if (early) await new Promise<void>((resolve) => process.nextTick(resolve));
