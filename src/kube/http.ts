@@ -22,6 +22,7 @@ import { ListStream } from './list-stream.js';
 import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
 import { CliError, EXIT } from '../errors.js';
 import { systemCertificates } from './system-ca.js';
+import { bare } from './proxy.js';
 import { EarlyConnectAgent, startEarly } from './early-connect.js';
 
 export { Credentials } from './auth.js';
@@ -327,7 +328,7 @@ export class KubeHttp {
     let secureContext: tls.SecureContext | undefined;
     // Direct (no proxy): the lookup or the connection starts now (early-connect.ts); for an IP address a
     // tick lets net.connect send its SYN before the context is built (a lookup is already queued).
-    const target = { host: this.host, port: Number(this.base.port || 443) };
+    const target = { host: bare(this.base.hostname), port: Number(this.base.port || 443) };
     const early = secure && !cfg.proxy ? startEarly(target.host, target.port) : null;
     if (early) await new Promise<void>((resolve) => process.nextTick(resolve));
     if (secure) {
@@ -350,12 +351,6 @@ export class KubeHttp {
     }
     if (!secure) return new http.Agent({ keepAlive: true });
     return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target) : new https.Agent({ keepAlive: true, ...tlsOpts });
-  }
-
-  /** The server's host as a socket is opened to it (an IPv6 address without its brackets). */
-  private get host(): string {
-    const h = this.base.hostname;
-    return h.startsWith('[') ? h.slice(1, -1) : h;
   }
 
   private url(path: string, query?: Record<string, string | undefined>): URL {

@@ -76,7 +76,7 @@ function firstSet(env: Record<string, string | undefined>, names: ProxySource[])
 }
 
 /** Strips the brackets of an IPv6 literal as URL.hostname keeps them. */
-function bare(host: string): string {
+export function bare(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 

@@ -236,18 +236,18 @@ interface Row {
 }
 
 /**
+ * Where a namespace's objects sort among the API server's storage keys (`<namespace>/<name>`, compared
+ * byte by byte): "team-a/..." before "team/...", because "-" sorts before "/".
+ */
+const storageOrder = (ns: string) => `${ns}/`;
+
+/**
  * The table's rows for a listing of many pages, namespace by namespace: the API server lists Rollouts
  * and ReplicaSets in the order of their storage keys (namespace, then name), so the two lists are read
  * side by side, and a namespace's objects are dropped once its rows are drawn: memory holds the rows, not
  * the objects. null when either list is found out of that order (nothing promises it): the caller then
  * reads everything at once.
  */
-/**
- * Where a namespace's objects sort among the API server's storage keys (`<namespace>/<name>`, compared
- * byte by byte): "team-a/..." before "team/...", because "-" sorts before "/".
- */
-const storageOrder = (ns: string) => `${ns}/`;
-
 async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
   const services = await src.services;
   const replicaSets = src.allReplicaSets();
@@ -261,9 +261,10 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   const advance = async (ns: string | null): Promise<boolean> => {
     for (let rs = await replicaSets.peek(); rs !== undefined; rs = await replicaSets.peek()) {
       const rsNs = rs.metadata.namespace ?? '';
-      if (storageOrder(rsNs) < lastReplicaSet) return false;
-      lastReplicaSet = storageOrder(rsNs);
-      if (ns !== null && storageOrder(rsNs) > storageOrder(ns)) break;
+      const key = storageOrder(rsNs);
+      if (key < lastReplicaSet) return false;
+      lastReplicaSet = key;
+      if (ns !== null && key > storageOrder(ns)) break;
       await replicaSets.next();
       if (rsNs !== ns) continue;
       for (const ref of rs.metadata.ownerReferences ?? []) {
@@ -277,8 +278,9 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   };
   for (let ro = await src.rollouts.next(); ro !== undefined; ro = await src.rollouts.next()) {
     const ns = ro.metadata.namespace ?? '';
-    if (storageOrder(ns) < lastRollout) return null;
-    lastRollout = storageOrder(ns);
+    const key = storageOrder(ns);
+    if (key < lastRollout) return null;
+    lastRollout = key;
     if (ns !== bucketNs) {
       bucketNs = ns;
       bucket = new Map();
