@@ -251,7 +251,7 @@ async function runSuite(
     child.stderr.pipe(out, { end: false });
     child.on('close', (c) => res(c ?? 1));
   });
-  out.end();
+  await new Promise<void>((res) => out.end(res));
   if (!existsSync(json)) {
     log(`  suite ${name}: vitest exited ${code} without results; see ${logFile}`);
     return { ok: false, results: [] };
@@ -287,6 +287,17 @@ async function runSuite(
   }
   const failed = results.filter((r) => r.status === 'failed').length;
   log(`  suite ${name}: ${results.length - failed} passed, ${failed} failed (vitest exit ${code})`);
+  // CI keeps only this output, not the run directory: say why each test failed, and what the control plane
+  // logged around it (printLogsOnFailure writes its tails into the suite's log).
+  for (const r of results.filter((x) => x.status === 'failed')) {
+    log(`    failed: ${r.title}`);
+    for (const line of (r.message ?? '').split('\n')) log(`      ${line}`);
+  }
+  if (failed) {
+    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-120);
+    log(`  suite ${name}: the last ${tail.length} lines of ${relative(REPO_ROOT, logFile)}:`);
+    for (const line of tail) log(`    | ${line}`);
+  }
   return { ok: true, results };
 }
 
