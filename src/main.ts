@@ -6,6 +6,7 @@ import { CliError, EXIT, Interrupted } from './errors.js';
 import { describeError } from './describe.js';
 import { detectLang, translator } from './i18n/index.js';
 import type { GlobalArgs } from './cli/spec.js';
+import { kubectlVerbosity } from './cli/verbosity.js';
 import { isatty } from 'node:tty';
 
 /** What must be known before the arguments are parsed: the language of a usage error, and -v. */
@@ -18,6 +19,10 @@ function prescan(argv: string[]): { lang?: string; verbose: number } {
     else if (a.startsWith('--lang=')) r.lang = a.slice(7);
     else if (/^-v+$/.test(a)) r.verbose += a.length - 1;
     else if (a === '--verbose') r.verbose++;
+    else {
+      const level = kubectlVerbosity(a);
+      if (typeof level === 'number') r.verbose += level;
+    }
   }
   return r;
 }

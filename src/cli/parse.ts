@@ -3,6 +3,7 @@
 // (`-yA`), `--no-color`, `--` ends the flags, a repeated flag's last value wins (arrays collect). A
 // mistake is a usage error (exit 2) that says what to type. Only help goes to yargs (./help.ts), which
 // costs more to load than everything else a `status` does on start-up.
+import { kubectlVerbosity, LEVELS } from './verbosity.js';
 import { CliError, EXIT } from '../errors.js';
 import {
   camel,
@@ -134,6 +135,17 @@ export function parseArgv(argv: string[]): Parsed {
     }
     if (tok === '--') {
       flagsDone = true;
+      continue;
+    }
+    const level = kubectlVerbosity(tok);
+    if (level !== null) {
+      const shown = tok.slice(0, tok.indexOf('=') === -1 ? undefined : tok.indexOf('='));
+      if (level === 'missing') usage(new CliError(EXIT.USAGE, 'usage.missingValue', { flag: shown, hint: LEVELS }));
+      if (level === 'bad') {
+        const value = tok.slice(tok.indexOf('=') + 1);
+        usage(new CliError(EXIT.USAGE, 'usage.badChoice', { flag: shown, value, allowed: LEVELS, command: command.name }));
+      }
+      if (typeof level === 'number') raw.verbose = ((raw.verbose as number | undefined) ?? 0) + level;
       continue;
     }
     if (tok.startsWith('--')) {

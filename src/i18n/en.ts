@@ -411,7 +411,7 @@ export const en = {
   'help.opt.requestTimeout': () => 'Time to wait for one request; for a listing, for its next bytes (e.g. 30s, 1m; 0 = no limit)',
   'help.opt.output': () => 'Output format',
   'help.opt.noColor': () => 'No colour (also NO_COLOR, or when stdout is not a terminal)',
-  'help.opt.verbose': () => 'Log requests to stderr (credentials are never shown); repeat for more',
+  'help.opt.verbose': () => "Log requests to stderr (credentials are never shown); -vv also their bodies. kubectl's -v=6 and -v=8 work too",
   'help.opt.lang': () => 'Language of messages (default from LANG/LC_ALL)',
   'help.opt.watch': () => 'Redraw whenever the rollout changes (watch API)',
   'help.opt.yes': () => 'Do not ask for confirmation',

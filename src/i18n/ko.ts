@@ -392,7 +392,7 @@ export const ko: Catalog = {
   'help.opt.requestTimeout': () => '요청 하나를 기다리는 시간; 목록은 다음 데이터를 기다리는 시간 (예: 30s, 1m, 0 = 제한 없음)',
   'help.opt.output': () => '출력 형식',
   'help.opt.noColor': () => '색 없이 출력 (NO_COLOR, 또는 stdout이 터미널이 아닐 때도)',
-  'help.opt.verbose': () => '요청을 stderr에 기록 (인증 정보는 절대 표시하지 않음). 여러 번 주면 더 자세히',
+  'help.opt.verbose': () => '요청을 stderr에 기록 (인증 정보는 절대 표시하지 않음). -vv는 본문까지. kubectl의 -v=6, -v=8도 됨',
   'help.opt.lang': () => '메시지 언어 (기본: LANG/LC_ALL)',
   'help.opt.watch': () => 'rollout이 바뀔 때마다 다시 그림 (watch API)',
   'help.opt.yes': () => '확인하지 않고 진행',

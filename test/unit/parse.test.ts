@@ -84,6 +84,37 @@ describe('parseArgv reads ordinary command lines as yargs does', () => {
     expect(args(['promote', 'frontend', '--dry-run'])?.dryRun).toBe('');
   });
 
+  it("kubectl's numeric verbosity: -v=N, --v=N and --verbose=N (6 logs requests, 8 and up their bodies)", () => {
+    const level = (argv: string[]) => {
+      const r = parseArgv(argv);
+      return r.kind === 'command' ? r.args.verbose : null;
+    };
+    expect(level(['promote', 'frontend', '-v=6'])).toBe(1);
+    expect(level(['promote', 'frontend', '--v=4'])).toBe(1);
+    expect(level(['promote', 'frontend', '--v=8'])).toBe(2);
+    expect(level(['promote', 'frontend', '--verbose=9'])).toBe(2);
+    expect(level(['promote', 'frontend', '-v=0'])).toBe(0);
+    expect(level(['status', '-v=6', '-v'])).toBe(2);
+  });
+
+  it('a verbosity that is not a level is a usage error that says the levels (yargs has no such flag to compare)', async () => {
+    for (const [argv, key, re] of [
+      [['status', '-v=high'], 'usage.badChoice', /^-v "high" is not supported by status; use one of: 0-9\.$/],
+      [['status', '--v'], 'usage.missingValue', /^--v needs a value \(0-9\)\.$/],
+    ] as const) {
+      let err: unknown;
+      try {
+        parseArgv([...argv]);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).exitCode).toBe(2);
+      expect((err as CliError).key).toBe(key);
+      expect((await describeError(t, err)).text).toMatch(re);
+    }
+  });
+
   it('--help anywhere asks for help', () => {
     expect(parseArgv(['status', '--help'])).toMatchObject({ kind: 'help', command: { name: 'status' } });
     expect(parseArgv([])).toMatchObject({ kind: 'help', command: undefined });
