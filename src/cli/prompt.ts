@@ -29,5 +29,6 @@ export function ask(ctx: Pick<Ctx, 'err' | 'io' | 'signal'>, question: string): 
 /** "Proceed? [y/N]": true only for yes. */
 export async function confirm(ctx: Pick<Ctx, 'err' | 'io' | 'signal'>, question: string): Promise<boolean> {
   const answer = await ask(ctx, question);
-  return answer !== null && /^(y|yes|예|네)$/i.test(answer);
+  // y, yes, 예, 네; escaped: the bundle stays ASCII (scripts/build.ts, assertAscii)
+  return answer !== null && /^(y|yes|\uc608|\ub124)$/i.test(answer);
 }

@@ -63,7 +63,8 @@ function fitLine(line: string, max: number): string[] {
   if (width(line) <= max) return [line];
   const out: string[] = [];
   let cur = '';
-  for (const part of line.split(/\s+·\s+/)) {
+  // " · "; escaped: the bundle stays ASCII (scripts/build.ts, assertAscii)
+  for (const part of line.split(/\s+\u00b7\s+/)) {
     const joined = cur ? `${cur} · ${part}` : part;
     if (width(joined) <= max) {
       cur = joined;

@@ -89,6 +89,23 @@ describe('a downgrade must be typed', () => {
     expect(fwd.code).toBe(0);
   });
 
+  it.each(['예', '네', 'Y', 'yes'])('a forward change is confirmed by %s (the prompt asks in Korean as well)', async (answer) => {
+    await start('forward-paused.yaml');
+    const r = await run(['promote', 'frontend'], { tty: true, input: `${answer}\n`, env: { LANG: 'ko_KR.UTF-8' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fake.writes().length).toBeGreaterThan(0);
+  });
+
+  it('"아니요" and an empty answer decline: exit 3, nothing changes', async () => {
+    for (const answer of ['아니요', '']) {
+      await start('forward-paused.yaml');
+      const r = await run(['promote', 'frontend'], { tty: true, input: `${answer}\n`, env: { LANG: 'ko_KR.UTF-8' } });
+      expect(r.code).toBe(3);
+      expect(fake.writes()).toHaveLength(0);
+      await fake.stop();
+    }
+  });
+
   it('set-image to an older tag and undo to an older revision must be typed too; in Korean as well', async () => {
     await start('settled.yaml');
     const s = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.050'], { tty: true, input: 'y\n' });

@@ -47,6 +47,18 @@ describe('compile cache of the npm bundle', () => {
     expect(second.stderr).toBe('');
   });
 
+  it('the bundle is ASCII (bin/ reads it as latin1, one byte per character), and Korean comes out whole, first and from the cache', () => {
+    const bundle = readFileSync(join(import.meta.dirname, '..', '..', 'dist', 'kubectl-bluegreen.cjs'));
+    expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
+    const cache = tempCache();
+    const argv = ['status', 'frontend', '--bogus', '--lang', 'ko'];
+    const first = run(cache, argv);
+    expect(first.status).toBe(2);
+    expect(first.stderr).toMatch(/^error: status에 없는 플래그 --bogus\./);
+    const second = run(cache, argv);
+    expect(second.stderr).toBe(first.stderr);
+  });
+
   it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', () => {
     const cache = tempCache();
     const r = run(cache, COMPLETION, { NODE_DISABLE_COMPILE_CACHE: '1' });
