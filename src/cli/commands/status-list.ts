@@ -309,6 +309,28 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   return { rows, others };
 }
 
+type Named = { namespace: string; name: string };
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The listing's order: namespace, then name, compared character by character. For Kubernetes names
+ * (lowercase letters, digits, '-' and '.') that is the order localeCompare gave in English and Korean
+ * (test/unit/listing-order.test.ts), the same on every machine whatever its locale, and without the
+ * ~8 ms the first localeCompare of a process costs (ICU's collator, measured on Node 20).
+ */
+export const byNamespaceThenName = (a: Named, b: Named): number => byCodeUnits(a.namespace, b.namespace) || byCodeUnits(a.name, b.name);
+
+/**
+ * Sorted in place by namespace, then name. The API server sends a listing in this order already (its
+ * storage order, except where a namespace is a prefix of another): one pass checks it, and only a list
+ * out of order is sorted.
+ */
+export function sortByNamespaceThenName<T extends Named>(items: T[], compare: (a: T, b: T) => number = byNamespaceThenName): T[] {
+  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) > 0) return items.sort(compare);
+  return items;
+}
+
 /** The views of the blue-green rollouts, sorted by namespace and name; and how many others were skipped. */
 export function listViews(r: Read): { views: RolloutView[]; others: number } {
   const byOwner = new Map<string, ReplicaSet[]>();
@@ -342,7 +364,7 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
       }),
     );
   }
-  views.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  sortByNamespaceThenName(views);
   return { views, others };
 }
 
@@ -386,7 +408,7 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   } finally {
     src.close();
   }
-  rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  sortByNamespaceThenName(rows);
   if (rows.length === 0) {
     ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
   } else {

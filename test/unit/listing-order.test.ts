@@ -1,0 +1,72 @@
+// The listing's rows are in namespace, then name order (character by character). The API server
+// already sends them so (its storage order, `<namespace>/<name>` byte by byte) except where a namespace
+// is a prefix of another (`team-a/x` before `team/x`): the order is checked in one pass and sorted only
+// when it is not already right, which saves the sort's thousands of comparisons.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { byNamespaceThenName, sortByNamespaceThenName } from '../../src/cli/commands/status-list.js';
+
+const item = fc.record({
+  namespace: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$/),
+  name: fc.stringMatching(/^[a-z0-9]([-.a-z0-9]{0,10}[a-z0-9])?$/),
+});
+
+describe('the listing order', () => {
+  it('is the same as a full sort, whatever order the items come in', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 60 }), (items) => {
+        expect(sortByNamespaceThenName([...items])).toEqual([...items].sort(byNamespaceThenName));
+      }),
+    );
+  });
+
+  it.each(['en', 'ko'])('is the order localeCompare gives Kubernetes names in %s (what the listing used before)', (locale) => {
+    const collator = new Intl.Collator(locale);
+    fc.assert(
+      fc.property(item, item, (a, b) => {
+        const before = Math.sign(collator.compare(a.namespace, b.namespace) || collator.compare(a.name, b.name));
+        expect(byNamespaceThenName(a, b)).toBe(before);
+      }),
+      { numRuns: 2000 },
+    );
+    const tricky = [
+      'a',
+      'a-b',
+      'a.b',
+      'a0',
+      'a9',
+      'ab',
+      'a-0',
+      'a.0',
+      'a--b',
+      'a-.b',
+      'z',
+      '0',
+      '9z',
+      'frontend-10',
+      'frontend-2',
+      'frontend',
+    ];
+    for (const x of tricky)
+      for (const y of tricky)
+        expect(byNamespaceThenName({ namespace: x, name: '' }, { namespace: y, name: '' })).toBe(Math.sign(collator.compare(x, y)));
+  });
+
+  it('items already in order are compared once each, not sorted', () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ namespace: `ns-${String(i % 10)}`, name: `r-${String(i).padStart(4, '0')}` }));
+    items.sort(byNamespaceThenName);
+    let comparisons = 0;
+    const counted = (a: (typeof items)[0], b: (typeof items)[0]) => (comparisons++, byNamespaceThenName(a, b));
+    sortByNamespaceThenName(items, counted);
+    expect(comparisons).toBe(999);
+  });
+
+  it("the API server's order where a namespace is a prefix of another (team-a/x before team/x) is put right", () => {
+    const storage = [
+      { namespace: 'team-a', name: 'x' },
+      { namespace: 'team', name: 'x' },
+      { namespace: 'team', name: 'y' },
+    ];
+    expect(sortByNamespaceThenName(storage).map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/x', 'team/y', 'team-a/x']);
+  });
+});
