@@ -30,8 +30,12 @@ function isWide(cp: number): boolean {
   );
 }
 
+/** Printable ASCII only: one column per character (most cells of a listing; no scan needed). */
+const PLAIN = /^[\x20-\x7e]*$/;
+
 /** Columns the text takes in a terminal. */
 export function width(s: string): number {
+  if (PLAIN.test(s)) return s.length;
   let w = 0;
   for (const ch of s.replace(ANSI, '')) {
     const cp = ch.codePointAt(0)!;

@@ -104,3 +104,42 @@ describe('spinner line', () => {
     expect(oneLine('short', 80)).toBe('short');
   });
 });
+
+describe('width: the printable-ASCII shortcut counts as the full scan does', () => {
+  // The scan, as it was before the shortcut: ANSI colours take no column, control and combining
+  // characters none, wide (Korean, CJK, emoji) two.
+  const scan = (s: string) => {
+    let w = 0;
+    for (const ch of s.replace(/\u001b\[[0-9;]*m/g, '')) {
+      const cp = ch.codePointAt(0)!;
+      if (cp < 0x20 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200b) continue;
+      const wide =
+        (cp >= 0x1100 && cp <= 0x115f) ||
+        (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+        (cp >= 0xac00 && cp <= 0xd7a3) ||
+        (cp >= 0xf900 && cp <= 0xfaff) ||
+        (cp >= 0xfe30 && cp <= 0xfe4f) ||
+        (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) ||
+        (cp >= 0x1f300 && cp <= 0x1f64f) ||
+        (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+        (cp >= 0x20000 && cp <= 0x3fffd);
+      w += wide ? 2 : 1;
+    }
+    return w;
+  };
+  it('for any text, ASCII or not', () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.stringMatching(/^[ -~]{0,40}$/),
+      fc.constantFrom('\u001b[1mbold\u001b[0m', 'tab\there', '롤아웃 frontend', 'é', 'e\u0301', '\u200b', '\x7f'),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(width(s), JSON.stringify(s)).toBe(scan(s));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
