@@ -287,6 +287,8 @@ export class KubeHttp {
   private readonly base: URL;
   readonly server: string;
   private agents = new Map<string, Promise<http.Agent>>();
+  /** close() was called: what is still in flight was given up, and is neither retried nor reconnected. */
+  private closed = false;
   private systemCa: string[] | null = null;
 
   constructor(
@@ -299,6 +301,7 @@ export class KubeHttp {
   }
 
   close(): void {
+    this.closed = true;
     for (const a of this.agents.values())
       void a.then(
         (agent) => agent.destroy(),
@@ -358,6 +361,14 @@ export class KubeHttp {
     const u = new URL(this.base.origin + basePath + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, v);
     return u;
+  }
+
+  /** Whether a failed request was given up (its signal, or close()), logged as such; otherwise as failed. */
+  private cancelled(spec: RequestSpec, url: URL, e: NetworkError, started: number): boolean {
+    const cancelled = this.closed || spec.signal?.aborted === true;
+    const what = cancelled ? 'cancelled' : `failed: ${e.code}`;
+    this.log(1, `${spec.method} ${url.pathname}${url.search} ${what} after ${Date.now() - started} ms`);
+    return cancelled;
   }
 
   private log(level: number, line: string): void {
@@ -548,9 +559,9 @@ export class KubeHttp {
         result = await this.recovering(spec, url);
       } catch (e) {
         if (!(e instanceof NetworkError)) throw e;
-        this.log(1, `${spec.method} ${url.pathname}${url.search} failed: ${e.code} after ${Date.now() - started} ms`);
+        const cancelled = this.cancelled(spec, url, e, started);
         const retriable = e.code === 'ECONNRESET' || e.code === 'EPIPE';
-        if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
+        if (spec.retry && retriable && attempt < attempts && !cancelled) {
           await sleep(backoff(attempt));
           continue;
         }
@@ -682,9 +693,9 @@ export class KubeHttp {
         result = await this.recovering(spec, url, () => (decoder = new ListDecoder(onItem)));
       } catch (e) {
         if (!(e instanceof NetworkError)) throw e;
-        this.log(1, `${spec.method} ${url.pathname}${url.search} failed: ${e.code} after ${Date.now() - started} ms`);
+        const cancelled = this.cancelled(spec, url, e, started);
         const retriable = (e.code === 'ECONNRESET' || e.code === 'EPIPE') && (decoder?.items ?? 0) === 0;
-        if (spec.retry && retriable && attempt < attempts && !spec.signal?.aborted) {
+        if (spec.retry && retriable && attempt < attempts && !cancelled) {
           await sleep(backoff(attempt));
           continue;
         }

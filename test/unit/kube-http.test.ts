@@ -28,6 +28,11 @@ afterEach(() => {
 const get = (path = '/apis/x', retry = true) => ({ method: 'GET' as const, path, target, retry });
 const patch = { method: 'PATCH' as const, path: '/apis/x', body: { a: 1 }, target };
 
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!ok()) throw new Error('timed out');
+}
+
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
@@ -102,6 +107,26 @@ describe('retries: reads on 429/5xx with backoff and Retry-After, writes never',
     expect(e).toBeInstanceOf(NetworkError);
     expect(e.code).toBe('EBADRESPONSE');
     expect(e.message).toContain('<html><body>Bad gateway');
+  });
+});
+
+describe('-v says what happened to a request the command gave up', () => {
+  it('a read still in flight when the client closes (the command ended early) is logged as cancelled, not as failed', async () => {
+    srv.handler = () => undefined; // never answers
+    const { http, log } = client(baseConfig(srv.url));
+    const read = caught(http.json(get('/apis/slow')));
+    await until(() => srv.seen.length === 1);
+    http.close();
+    expect(await read).toBeInstanceOf(NetworkError);
+    expect(log.filter((l) => l.includes('/apis/slow'))).toEqual([expect.stringMatching(/^GET \/apis\/slow cancelled after \d+ ms$/)]);
+    expect(srv.seen.length).toBe(1); // not retried: a retry after close() opened a new connection and waited for it
+  });
+
+  it('a read that fails on its own is still logged as failed', async () => {
+    srv.handler = (q) => q.socket.destroy();
+    const { http, log } = client(baseConfig(srv.url));
+    await caught(http.json(get('/apis/reset', false)));
+    expect(log.some((l) => /^GET \/apis\/reset failed: ECONNRESET after \d+ ms$/.test(l))).toBe(true);
   });
 });
 
