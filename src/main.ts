@@ -6,7 +6,7 @@ import { CliError, EXIT, Interrupted } from './errors.js';
 import { describeError } from './describe.js';
 import { detectLang, translator } from './i18n/index.js';
 import type { GlobalArgs } from './cli/spec.js';
-import { kubectlVerbosity } from './cli/verbosity.js';
+import { verbosityToken } from './cli/verbosity.js';
 import { isatty } from 'node:tty';
 
 /** What must be known before the arguments are parsed: the language of a usage error, and -v. */
@@ -17,11 +17,10 @@ function prescan(argv: string[]): { lang?: string; verbose: number } {
     if (a === '--') break;
     if (a === '--lang') r.lang = argv[i + 1];
     else if (a.startsWith('--lang=')) r.lang = a.slice(7);
-    else if (/^-v+$/.test(a)) r.verbose += a.length - 1;
-    else if (a === '--verbose') r.verbose++;
     else {
-      const level = kubectlVerbosity(a);
-      if (typeof level === 'number') r.verbose += level;
+      const v = verbosityToken(a, argv[i + 1]);
+      if (v?.kind === 'add') r.verbose += v.n;
+      if (v?.kind === 'set') r.verbose = v.n;
     }
   }
   return r;

@@ -3,7 +3,7 @@
 // (`-yA`), `--no-color`, `--` ends the flags, a repeated flag's last value wins (arrays collect). A
 // mistake is a usage error (exit 2) that says what to type. Only help goes to yargs (./help.ts), which
 // costs more to load than everything else a `status` does on start-up.
-import { kubectlVerbosity, LEVELS } from './verbosity.js';
+import { LEVELS, verbosityToken } from './verbosity.js';
 import { CliError, EXIT } from '../errors.js';
 import {
   camel,
@@ -72,7 +72,8 @@ function findCommand(argv: string[]): { index: number; spec: Command | undefined
     const tok = argv[i]!;
     if (tok === '--') return { index: -1, spec: undefined, word: argv[i + 1] };
     if (tok.startsWith('-') && tok.length > 1) {
-      if (takesValueAnywhere(tok)) i++;
+      const v = verbosityToken(tok, argv[i + 1]);
+      if (takesValueAnywhere(tok) || (v?.kind === 'set' && v.consumed)) i++;
       continue;
     }
     return { index: i, spec: commandSpec(tok), word: tok };
@@ -137,15 +138,16 @@ export function parseArgv(argv: string[]): Parsed {
       flagsDone = true;
       continue;
     }
-    const level = kubectlVerbosity(tok);
-    if (level !== null) {
-      const shown = tok.slice(0, tok.indexOf('=') === -1 ? undefined : tok.indexOf('='));
-      if (level === 'missing') usage(new CliError(EXIT.USAGE, 'usage.missingValue', { flag: shown, hint: LEVELS }));
-      if (level === 'bad') {
-        const value = tok.slice(tok.indexOf('=') + 1);
-        usage(new CliError(EXIT.USAGE, 'usage.badChoice', { flag: shown, value, allowed: LEVELS, command: command.name }));
+    const v = verbosityToken(tok, i + 1 === found.index ? undefined : argv[i + 1]);
+    if (v) {
+      if (v.kind === 'missing') usage(new CliError(EXIT.USAGE, 'usage.missingValue', { flag: v.flag, hint: LEVELS }));
+      if (v.kind === 'bad')
+        usage(new CliError(EXIT.USAGE, 'usage.badChoice', { flag: v.flag, value: v.value, allowed: LEVELS, command: command.name }));
+      if (v.kind === 'add') raw.verbose = ((raw.verbose as number | undefined) ?? 0) + v.n;
+      if (v.kind === 'set') {
+        raw.verbose = v.n;
+        if (v.consumed) i++;
       }
-      if (typeof level === 'number') raw.verbose = ((raw.verbose as number | undefined) ?? 0) + level;
       continue;
     }
     if (tok.startsWith('--')) {
@@ -187,12 +189,8 @@ export function parseArgv(argv: string[]): Parsed {
       }
       continue;
     }
-    // Short flags: -v/-vv (a count), -n NS, -nNS, -n=NS, and combined booleans like -yA.
+    // Short flags: -n NS, -nNS, -n=NS, and combined booleans like -yA (-v and -vv are read above).
     const letters = tok.slice(1);
-    if (/^v+$/.test(letters)) {
-      raw.verbose = ((raw.verbose as number | undefined) ?? 0) + letters.length;
-      continue;
-    }
     const first = options.find((x) => x.alias === letters[0]);
     if (!first) unknown(`-${letters[0]}`);
     if (first!.type === 'string' || first!.type === 'array') {

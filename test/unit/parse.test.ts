@@ -84,17 +84,34 @@ describe('parseArgv reads ordinary command lines as yargs does', () => {
     expect(args(['promote', 'frontend', '--dry-run'])?.dryRun).toBe('');
   });
 
-  it("kubectl's numeric verbosity: -v=N, --v=N and --verbose=N (6 logs requests, 8 and up their bodies)", () => {
+  it("kubectl's numeric verbosity: -v=N, --v=N, --v N and -vN (6 logs requests, 8 and up their bodies)", () => {
     const level = (argv: string[]) => {
+      const r = parseArgv(argv);
+      return r.kind === 'command' ? { v: r.args.verbose, rollout: r.args.rollout } : null;
+    };
+    expect(level(['promote', 'frontend', '-v=6'])?.v).toBe(1);
+    expect(level(['promote', 'frontend', '--v=4'])?.v).toBe(1);
+    expect(level(['promote', 'frontend', '--v=8'])?.v).toBe(2);
+    expect(level(['promote', 'frontend', '-v9'])?.v).toBe(2);
+    expect(level(['promote', 'frontend', '--v=10'])?.v).toBe(2);
+    expect(level(['promote', 'frontend', '-v=0'])?.v).toBe(0);
+    // --v takes the next argument as kubectl does; the rollout is still the positional.
+    expect(level(['promote', '--v', '6', 'frontend'])).toEqual({ v: 1, rollout: 'frontend' });
+    expect(level(['--v', '8', 'promote', 'frontend'])).toEqual({ v: 2, rollout: 'frontend' });
+  });
+
+  it('a level sets the verbosity (the last one wins, as for any repeated flag); -v adds to it', () => {
+    const v = (argv: string[]) => {
       const r = parseArgv(argv);
       return r.kind === 'command' ? r.args.verbose : null;
     };
-    expect(level(['promote', 'frontend', '-v=6'])).toBe(1);
-    expect(level(['promote', 'frontend', '--v=4'])).toBe(1);
-    expect(level(['promote', 'frontend', '--v=8'])).toBe(2);
-    expect(level(['promote', 'frontend', '--verbose=9'])).toBe(2);
-    expect(level(['promote', 'frontend', '-v=0'])).toBe(0);
-    expect(level(['status', '-v=6', '-v'])).toBe(2);
+    expect(v(['status', '-v=8', '-v=6'])).toBe(1);
+    expect(v(['status', '-vv', '-v=0'])).toBe(0);
+    expect(v(['status', '-v=6', '-v'])).toBe(2);
+    expect(v(['status', '-v', '-v'])).toBe(2);
+    // --verbose is the count it always was, whatever follows =.
+    expect(v(['status', '--verbose'])).toBe(1);
+    expect(v(['status', '--verbose=true'])).toBe(1);
   });
 
   it('a verbosity that is not a level is a usage error that says the levels (yargs has no such flag to compare)', async () => {
