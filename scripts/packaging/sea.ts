@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoDynamicImport, common } from '../build.js';
+import { assertAscii, assertNoDynamicImport, common } from '../build.js';
 import { run } from './cache.js';
 
 /**
@@ -52,6 +52,7 @@ export async function bundleCjs(outfile: string, pluginAuthOut: string): Promise
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: pluginAuthOut, format: 'cjs' });
   // A dynamic import left in the bundle would throw at run time in a code-cache SEA.
   assertNoDynamicImport(outfile);
+  assertAscii(outfile);
 }
 
 export interface SeaOptions {

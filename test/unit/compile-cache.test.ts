@@ -47,16 +47,18 @@ describe('compile cache of the npm bundle', () => {
     expect(second.stderr).toBe('');
   });
 
-  it('the bundle is ASCII (bin/ reads it as latin1, one byte per character), and Korean comes out whole, first and from the cache', () => {
+  it('the bundle is ASCII (a one-byte string for V8: ~7 ms less to load on Node 20), and runs from its cache as without', () => {
     const bundle = readFileSync(join(import.meta.dirname, '..', '..', 'dist', 'kubectl-bluegreen.cjs'));
     expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
     const cache = tempCache();
+    expect(run(cache, COMPLETION).status).toBe(0); // writes the cache
+    expect(files(join(cache, 'kubectl-bluegreen', 'compile')).length).toBeGreaterThan(0);
     const argv = ['status', 'frontend', '--bogus', '--lang', 'ko'];
-    const first = run(cache, argv);
-    expect(first.status).toBe(2);
-    expect(first.stderr).toMatch(/^error: status에 없는 플래그 --bogus\./);
-    const second = run(cache, argv);
-    expect(second.stderr).toBe(first.stderr);
+    const cached = run(cache, argv);
+    const uncached = run(cache, argv, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(cached.status).toBe(2);
+    expect(cached.stderr).toMatch(/^error: status에 없는 플래그 --bogus\./);
+    expect(cached.stderr).toBe(uncached.stderr);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', () => {
