@@ -254,11 +254,14 @@ async function runSuite(
   await new Promise<void>((res) => out.end(res));
   if (!existsSync(json)) {
     log(`  suite ${name}: vitest exited ${code} without results; see ${logFile}`);
+    logTail(name, logFile);
     return { ok: false, results: [] };
   }
   const data = JSON.parse(readFileSync(json, 'utf8')) as VitestJson;
   const at = new Date().toISOString();
   const results: ClaimResult[] = [];
+  /** Whole failure messages, for this output (the recorded ones are cut to 8 lines). */
+  const whole = new Map<string, string>();
   for (const f of data.testResults ?? []) {
     for (const t of f.assertionResults) {
       const status: Status = t.status === 'passed' ? 'passed' : t.status === 'failed' ? 'failed' : 'skipped';
@@ -272,6 +275,7 @@ async function runSuite(
         ...(status === 'failed' ? { message: firstLines((t.failureMessages ?? []).join('\n'), 8) } : {}),
         at,
       });
+      if (status === 'failed') whole.set([...t.ancestorTitles, t.title].join(' › '), (t.failureMessages ?? []).join('\n'));
     }
     if (f.assertionResults.length === 0 && f.message) {
       results.push({
@@ -291,14 +295,18 @@ async function runSuite(
   // logged around it (printLogsOnFailure writes its tails into the suite's log).
   for (const r of results.filter((x) => x.status === 'failed')) {
     log(`    failed: ${r.title}`);
-    for (const line of (r.message ?? '').split('\n')) log(`      ${line}`);
+    for (const line of (whole.get(r.title) ?? r.message ?? '').split('\n').slice(0, 80)) log(`      ${line}`);
   }
-  if (failed) {
-    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-120);
-    log(`  suite ${name}: the last ${tail.length} lines of ${relative(REPO_ROOT, logFile)}:`);
-    for (const line of tail) log(`    | ${line}`);
-  }
+  if (failed) logTail(name, logFile);
   return { ok: true, results };
+}
+
+/** The end of a suite's log (vitest's report, and the control plane's logs that printLogsOnFailure adds). */
+function logTail(name: string, logFile: string): void {
+  if (!existsSync(logFile)) return;
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-200);
+  log(`  suite ${name}: the last ${tail.length} lines of ${relative(REPO_ROOT, logFile)}:`);
+  for (const line of tail) log(`    | ${line}`);
 }
 
 function readMeasurements(since: string, v: { argoRollouts: string; kubernetes: string }): Record<string, MeasurementRecord> {
