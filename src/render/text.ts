@@ -35,7 +35,11 @@ const PLAIN = /^[\x20-\x7e]*$/;
 
 /** Columns the text takes in a terminal. */
 export function width(s: string): number {
-  if (PLAIN.test(s)) return s.length;
+  return PLAIN.test(s) ? s.length : scanWidth(s);
+}
+
+/** width() character by character: colours take no column, control and combining characters none, wide ones two. */
+export function scanWidth(s: string): number {
   let w = 0;
   for (const ch of s.replace(ANSI, '')) {
     const cp = ch.codePointAt(0)!;

@@ -1,5 +1,6 @@
 // buildRolloutView: everything `status`, the guards and `history` show, computed from the objects read
 // from the cluster. Pure: no I/O, the clock is a parameter.
+import { byCodeUnits } from '../order.js';
 import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import { normalizeTime, rfc3339 } from './time.js';
 import { compareImageVersions, repositoryOf, tagOf, type TagComparison } from './image.js';
@@ -442,7 +443,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
       }
       return { ...v, roles };
     })
-    .sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+    .sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || byCodeUnits(b.createdAt ?? '', a.createdAt ?? ''));
 
   return {
     name: ro.metadata.name ?? '',
