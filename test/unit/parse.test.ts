@@ -119,16 +119,9 @@ describe('parseArgv reads ordinary command lines as yargs does', () => {
       [['status', '-v=high'], 'usage.badChoice', /^-v "high" is not supported by status; use one of: 0-9\.$/],
       [['status', '--v'], 'usage.missingValue', /^--v needs a value \(0-9\)\.$/],
     ] as const) {
-      let err: unknown;
-      try {
-        parseArgv([...argv]);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(CliError);
-      expect((err as CliError).exitCode).toBe(2);
-      expect((err as CliError).key).toBe(key);
-      expect((await describeError(t, err)).text).toMatch(re);
+      const { err, text } = await usageError(argv);
+      expect(err.key).toBe(key);
+      expect(text).toMatch(re);
     }
   });
 
@@ -137,6 +130,19 @@ describe('parseArgv reads ordinary command lines as yargs does', () => {
     expect(parseArgv([])).toMatchObject({ kind: 'help', command: undefined });
   });
 });
+
+/** The usage error (exit 2) parseArgv throws for argv, and how it is said in English. */
+async function usageError(argv: readonly string[]): Promise<{ err: CliError; text: string }> {
+  let err: unknown;
+  try {
+    parseArgv([...argv]);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(CliError);
+  expect((err as CliError).exitCode).toBe(2);
+  return { err: err as CliError, text: (await describeError(t, err)).text };
+}
 
 const MISTAKES: Array<[string[], string, RegExp]> = [
   [['status', 'frontend', '--bogus'], 'usage.unknownFlag', /unknown flag --bogus for status/],
@@ -166,16 +172,8 @@ const MISTAKES: Array<[string[], string, RegExp]> = [
 
 describe('mistakes are usage errors that say what to type (exit 2)', () => {
   it.each(MISTAKES.map(([a, k, re]) => [a.join(' '), a, k, re] as const))('`%s`', async (_name, argv, key, re) => {
-    let err: unknown;
-    try {
-      parseArgv([...argv]);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CliError);
-    expect((err as CliError).exitCode).toBe(2);
-    expect((err as CliError).key).toBe(key);
-    const { text } = await describeError(t, err);
+    const { err, text } = await usageError(argv);
+    expect(err.key).toBe(key);
     expect(text).toMatch(re);
     expect(text).not.toMatch(/ {2}/); // no double spaces
     // yargs also refuses it (or would not know the command)
