@@ -266,16 +266,17 @@ async function runSuite(
     for (const t of f.assertionResults) {
       const status: Status = t.status === 'passed' ? 'passed' : t.status === 'failed' ? 'failed' : 'skipped';
       if (status === 'skipped') continue; // filtered out by -t
+      const title = [...t.ancestorTitles, t.title].join(' › ');
       results.push({
         suite: name,
         file: relative(REPO_ROOT, f.name),
-        title: [...t.ancestorTitles, t.title].join(' › '),
+        title,
         status,
         durationMs: Math.round(t.duration ?? 0),
         ...(status === 'failed' ? { message: firstLines((t.failureMessages ?? []).join('\n'), 8) } : {}),
         at,
       });
-      if (status === 'failed') whole.set([...t.ancestorTitles, t.title].join(' › '), (t.failureMessages ?? []).join('\n'));
+      if (status === 'failed') whole.set(title, (t.failureMessages ?? []).join('\n'));
     }
     if (f.assertionResults.length === 0 && f.message) {
       results.push({

@@ -1,10 +1,8 @@
-// The listing's rows are in namespace, then name order (character by character). The API server
-// already sends them so (its storage order, `<namespace>/<name>` byte by byte) except where a namespace
-// is a prefix of another (`team-a/x` before `team/x`): the order is checked in one pass and sorted only
-// when it is not already right, which saves the sort's thousands of comparisons.
+// The listing's rows are in namespace, then name order, compared character by character: for Kubernetes
+// names the order localeCompare gave in English and Korean, without ICU's collator (~8 ms to build).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byNamespaceThenName, sortByNamespaceThenName } from '../../src/cli/commands/status-list.js';
+import { byNamespaceThenName } from '../../src/cli/commands/status-list.js';
 
 const item = fc.record({
   namespace: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$/),
@@ -19,7 +17,7 @@ describe('the listing order', () => {
     fc.assert(
       fc.property(fc.array(item, { maxLength: 60 }), fc.boolean(), (items, presorted) => {
         const given = presorted ? [...items].sort(byCollator) : [...items];
-        expect(sortByNamespaceThenName(given)).toEqual([...items].sort(byCollator));
+        expect(given.sort(byNamespaceThenName)).toEqual([...items].sort(byCollator));
       }),
     );
   });
@@ -56,21 +54,12 @@ describe('the listing order', () => {
         expect(byNamespaceThenName({ namespace: x, name: '' }, { namespace: y, name: '' })).toBe(Math.sign(collator.compare(x, y)));
   });
 
-  it('items already in order are compared once each, not sorted', () => {
-    const items = Array.from({ length: 1000 }, (_, i) => ({ namespace: `ns-${String(i % 10)}`, name: `r-${String(i).padStart(4, '0')}` }));
-    items.sort(byNamespaceThenName);
-    let comparisons = 0;
-    const counted = (a: (typeof items)[0], b: (typeof items)[0]) => (comparisons++, byNamespaceThenName(a, b));
-    sortByNamespaceThenName(items, counted);
-    expect(comparisons).toBe(999);
-  });
-
   it("the API server's order where a namespace is a prefix of another (team-a/x before team/x) is put right", () => {
     const storage = [
       { namespace: 'team-a', name: 'x' },
       { namespace: 'team', name: 'x' },
       { namespace: 'team', name: 'y' },
     ];
-    expect(sortByNamespaceThenName(storage).map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/x', 'team/y', 'team-a/x']);
+    expect(storage.sort(byNamespaceThenName).map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/x', 'team/y', 'team-a/x']);
   });
 });

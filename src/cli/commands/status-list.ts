@@ -318,16 +318,6 @@ type Named = { namespace: string; name: string };
  */
 export const byNamespaceThenName = (a: Named, b: Named): number => byCodeUnits(a.namespace, b.namespace) || byCodeUnits(a.name, b.name);
 
-/**
- * Sorted in place by namespace, then name. The API server sends a listing in this order already (its
- * storage order, except where a namespace is a prefix of another): one pass checks it, and only a list
- * out of order is sorted.
- */
-export function sortByNamespaceThenName<T extends Named>(items: T[], compare: (a: T, b: T) => number = byNamespaceThenName): T[] {
-  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) > 0) return items.sort(compare);
-  return items;
-}
-
 /** The views of the blue-green rollouts, sorted by namespace and name; and how many others were skipped. */
 export function listViews(r: Read): { views: RolloutView[]; others: number } {
   const byOwner = new Map<string, ReplicaSet[]>();
@@ -361,7 +351,8 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
       }),
     );
   }
-  sortByNamespaceThenName(views);
+  // Usually already in this order (the API server's): V8's sort then makes one comparison per item.
+  views.sort(byNamespaceThenName);
   return { views, others };
 }
 
@@ -405,7 +396,7 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   } finally {
     src.close();
   }
-  sortByNamespaceThenName(rows);
+  rows.sort(byNamespaceThenName);
   if (rows.length === 0) {
     ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
   } else {
