@@ -105,10 +105,28 @@ describe('status', () => {
       '/apis/apps/v1/replicasets',
       '/apis/argoproj.io/v1alpha1/rollouts',
     ]);
-    // only the ReplicaSets the rows show: the active and the preview
+    // the table: every rollout-made ReplicaSet, asked for beside the Rollouts (not after them)
+    expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe('rollouts-pod-template-hash');
+    // a document built whole: only the ReplicaSets the rows show, the active and the preview
+    fake.requests.length = 0;
+    expect((await run(['status', '-A', '-o', 'json'])).code).toBe(0);
     expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe(
       'rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)',
     );
+  });
+
+  it('an empty namespace is said to be empty, also to a role that may not list ReplicaSets', async () => {
+    await fake.stop();
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => (q.resource === 'replicasets' ? { kind: 'status', status: 403 } : undefined),
+    });
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const r = await run(['status', '-n', 'nothing-here']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('nothing-here');
+    expect(r.stderr).not.toMatch(/forbidden|403/i);
   });
 
   it('--chunk-size pages the listing as kubectl does; 0, the default, reads it in one request; junk is exit 2 before any request', async () => {

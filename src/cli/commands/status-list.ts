@@ -2,10 +2,11 @@
 // `status ROLLOUT -o json` without nextActions, built by the same buildRolloutView from the same kinds
 // of objects: the Rollout, the active and preview Services (what users are routed to), and the active
 // and preview ReplicaSets (and a workloadRef's Deployment). The requests do not grow with the number of
-// rollouts: pages of Rollouts, one list of Services, the ReplicaSets the rows show (by their hashes, or
-// every rollout-made one once there are too many hashes to name), and one list of Deployments when a
-// rollout takes its template from one. A listing of many rollouts is drawn namespace by namespace as
-// the items arrive, so memory holds its rows, not its objects (streamRows).
+// rollouts: pages of Rollouts, one list of Services, one of ReplicaSets, and one of Deployments when a
+// rollout takes its template from one. A table reads every rollout-made ReplicaSet beside the Rollouts
+// and is drawn namespace by namespace as the items arrive, so memory holds its rows, not its objects
+// (streamRows); JSON and YAML read the ReplicaSets the rows show, by their hashes, after the Rollouts
+// (or every rollout-made one once there are too many hashes to name).
 import type { Ctx, Kube } from '../../ctx.js';
 import type { ListMeta } from '../../kube/client.js';
 import { EXIT, type ExitCode } from '../../errors.js';
@@ -46,14 +47,7 @@ class Items<T> {
   private failed: { error: unknown } | null = null;
   /** Readers waiting for the next item (or the end). */
   private waiting: Array<() => void> = [];
-  /** More than one page: known once the first has arrived. */
-  paged = false;
-  /** Resolves when the first page has arrived (or failed). */
-  readonly firstPage: Promise<void>;
-  private firstArrived: () => void = () => undefined;
-
   constructor(private readonly fetch: (cont: string | undefined, onItem: (item: T) => void) => Promise<ListMeta>) {
-    this.firstPage = new Promise((resolve) => (this.firstArrived = resolve));
     void this.read();
   }
 
@@ -66,14 +60,11 @@ class Items<T> {
           this.notify();
         });
         cont = meta.continue || undefined;
-        if (cont) this.paged = true;
-        this.firstArrived();
       } while (cont);
     } catch (e) {
       this.failed = { error: e }; // thrown to whoever reads past the items that arrived
     }
     this.done = true;
-    this.firstArrived();
     this.notify();
   }
 
@@ -132,10 +123,8 @@ interface Source {
   services: Promise<Map<string, Service> | undefined>;
   /** Every ReplicaSet a rollout made (started at most once). */
   allReplicaSets(): Items<ReplicaSet>;
-  /** Every rollout-made ReplicaSet is being read: more rollouts arrived than a selector should name. */
+  /** Every rollout-made ReplicaSet is being read (a table, or more hashes arrived than a selector should name). */
   readonly allStarted: boolean;
-  /** Resolves when allStarted becomes true. */
-  readonly whenAllStarted: Promise<void>;
   replicaSetsBy(selector: string): Items<ReplicaSet>;
   deployments(): Promise<Map<string, Deployment> | undefined>;
   /** Stops every request of this source still running (the listing is done, or reads everything again). */
@@ -151,16 +140,11 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   const signal = ac.signal;
   const page = (cont: string | undefined) => ({ limit: chunkSize, continue: cont });
   let all: Items<ReplicaSet> | undefined;
-  let started: () => void = () => undefined;
-  const whenAllStarted = new Promise<void>((resolve) => (started = resolve));
   let deployments: Promise<Map<string, Deployment> | undefined> | undefined;
   const replicaSetsBy = (selector: string) =>
     new Items<ReplicaSet>((cont, onItem) => kube.client.eachReplicaSet(ns, selector, signal, page(cont), onItem));
   const allReplicaSets = () => {
-    if (!all) {
-      all = replicaSetsBy(POD_TEMPLATE_HASH);
-      started();
-    }
+    all ??= replicaSetsBy(POD_TEMPLATE_HASH);
     return all;
   };
   // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
@@ -191,7 +175,6 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
     get allStarted() {
       return all !== undefined;
     },
-    whenAllStarted,
     replicaSetsBy,
     close: () => {
       ctx.signal.removeEventListener('abort', stop);
@@ -243,7 +226,7 @@ interface Row {
 const storageOrder = (ns: string) => `${ns}/`;
 
 /**
- * The table's rows for a listing of many pages, namespace by namespace: the API server lists Rollouts
+ * The table's rows, namespace by namespace: the API server lists Rollouts
  * and ReplicaSets in the order of their storage keys (namespace, then name), so the two lists are read
  * side by side, and a namespace's objects are dropped once its rows are drawn: memory holds the rows, not
  * the objects. null when either list is found out of that order (nothing promises it): the caller then
@@ -305,8 +288,9 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
     });
     rows.push({ namespace: view.namespace, name: view.name, cells: row(view) });
   }
-  // The rest is read only to be sure of the order the rows relied on.
-  if (!(await advance(null))) return null;
+  // The rest is read only to be sure of the order the rows relied on (with no rows, nothing relied on it:
+  // a role that may not list ReplicaSets still hears that there are no rollouts).
+  if (lastRollout !== '' && !(await advance(null))) return null;
   return { rows, others };
 }
 
@@ -371,8 +355,13 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
     // namespace by namespace as the lists stream; a few, and JSON or YAML (one document, built whole),
     // are read at once.
     const table = format !== 'json' && format !== 'yaml';
-    if (table) await Promise.race([src.whenAllStarted, src.rollouts.firstPage]);
-    const stream = table && (src.allStarted || src.rollouts.paged);
+    // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts: the
+    // rows' hashes are known only once the Rollouts have arrived, and a selector naming them would be a
+    // second round trip after the whole list (at 500 rollouts 60 of 380 ms). Older revisions' ReplicaSets
+    // come along (up to revisionHistoryLimit per rollout); the rows are drawn namespace by namespace, so
+    // they are dropped as read. A JSON or YAML document is built whole: it reads only the rows' ones.
+    const stream = table;
+    if (stream) src.allReplicaSets();
     const streamed = stream ? await streamRows(src, (v) => listRow(ctx.t, v, opts)) : null;
     if (streamed) {
       ({ rows, others } = streamed);
