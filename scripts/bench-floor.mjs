@@ -1,0 +1,80 @@
+// The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
+// that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
+// cluster's CA and client certificate, keep-alive connections, gzip, each answer parsed whole with
+// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. What the plugin spends above it is
+// its own; what the floor spends above the official plugin is Node's (its start, its TLS, its parser).
+//
+//   node scripts/bench-floor.mjs SERVER CA CERT KEY list PATH...         every PATH at once, parsed whole
+//   node scripts/bench-floor.mjs SERVER CA CERT KEY promote NS NAME      GET the rollout, then the status
+//                                                                        PATCH that resumes it (the official
+//                                                                        plugin's two requests)
+//   node scripts/bench-floor.mjs SERVER CA CERT KEY promote-guarded NS NAME
+//        the plugin's reads before its write, in its two rounds (the rollout, who am I, the controller's
+//        Deployments; then both Services and the app's ReplicaSets), then the same PATCH
+import { readFileSync } from 'node:fs';
+import * as https from 'node:https';
+import { gunzipSync } from 'node:zlib';
+
+const [server, ca, cert, key, mode, ...rest] = process.argv.slice(2);
+const url = new URL(server);
+const agent = new https.Agent({ keepAlive: true, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) });
+
+function request(method, path, body, contentType) {
+  return new Promise((resolve, reject) => {
+    const headers = { accept: 'application/json', 'accept-encoding': 'gzip' };
+    if (body !== undefined) headers['content-type'] = contentType;
+    const req = https.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        let b = Buffer.concat(chunks);
+        if (res.headers['content-encoding'] === 'gzip') b = gunzipSync(b);
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${b.toString().slice(0, 200)}`));
+        else resolve(JSON.parse(b.toString('utf8')));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+const get = (path) => request('GET', path);
+
+if (mode === 'list') {
+  await Promise.all(rest.map(get));
+} else if (mode === 'promote' || mode === 'promote-guarded') {
+  const [ns, name] = rest;
+  const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
+  const [ro] = await Promise.all(
+    mode === 'promote'
+      ? [get(path)]
+      : [
+          get(path),
+          request(
+            'POST',
+            '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+            { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+            'application/json',
+          ),
+          get('/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fname%3Dargo-rollouts'),
+        ],
+  );
+  if (mode === 'promote-guarded') {
+    const bg = ro.spec.strategy.blueGreen;
+    const app = encodeURIComponent(
+      Object.entries(ro.spec.selector.matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    );
+    await Promise.all([
+      get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
+      get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
+      get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
+    ]);
+  }
+  if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
+  await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');
+} else {
+  throw new Error(`bench-floor: unknown mode ${mode}`);
+}
+agent.destroy();
