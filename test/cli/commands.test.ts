@@ -115,6 +115,47 @@ describe('status', () => {
     );
   });
 
+  it('the table asks for the ReplicaSets before the Rollouts are answered, not after', async () => {
+    await fake.stop();
+    const arrivals: Array<{ resource: string; at: number }> = [];
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => {
+        arrivals.push({ resource: q.resource, at: performance.now() });
+        return q.resource === 'rollouts' ? { kind: 'delay', ms: 400 } : undefined;
+      },
+    });
+    fake.load(loadFixture('christmas.yaml'));
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const r = await run(['status', '-A']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/frontend:v1\.054\s+8\s+frontend:v1\.053\s+9\s+YES/);
+    const rollouts = arrivals.find((a) => a.resource === 'rollouts')!;
+    const rs = arrivals.filter((a) => a.resource === 'replicasets');
+    expect(rs).toHaveLength(1);
+    expect(rs[0]!.at).toBeLessThan(rollouts.at + 400);
+  });
+
+  it('a role that may not list ReplicaSets still sees a namespace of canary rollouts (none shown, one skipped)', async () => {
+    await fake.stop();
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => (q.resource === 'replicasets' ? { kind: 'status', status: 403 } : undefined),
+    });
+    const f = loadFixture('christmas.yaml') as any;
+    fake.load({ ...f, rollout: { ...f.rollout, spec: { ...f.rollout.spec, strategy: { canary: { steps: [] } } } } });
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const r = await run(['status', '-n', 'apc-fe-ns']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('1 rollout with another strategy not shown');
+    expect(r.stderr).not.toMatch(/forbidden|403/i);
+    // a blue-green rollout's row needs them: the same clear error as before
+    fake.load(loadFixture('christmas.yaml'));
+    const denied = await run(['status', '-n', 'apc-fe-ns']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/forbidden/i);
+  });
+
   it('an empty namespace is said to be empty, also to a role that may not list ReplicaSets', async () => {
     await fake.stop();
     fake = await FakeApiServer.start({

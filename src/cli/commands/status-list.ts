@@ -199,7 +199,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
 
 const needsDeployment = (ro: Rollout) => !!ro.spec?.strategy?.blueGreen && !!workloadView(ro, undefined)?.supported;
 
-/** Everything at once: for a listing of one page, and for -o json|yaml. */
+/** Everything at once: for -o json|yaml, and a table whose streamed read could not be used. */
 async function readAll(src: Source): Promise<Read> {
   const [rollouts, services] = await Promise.all([src.rollouts.all(), src.services]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
@@ -229,8 +229,8 @@ const storageOrder = (ns: string) => `${ns}/`;
  * The table's rows, namespace by namespace: the API server lists Rollouts
  * and ReplicaSets in the order of their storage keys (namespace, then name), so the two lists are read
  * side by side, and a namespace's objects are dropped once its rows are drawn: memory holds the rows, not
- * the objects. null when either list is found out of that order (nothing promises it): the caller then
- * reads everything at once.
+ * the objects. null when either list is found out of that order (nothing promises it), or when the
+ * ReplicaSets may not be listed: the caller then reads everything at once.
  */
 async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
   const services = await src.services;
@@ -241,9 +241,19 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
   let lastReplicaSet = '';
   let bucketNs: string | undefined;
   let bucket = new Map<string, ReplicaSet[]>();
-  /** Takes the ReplicaSets up to namespace ns; those of ns go to the bucket. false: out of order. */
+  /**
+   * Takes the ReplicaSets up to namespace ns; those of ns go to the bucket. false: out of order, or the
+   * list is forbidden (a role that may not list ReplicaSets: read at once, which asks for them only when a
+   * row names a hash, as before this list was read ahead).
+   */
   const advance = async (ns: string | null): Promise<boolean> => {
-    for (let rs = await replicaSets.peek(); rs !== undefined; rs = await replicaSets.peek()) {
+    const peek = () =>
+      replicaSets.peek().catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 403) return null;
+        throw e;
+      });
+    for (let rs = await peek(); rs !== undefined; rs = await peek()) {
+      if (rs === null) return false;
       const rsNs = rs.metadata.namespace ?? '';
       const key = storageOrder(rsNs);
       if (key < lastReplicaSet) return false;
@@ -351,22 +361,21 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   let others: number;
   let src = open(ctx, kube, ns, chunkSize);
   try {
-    // A table of many rollouts (more than one page, or more than a selector should name) is drawn
-    // namespace by namespace as the lists stream; a few, and JSON or YAML (one document, built whole),
-    // are read at once.
-    const table = format !== 'json' && format !== 'yaml';
-    // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts: the
-    // rows' hashes are known only once the Rollouts have arrived, and a selector naming them would be a
-    // second round trip after the whole list (at 500 rollouts 60 of 380 ms). Older revisions' ReplicaSets
-    // come along (up to revisionHistoryLimit per rollout); the rows are drawn namespace by namespace, so
-    // they are dropped as read. A JSON or YAML document is built whole: it reads only the rows' ones.
-    const stream = table;
+    // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts, and
+    // is drawn namespace by namespace as the lists stream: the rows' hashes are known only once the
+    // Rollouts have arrived, and a selector naming them would be a second round trip after the whole
+    // list (`-v` at 500 rollouts sharing 25 templates: Rollouts 136 ms, then the ReplicaSets 49 ms).
+    // Older revisions' ReplicaSets come along (up to revisionHistoryLimit per rollout) and are dropped
+    // with their namespace. JSON or YAML (one document, built whole) is read at once, with only the
+    // rows' ReplicaSets.
+    const stream = format !== 'json' && format !== 'yaml';
     if (stream) src.allReplicaSets();
     const streamed = stream ? await streamRows(src, (v) => listRow(ctx.t, v, opts)) : null;
     if (streamed) {
       ({ rows, others } = streamed);
     } else {
-      // Lists out of storage order (never seen from an API server): everything again, at once.
+      // Lists out of storage order (never seen from an API server), or ReplicaSets that may not be
+      // listed: everything again, at once.
       if (stream) {
         src.close();
         src = open(ctx, kube, ns, chunkSize);
