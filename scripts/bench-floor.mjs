@@ -1,16 +1,21 @@
 // The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
 // that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
 // cluster's CA and client certificate, keep-alive connections, gzip, each answer parsed whole with
-// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. What the plugin spends above it is
-// its own; what the floor spends above the official plugin is Node's (its start, its TLS, its parser).
+// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
+// what a row does not need can go under it), but what a Node tool reading what the plugin reads costs in
+// the ordinary way: what the floor spends above the official plugin is Node's (its start, its TLS, its
+// parser) and the requests', what the plugin spends above the floor is its own.
 //
 //   node scripts/bench-floor.mjs SERVER CA CERT KEY list PATH...         every PATH at once, parsed whole
 //   node scripts/bench-floor.mjs SERVER CA CERT KEY promote NS NAME      GET the rollout, then the status
 //                                                                        PATCH that resumes it (the official
 //                                                                        plugin's two requests)
+//
+// The runtime is the Node that runs this script (the benchmark's); the single executable ships its own.
 //   node scripts/bench-floor.mjs SERVER CA CERT KEY promote-guarded NS NAME
-//        the plugin's reads before its write, in its two rounds (the rollout, who am I, the controller's
-//        Deployments; then both Services and the app's ReplicaSets), then the same PATCH
+//        the plugin's requests, in its rounds: the rollout, with who am I and the controller's Deployments
+//        beside it; once the rollout is in, both Services and the app's ReplicaSets; the status PATCH (a
+//        JSON patch, as the plugin sends); then the record (an annotation PATCH and an Event, in parallel)
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { gunzipSync } from 'node:zlib';
@@ -45,11 +50,13 @@ if (mode === 'list') {
 } else if (mode === 'promote' || mode === 'promote-guarded') {
   const [ns, name] = rest;
   const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
-  const [ro] = await Promise.all(
+  const rollout = get(path);
+  // The plugin's first round: the rollout, with who am I (for the record) and the controller's
+  // Deployments read beside it; its second round starts as soon as the rollout has arrived.
+  const beside =
     mode === 'promote'
-      ? [get(path)]
+      ? []
       : [
-          get(path),
           request(
             'POST',
             '/apis/authentication.k8s.io/v1/selfsubjectreviews',
@@ -57,8 +64,9 @@ if (mode === 'list') {
             'application/json',
           ),
           get('/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fname%3Dargo-rollouts'),
-        ],
-  );
+        ];
+  const ro = await rollout;
+  if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
   if (mode === 'promote-guarded') {
     const bg = ro.spec.strategy.blueGreen;
     const app = encodeURIComponent(
@@ -67,13 +75,51 @@ if (mode === 'list') {
         .join(','),
     );
     await Promise.all([
+      ...beside,
       get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
       get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
       get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
     ]);
   }
-  if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
-  await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');
+  // The write, in each tool's form: the official plugin's merge patch, the plugin's JSON patch pinned to
+  // what the guard read.
+  if (mode === 'promote') await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');
+  else
+    await request(
+      'PATCH',
+      `${path}/status?fieldManager=bench-floor`,
+      [
+        { op: 'test', path: '/metadata/generation', value: ro.metadata.generation },
+        { op: 'remove', path: '/status/pauseConditions' },
+      ],
+      'application/json-patch+json',
+    );
+  if (mode === 'promote-guarded') {
+    // The plugin's record, after the write and before it exits: an annotation and an Event, in parallel.
+    await Promise.all([
+      request(
+        'PATCH',
+        `${path}?fieldManager=bench-floor`,
+        { metadata: { annotations: { 'bench-floor/last-change': new Date().toISOString() } } },
+        'application/merge-patch+json',
+      ),
+      request(
+        'POST',
+        `/api/v1/namespaces/${ns}/events?fieldManager=bench-floor`,
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${name}.`, namespace: ns },
+          involvedObject: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, namespace: ns, uid: ro.metadata.uid },
+          reason: 'BenchFloor',
+          message: 'the floor of a promote',
+          type: 'Normal',
+          source: { component: 'bench-floor' },
+        },
+        'application/json',
+      ),
+    ]);
+  }
 } else {
   throw new Error(`bench-floor: unknown mode ${mode}`);
 }
