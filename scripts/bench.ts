@@ -245,14 +245,20 @@ const K8S_VERSION = state.versions?.kubernetes ?? 'unknown';
 const theirs: Tool = { name: `kubectl-argo-rollouts ${ARGO_VERSION}`, cmd: (a) => [ARGO, ...a] };
 /**
  * The floor of a Node tool (scripts/bench-floor.mjs): a bare Node process (this benchmark's Node, the npm
- * bundle's runtime) making the same requests, parsing each answer whole, and nothing else. It goes to the API server directly (not
- * through the recording proxy), so it is timed, not counted.
+ * bundle's runtime) making the same requests, parsing each answer whole, and nothing else. It goes to the
+ * API server directly (not through the recording proxy), so it is timed, not counted.
  */
 const floorTool = (name: string): Tool => ({
   name: `floor: ${name} (bare Node ${process.versions.node})`,
   cmd: (a) => ['node', join(REPO_ROOT, 'scripts', 'bench-floor.mjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
 });
 const isFloor = (t: Tool) => t.name.startsWith('floor: ');
+/** The lists the plugin's table reads (the official plugin reads the first), as the plugin asks for them. */
+const LISTING_LISTS = {
+  rollouts: '/apis/argoproj.io/v1alpha1/rollouts',
+  services: '/api/v1/services',
+  replicaSets: '/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash',
+};
 /** The floors' pairs with the official plugin, as PairResults (ours = the floor). */
 const floorResults: PairResult[] = [];
 
@@ -565,14 +571,9 @@ if (ONLY.has(2)) {
     listingPoints.push(point);
     // The floor at this size: a bare Node process reading the one list the official plugin reads, and the
     // three the plugin's table reads (in parallel, as it does), each against the official plugin.
-    const lists = [
-      '/apis/argoproj.io/v1alpha1/rollouts',
-      '/api/v1/services',
-      '/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash',
-    ];
     for (const [what, paths] of [
-      ['the Rollouts list', lists.slice(0, 1)],
-      ['the three lists', lists],
+      ['the Rollouts list', [LISTING_LISTS.rollouts]],
+      ['the three lists', Object.values(LISTING_LISTS)],
     ] as const)
       floorResults.push(
         await compare(`list ${totalRollouts} rollouts (-A)`, floorTool(what), ['list', ...paths], theirs, ['list', 'rollouts', '-A']),
@@ -600,13 +601,8 @@ if (ONLY.has(2)) {
             )
             .on('error', reject);
         });
-      const lists = {
-        rollouts: '/apis/argoproj.io/v1alpha1/rollouts',
-        services: '/api/v1/services',
-        replicaSets: '/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash',
-      };
       const floor: Record<string, ReturnType<typeof stats>> = {};
-      for (const [k, path] of Object.entries(lists)) {
+      for (const [k, path] of Object.entries(LISTING_LISTS)) {
         const xs: number[] = [];
         for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) xs.push(await fetchMs(path));
         floor[k] = stats(xs);
@@ -829,37 +825,27 @@ if (ONLY.has(3)) {
   extra.promote = Object.fromEntries(
     Object.entries(promoteRuns).map(([k, v]) => [k, { exitMs: stats(v.exit), switchMs: stats(v.switch), requests: v.requests }]),
   );
-  for (const o of [...ours, ...floors.map((x) => x.t)]) {
+  for (const { t: o, args } of [...ours.map((t) => ({ t, args: ['promote', 'frontend', '--yes'] })), ...floors]) {
     const a = promoteRuns[o.name]!;
     const b = promoteRuns[theirs.name]!;
-    (isFloor(o) ? floorResults : results).push({
-      workload: 'promote (start to exit)',
-      ours: o.name,
-      theirs: theirs.name,
-      oursCmd: isFloor(o) ? 'bench-floor.mjs promote' : 'promote frontend --yes',
-      theirsCmd: 'promote frontend',
-      oursMs: stats(a.exit),
-      theirsMs: stats(b.exit),
-      ratio: stats(a.exit.map((x, i) => x / b.exit[i]!)),
-      oursRssMB: null,
-      theirsRssMB: null,
-      oursRequests: a.requests,
-      theirsRequests: b.requests,
-    });
-    (isFloor(o) ? floorResults : results).push({
-      workload: 'promote (start to the active Service switching)',
-      ours: o.name,
-      theirs: theirs.name,
-      oursCmd: isFloor(o) ? 'bench-floor.mjs promote' : 'promote frontend --yes',
-      theirsCmd: 'promote frontend',
-      oursMs: stats(a.switch),
-      theirsMs: stats(b.switch),
-      ratio: stats(a.switch.map((x, i) => x / b.switch[i]!)),
-      oursRssMB: null,
-      theirsRssMB: null,
-      oursRequests: a.requests,
-      theirsRequests: b.requests,
-    });
+    for (const [workload, key] of [
+      ['promote (start to exit)', 'exit'],
+      ['promote (start to the active Service switching)', 'switch'],
+    ] as const)
+      (isFloor(o) ? floorResults : results).push({
+        workload,
+        ours: o.name,
+        theirs: theirs.name,
+        oursCmd: (isFloor(o) ? ['bench-floor.mjs', ...args] : args).join(' '),
+        theirsCmd: 'promote frontend',
+        oursMs: stats(a[key]),
+        theirsMs: stats(b[key]),
+        ratio: stats(a[key].map((x, i) => x / b[key][i]!)),
+        oursRssMB: null,
+        theirsRssMB: null,
+        oursRequests: a.requests,
+        theirsRequests: b.requests,
+      });
   }
 }
 
