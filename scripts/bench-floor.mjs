@@ -10,8 +10,12 @@
 //   node scripts/bench-floor.mjs SERVER CA CERT KEY promote NS NAME      GET the rollout, then the status
 //                                                                        PATCH that resumes it (the official
 //                                                                        plugin's two requests)
+//   node scripts/bench-floor.mjs SERVER CA CERT KEY status NS NAME       the single view's requests: the
+//                                                                        rollout, then both Services and
+//                                                                        the app's ReplicaSets at once
 //
-// The runtime is the Node that runs this script (the benchmark's); the single executable ships its own.
+// The runtime is the Node that runs this script: the benchmark runs it on its own Node (the npm bundle's)
+// and on the Node the single executable is built from.
 //   node scripts/bench-floor.mjs SERVER CA CERT KEY promote-guarded NS NAME
 //        the plugin's requests, in its rounds: the rollout, with who am I and the controller's Deployments
 //        beside it; once the rollout is in, both Services and the app's ReplicaSets; the status PATCH (a
@@ -45,8 +49,26 @@ function request(method, path, body, contentType) {
 }
 const get = (path) => request('GET', path);
 
+/** The picture's second round, started once the rollout is in: both Services and the app's ReplicaSets. */
+function parts(ns, ro) {
+  const bg = ro.spec.strategy.blueGreen;
+  const app = encodeURIComponent(
+    Object.entries(ro.spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  );
+  return [
+    get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
+    get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
+    get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
+  ];
+}
+
 if (mode === 'list') {
   await Promise.all(rest.map(get));
+} else if (mode === 'status') {
+  const [ns, name] = rest;
+  await Promise.all(parts(ns, await get(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`)));
 } else if (mode === 'promote' || mode === 'promote-guarded') {
   const [ns, name] = rest;
   const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
@@ -67,20 +89,7 @@ if (mode === 'list') {
         ];
   const ro = await rollout;
   if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
-  if (mode === 'promote-guarded') {
-    const bg = ro.spec.strategy.blueGreen;
-    const app = encodeURIComponent(
-      Object.entries(ro.spec.selector.matchLabels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-    );
-    await Promise.all([
-      ...beside,
-      get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
-      get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
-      get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
-    ]);
-  }
+  if (mode === 'promote-guarded') await Promise.all([...beside, ...parts(ns, ro)]);
   // The write, in each tool's form: the official plugin's merge patch, the plugin's JSON patch pinned to
   // what the guard read.
   if (mode === 'promote') await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');

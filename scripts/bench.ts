@@ -13,6 +13,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
+import { nodeBinary } from './packaging/cache.js';
+import { NODE_VERSION, TARGETS } from './packaging/targets.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
 import { IMAGE, manifests } from '../tools/cluster/manifests.js';
 
@@ -41,8 +43,8 @@ const WATCH_SECONDS = flag('watch-seconds', SMOKE ? 12 : 60);
 const THROTTLE_MBIT = flag('throttle-mbit', 20);
 const THROTTLE_DELAY_MS = flag('throttle-delay-ms', 10);
 const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(MAX_SCALE / 25)));
-/** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch, 5 start-up and TLS). */
-const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4,5').split(',').map(Number));
+/** --workloads 1,2 runs only those (1 status, 2 listing, 3 promote, 4 watch, 5 start-up and TLS, 6 history). */
+const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4,5,6').split(',').map(Number));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 // ---------- cluster ----------
@@ -244,14 +246,31 @@ const ARGO_VERSION = state.versions?.argoRollouts ?? 'unknown';
 const K8S_VERSION = state.versions?.kubernetes ?? 'unknown';
 const theirs: Tool = { name: `kubectl-argo-rollouts ${ARGO_VERSION}`, cmd: (a) => [ARGO, ...a] };
 /**
- * The floor of a Node tool (scripts/bench-floor.mjs): a bare Node process (this benchmark's Node, the npm
- * bundle's runtime) making the same requests, parsing each answer whole, and nothing else. It goes to the
- * API server directly (not through the recording proxy), so it is timed, not counted.
+ * The floor of a Node tool (scripts/bench-floor.mjs): a bare Node process making the same requests, parsing
+ * each answer whole, and nothing else, on each runtime the plugin ships with: this benchmark's Node (the
+ * npm bundle's) and, when the single executable is built, the Node it is built from. It goes to the API
+ * server directly (not through the recording proxy), so it is timed, not counted.
  */
-const floorTool = (name: string): Tool => ({
-  name: `floor: ${name} (bare Node ${process.versions.node})`,
-  cmd: (a) => ['node', join(REPO_ROOT, 'scripts', 'bench-floor.mjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
+interface Runtime {
+  node: string;
+  version: string;
+  /** Whose floor it is: the rows of this tool are held against it. */
+  of: Tool;
+}
+const runtimes: Runtime[] = [{ node: 'node', version: process.versions.node, of: ours[0]! }];
+if (ours[1]) {
+  const host = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
+  runtimes.push({ node: nodeBinary(host), version: NODE_VERSION, of: ours[1] });
+}
+const floorTool = (name: string, rt: Runtime = runtimes[0]!): Tool => ({
+  name: `floor: ${name} (bare Node ${rt.version})`,
+  cmd: (a) => [rt.node, join(REPO_ROOT, 'scripts', 'bench-floor.mjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
 });
+/** The floor results of one tool's runtime. */
+const floorOf = (tool: string) => {
+  const rt = runtimes.find((r) => r.of.name === tool);
+  return rt ? (r: PairResult) => r.ours.endsWith(`(bare Node ${rt.version})`) : () => false;
+};
 const isFloor = (t: Tool) => t.name.startsWith('floor: ');
 /** The lists the plugin's table reads (the official plugin reads the first), as the plugin asks for them. */
 const LISTING_LISTS = {
@@ -365,6 +384,17 @@ if (ONLY.has(1)) {
       ]),
     );
   }
+  // The floor: the same requests (the rollout, then both Services and its ReplicaSets) from a bare Node.
+  for (const rt of runtimes)
+    floorResults.push(
+      await compare('status of one rollout', floorTool("the single view's requests", rt), ['status', 'bench-one', 'frontend'], theirs, [
+        'get',
+        'rollout',
+        'frontend',
+        '-n',
+        'bench-one',
+      ]),
+    );
   // Where the time goes: through the proxy, alternating, when the first request arrives.
   await timelineRounds(
     'status of one rollout',
@@ -378,7 +408,7 @@ if (ONLY.has(1)) {
 
 // ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
 /** The API server, straight (not through the counting proxy): for building the cluster's state fast. */
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+function api(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -389,7 +419,7 @@ function api(method: string, path: string, body?: unknown): Promise<{ status: nu
         agent: upstreamAgent,
         // With a length: a chunked DELETE body left the API server's connection out of step, and the next
         // request on it got a bare "400 Bad Request".
-        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(JSON.stringify(body)) } : {},
+        headers: body ? { 'content-type': contentType, 'content-length': Buffer.byteLength(JSON.stringify(body)) } : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -571,12 +601,13 @@ if (ONLY.has(2)) {
     listingPoints.push(point);
     // The floor at this size: a bare Node process reading the one list the official plugin reads, and the
     // three the plugin's table reads (in parallel, as it does), each against the official plugin.
-    for (const [what, paths] of [
-      ['the Rollouts list', [LISTING_LISTS.rollouts]],
-      ['the three lists', Object.values(LISTING_LISTS)],
+    // The three lists on every runtime the plugin ships with.
+    for (const [what, paths, rt] of [
+      ['the Rollouts list', [LISTING_LISTS.rollouts], runtimes[0]!],
+      ...runtimes.map((rt) => ['the three lists', Object.values(LISTING_LISTS), rt] as const),
     ] as const)
       floorResults.push(
-        await compare(`list ${totalRollouts} rollouts (-A)`, floorTool(what), ['list', ...paths], theirs, ['list', 'rollouts', '-A']),
+        await compare(`list ${totalRollouts} rollouts (-A)`, floorTool(what, rt), ['list', ...paths], theirs, ['list', 'rollouts', '-A']),
       );
     await timelineRounds(
       `list ${totalRollouts} rollouts (-A)`,
@@ -734,6 +765,84 @@ if (ONLY.has(2)) {
   extra.listing = { scales: SCALES, namespaces: NAMESPACES, points: listingPoints, chunkSizes: chunkResults, serverFloor };
 }
 
+// ---------- workload 6: the listing where rollouts keep their history ----------
+// A table reads every rollout-made ReplicaSet of the namespace beside the Rollouts (workload 2), older
+// revisions included (up to revisionHistoryLimit per rollout, 10 by default), which the bench's listing
+// rollouts do not have. Two namespaces of the same rollouts, one without history and one where each has
+// been through HISTORY_REVISIONS new versions: what reading the history costs, against the official plugin.
+const HISTORY_ROLLOUTS = SMOKE ? 4 : 25;
+const HISTORY_REVISIONS = SMOKE ? 2 : 10;
+const historyResults: Array<{ ns: string; replicaSets: number; kB: number }> = [];
+if (ONLY.has(6)) {
+  log(`workload 6: ${HISTORY_ROLLOUTS} rollouts in one namespace, with one ReplicaSet each and after ${HISTORY_REVISIONS} new versions`);
+  const spaces = ['bench-history-0', `bench-history-${HISTORY_REVISIONS}`];
+  const template = loadAll(manifests({ replicas: 0, previewService: false, autoPromotionEnabled: true })) as any[];
+  const rolloutsIn = async (ns: string) =>
+    (await api('GET', `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts`)).json.items as Array<{
+      metadata: { generation: number };
+      status?: { phase?: string; observedGeneration?: string; currentPodHash?: string; stableRS?: string };
+    }>;
+  /** Every rollout has seen its latest spec and made it stable. */
+  const settle = async (ns: string) => {
+    const deadline = Date.now() + 10 * 60_000;
+    for (;;) {
+      const items = await rolloutsIn(ns);
+      const done = items.filter(
+        (r) =>
+          r.status?.phase === 'Healthy' &&
+          String(r.status.observedGeneration) === String(r.metadata.generation) &&
+          r.status.currentPodHash === r.status.stableRS,
+      ).length;
+      if (items.length === HISTORY_ROLLOUTS && done === HISTORY_ROLLOUTS) return;
+      if (Date.now() > deadline) throw new Error(`${ns}: ${done}/${HISTORY_ROLLOUTS} rollouts settled`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  for (const ns of spaces) {
+    freshNamespace(ns);
+    for (let i = 0; i < HISTORY_ROLLOUTS; i++)
+      for (const doc of template) {
+        const name = `app-${i}`;
+        const o = JSON.parse(
+          JSON.stringify(doc).replaceAll('frontend-active', `${name}-active`).replaceAll('"frontend"', JSON.stringify(name)),
+        );
+        const plural = o.kind === 'Rollout' ? `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts` : `/api/v1/namespaces/${ns}/services`;
+        const r = await api('POST', plural, o);
+        if (r.status !== 201) throw new Error(`create ${o.kind} ${ns}/${name}: ${r.status} ${r.json?.message}`);
+      }
+    await settle(ns);
+  }
+  for (let v = 1; v <= HISTORY_REVISIONS; v++) {
+    for (let i = 0; i < HISTORY_ROLLOUTS; i++) {
+      const r = await api(
+        'PATCH',
+        `/apis/argoproj.io/v1alpha1/namespaces/${spaces[1]}/rollouts/app-${i}`,
+        [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(`v3.${v}`) }],
+        'application/json-patch+json',
+      );
+      if (r.status !== 200) throw new Error(`set the image of ${spaces[1]}/app-${i}: ${r.status} ${r.json?.message}`);
+    }
+    await settle(spaces[1]!);
+  }
+  for (const ns of spaces) {
+    const path = `/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=rollouts-pod-template-hash`;
+    const list = await api('GET', path);
+    const replicaSets = (list.json.items as unknown[]).length;
+    historyResults.push({ ns, replicaSets, kB: Buffer.byteLength(JSON.stringify(list.json)) / 1024 });
+    log(`  ${ns}: ${replicaSets} ReplicaSets`);
+    for (const o of ours)
+      results.push(
+        await compare(`one namespace, ${HISTORY_ROLLOUTS} rollouts, ${replicaSets} ReplicaSets (-n)`, o, ['status', '-n', ns], theirs, [
+          'list',
+          'rollouts',
+          '-n',
+          ns,
+        ]),
+      );
+  }
+  extra.history = { rollouts: HISTORY_ROLLOUTS, revisions: HISTORY_REVISIONS, namespaces: historyResults };
+}
+
 // ---------- workload 3: promote ----------
 if (ONLY.has(3)) {
   log('workload 3: promote, to exit and to the active Service switching');
@@ -774,7 +883,10 @@ if (ONLY.has(3)) {
   // rounds (the guard's reads, the status PATCH, the record), from a bare Node process.
   const floors: Array<{ t: Tool; args: string[] }> = [
     { t: floorTool("the official plugin's GET and PATCH"), args: ['promote', 'bench-promote', 'frontend'] },
-    { t: floorTool("the plugin's requests: its reads, the PATCH, the record"), args: ['promote-guarded', 'bench-promote', 'frontend'] },
+    ...runtimes.map((rt) => ({
+      t: floorTool("the plugin's requests: its reads, the PATCH, the record", rt),
+      args: ['promote-guarded', 'bench-promote', 'frontend'],
+    })),
   ];
   for (let i = 0; i < RUNS + 1; i++) {
     for (const { t, args } of [...tools, ...floors]) {
@@ -999,9 +1111,19 @@ for (const r of results) {
 }
 lines.push(
   '',
-  `Commands: ours \`status frontend\`, \`status -A\`, \`promote frontend --yes\`, \`status frontend --watch\`; theirs \`get rollout frontend\`, \`list rollouts -A\`, \`promote frontend\`, \`get rollout frontend --watch\`.`,
+  `Commands: ours \`status frontend\`, \`status -A\`, \`status -n NAMESPACE\`, \`promote frontend --yes\`, \`status frontend --watch\`; theirs \`get rollout frontend\`, \`list rollouts -A\`, \`list rollouts -n NAMESPACE\`, \`promote frontend\`, \`get rollout frontend --watch\`.`,
   '',
 );
+if (historyResults.length > 0) {
+  lines.push(
+    `Rollouts that keep their history (workload 6): ${HISTORY_ROLLOUTS} rollouts in one namespace, as made, and after ${HISTORY_REVISIONS} new versions each (revisionHistoryLimit 10, the default). A table reads every rollout-made ReplicaSet of the namespace (the rows' older revisions too) beside the Rollouts; the official plugin reads the Rollouts only. The ReplicaSets list of each namespace, as the API server sends it uncompressed:`,
+    '',
+    '| namespace | rollout-made ReplicaSets | list size kB |',
+    '|---|---|---|',
+    ...historyResults.map((h) => `| ${h.ns} | ${h.replicaSets} | ${h.kB.toFixed(0)} |`),
+    '',
+  );
+}
 lines.push(
   `Watch for ${WATCH_SECONDS} s, a new version every 5 s (CPU time of the process; delay from the change being sent to the new version appearing in the output):`,
   '',
@@ -1066,7 +1188,7 @@ if (serverFloor.length > 0) {
 if (floorResults.length > 0) {
   lines.push(
     '',
-    `The floor of a Node tool: a bare Node ${process.versions.node} process (scripts/bench-floor.mjs, no plugin code) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
+    `The floor of a Node tool: a bare Node process (scripts/bench-floor.mjs, no plugin code; on ${runtimes.map((rt) => `Node ${rt.version}`).join(' and ')}, the runtimes the plugin ships with) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
     '',
   );
   lines.push(
@@ -1153,37 +1275,44 @@ function goalsTable(): string[] {
   const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio.median;
   const NPM = /npm bundle/;
   const SEA_ = /single executable/;
-  // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.mjs), on
-  // the benchmark's Node: a floor for the npm bundle only (the single executable ships its own runtime).
+  // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.mjs) on the
+  // tool's own runtime (the benchmark's Node for the npm bundle, the single executable's Node for it).
   type Ratio = ReturnType<typeof stats>;
-  const floor = (workload: RegExp, what: RegExp): Ratio | undefined =>
-    floorResults.find((r) => workload.test(r.workload) && what.test(r.ours))?.ratio;
+  const toolOf = (kind: RegExp) => ours.find((o) => kind.test(o.name))?.name ?? '';
+  const floor = (workload: RegExp, what: RegExp, kind: RegExp): Ratio | undefined => {
+    const mine = floorOf(toolOf(kind));
+    return floorResults.find((r) => workload.test(r.workload) && what.test(r.ours) && mine(r))?.ratio;
+  };
   const GUARDED = /the plugin's requests/;
-  const rows: Array<[string, number | undefined, number, Ratio | undefined]> = [
-    ['status of one rollout, single executable', ratio(/^status of one/, SEA_), 0.6, undefined],
-    ['status of one rollout, npm bundle', ratio(/^status of one/, NPM), 0.85, undefined],
-    ['promote, start to the active Service switching, single executable', ratio(/Service switching/, SEA_), 1.0, undefined],
-    [
-      'promote, start to the active Service switching, npm bundle',
-      ratio(/Service switching/, NPM),
-      1.0,
-      floor(/Service switching/, GUARDED),
-    ],
-    ['promote, start to exit, single executable', ratio(/start to exit/, SEA_), 1.5, undefined],
-    ['promote, start to exit, npm bundle', ratio(/start to exit/, NPM), 1.5, floor(/start to exit/, GUARDED)],
-  ];
+  const VIEW = /the single view's requests/;
+  const rows: Array<[string, number | undefined, number, Ratio | undefined]> = [];
+  for (const [kind, label, status, exit] of [
+    [SEA_, 'single executable', 0.6, 1.5],
+    [NPM, 'npm bundle', 0.85, 1.5],
+  ] as const)
+    rows.push(
+      [`status of one rollout, ${label}`, ratio(/^status of one/, kind), status, floor(/^status of one/, VIEW, kind)],
+      [
+        `promote, start to the active Service switching, ${label}`,
+        ratio(/Service switching/, kind),
+        1.0,
+        floor(/Service switching/, GUARDED, kind),
+      ],
+      [`promote, start to exit, ${label}`, ratio(/start to exit/, kind), exit, floor(/start to exit/, GUARDED, kind)],
+    );
   const listing = results.filter((r) => /^list \d+ rollouts/.test(r.workload));
   for (const r of listing) {
     const n = Number(/^list (\d+)/.exec(r.workload)![1]);
     const sea = SEA_.test(r.ours);
     const goal = n < 1000 ? (sea ? 1.0 : 1.2) : n < 5000 ? (sea ? 0.8 : 1.0) : undefined;
-    const atFloor = sea ? undefined : floorResults.find((x) => x.workload === r.workload && /the three lists/.test(x.ours))?.ratio;
+    const mine = floorOf(r.ours);
+    const atFloor = floorResults.find((x) => x.workload === r.workload && /the three lists/.test(x.ours) && mine(x))?.ratio;
     if (goal !== undefined) rows.push([`${r.workload}, ${sea ? 'single executable' : 'npm bundle'}`, r.ratio.median, goal, atFloor]);
   }
   const out = [
     '## This run against the goals',
     '',
-    `The floor (npm bundle only; it runs on this benchmark's Node ${process.versions.node}, the single executable ships its own runtime): a bare Node process making the same requests (scripts/bench-floor.mjs: the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version} for the ${/single executable/.test(rt.of.name) ? 'single executable' : 'npm bundle'}`).join(', ')}) making the same requests (scripts/bench-floor.mjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',
