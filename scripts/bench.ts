@@ -246,7 +246,7 @@ const ARGO_VERSION = state.versions?.argoRollouts ?? 'unknown';
 const K8S_VERSION = state.versions?.kubernetes ?? 'unknown';
 const theirs: Tool = { name: `kubectl-argo-rollouts ${ARGO_VERSION}`, cmd: (a) => [ARGO, ...a] };
 /**
- * The floor of a Node tool (scripts/bench-floor.mjs): a bare Node process making the same requests, parsing
+ * The floor of a Node tool (scripts/bench-floor.cjs): a bare Node process making the same requests, parsing
  * each answer whole, and nothing else, on each runtime the plugin ships with: this benchmark's Node (the
  * npm bundle's) and, when the single executable is built, the Node it is built from. It goes to the API
  * server directly (not through the recording proxy), so it is timed, not counted.
@@ -264,7 +264,7 @@ if (ours[1]) {
 }
 const floorTool = (name: string, rt: Runtime = runtimes[0]!): Tool => ({
   name: `floor: ${name} (bare Node ${rt.version})`,
-  cmd: (a) => [rt.node, join(REPO_ROOT, 'scripts', 'bench-floor.mjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
+  cmd: (a) => [rt.node, join(REPO_ROOT, 'scripts', 'bench-floor.cjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
 });
 /** The floor results of one tool's runtime. */
 const floorOf = (tool: string) => {
@@ -948,7 +948,7 @@ if (ONLY.has(3)) {
         workload,
         ours: o.name,
         theirs: theirs.name,
-        oursCmd: (isFloor(o) ? ['bench-floor.mjs', ...args] : args).join(' '),
+        oursCmd: (isFloor(o) ? ['bench-floor.cjs', ...args] : args).join(' '),
         theirsCmd: 'promote frontend',
         oursMs: stats(a[key]),
         theirsMs: stats(b[key]),
@@ -1188,7 +1188,7 @@ if (serverFloor.length > 0) {
 if (floorResults.length > 0) {
   lines.push(
     '',
-    `The floor of a Node tool: a bare Node process (scripts/bench-floor.mjs, no plugin code; on ${runtimes.map((rt) => `Node ${rt.version}`).join(' and ')}, the runtimes the plugin ships with) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
+    `The floor of a Node tool: a bare Node process (scripts/bench-floor.cjs, no plugin code; on ${runtimes.map((rt) => `Node ${rt.version}`).join(' and ')}, the runtimes the plugin ships with) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
     '',
   );
   lines.push(
@@ -1275,7 +1275,7 @@ function goalsTable(): string[] {
   const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio.median;
   const NPM = /npm bundle/;
   const SEA_ = /single executable/;
-  // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.mjs) on the
+  // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.cjs) on the
   // tool's own runtime (the benchmark's Node for the npm bundle, the single executable's Node for it).
   type Ratio = ReturnType<typeof stats>;
   const toolOf = (kind: RegExp) => ours.find((o) => kind.test(o.name))?.name ?? '';
@@ -1312,7 +1312,7 @@ function goalsTable(): string[] {
   const out = [
     '## This run against the goals',
     '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version} for the ${/single executable/.test(rt.of.name) ? 'single executable' : 'npm bundle'}`).join(', ')}) making the same requests (scripts/bench-floor.mjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version} for the ${/single executable/.test(rt.of.name) ? 'single executable' : 'npm bundle'}`).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',

@@ -1,0 +1,148 @@
+// The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
+// that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
+// cluster's CA and client certificate, keep-alive connections, gzip, each answer parsed whole with
+// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
+// what a row does not need can go under it), but what a Node tool reading what the plugin reads costs in
+// the ordinary way: what the floor spends above the official plugin is Node's (its start, its TLS, its
+// parser) and the requests', what the plugin spends above the floor is its own.
+//
+//   node scripts/bench-floor.cjs SERVER CA CERT KEY list PATH...         every PATH at once, parsed whole
+//   node scripts/bench-floor.cjs SERVER CA CERT KEY promote NS NAME      GET the rollout, then the status
+//                                                                        PATCH that resumes it (the official
+//                                                                        plugin's two requests)
+//   node scripts/bench-floor.cjs SERVER CA CERT KEY status NS NAME       the single view's requests: the
+//                                                                        rollout, then both Services and
+//                                                                        the app's ReplicaSets at once
+//
+// The runtime is the Node that runs this script: the benchmark runs it on its own Node (the npm bundle's)
+// and on the Node the single executable is built from.
+//   node scripts/bench-floor.cjs SERVER CA CERT KEY promote-guarded NS NAME
+//        the plugin's requests, in its rounds: the rollout, with who am I and the controller's Deployments
+//        beside it; once the rollout is in, both Services and the app's ReplicaSets; the status PATCH (a
+//        JSON patch, as the plugin sends); then the record (an annotation PATCH and an Event, in parallel)
+//
+// CommonJS, as the plugin's own entry points are: an ES module entry costs Node's ESM loader on top.
+'use strict';
+const { readFileSync } = require('node:fs');
+const https = require('node:https');
+const { gunzipSync } = require('node:zlib');
+
+const [server, ca, cert, key, mode, ...rest] = process.argv.slice(2);
+const url = new URL(server);
+const agent = new https.Agent({ keepAlive: true, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) });
+
+function request(method, path, body, contentType) {
+  return new Promise((resolve, reject) => {
+    const headers = { accept: 'application/json', 'accept-encoding': 'gzip' };
+    if (body !== undefined) headers['content-type'] = contentType;
+    const req = https.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        let b = Buffer.concat(chunks);
+        if (res.headers['content-encoding'] === 'gzip') b = gunzipSync(b);
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${b.toString().slice(0, 200)}`));
+        else resolve(JSON.parse(b.toString('utf8')));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+const get = (path) => request('GET', path);
+
+/** The picture's second round, started once the rollout is in: both Services and the app's ReplicaSets. */
+function parts(ns, ro) {
+  const bg = ro.spec.strategy.blueGreen;
+  const app = encodeURIComponent(
+    Object.entries(ro.spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  );
+  return [
+    get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
+    get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
+    get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
+  ];
+}
+
+async function main() {
+  if (mode === 'list') {
+    await Promise.all(rest.map(get));
+  } else if (mode === 'status') {
+    const [ns, name] = rest;
+    await Promise.all(parts(ns, await get(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`)));
+  } else if (mode === 'promote' || mode === 'promote-guarded') {
+    const [ns, name] = rest;
+    const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
+    const rollout = get(path);
+    // The plugin's first round: the rollout, with who am I (for the record) and the controller's
+    // Deployments read beside it; its second round starts as soon as the rollout has arrived.
+    const beside =
+      mode === 'promote'
+        ? []
+        : [
+            request(
+              'POST',
+              '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+              { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+              'application/json',
+            ),
+            get('/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fname%3Dargo-rollouts'),
+          ];
+    const ro = await rollout;
+    if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
+    if (mode === 'promote-guarded') await Promise.all([...beside, ...parts(ns, ro)]);
+    // The write, in each tool's form: the official plugin's merge patch, the plugin's JSON patch pinned to
+    // what the guard read.
+    if (mode === 'promote') await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');
+    else
+      await request(
+        'PATCH',
+        `${path}/status?fieldManager=bench-floor`,
+        [
+          { op: 'test', path: '/metadata/generation', value: ro.metadata.generation },
+          { op: 'remove', path: '/status/pauseConditions' },
+        ],
+        'application/json-patch+json',
+      );
+    if (mode === 'promote-guarded') {
+      // The plugin's record, after the write and before it exits: an annotation and an Event, in parallel.
+      await Promise.all([
+        request(
+          'PATCH',
+          `${path}?fieldManager=bench-floor`,
+          { metadata: { annotations: { 'bench-floor/last-change': new Date().toISOString() } } },
+          'application/merge-patch+json',
+        ),
+        request(
+          'POST',
+          `/api/v1/namespaces/${ns}/events?fieldManager=bench-floor`,
+          {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { generateName: `${name}.`, namespace: ns },
+            involvedObject: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, namespace: ns, uid: ro.metadata.uid },
+            reason: 'BenchFloor',
+            message: 'the floor of a promote',
+            type: 'Normal',
+            source: { component: 'bench-floor' },
+          },
+          'application/json',
+        ),
+      ]);
+    }
+  } else {
+    throw new Error(`bench-floor: unknown mode ${mode}`);
+  }
+}
+
+main().then(
+  () => agent.destroy(),
+  (e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    agent.destroy();
+    process.exitCode = 1;
+  },
+);
