@@ -1324,9 +1324,11 @@ function goalsTable(): string[] {
         ? 'met'
         : atFloor && atFloor.min > goal
           ? '**missed**; bounded (the floor was above the goal in every pair)'
-          : atFloor
+          : atFloor && got >= atFloor.median
             ? `**missed** (${(got - atFloor.median).toFixed(2)}× above the floor)`
-            : '**missed**';
+            : atFloor
+              ? "**missed**, under the floor's median (the floor was under the goal in some pairs)"
+              : '**missed**';
     out.push(
       `| ${what} ≤ ${goal.toFixed(2)}× | ${got.toFixed(2)}× | ${atFloor === undefined ? '–' : `${atFloor.median.toFixed(2)}× (${atFloor.min.toFixed(2)}–${atFloor.max.toFixed(2)})`} | ${verdict} |`,
     );
