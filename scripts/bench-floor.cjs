@@ -62,7 +62,7 @@ function parts(ns, ro) {
   );
   return [
     get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
-    get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`),
+    ...(bg.previewService ? [get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`)] : []),
     get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
   ];
 }
@@ -91,6 +91,8 @@ async function main() {
             ),
             get('/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fname%3Dargo-rollouts'),
           ];
+    // Awaited below, or never if the rollout fails first: not an unhandled rejection then.
+    for (const p of beside) p.catch(() => {});
     const ro = await rollout;
     if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
     if (mode === 'promote-guarded') await Promise.all([...beside, ...parts(ns, ro)]);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
 import { nodeBinary } from './packaging/cache.js';
-import { NODE_VERSION, TARGETS } from './packaging/targets.js';
+import { NODE_VERSION, SEA_EXEC_ARGV, TARGETS } from './packaging/targets.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
 import { IMAGE, manifests } from '../tools/cluster/manifests.js';
 
@@ -254,21 +254,25 @@ const theirs: Tool = { name: `kubectl-argo-rollouts ${ARGO_VERSION}`, cmd: (a) =
 interface Runtime {
   node: string;
   version: string;
-  /** Whose floor it is: the rows of this tool are held against it. */
-  of: Tool;
+  /** V8 flags the tool runs with (the single executable's sea-config execArgv). */
+  execArgv: readonly string[];
+  /** Whose floor it is: the rows of these tools are held against it. */
+  of: Tool[];
 }
-const runtimes: Runtime[] = [{ node: 'node', version: process.versions.node, of: ours[0]! }];
+const runtimes: Runtime[] = [{ node: 'node', version: process.versions.node, execArgv: [], of: [ours[0]!] }];
 if (ours[1]) {
   const host = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
-  runtimes.push({ node: nodeBinary(host), version: NODE_VERSION, of: ours[1] });
+  // A floor's name carries only its Node version: one runtime for both tools if the versions are equal.
+  if (NODE_VERSION === process.versions.node) runtimes[0]!.of.push(ours[1]);
+  else runtimes.push({ node: nodeBinary(host), version: NODE_VERSION, execArgv: SEA_EXEC_ARGV, of: [ours[1]] });
 }
 const floorTool = (name: string, rt: Runtime = runtimes[0]!): Tool => ({
   name: `floor: ${name} (bare Node ${rt.version})`,
-  cmd: (a) => [rt.node, join(REPO_ROOT, 'scripts', 'bench-floor.cjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
+  cmd: (a) => [rt.node, ...rt.execArgv, join(REPO_ROOT, 'scripts', 'bench-floor.cjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
 });
 /** The floor results of one tool's runtime. */
 const floorOf = (tool: string) => {
-  const rt = runtimes.find((r) => r.of.name === tool);
+  const rt = runtimes.find((r) => r.of.some((o) => o.name === tool));
   return rt ? (r: PairResult) => r.ours.endsWith(`(bare Node ${rt.version})`) : () => false;
 };
 const isFloor = (t: Tool) => t.name.startsWith('floor: ');
@@ -840,6 +844,8 @@ if (ONLY.has(6)) {
         ]),
       );
   }
+  // Gone before anything else lists the cluster (a reused cluster's next listing would count them).
+  for (const ns of spaces) spawnSync(KUBECTL, ['delete', 'namespace', ns, '--wait=true', '--timeout=300s'], { env: childEnv });
   extra.history = { rollouts: HISTORY_ROLLOUTS, revisions: HISTORY_REVISIONS, namespaces: historyResults };
 }
 
@@ -1312,7 +1318,7 @@ function goalsTable(): string[] {
   const out = [
     '## This run against the goals',
     '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version} for the ${/single executable/.test(rt.of.name) ? 'single executable' : 'npm bundle'}`).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version}${rt.execArgv.length ? ` with ${rt.execArgv.join(' ')}` : ''} for the ${rt.of.map((o) => (/single executable/.test(o.name) ? 'single executable' : 'npm bundle')).join(' and ')}`).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',

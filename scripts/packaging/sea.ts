@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertAscii, assertNoDynamicImport, common } from '../build.js';
 import { run } from './cache.js';
+import { SEA_EXEC_ARGV } from './targets.js';
 
 /**
  * One CommonJS file with everything inlined. A SEA with a code cache cannot `import()`, so the lazy
@@ -86,10 +87,7 @@ export function buildSea(o: SeaOptions): void {
         // Node options come from NODE_OPTIONS as usual; nothing is taken from the command line, which
         // belongs to the plugin.
         execArgvExtension: 'env',
-        // A small young generation and a 1 GiB old-space ceiling: V8 then collects before it grows, and
-        // peak RSS of a 10,000-rollout listing stays under 100 MB instead of ~150 MB, at the same speed
-        // (measured, docs/PERFORMANCE.md); 1 GiB leaves -o json of far larger listings room.
-        execArgv: ['--max-semi-space-size=1', '--max-old-space-size=1024'],
+        execArgv: [...SEA_EXEC_ARGV],
       }),
     );
     run(o.generator, ['--build-sea', config], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
