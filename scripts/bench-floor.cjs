@@ -13,13 +13,13 @@
 //   node scripts/bench-floor.cjs SERVER CA CERT KEY status NS NAME       the single view's requests: the
 //                                                                        rollout, then both Services and
 //                                                                        the app's ReplicaSets at once
-//
-// The runtime is the Node that runs this script: the benchmark runs it on its own Node (the npm bundle's)
-// and on the Node the single executable is built from.
 //   node scripts/bench-floor.cjs SERVER CA CERT KEY promote-guarded NS NAME
 //        the plugin's requests, in its rounds: the rollout, with who am I and the controller's Deployments
 //        beside it; once the rollout is in, both Services and the app's ReplicaSets; the status PATCH (a
 //        JSON patch, as the plugin sends); then the record (an annotation PATCH and an Event, in parallel)
+//
+// The runtime is the Node that runs this script: the benchmark runs it on its own Node (the npm bundle's)
+// and on the Node the single executable is built from, with its V8 flags.
 //
 // CommonJS, as the plugin's own entry points are: an ES module entry costs Node's ESM loader on top.
 'use strict';

@@ -266,6 +266,9 @@ if (ours[1]) {
   if (NODE_VERSION === process.versions.node) runtimes[0]!.of.push(ours[1]);
   else runtimes.push({ node: nodeBinary(host), version: NODE_VERSION, execArgv: SEA_EXEC_ARGV, of: [ours[1]] });
 }
+/** "Node V (with FLAGS) for the TOOLS", for the report. */
+const describeRuntime = (rt: Runtime) =>
+  `Node ${rt.version}${rt.execArgv.length ? ` with ${rt.execArgv.join(' ')}` : ''} for the ${rt.of.map((o) => (/single executable/.test(o.name) ? 'single executable' : 'npm bundle')).join(' and ')}`;
 const floorTool = (name: string, rt: Runtime = runtimes[0]!): Tool => ({
   name: `floor: ${name} (bare Node ${rt.version})`,
   cmd: (a) => [rt.node, ...rt.execArgv, join(REPO_ROOT, 'scripts', 'bench-floor.cjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
@@ -439,6 +442,18 @@ function api(method: string, path: string, body?: unknown, contentType = 'applic
   });
 }
 
+/** The manifests' rollout and Service(s), renamed from frontend to `name`, created in `ns` (one that exists is kept). */
+async function createApp(ns: string, name: string, docs: any[]): Promise<void> {
+  for (const doc of docs) {
+    const o = JSON.parse(
+      JSON.stringify(doc).replaceAll('frontend-active', `${name}-active`).replaceAll('"frontend"', JSON.stringify(name)),
+    );
+    const plural = o.kind === 'Rollout' ? `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts` : `/api/v1/namespaces/${ns}/services`;
+    const r = await api('POST', plural, o);
+    if (r.status !== 201 && r.status !== 409) throw new Error(`create ${o.kind} ${ns}/${name}: ${r.status} ${r.json?.message}`);
+  }
+}
+
 /** How many of the listing's rollouts run a pod (see populate). */
 const PODDED_ROLLOUTS = 2000;
 /** Rollout k of the listing lives in namespace k % NAMESPACES: a smaller scale's rollouts are a larger one's first. */
@@ -496,14 +511,7 @@ async function populate(scale: number): Promise<void> {
     while (next < todo.length) {
       const k = todo[next++]!;
       const { ns, name } = scaleName(k);
-      for (const doc of templates[k < PODDED_ROLLOUTS ? 0 : 1]!) {
-        const o = JSON.parse(
-          JSON.stringify(doc).replaceAll('frontend-active', `${name}-active`).replaceAll('"frontend"', JSON.stringify(name)),
-        );
-        const plural = o.kind === 'Rollout' ? `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts` : `/api/v1/namespaces/${ns}/services`;
-        const r = await api('POST', plural, o);
-        if (r.status !== 201 && r.status !== 409) throw new Error(`create ${o.kind} ${ns}/${name}: ${r.status} ${r.json?.message}`);
-      }
+      await createApp(ns, name, templates[k < PODDED_ROLLOUTS ? 0 : 1]!);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -804,16 +812,7 @@ if (ONLY.has(6)) {
   };
   for (const ns of spaces) {
     freshNamespace(ns);
-    for (let i = 0; i < HISTORY_ROLLOUTS; i++)
-      for (const doc of template) {
-        const name = `app-${i}`;
-        const o = JSON.parse(
-          JSON.stringify(doc).replaceAll('frontend-active', `${name}-active`).replaceAll('"frontend"', JSON.stringify(name)),
-        );
-        const plural = o.kind === 'Rollout' ? `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts` : `/api/v1/namespaces/${ns}/services`;
-        const r = await api('POST', plural, o);
-        if (r.status !== 201) throw new Error(`create ${o.kind} ${ns}/${name}: ${r.status} ${r.json?.message}`);
-      }
+    for (let i = 0; i < HISTORY_ROLLOUTS; i++) await createApp(ns, `app-${i}`, template);
     await settle(ns);
   }
   for (let v = 1; v <= HISTORY_REVISIONS; v++) {
@@ -1194,7 +1193,7 @@ if (serverFloor.length > 0) {
 if (floorResults.length > 0) {
   lines.push(
     '',
-    `The floor of a Node tool: a bare Node process (scripts/bench-floor.cjs, no plugin code; on ${runtimes.map((rt) => `Node ${rt.version}`).join(' and ')}, the runtimes the plugin ships with) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
+    `The floor of a Node tool: a bare Node process (scripts/bench-floor.cjs, no plugin code; on each runtime the plugin ships with: ${runtimes.map(describeRuntime).join(', ')}) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
     '',
   );
   lines.push(
@@ -1318,7 +1317,7 @@ function goalsTable(): string[] {
   const out = [
     '## This run against the goals',
     '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map((rt) => `Node ${rt.version}${rt.execArgv.length ? ` with ${rt.execArgv.join(' ')}` : ''} for the ${rt.of.map((o) => (/single executable/.test(o.name) ? 'single executable' : 'npm bundle')).join(' and ')}`).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',
