@@ -18,7 +18,7 @@ import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { listHead, listRow } from '../../render/reports.js';
 import { columns } from '../../render/table.js';
 import { errorContext } from '../load.js';
-import { withSmallYoungGeneration } from '../young-generation.js';
+import { withListingHeap } from '../listing-heap.js';
 import { byCodeUnits } from '../../order.js';
 import type { StatusFormat } from './status.js';
 
@@ -351,7 +351,7 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
 }
 
 export function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
-  return withSmallYoungGeneration(() => listRollouts(ctx, kube, format, all, chunkSize));
+  return withListingHeap(() => listRollouts(ctx, kube, format, all, chunkSize));
 }
 
 async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {

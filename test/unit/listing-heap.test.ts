@@ -1,14 +1,14 @@
-// The listing's young-generation flag: in effect while the listing runs, put back after (also when it
-// fails), so that V8's code caches written at exit match the next start's flags; left alone when the
-// user set it. Observed through what V8 tags code caches with, the hash of its flags: a cache made by a
+// The listing's heap flags (the young generation's growth, the old generation's): in effect while the
+// listing runs, put back after (also when it fails), so that V8's code caches written at exit match the
+// next start's flags; each left alone when the user set it. Observed through what V8 tags code caches with, the hash of its flags: a cache made by a
 // fresh process with this one's flags is rejected while the flag is changed and accepted after.
 import { execFileSync } from 'node:child_process';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { withSmallYoungGeneration } from '../../src/cli/young-generation.js';
+import { withListingHeap } from '../../src/cli/listing-heap.js';
 
 const source = (i: number) => `var youngGenerationProbe${i} = ${i};`;
-/** Code caches of six sources, made by a fresh Node with this process's flags (never compiled here before). */
+/** Code caches of nine sources, made by a fresh Node with this process's flags (never compiled here before). */
 const caches: Buffer[] = (
   JSON.parse(
     execFileSync(
@@ -17,7 +17,7 @@ const caches: Buffer[] = (
         ...process.execArgv,
         '-e',
         "const vm=require('node:vm');const src=(i)=>'var youngGenerationProbe'+i+' = '+i+';';" +
-          "process.stdout.write(JSON.stringify([0,1,2,3,4,5].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
+          "process.stdout.write(JSON.stringify([0,1,2,3,4,5,6,7,8].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
       ],
       { encoding: 'utf8' },
     ),
@@ -25,29 +25,35 @@ const caches: Buffer[] = (
 ).map((b) => Buffer.from(b, 'base64'));
 const accepted = (i: number) => !new Script(source(i), { filename: 'probe.js', cachedData: caches[i] }).cachedDataRejected;
 
-describe('withSmallYoungGeneration', () => {
+describe('withListingHeap', () => {
   it('changes the flags while it runs and restores them after', async () => {
-    expect(await withSmallYoungGeneration(async () => accepted(0), [])).toBe(false);
+    expect(await withListingHeap(async () => accepted(0), [])).toBe(false);
     expect(accepted(1)).toBe(true);
   });
 
   it('restores them when the listing fails', async () => {
     await expect(
-      withSmallYoungGeneration(async () => {
+      withListingHeap(async () => {
         throw new Error('403');
       }, []),
     ).rejects.toThrow('403');
     expect(accepted(2)).toBe(true);
   });
 
-  it("leaves a flag the user set on Node's command line alone (either spelling)", async () => {
-    expect(await withSmallYoungGeneration(async () => accepted(3), ['--semi_space_growth_factor=4'])).toBe(true);
+  it("leaves the flags the user set on Node's command line alone (either spelling)", async () => {
+    expect(await withListingHeap(async () => accepted(3), ['--semi_space_growth_factor=4', '--heap-growing-percent=50'])).toBe(true);
+  });
+
+  it('sets the flag the user did not set beside one they did, and restores it', async () => {
+    expect(await withListingHeap(async () => accepted(6), ['--semi-space-growth-factor=4'])).toBe(false);
+    expect(await withListingHeap(async () => accepted(7), ['--heap_growing_percent=50'])).toBe(false);
+    expect(accepted(8)).toBe(true);
   });
 
   it('puts the flag back before other exit listeners run, when the process exits mid-listing', () => {
     const order: string[] = [];
     const before = process.listeners('exit').length;
-    void withSmallYoungGeneration(() => new Promise<never>(() => {}), []);
+    void withListingHeap(() => new Promise<never>(() => {}), []);
     const mine = process.listeners('exit')[0] as () => void;
     expect(process.listeners('exit')).toHaveLength(before + 1);
     order.push(accepted(4) ? 'accepted' : 'rejected');
