@@ -2,7 +2,7 @@
 // boundary (src/rollout/normalize.ts), so no caller can skip it. Reads retry with backoff; writes never
 // retry on their own (the command decides, because only it knows whether a retry is safe).
 import type { ResolvedConfig } from './kubeconfig.js';
-import { KubeHttp, credentials, type HttpOptions, type RequestSpec, type Target, ApiError } from './http.js';
+import { KubeHttp, credentials, type HttpOptions, type Flow, type RequestSpec, type Target, ApiError } from './http.js';
 import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 import type { PlannedRequest } from '../rollout/plan.js';
 import {
@@ -91,8 +91,14 @@ export class KubeClient {
    * read as it arrives: each is reduced to what a listing shows and handed to onItem at once, so no page
    * is held whole. Resolves with the List's metadata (its continue token).
    */
-  eachRollout(ns: string | null, signal: AbortSignal | undefined, page: Page, onItem: (ro: Rollout) => void): Promise<ListMeta> {
-    return this.each(this.rolloutsSpec(ns, signal, page), compactRollout, onItem);
+  eachRollout(
+    ns: string | null,
+    signal: AbortSignal | undefined,
+    page: Page,
+    onItem: (ro: Rollout) => void,
+    flow?: Flow,
+  ): Promise<ListMeta> {
+    return this.each({ ...this.rolloutsSpec(ns, signal, page), flow }, compactRollout, onItem);
   }
 
   private rolloutsSpec(ns: string | null, signal?: AbortSignal, page?: Page): RequestSpec {
@@ -118,8 +124,9 @@ export class KubeClient {
     signal: AbortSignal | undefined,
     page: Page,
     onItem: (rs: ReplicaSet) => void,
+    flow?: Flow,
   ): Promise<ListMeta> {
-    return this.each(this.replicaSetsSpec(ns, selector, signal, page), compactReplicaSet, onItem);
+    return this.each({ ...this.replicaSetsSpec(ns, selector, signal, page), flow }, compactReplicaSet, onItem);
   }
 
   private replicaSetsSpec(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: Page): RequestSpec {
@@ -185,23 +192,25 @@ export class KubeClient {
     return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(compactDeployment) };
   }
 
-  /** The Services of a namespace (or of all), for a listing that must read what users are routed to. */
-  async listServices(ns: string | null, signal?: AbortSignal): Promise<List<Service>> {
-    // Read item by item as it arrives (a cluster's Services can be many megabytes), and only the name and
-    // the selector of each are kept: a Service's other fields (and managedFields) are dropped at once.
-    const items: Service[] = [];
-    const metadata = await this.each(
+  /**
+   * The Services of a namespace (or of all), for a listing that must read what users are routed to: read
+   * item by item as it arrives (a cluster's Services can be many megabytes), each reduced at once to its
+   * name and selector (its other fields and managedFields dropped), and handed to onItem (as eachRollout;
+   * one answer, not paged).
+   */
+  eachService(ns: string | null, signal: AbortSignal | undefined, onItem: (svc: Service) => void, flow?: Flow): Promise<ListMeta> {
+    return this.each(
       {
         method: 'GET',
         path: servicesPath(ns),
         target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
         retry: true,
         signal,
+        flow,
       },
       compactService,
-      (svc) => items.push(svc),
+      onItem,
     );
-    return { metadata, items };
   }
 
   /**

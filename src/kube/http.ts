@@ -47,6 +47,18 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** Retry on 429/5xx/reset. Reads only, unless the caller knows a retry is safe. */
   retry?: boolean;
+  /** A List read as it arrives whose reader may fall behind (see Flow). */
+  flow?: Flow;
+}
+
+/**
+ * The reader of a List read as it arrives, which may fall behind it (a table waiting on another list):
+ * while full() the answer is not read (TCP holds the rest at the API server, and the request's timeout,
+ * which counts silence, waits too); room() resolves when it may be read again.
+ */
+export interface Flow {
+  full(): boolean;
+  room(): Promise<void>;
 }
 
 export interface KubeStatus {
@@ -421,6 +433,8 @@ export class KubeHttp {
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
+      /** Not read while the reader is behind (spec.flow). */
+      let paused = false;
       const fail = (e: Error) => {
         if (settled) return;
         settled = true;
@@ -448,6 +462,16 @@ export class KubeHttp {
               stream.push(c);
             } catch (e) {
               fail(e as Error);
+              return;
+            }
+            if (spec.flow?.full() && !paused) {
+              paused = true;
+              from.pause();
+              void spec.flow.room().then(() => {
+                paused = false;
+                timer?.refresh();
+                from.resume();
+              });
             }
           });
           from.on('error', () =>
@@ -475,7 +499,11 @@ export class KubeHttp {
       const timeout = stream && !stream.bounded ? 0 : this.opts.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       if (timeout > 0) {
-        timer = setTimeout(() => fail(new NetworkError('timeout', 'TIMEOUT', `no answer within ${timeout} ms`, sent)), timeout);
+        timer = setTimeout(() => {
+          // Silence the reader asked for is not the server's: counted again from the next read.
+          if (paused) timer?.refresh();
+          else fail(new NetworkError('timeout', 'TIMEOUT', `no answer within ${timeout} ms`, sent));
+        }, timeout);
         timer.unref();
       }
       const onAbort = () => fail(new NetworkError('unreachable', 'ABORTED', 'aborted', sent));

@@ -287,6 +287,12 @@ describe('status', () => {
           f.load({ rollout: fx.rollout, replicaSets: fx.replicaSets, services: fx.services ?? {}, workload: fx.workload ?? null });
         }
       }
+      // An active Service that selects pods no ReplicaSet of its rollouts made (switched by hand): the rows
+      // follow the Service, the ground truth, so they depend on the Services list being read.
+      const svc = structuredClone(loadFixture('christmas.yaml').services!.active) as any;
+      svc.metadata.namespace = 'zz';
+      svc.spec.selector['rollouts-pod-template-hash'] = 'switched-by-hand';
+      f.put('services', svc);
     };
     const outputs = async (opts: Partial<FakeOptions>) => {
       await fake.stop();
@@ -313,6 +319,16 @@ describe('status', () => {
     expect(ordered['0/table']!.split('\n').length).toBeGreaterThan(16);
     const scrambled = await outputs({ unorderedLists: true });
     expect(scrambled).toEqual(ordered);
+    // The Services alone out of order: found out, and everything read again at once, to the same table.
+    const services = await outputs({ unorderedLists: ['services'] });
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts') && !q.query.continue)).toHaveLength(8);
+    expect(services).toEqual(ordered);
+    // Services that may not be listed: the streamed table (one reading of each list) is the one read at
+    // once (its rows say what the controller recorded instead).
+    const noServices = await outputs({ deny: ['list services'] });
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts') && !q.query.continue)).toHaveLength(4);
+    expect(await outputs({ deny: ['list services'], unorderedLists: true })).toEqual(noServices);
+    expect(noServices).not.toEqual(ordered);
   });
 
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {

@@ -136,8 +136,11 @@ export interface FakeOptions {
   noController?: boolean;
   /** Decides a fault for each request (after it is recorded). */
   fault?: (r: FaultRequest) => Fault | undefined;
-  /** Lists in reverse storage order (the API server has always listed in order; the plugin must not depend on it). */
-  unorderedLists?: boolean;
+  /**
+   * Lists in reverse storage order (the API server has always listed in order; the plugin must not depend
+   * on it): all of them, or only those of the kinds named.
+   */
+  unorderedLists?: boolean | Array<'rollouts' | 'replicasets' | 'services'>;
   /** The kubelet's side of pods/NAME/portforward: a connection into the pod, or the error text. */
   kubelet?: (ns: string, pod: string, port: number) => Socket | string;
 }
@@ -195,10 +198,11 @@ export class FakeApiServer {
   }
 
   /** As the API server lists: by namespace, then name (its storage keys), unless told to scramble them. */
-  private ordered(items: Obj[]): Obj[] {
+  private ordered(kind: 'rollouts' | 'replicasets' | 'services', items: Obj[]): Obj[] {
     const key = (o: Obj) => `${o.metadata.namespace}/${o.metadata.name}`;
     const sorted = items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-    return this.opts.unorderedLists ? sorted.reverse() : sorted;
+    const u = this.opts.unorderedLists;
+    return u === true || (Array.isArray(u) && u.includes(kind)) ? sorted.reverse() : sorted;
   }
 
   private store(kind: string): Map<string, Obj> {
@@ -387,7 +391,7 @@ export class FakeApiServer {
             url.searchParams.get('resourceVersion'),
           );
         if (deny('list', 'rollouts', ns)) return;
-        const all = this.ordered([...this.rollouts.values()]).filter((r) => !ns || r.metadata.namespace === ns);
+        const all = this.ordered('rollouts', [...this.rollouts.values()]).filter((r) => !ns || r.metadata.namespace === ns);
         const limit = Number(url.searchParams.get('limit') ?? 0);
         const from = Number(url.searchParams.get('continue') ?? 0);
         const items = limit > 0 ? all.slice(from, from + limit) : all;
@@ -448,7 +452,7 @@ export class FakeApiServer {
       if (url.searchParams.get('watch')) return this.watch(res, 'replicasets', ns, undefined, url.searchParams.get('resourceVersion'));
       if (deny('list', 'replicasets', ns, undefined, 'apps')) return;
       const sel = url.searchParams.get('labelSelector') ?? '';
-      const all = this.ordered([...this.replicaSets.values()]).filter(
+      const all = this.ordered('replicasets', [...this.replicaSets.values()]).filter(
         (rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}),
       );
       const limit = Number(url.searchParams.get('limit') ?? 0);
@@ -510,7 +514,7 @@ export class FakeApiServer {
     if ((m = url.pathname.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?services$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';
       if (deny('list', 'services', ns, undefined, '')) return;
-      const items = [...this.services.values()].filter((s) => !ns || s.metadata.namespace === ns);
+      const items = this.ordered('services', [...this.services.values()]).filter((s) => !ns || s.metadata.namespace === ns);
       return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && rec.method === 'GET') {

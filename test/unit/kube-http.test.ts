@@ -516,6 +516,42 @@ describe('a List read as it arrives (http.list)', () => {
     expect((e as NetworkError).code).toBe('TIMEOUT');
   });
 
+  it('a reader that falls behind pauses the List (nothing more is read), past --request-timeout, and resumes it whole', async () => {
+    const body = Buffer.from(page(40));
+    // 8 pieces, 10 ms apart
+    srv.handler = (_q, res) => {
+      res.writeHead(200);
+      let i = 0;
+      const step = Math.ceil(body.length / 8);
+      const tick = () => (i >= body.length ? res.end() : (res.write(body.subarray(i, (i += step))), setTimeout(tick, 10)));
+      tick();
+    };
+    const { http } = client(baseConfig(srv.url), undefined, { timeoutMs: 200 });
+    const items: unknown[] = [];
+    let resume: (() => void) | undefined;
+    let pauses = 0;
+    const flow = {
+      // full once 5 items are in, until the reader has waited 500 ms (over twice the timeout)
+      full: () => items.length >= 5 && pauses === 0,
+      room: () => {
+        pauses++;
+        return new Promise<void>((r) => (resume = r));
+      },
+    };
+    const listed = http.list({ ...get(), flow }, (i) => items.push(i));
+    await new Promise((r) => setTimeout(r, 500));
+    // paused after the chunk that filled it: not every item has been handed over
+    expect(pauses).toBe(1);
+    const atPause = items.length;
+    expect(atPause).toBeGreaterThanOrEqual(5);
+    expect(atPause).toBeLessThan(40);
+    resume!();
+    await listed;
+    expect(items.map((i) => (i as { metadata: { name: string } }).metadata.name)).toEqual(
+      (JSON.parse(page(40)) as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name),
+    );
+  });
+
   it('429 then the list: retried, each item handed over once', async () => {
     let n = 0;
     srv.handler = (_q, res) => (++n === 1 ? res.writeHead(429, { 'Retry-After': '0' }).end('{"kind":"Status"}') : res.end(page(3)));

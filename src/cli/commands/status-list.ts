@@ -3,14 +3,14 @@
 // of objects: the Rollout, the active and preview Services (what users are routed to), and the active
 // and preview ReplicaSets (and a workloadRef's Deployment). The requests do not grow with the number of
 // rollouts: pages of Rollouts, one list of Services, one of ReplicaSets, and one of Deployments when a
-// rollout takes its template from one. A table reads every rollout-made ReplicaSet beside the Rollouts
-// and is drawn namespace by namespace as the items arrive, so memory holds its rows, not its objects
-// (streamRows); JSON and YAML read the ReplicaSets the rows show, by their hashes, after the Rollouts
+// rollout takes its template from one. A table reads every rollout-made ReplicaSet and the Services
+// beside the Rollouts and is drawn namespace by namespace as the items arrive, so memory holds its rows,
+// not its objects (streamRows); JSON and YAML read the ReplicaSets the rows show, by their hashes, after the Rollouts
 // (or every rollout-made one once there are too many hashes to name).
 import type { Ctx, Kube } from '../../ctx.js';
 import type { ListMeta } from '../../kube/client.js';
 import { EXIT, type ExitCode } from '../../errors.js';
-import { ApiError } from '../../kube/http.js';
+import { ApiError, type Flow } from '../../kube/http.js';
 import { translate } from '../../kube/errors.js';
 import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet, type Rollout, type Service } from '../../rollout/types.js';
 import { buildRolloutView, workloadView, type RolloutView } from '../../rollout/view.js';
@@ -35,10 +35,18 @@ export interface Read {
 }
 
 /**
+ * Items a list may hold unread before its answer is paused. A table reads three lists side by side and
+ * moves at the pace of the slowest (the ReplicaSets, the largest): at 10,000 rollouts the other two held
+ * up to every one of their 10,000 items, waiting.
+ */
+const READ_AHEAD = 1000;
+
+/**
  * A list read as it arrives, item by item, page after page: each item is handed to the reader as soon as
  * it is parsed (not when its page is complete), the next page is asked for as soon as the one before it
- * has arrived, and items are held only until read. A listing of one request (--chunk-size=0) is thus
- * drawn as it streams, like one of many pages.
+ * has arrived, and items are held only until read: once READ_AHEAD are, the answer is paused until half
+ * of them have been. A listing of one request (--chunk-size=0) is thus drawn as it streams, like one of
+ * many pages.
  */
 class Items<T> {
   private buf: T[] = [];
@@ -47,7 +55,13 @@ class Items<T> {
   private failed: { error: unknown } | null = null;
   /** Readers waiting for the next item (or the end). */
   private waiting: Array<() => void> = [];
-  constructor(private readonly fetch: (cont: string | undefined, onItem: (item: T) => void) => Promise<ListMeta>) {
+  /** The answer, paused, waiting for room. */
+  private paused: Array<() => void> = [];
+  private readonly flow: Flow = {
+    full: () => this.buf.length - this.at >= READ_AHEAD,
+    room: () => new Promise<void>((resolve) => this.paused.push(resolve)),
+  };
+  constructor(private readonly fetch: (cont: string | undefined, onItem: (item: T) => void, flow: Flow) => Promise<ListMeta>) {
     void this.read();
   }
 
@@ -55,10 +69,14 @@ class Items<T> {
     let cont: string | undefined;
     try {
       do {
-        const meta = await this.fetch(cont, (item) => {
-          this.buf.push(item);
-          this.notify();
-        });
+        const meta = await this.fetch(
+          cont,
+          (item) => {
+            this.buf.push(item);
+            this.notify();
+          },
+          this.flow,
+        );
         cont = meta.continue || undefined;
       } while (cont);
     } catch (e) {
@@ -89,6 +107,11 @@ class Items<T> {
     const item = await this.peek();
     if (item === undefined) return undefined;
     this.at++;
+    if (this.paused.length > 0 && (this.buf.length - this.at) * 2 <= READ_AHEAD) {
+      const paused = this.paused;
+      this.paused = [];
+      for (const resume of paused) resume();
+    }
     // Items read are let go (the array is cut once most of it has been read).
     if (this.at > 1024 && this.at * 2 > this.buf.length) {
       this.buf = this.buf.slice(this.at);
@@ -120,7 +143,8 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
 /** The lists a listing reads, opened: the Rollouts, the Services, and when needed every rollout-made ReplicaSet. */
 interface Source {
   rollouts: Items<Rollout>;
-  services: Promise<Map<string, Service> | undefined>;
+  /** The Services, item by item (a 403 is thrown by the first read). */
+  services: Items<Service>;
   /** Every ReplicaSet a rollout made (started at most once). */
   allReplicaSets(): Items<ReplicaSet>;
   /** Every rollout-made ReplicaSet is being read (a table, or more hashes arrived than a selector should name). */
@@ -142,7 +166,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   let all: Items<ReplicaSet> | undefined;
   let deployments: Promise<Map<string, Deployment> | undefined> | undefined;
   const replicaSetsBy = (selector: string) =>
-    new Items<ReplicaSet>((cont, onItem) => kube.client.eachReplicaSet(ns, selector, signal, page(cont), onItem));
+    new Items<ReplicaSet>((cont, onItem, flow) => kube.client.eachReplicaSet(ns, selector, signal, page(cont), onItem, flow));
   const allReplicaSets = () => {
     all ??= replicaSetsBy(POD_TEMPLATE_HASH);
     return all;
@@ -150,24 +174,22 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   // Once more rollouts have arrived than a selector should name, every rollout-made ReplicaSet will be
   // read: that list starts at once, alongside the rest of the Rollouts.
   const seen = new Set<string>();
-  const rollouts = new Items<Rollout>((cont, onItem) =>
-    kube.client.eachRollout(ns, signal, page(cont), (ro) => {
-      if (!all) {
-        for (const h of hashesOf(ro, undefined)) seen.add(h);
-        if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
-      }
-      onItem(ro);
-    }),
+  const rollouts = new Items<Rollout>((cont, onItem, flow) =>
+    kube.client.eachRollout(
+      ns,
+      signal,
+      page(cont),
+      (ro) => {
+        if (!all) {
+          for (const h of hashesOf(ro, undefined)) seen.add(h);
+          if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
+        }
+        onItem(ro);
+      },
+      flow,
+    ),
   );
-  const services = kube.client.listServices(ns, signal).then(
-    (l) => new Map(l.items.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])),
-    (e: unknown) => {
-      // A role that may list rollouts but not services: rows then say what the controller recorded.
-      if (e instanceof ApiError && e.status === 403) return undefined;
-      throw e;
-    },
-  );
-  services.catch(() => undefined);
+  const services = new Items<Service>((_, onItem, flow) => kube.client.eachService(ns, signal, onItem, flow));
   return {
     rollouts,
     services,
@@ -199,9 +221,19 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
 
 const needsDeployment = (ro: Rollout) => !!ro.spec?.strategy?.blueGreen && !!workloadView(ro, undefined)?.supported;
 
+/** A 403 read as undefined: a role that may list rollouts but not services (or ReplicaSets). */
+const forbiddenAsUndefined = (e: unknown): undefined => {
+  if (e instanceof ApiError && e.status === 403) return undefined;
+  throw e;
+};
+
 /** Everything at once: for -o json|yaml, and a table whose streamed read could not be used. */
 async function readAll(src: Source): Promise<Read> {
-  const [rollouts, services] = await Promise.all([src.rollouts.all(), src.services]);
+  const [rollouts, services] = await Promise.all([
+    src.rollouts.all(),
+    // A role that may list rollouts but not services: rows then say what the controller recorded.
+    src.services.all().then((l) => new Map(l.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])), forbiddenAsUndefined),
+  ]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
   const replicaSets =
     src.allStarted || hashes.size > MAX_HASH_SELECTOR
@@ -226,49 +258,66 @@ interface Row {
 const storageOrder = (ns: string) => `${ns}/`;
 
 /**
- * The table's rows, namespace by namespace: the API server lists Rollouts
- * and ReplicaSets in the order of their storage keys (namespace, then name), so the two lists are read
- * side by side, and a namespace's objects are dropped once its rows are drawn: memory holds the rows, not
- * the objects. null when either list is found out of that order (nothing promises it), or when the
- * ReplicaSets may not be listed: the caller then reads everything at once.
+ * A list read beside the Rollouts, namespace by namespace (see streamRows): the returned function takes
+ * the list's items up to namespace ns (to its end for null), handing those of ns to `take`. false when
+ * the list is found out of storage order; 'forbidden' when it may not be read (a 403).
+ */
+function sideList<T extends { metadata: { namespace?: string } }>(items: Items<T>, take: (item: T) => void) {
+  let last = '';
+  const peek = () =>
+    items.peek().catch((e: unknown) => {
+      if (e instanceof ApiError && e.status === 403) return null;
+      throw e;
+    });
+  return async (ns: string | null): Promise<boolean | 'forbidden'> => {
+    for (let x = await peek(); x !== undefined; x = await peek()) {
+      if (x === null) return 'forbidden';
+      const xNs = x.metadata.namespace ?? '';
+      const key = storageOrder(xNs);
+      if (key < last) return false;
+      last = key;
+      if (ns !== null && key > storageOrder(ns)) break;
+      await items.next();
+      if (xNs === ns) take(x);
+    }
+    return true;
+  };
+}
+
+/**
+ * The table's rows, namespace by namespace: the API server lists Rollouts, ReplicaSets and Services in
+ * the order of their storage keys (namespace, then name), so the three lists are read side by side, and a
+ * namespace's objects are dropped once its rows are drawn: memory holds the rows, not the objects (a
+ * table that waited for every Service before its first row held ~10,000 Rollouts read meanwhile, at
+ * 10,000 rollouts). null when a list is found out of that order (nothing promises it), or when the
+ * ReplicaSets may not be listed: the caller then reads everything at once. Services that may not be
+ * listed leave the rows to say what the controller recorded, as a read at once does.
  */
 async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
-  const services = await src.services;
-  const replicaSets = src.allReplicaSets();
   const rows: Row[] = [];
   let others = 0;
   let lastRollout = '';
-  let lastReplicaSet = '';
   let bucketNs: string | undefined;
   let bucket = new Map<string, ReplicaSet[]>();
+  let serviceBucket = new Map<string, Service>();
+  let servicesForbidden = false;
+  const replicaSets = sideList(src.allReplicaSets(), (rs) => {
+    for (const ref of rs.metadata.ownerReferences ?? []) {
+      if (ref.kind !== 'Rollout' || !ref.uid) continue;
+      const arr = bucket.get(ref.uid) ?? [];
+      arr.push(rs);
+      bucket.set(ref.uid, arr);
+    }
+  });
+  const services = sideList(src.services, (svc) => serviceBucket.set(svc.metadata.name ?? '', svc));
   /**
-   * Takes the ReplicaSets up to namespace ns; those of ns go to the bucket. false: out of order, or the
-   * list is forbidden (a role that may not list ReplicaSets: read at once, which asks for them only when a
-   * row names a hash, as before this list was read ahead).
+   * Both lists up to namespace ns. false: out of order, or the ReplicaSets are forbidden (a role that may
+   * not list them: read at once, which asks for them only when a row names a hash).
    */
   const advance = async (ns: string | null): Promise<boolean> => {
-    const peek = () =>
-      replicaSets.peek().catch((e: unknown) => {
-        if (e instanceof ApiError && e.status === 403) return null;
-        throw e;
-      });
-    for (let rs = await peek(); rs !== undefined; rs = await peek()) {
-      if (rs === null) return false;
-      const rsNs = rs.metadata.namespace ?? '';
-      const key = storageOrder(rsNs);
-      if (key < lastReplicaSet) return false;
-      lastReplicaSet = key;
-      if (ns !== null && key > storageOrder(ns)) break;
-      await replicaSets.next();
-      if (rsNs !== ns) continue;
-      for (const ref of rs.metadata.ownerReferences ?? []) {
-        if (ref.kind !== 'Rollout' || !ref.uid) continue;
-        const arr = bucket.get(ref.uid) ?? [];
-        arr.push(rs);
-        bucket.set(ref.uid, arr);
-      }
-    }
-    return true;
+    const [r, s] = await Promise.all([replicaSets(ns), servicesForbidden ? true : services(ns)]);
+    if (s === 'forbidden') servicesForbidden = true;
+    return r === true && s !== false;
   };
   for (let ro = await src.rollouts.next(); ro !== undefined; ro = await src.rollouts.next()) {
     const ns = ro.metadata.namespace ?? '';
@@ -278,6 +327,7 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
     if (ns !== bucketNs) {
       bucketNs = ns;
       bucket = new Map();
+      serviceBucket = new Map();
       if (!(await advance(ns))) return null;
     }
     const bg = ro.spec?.strategy?.blueGreen;
@@ -285,7 +335,7 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
       others++;
       continue;
     }
-    const service = (name: string | undefined) => (!name || !services ? undefined : (services.get(svcKey(ns, name)) ?? null));
+    const service = (name: string | undefined) => (!name || servicesForbidden ? undefined : (serviceBucket.get(name) ?? null));
     const ref = ro.spec?.workloadRef;
     const deployments = needsDeployment(ro) ? await src.deployments() : undefined;
     const workload = !ref?.name || !deployments ? undefined : (deployments.get(svcKey(ns, ref.name)) ?? null);
@@ -299,8 +349,10 @@ async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promi
     rows.push({ namespace: view.namespace, name: view.name, cells: row(view) });
   }
   // The rest is read only to be sure of the order the rows relied on (with no rows, nothing relied on it:
-  // a role that may not list ReplicaSets still hears that there are no rollouts).
-  if (lastRollout !== '' && !(await advance(null))) return null;
+  // a role that may not list ReplicaSets still hears that there are no rollouts; a Services list that
+  // fails otherwise than by a 403 still fails the listing, as when it was read whole first).
+  if (lastRollout !== '') return (await advance(null)) ? { rows, others } : null;
+  if (!servicesForbidden) await services(null);
   return { rows, others };
 }
 
