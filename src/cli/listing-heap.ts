@@ -1,5 +1,5 @@
 // V8's heap while a listing runs. A listing allocates megabytes of short-lived objects per page (parsed
-// items, reduced at once) and keeps a slowly growing set (its rows, the Services' selectors). Left to
+// items, reduced at once) and keeps a slowly growing set (its rows). Left to
 // its defaults V8 grows both generations well ahead of what lives, and the process's peak RSS with
 // them. Two flags, each set only while the listing runs:
 // - --semi-space-growth-factor=1: the young generation stays at its initial size (it grows to 16 MB per
@@ -8,8 +8,9 @@
 // - --heap-growing-percent=30: after each full collection the old generation may grow 30% over what
 //   survived, instead of V8's own factor (up to several times on a small heap): garbage promoted from the
 //   young generation is collected sooner. Measured at 10,000 rollouts (npm bundle, Node 20, 6 alternating
-//   runs): 109-116 MB peak RSS, 88-91 MB with it (10%: 89-93 MB), no slower (wall 2.8-4.6 s against
-//   3.5-5.4 s; CPU 2.7-4.1 s against 3.0-3.7 s). On Node 26 (the single executable, whose young generation
+//   runs of a bundle with it set from the start): 109-116 MB peak RSS, 88-91 MB with it (10%: 89-93 MB),
+//   no slower (wall 2.8-4.6 s against 3.5-5.4 s; CPU 2.7-4.1 s against 3.0-3.7 s); the bin, setting it
+//   here, 5 runs: 112-116 MB, 89-92 MB. On Node 26 (the single executable, whose young generation
 //   is already capped at 1 MB by its own flags): 111-112 MB, 105-109 MB with it.
 //
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang

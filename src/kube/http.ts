@@ -53,8 +53,8 @@ export interface RequestSpec {
 
 /**
  * The reader of a List read as it arrives, which may fall behind it (a table waiting on another list):
- * while full() the answer is not read (TCP holds the rest at the API server, and the request's timeout,
- * which counts silence, waits too); room() resolves when it may be read again.
+ * asked after each chunk, full() pauses the answer (TCP holds the rest at the API server, and the
+ * request's timeout, which counts silence, waits too) until room() resolves.
  */
 export interface Flow {
   full(): boolean;
@@ -198,7 +198,7 @@ function excerpt(text: string): string {
 export interface StreamDecoder {
   push(chunk: Buffer): void;
   end(): void;
-  /** A List may come compressed and within the request timeout; a watch neither (events as they happen). */
+  /** A List may come compressed and within the request timeout (its silences, not a pause its reader asked for); a watch neither (events as they happen). */
   readonly bounded: boolean;
 }
 

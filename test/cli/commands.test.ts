@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
 import { runCli } from './run.js';
+import { READ_AHEAD } from '../../src/cli/commands/status-list.js';
 import { loadFixture } from '../fixtures/load.js';
 import { record } from '../reliability.js';
 
@@ -329,6 +330,38 @@ describe('status', () => {
     expect(fake.requests.filter((q) => q.path.endsWith('/rollouts') && !q.query.continue)).toHaveLength(4);
     expect(await outputs({ deny: ['list services'], unorderedLists: true })).toEqual(noServices);
     expect(noServices).not.toEqual(ordered);
+    // A read-ahead of 2 items: the lists are paused and resumed over and over, to the same tables, and
+    // to the same JSON (read at once).
+    const json = async () => {
+      const r = await run(['status', '-A', '-o', 'json', '--chunk-size=3']);
+      expect(r.code).toBe(0);
+      return r.stdout;
+    };
+    try {
+      READ_AHEAD.items = 2;
+      READ_AHEAD.pauses = 0;
+      expect(await outputs({})).toEqual(ordered);
+      expect(READ_AHEAD.pauses).toBeGreaterThan(4);
+      const pausedJson = await json();
+      READ_AHEAD.items = 1000;
+      expect(pausedJson).toBe(await json());
+    } finally {
+      READ_AHEAD.items = 1000;
+    }
+  });
+
+  it('a Services list that fails otherwise than by a 403 fails the listing: one line, nothing on stdout, no write', async () => {
+    await startWith('christmas.yaml', {
+      fault: (r) => (r.verb === 'list' && r.resource === 'services' ? { kind: 'status', status: 401, reason: 'Unauthorized' } : undefined),
+    });
+    for (const o of ['table', 'json']) {
+      const r = await run(['status', '-A', '-o', o]);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(fake.writes()).toHaveLength(0);
   });
 
   it('colours only on a terminal, and never with --no-color or NO_COLOR', async () => {

@@ -35,11 +35,11 @@ export interface Read {
 }
 
 /**
- * Items a list may hold unread before its answer is paused. A table reads three lists side by side and
- * moves at the pace of the slowest (the ReplicaSets, the largest): at 10,000 rollouts the other two held
- * up to every one of their 10,000 items, waiting.
+ * Items a list may hold unread before its answer is paused, and the pauses so far (an object, for tests). A table reads three
+ * lists side by side and moves at the pace of the slowest (the ReplicaSets, the largest): at 10,000
+ * rollouts the other two held up to every one of their 10,000 items, waiting.
  */
-const READ_AHEAD = 1000;
+export const READ_AHEAD = { items: 1000, pauses: 0 };
 
 /**
  * A list read as it arrives, item by item, page after page: each item is handed to the reader as soon as
@@ -58,8 +58,11 @@ class Items<T> {
   /** The answer, paused, waiting for room. */
   private paused: Array<() => void> = [];
   private readonly flow: Flow = {
-    full: () => this.buf.length - this.at >= READ_AHEAD,
-    room: () => new Promise<void>((resolve) => this.paused.push(resolve)),
+    full: () => this.buf.length - this.at >= READ_AHEAD.items,
+    room: () => {
+      READ_AHEAD.pauses++;
+      return new Promise<void>((resolve) => this.paused.push(resolve));
+    },
   };
   constructor(private readonly fetch: (cont: string | undefined, onItem: (item: T) => void, flow: Flow) => Promise<ListMeta>) {
     void this.read();
@@ -107,7 +110,7 @@ class Items<T> {
     const item = await this.peek();
     if (item === undefined) return undefined;
     this.at++;
-    if (this.paused.length > 0 && (this.buf.length - this.at) * 2 <= READ_AHEAD) {
+    if (this.paused.length > 0 && (this.buf.length - this.at) * 2 <= READ_AHEAD.items) {
       const paused = this.paused;
       this.paused = [];
       for (const resume of paused) resume();
@@ -189,7 +192,13 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
       flow,
     ),
   );
-  const services = new Items<Service>((_, onItem, flow) => kube.client.eachService(ns, signal, onItem, flow));
+  // One answer, never paused: it is not paged, so a pause would keep it open for the whole table (and an
+  // API server ends a request that takes longer than its --request-timeout, 60 s by default); a Service
+  // is kept as its name and selector only. Its List's metadata is not read: one request, whatever it says.
+  const services = new Items<Service>(async (_, onItem) => {
+    await kube.client.eachService(ns, signal, onItem);
+    return {};
+  });
   return {
     rollouts,
     services,
