@@ -527,6 +527,37 @@ describe('what the user confirmed is what happens', () => {
     expect(r.stderr).not.toContain('alice');
   });
 
+  it("names the race's winner whose record's time, in whole seconds, is up to 2 s before its read; not an older one", async () => {
+    // Seen on a loaded CI run: the winner recorded a time cut to the second, 1.x s before the loser's
+    // read ended, and went unnamed.
+    for (const [beforeMs, named] of [
+      [1500, true],
+      [1999, true],
+      [5000, false],
+    ] as const) {
+      let gets = 0;
+      await fake?.stop();
+      await startWith('christmas.yaml', {
+        afterRolloutGet: (ro, f) => {
+          gets++;
+          if (gets === 1) f.put('rollouts', { ...ro, status: { ...ro.status, pauseConditions: undefined, currentPodHash: '8a7b6c5d4e' } });
+          if (gets === 2) {
+            const at = new Date(Math.floor((NOW.getTime() - beforeMs) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+            const promoted = JSON.stringify({ by: 'bob', at, action: 'promote', reason: '' });
+            f.put('rollouts', {
+              ...ro,
+              metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, 'bluegreen.kubectl.io/last-change': promoted } },
+            });
+          }
+        },
+      });
+      const r = await run(['promote', 'frontend', '--yes']);
+      expect(r.code).toBe(4);
+      if (named) expect(r.stderr, `${beforeMs} ms`).toMatch(/bob ran promote at/);
+      else expect(r.stderr, `${beforeMs} ms`).not.toContain('bob');
+    }
+  });
+
   it('undo does not write over a spec changed after reading (exit 4)', async () => {
     let changed = false;
     await startWith('christmas.yaml', {

@@ -110,11 +110,13 @@ export async function conflict(
 ): Promise<CliError> {
   const name = before.view.name;
   // The record of the change that beat us: not the one that was there when we read (a set-image a
-  // moment before is not who promoted), and not older than our read, give or take a second of clock skew
-  // between machines.
+  // moment before is not who promoted), and not older than our read. Its time is taken just before its
+  // write, which came after our read of the rollout; `since` is taken after our other reads. Allowed: a
+  // second because a record's time is in whole seconds (a write at 12:00:01.9 records 12:00:01), and one
+  // more for our reads after the rollout's and clock skew between machines.
   const seen = lastChange(before.ro);
   const same = (a: LastChange, b: LastChange | null) => !!b && a.at === b.at && a.action === b.action && a.by === b.by;
-  const recent = (lc: LastChange | null) => !!lc && !same(lc, seen) && Date.parse(lc.at) >= since.getTime() - 1000;
+  const recent = (lc: LastChange | null) => !!lc && !same(lc, seen) && Date.parse(lc.at) >= since.getTime() - 2000;
   const [now, moved] = await Promise.all([
     rereadForRecord(ctx, kube, name, recent),
     workload ? workloadMoved(ctx, kube, before.view.namespace, workload) : null,

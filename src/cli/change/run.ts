@@ -246,7 +246,10 @@ export async function runChange(
   if (mode !== 'none') return dryRun(ctx, kube, read, plan, requests, mode, args.output);
 
   await confirmed(ctx, plan, args.yes);
-  const applied = await applyPlan(ctx, kube, loaded, plan, requests, auditValue(audit), read.now);
+  // The record's time is the write's, not the plan's (a prompt may stay open for minutes): whoever loses
+  // a race to this write names it only if its record is not older than their own read (refuse.ts).
+  audit.at = rfc3339(ctx.io.now());
+  const applied = await applyPlan(ctx, kube, loaded, plan, recordedRequests(plan.requests, loaded.ro, audit), auditValue(audit), read.now);
   const reaction = awaitsController(plan, read.controller) ? await awaitController(ctx, kube, loaded.ro, applied.rollout) : null;
   return report(ctx, plan, applied, audit, reaction, args.output);
 }
