@@ -20,10 +20,10 @@
 // defaults below in each; a flag the user set on Node's command line is left alone.
 import { setFlagsFromString } from 'node:v8';
 
-const FLAGS: ReadonlyArray<{ name: string; listing: number; dflt: number; pattern: RegExp }> = [
-  { name: '--semi-space-growth-factor', listing: 1, dflt: 2, pattern: /semi[-_]space[-_]growth[-_]factor/ },
-  { name: '--heap-growing-percent', listing: 30, dflt: 0, pattern: /heap[-_]growing[-_]percent/ },
-];
+const FLAGS = [
+  { name: '--semi-space-growth-factor', listing: 1, dflt: 2 },
+  { name: '--heap-growing-percent', listing: 30, dflt: 0 },
+].map((f) => ({ ...f, pattern: new RegExp(f.name.slice(2).replaceAll('-', '[-_]')) }));
 
 export async function withListingHeap<T>(run: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
   // Node refuses V8 flags in NODE_OPTIONS, so a flag of the user's can only be on the command line.

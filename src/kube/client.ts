@@ -198,7 +198,7 @@ export class KubeClient {
    * name and selector (its other fields and managedFields dropped), and handed to onItem (as eachRollout;
    * one answer, not paged).
    */
-  eachService(ns: string | null, signal: AbortSignal | undefined, onItem: (svc: Service) => void, flow?: Flow): Promise<ListMeta> {
+  eachService(ns: string | null, signal: AbortSignal | undefined, onItem: (svc: Service) => void): Promise<ListMeta> {
     return this.each(
       {
         method: 'GET',
@@ -206,7 +206,6 @@ export class KubeClient {
         target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
         retry: true,
         signal,
-        flow,
       },
       compactService,
       onItem,

@@ -158,6 +158,17 @@ interface Source {
   close(): void;
 }
 
+/**
+ * A list that may not be read (a 403: a role that may list rollouts but not this kind) read as `value`;
+ * any other error thrown on.
+ */
+const unlessForbidden =
+  <V>(value: V) =>
+  (e: unknown): V => {
+    if (e instanceof ApiError && e.status === 403) return value;
+    throw e;
+  };
+
 function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Source {
   // The source's own signal: its lists read ahead of the rows, and are stopped when it is closed.
   const ac = new AbortController();
@@ -213,14 +224,10 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
     },
     deployments: () => {
       if (!deployments) {
-        deployments = kube.client.listDeployments(ns, signal).then(
-          (l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])),
-          (e: unknown) => {
-            // May not list Deployments: the rows say the workloadRef's Deployment was not read.
-            if (e instanceof ApiError && e.status === 403) return undefined;
-            throw e;
-          },
-        );
+        // May not list Deployments: the rows say the workloadRef's Deployment was not read.
+        deployments = kube.client
+          .listDeployments(ns, signal)
+          .then((l) => new Map(l.items.map((d) => [svcKey(d.metadata.namespace, d.metadata.name), d])), unlessForbidden(undefined));
         deployments.catch(() => undefined); // read (and thrown) by whoever awaits it; not unhandled once closed
       }
       return deployments;
@@ -230,18 +237,12 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
 
 const needsDeployment = (ro: Rollout) => !!ro.spec?.strategy?.blueGreen && !!workloadView(ro, undefined)?.supported;
 
-/** A 403 read as undefined: a role that may list rollouts but not services (or ReplicaSets). */
-const forbiddenAsUndefined = (e: unknown): undefined => {
-  if (e instanceof ApiError && e.status === 403) return undefined;
-  throw e;
-};
-
 /** Everything at once: for -o json|yaml, and a table whose streamed read could not be used. */
 async function readAll(src: Source): Promise<Read> {
   const [rollouts, services] = await Promise.all([
     src.rollouts.all(),
     // A role that may list rollouts but not services: rows then say what the controller recorded.
-    src.services.all().then((l) => new Map(l.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])), forbiddenAsUndefined),
+    src.services.all().then((l) => new Map(l.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])), unlessForbidden(undefined)),
   ]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
   const replicaSets =
@@ -273,11 +274,7 @@ const storageOrder = (ns: string) => `${ns}/`;
  */
 function sideList<T extends { metadata: { namespace?: string } }>(items: Items<T>, take: (item: T) => void) {
   let last = '';
-  const peek = () =>
-    items.peek().catch((e: unknown) => {
-      if (e instanceof ApiError && e.status === 403) return null;
-      throw e;
-    });
+  const peek = () => items.peek().catch(unlessForbidden(null));
   return async (ns: string | null): Promise<boolean | 'forbidden'> => {
     for (let x = await peek(); x !== undefined; x = await peek()) {
       if (x === null) return 'forbidden';
