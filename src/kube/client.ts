@@ -16,6 +16,7 @@ import {
   normalizeService,
 } from '../rollout/normalize.js';
 import { deploymentsPath, replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
+import { replicaSetFromProto, serviceFromProto } from './proto-kinds.js';
 import { readFileSync } from 'node:fs';
 
 const rolloutTarget = (verb: string, namespace?: string, name?: string, resource = 'rollouts'): Target => ({
@@ -126,7 +127,11 @@ export class KubeClient {
     onItem: (rs: ReplicaSet) => void,
     flow?: Flow,
   ): Promise<ListMeta> {
-    return this.each({ ...this.replicaSetsSpec(ns, selector, signal, page), flow }, compactReplicaSet, onItem);
+    return this.each(
+      { ...this.replicaSetsSpec(ns, selector, signal, page), flow, protobuf: replicaSetFromProto },
+      compactReplicaSet,
+      onItem,
+    );
   }
 
   private replicaSetsSpec(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: Page): RequestSpec {
@@ -206,6 +211,7 @@ export class KubeClient {
         target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
         retry: true,
         signal,
+        protobuf: serviceFromProto,
       },
       compactService,
       onItem,
