@@ -16,7 +16,6 @@ import {
   normalizeService,
 } from '../rollout/normalize.js';
 import { deploymentsPath, replicaSetsPath, requestPath, rolloutPath, servicesPath } from './paths.js';
-import { replicaSetFromProto, serviceFromProto } from './proto-kinds.js';
 import { readFileSync } from 'node:fs';
 
 const rolloutTarget = (verb: string, namespace?: string, name?: string, resource = 'rollouts'): Target => ({
@@ -127,11 +126,7 @@ export class KubeClient {
     onItem: (rs: ReplicaSet) => void,
     flow?: Flow,
   ): Promise<ListMeta> {
-    return this.each(
-      { ...this.replicaSetsSpec(ns, selector, signal, page), flow, protobuf: replicaSetFromProto },
-      compactReplicaSet,
-      onItem,
-    );
+    return this.each({ ...this.replicaSetsSpec(ns, selector, signal, page), flow }, compactReplicaSet, onItem);
   }
 
   private replicaSetsSpec(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: Page): RequestSpec {
@@ -211,7 +206,6 @@ export class KubeClient {
         target: { verb: 'list', resource: 'services', group: '', namespace: ns ?? undefined },
         retry: true,
         signal,
-        protobuf: serviceFromProto,
       },
       compactService,
       onItem,

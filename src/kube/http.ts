@@ -19,7 +19,6 @@ import * as tls from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { ListStream } from './list-stream.js';
-import { decodeStatus, PROTOBUF, ProtoError, ProtoListStream, type ProtoReader } from './protobuf.js';
 import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
 import { CliError, EXIT } from '../errors.js';
 import { systemCertificates } from './system-ca.js';
@@ -50,11 +49,6 @@ export interface RequestSpec {
   retry?: boolean;
   /** A List read as it arrives whose reader may fall behind (see Flow). */
   flow?: Flow;
-  /**
-   * A List of a built-in kind, asked for in protobuf (JSON accepted too): reads one item into the JSON
-   * the API server would have sent (proto-kinds.ts).
-   */
-  protobuf?: (item: ProtoReader) => unknown;
 }
 
 /**
@@ -202,51 +196,32 @@ function excerpt(text: string): string {
 
 /** What reads an answer as it arrives (a watch's events, a List's items) instead of holding it whole. */
 export interface StreamDecoder {
-  /** The answer's Content-Type, before its first chunk (a successful answer only). */
-  start?(contentType: string): void;
   push(chunk: Buffer): void;
   end(): void;
   /** A List may come compressed and within the request timeout (its silences, not a pause its reader asked for); a watch neither (events as they happen). */
   readonly bounded: boolean;
 }
 
-/**
- * Hands over each item of a List as it arrives, from JSON (list-stream.ts) or, when it was asked for and
- * the API server answers in it, protobuf (protobuf.ts); the rest (metadata) at the end.
- */
+/** Hands over each item of a List as it arrives (list-stream.ts); the rest (metadata) at the end. */
 class ListDecoder implements StreamDecoder {
   readonly bounded = true;
-  private reader: ListStream | ProtoListStream;
+  private readonly reader: ListStream;
   rest: Record<string, unknown> = {};
-  constructor(
-    private readonly onItem: (item: unknown) => void,
-    private readonly proto?: (item: ProtoReader) => unknown,
-  ) {
+  constructor(onItem: (item: unknown) => void) {
     this.reader = new ListStream(onItem);
   }
   get items(): number {
     return this.reader.items;
   }
-  start(contentType: string): void {
-    const proto = this.proto;
-    if (proto && contentType.split(';')[0]!.trim().toLowerCase() === PROTOBUF)
-      this.reader = new ProtoListStream((item) => this.onItem(proto(item)));
-  }
-  get protobuf(): boolean {
-    return this.reader instanceof ProtoListStream;
-  }
-  private get format(): string {
-    return this.protobuf ? 'Kubernetes protobuf' : 'JSON';
-  }
   push(chunk: Buffer): void {
     try {
       this.reader.write(chunk);
     } catch (e) {
-      if (!(e instanceof SyntaxError || e instanceof ProtoError)) throw e;
+      if (!(e instanceof SyntaxError)) throw e;
       throw new NetworkError(
         'unreachable',
         'EBADRESPONSE',
-        `the list answer was not ${this.format}; a proxy or load balancer may be answering instead of the API server`,
+        'the list answer was not JSON; a proxy or load balancer may be answering instead of the API server',
         false,
       );
     }
@@ -255,7 +230,7 @@ class ListDecoder implements StreamDecoder {
     try {
       this.rest = this.reader.end();
     } catch (e) {
-      if (!(e instanceof SyntaxError || e instanceof ProtoError)) throw e;
+      if (!(e instanceof SyntaxError)) throw e;
       throw new NetworkError('unreachable', 'EBADRESPONSE', 'the list answer ended in the middle of a value', false);
     }
   }
@@ -314,8 +289,6 @@ export class WatchDecoder implements StreamDecoder {
 interface Answer {
   status: number;
   text: string;
-  /** The body as it came (decompressed): an error answered in protobuf is read from it. */
-  bytes: Buffer;
   headers: http.IncomingHttpHeaders;
   /** The credential the request carried (to renew it after a 401). */
   auth: AuthState;
@@ -442,7 +415,7 @@ export class KubeHttp {
     const agent = await this.agent(auth);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string | string[]> = {
-      Accept: spec.protobuf ? `${PROTOBUF}, application/json` : 'application/json',
+      Accept: 'application/json',
       'User-Agent': 'kubectl-bluegreen',
       ...this.creds.headers,
     };
@@ -476,7 +449,6 @@ export class KubeHttp {
         const consume = (from: Readable) => {
           const chunks: Buffer[] = [];
           const streaming = stream && status < 300;
-          if (streaming) stream.start?.(String(res.headers['content-type'] ?? ''));
           from.on('data', (c: Buffer) => {
             if (settled) return;
             if (!streaming) {
@@ -514,8 +486,7 @@ export class KubeHttp {
               return;
             }
             settled = true;
-            const bytes = Buffer.concat(chunks);
-            resolve({ status, text: bytes.toString('utf8'), bytes, headers: res.headers, auth, gzip });
+            resolve({ status, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers, auth, gzip });
           });
         };
         if (!gzip) consume(res);
@@ -653,13 +624,6 @@ export class KubeHttp {
 
   private apiError(result: Answer, target: Target): ApiError {
     let body: KubeStatus;
-    const proto = /^\s*application\/vnd\.kubernetes\.protobuf\s*(;|$)/i.test(String(result.headers['content-type'] ?? ''))
-      ? decodeStatus(result.bytes)
-      : null;
-    if (proto) {
-      this.log(2, `  response: ${JSON.stringify(proto).slice(0, 2000)}`);
-      return new ApiError(result.status, proto, target, proto.message ?? '');
-    }
     try {
       const parsed: unknown = JSON.parse(result.text);
       body = parsed && typeof parsed === 'object' ? (parsed as KubeStatus) : { message: excerpt(result.text) };
@@ -754,7 +718,7 @@ export class KubeHttp {
       let decoder: ListDecoder | undefined;
       let result: Answer;
       try {
-        result = await this.recovering(spec, url, () => (decoder = new ListDecoder(onItem, spec.protobuf)));
+        result = await this.recovering(spec, url, () => (decoder = new ListDecoder(onItem)));
       } catch (e) {
         if (!(e instanceof NetworkError)) throw e;
         const cancelled = this.cancelled(spec, url, e, started);
@@ -767,7 +731,7 @@ export class KubeHttp {
       }
       this.log(
         1,
-        `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}, ${decoder?.items ?? 0} items as they came${decoder?.protobuf ? ' (protobuf)' : ''}`,
+        `${spec.method} ${url.pathname}${url.search} ${result.status} in ${Date.now() - started} ms${result.gzip ? ' (gzip)' : ''}, ${decoder?.items ?? 0} items as they came`,
       );
       if (result.status >= 400) {
         const retriable = result.status === 429 || (result.status >= 500 && result.status !== 501);

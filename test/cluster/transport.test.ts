@@ -4,7 +4,6 @@
 // after a few seconds (tools/cluster/transport.ts), gzip on lists, the OS trust store, and the
 // kubeconfig checks kubectl makes. Where it says "as kubectl", the real kubectl runs the same case.
 import { spawn } from 'node:child_process';
-import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +16,6 @@ import { bundleCjs, buildSea } from '../../scripts/packaging/sea.js';
 import { nodeBinary } from '../../scripts/packaging/cache.js';
 import { NODE_VERSION, TARGETS } from '../../scripts/packaging/targets.js';
 import { record } from '../reliability.js';
-import { ProtoListStream, ProtoReader } from '../../src/kube/protobuf.js';
-import { replicaSetFromProto, serviceFromProto } from '../../src/kube/proto-kinds.js';
-import { compactReplicaSet, compactService } from '../../src/rollout/normalize.js';
 import {
   clusterEnv,
   deploy,
@@ -27,7 +23,6 @@ import {
   kubectlOk,
   manifests,
   newNamespace,
-  newPreview,
   printLogsOnFailure,
   REPO,
   setImageRaw,
@@ -446,115 +441,6 @@ describe('exec credentials from a token webhook, as on EKS', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-
-describe('ReplicaSets and Services in protobuf (a listing asks for them so, as client-go does)', () => {
-  /** GET path from the API server as admin, in JSON or protobuf: status, content type, body. */
-  const fetchAs = (path: string, accept: string) =>
-    new Promise<{ status: number; type: string; body: Buffer }>((resolve, reject) => {
-      const req = httpsRequest(
-        new URL(path, state.apiServerUrl),
-        { ca: caPem(), cert: readFileSync(state.tls.cert), key: readFileSync(state.tls.key), headers: { Accept: accept } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks) }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  /** An item's metadata.resourceVersion, read from its protobuf (ObjectMeta field 6). */
-  const versionOf = (item: ProtoReader): string => {
-    const r = new ProtoReader(item.buf, item.pos, item.end);
-    for (let f = r.key(); f; f = r.key()) {
-      if (f.field !== 1 || f.wire !== 2) {
-        r.skip(f.wire);
-        continue;
-      }
-      const md = r.message();
-      for (let g = md.key(); g; g = md.key()) {
-        if (g.field === 6 && g.wire === 2) return md.string();
-        md.skip(g.wire);
-      }
-    }
-    return '';
-  };
-
-  it('every ReplicaSet and Service of the cluster reduces to the same objects from protobuf as from JSON', async () => {
-    const ns = await newNamespace('transport-protobuf');
-    await kubectlOk(['apply', '-n', ns, '-f', '-'], manifests({}));
-    await setImageRaw(ns, 'v1.054');
-    // What the fixtures of the unit tests hold too: a Service without a selector, init containers, an empty label value.
-    await kubectlOk(
-      ['apply', '-n', ns, '-f', '-'],
-      dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'no-selector' }, spec: { ports: [{ port: 80 }] } }) +
-        '---\n' +
-        dump({
-          apiVersion: 'apps/v1',
-          kind: 'ReplicaSet',
-          metadata: { name: 'with-init', labels: { app: 'x', 'rollouts-pod-template-hash': 'abc', empty: '' } },
-          spec: {
-            replicas: 0,
-            selector: { matchLabels: { app: 'x' } },
-            template: {
-              metadata: { labels: { app: 'x' } },
-              spec: { initContainers: [{ name: 'init', image: 'busybox:1' }], containers: [{ name: 'x', image: 'x:1' }] },
-            },
-          },
-        }),
-    );
-    let compared = 0;
-    for (const [path, fromProto, compact] of [
-      ['/apis/apps/v1/replicasets?labelSelector=rollouts-pod-template-hash', replicaSetFromProto, compactReplicaSet],
-      ['/api/v1/services', serviceFromProto, compactService],
-    ] as const) {
-      const pb = await fetchAs(path, 'application/vnd.kubernetes.protobuf, application/json');
-      expect(pb.type).toBe('application/vnd.kubernetes.protobuf');
-      const js = await fetchAs(path, 'application/json');
-      // Compared where the object did not change between the two reads (controllers keep writing statuses).
-      const fromJson = new Map(
-        (
-          JSON.parse(js.body.toString()) as { items: Array<{ metadata: { namespace: string; name: string; resourceVersion: string } }> }
-        ).items.map((i) => [`${i.metadata.namespace}/${i.metadata.name}@${i.metadata.resourceVersion}`, compact(i)]),
-      );
-      const stream = new ProtoListStream((item) => {
-        const o = compact(fromProto(item)) as { metadata: { namespace?: string; name?: string } };
-        const same = fromJson.get(`${o.metadata.namespace}/${o.metadata.name}@${versionOf(item)}`);
-        if (same === undefined) return;
-        expect(o).toEqual(same);
-        compared++;
-      });
-      stream.write(pb.body);
-      stream.end();
-    }
-    expect(compared).toBeGreaterThan(10);
-  });
-
-  it('a listing reads them in protobuf on both runtimes; its document is the one of the single view, which reads them in JSON', async () => {
-    const ns = await newNamespace('transport-protobuf-list');
-    // Settled (paused with a preview) so that both reads see the same state.
-    await deploy(ns);
-    await newPreview(ns, 'v1.054');
-    const kc = kubeconfig({}, adminCert(), ns);
-    for (const rt of runtimes) {
-      const r = await run(rt.cmd, ['status', '-v'], { KUBECONFIG: kc });
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(
-        new RegExp(`GET /apis/apps/v1/namespaces/${ns}/replicasets\\S* 200 in \\d+ ms, \\d+ items as they came \\(protobuf\\)`),
-      );
-      expect(r.stderr).toMatch(new RegExp(`GET /api/v1/namespaces/${ns}/services 200 in \\d+ ms, \\d+ items as they came \\(protobuf\\)`));
-      expect(r.stdout).toContain('frontend:v1.054');
-      const list = await run(rt.cmd, ['status', '-o', 'json', '-v'], { KUBECONFIG: kc });
-      expect(list.stderr).toContain('(protobuf)');
-      const one = await run(rt.cmd, ['status', 'frontend', '-o', 'json', '-v'], { KUBECONFIG: kc });
-      expect(one.stderr).not.toContain('(protobuf)');
-      const { nextActions: _, ...single } = JSON.parse(one.stdout) as Record<string, unknown>;
-      expect((JSON.parse(list.stdout) as { items: unknown[] }).items).toEqual([single]);
-    }
-  });
-});
 
 describe('gzip, the OS trust store, and what kubectl refuses', () => {
   it('lists are compressed (gzip negotiated); --disable-compression and disable-compression turn it off', async () => {

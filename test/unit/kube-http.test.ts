@@ -1,7 +1,7 @@
 // The HTTP client against real sockets: retry classes, Retry-After, lost answers, gzip, proxies, watch
 // stream parsing, credential renewal after expiry and 401, TLS options and the OS trust store.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,6 @@ import { Credentials } from '../../src/kube/auth.js';
 import { chooseProxy } from '../../src/kube/proxy.js';
 import { EarlyConnectAgent, startEarly, type Early } from '../../src/kube/early-connect.js';
 import { CliError } from '../../src/errors.js';
-import { replicaSetFromProto } from '../../src/kube/proto-kinds.js';
-import { compactReplicaSet } from '../../src/rollout/normalize.js';
 import { baseConfig, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
 
 let srv: TestServer;
@@ -621,77 +619,6 @@ describe('a List read as it arrives (http.list)', () => {
     const e = await caught(http.list(get('/apis/x', false), () => undefined));
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).status).toBe(403);
-  });
-});
-
-describe('a List of a built-in kind asked for in protobuf (as client-go asks for it)', () => {
-  const fixture = (name: string) =>
-    Buffer.from(
-      (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'protobuf', `${name}.json`), 'utf8')) as { protobuf: string }).protobuf,
-      'base64',
-    );
-  const PB = 'application/vnd.kubernetes.protobuf';
-  const asked = (q: { headers: Record<string, unknown> }) => String(q.headers.accept).startsWith(PB);
-  const rsSpec = () => ({ ...get('/apis/apps/v1/replicasets'), protobuf: replicaSetFromProto });
-
-  it('asks for protobuf then JSON, and reads protobuf as it arrives (gzip, small chunks): the items JSON would give', async () => {
-    const body = fixture('replicasets');
-    for (const gzip of [false, true]) {
-      srv.handler = (q, res) => {
-        expect(String(q.headers.accept)).toBe(`${PB}, application/json`);
-        const wire = gzip ? gzipSync(body) : body;
-        res.writeHead(200, { 'Content-Type': PB, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
-        let i = 0;
-        const tick = () => (i >= wire.length ? res.end() : (res.write(wire.subarray(i, (i += 61))), setImmediate(tick)));
-        tick();
-      };
-      const { http, log } = client(baseConfig(srv.url));
-      const items: unknown[] = [];
-      await http.list(rsSpec(), (i) => items.push(compactReplicaSet(i)));
-      const json = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'protobuf', 'replicasets.json'), 'utf8')) as {
-        json: { items: unknown[] };
-      };
-      expect(items).toEqual(json.json.items.map(compactReplicaSet));
-      expect(log.some((l) => l.includes(`${items.length} items as they came (protobuf)`))).toBe(true);
-    }
-  });
-
-  it('an API server (or proxy) that answers JSON anyway is read as JSON; a request without protobuf asks for JSON only', async () => {
-    srv.handler = (q, res) =>
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-        JSON.stringify({
-          kind: 'List',
-          metadata: { continue: asked(q) ? 'pb-asked' : 'json-only' },
-          items: [{ metadata: { name: 'a' } }],
-        }),
-      );
-    const { http } = client(baseConfig(srv.url));
-    const items: unknown[] = [];
-    expect((await http.list(rsSpec(), (i) => items.push(i))).metadata?.continue).toBe('pb-asked');
-    expect(items).toEqual([{ metadata: { name: 'a' } }]);
-    expect((await http.list(get(), () => undefined)).metadata?.continue).toBe('json-only');
-  });
-
-  it('an error answered in protobuf is an ApiError with its message and reason, as its JSON would be', async () => {
-    srv.handler = (_q, res) => res.writeHead(403, { 'Content-Type': PB }).end(fixture('status-403'));
-    const { http } = client(baseConfig(srv.url));
-    const e = await caught(http.list({ ...rsSpec(), retry: false }, () => undefined));
-    expect(e).toBeInstanceOf(ApiError);
-    expect((e as ApiError).status).toBe(403);
-    expect((e as ApiError).body.reason).toBe('Forbidden');
-    expect((e as ApiError).message).toMatch(/^replicasets\.apps is forbidden: User "nobody" cannot list/);
-  });
-
-  it('a protobuf answer cut short is a NetworkError, never a shorter list; a page that is not protobuf is named', async () => {
-    const body = fixture('replicasets');
-    srv.handler = (_q, res) => res.writeHead(200, { 'Content-Type': PB }).end(body.subarray(0, body.length >> 1));
-    const { http } = client(baseConfig(srv.url));
-    const e = await caught(http.list({ ...rsSpec(), retry: false }, () => undefined));
-    expect(e).toBeInstanceOf(NetworkError);
-    expect((e as NetworkError).code).toBe('EBADRESPONSE');
-    srv.handler = (_q, res) => res.writeHead(200, { 'Content-Type': PB }).end('<html>Login</html>');
-    const page = await caught(http.list({ ...rsSpec(), retry: false }, () => undefined));
-    expect((page as NetworkError).message).toMatch(/not Kubernetes protobuf/);
   });
 });
 
