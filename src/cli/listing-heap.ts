@@ -1,7 +1,7 @@
 // V8's heap while a listing runs. A listing allocates megabytes of short-lived objects per page (parsed
 // items, reduced at once) and keeps a slowly growing set (its rows). Left to
 // its defaults V8 grows both generations well ahead of what lives, and the process's peak RSS with
-// them. Two flags, each set only while the listing runs:
+// them. Three flags, each set only while the listing runs:
 // - --semi-space-growth-factor=1: the young generation stays at its initial size (it grows to 16 MB per
 //   semi-space on Node 20). Measured at 10,000 rollouts (npm bundle, Node 20): 140-162 MB peak RSS,
 //   122-125 MB with it, at the same CPU time (a 500-rollout listing: 0.69 s instead of 0.78 s).
@@ -12,27 +12,54 @@
 //   no slower (wall 2.8-4.6 s against 3.5-5.4 s; CPU 2.7-4.1 s against 3.0-3.7 s); the bin, setting it
 //   here, 5 runs: 112-116 MB, 89-92 MB. On Node 26 (the single executable, whose young generation
 //   is already capped at 1 MB by its own flags): 111-112 MB, 105-109 MB with it.
+// - --no-turbofan: V8 does not compile hot functions with its optimizing compiler (the interpreter and
+//   Sparkplug, its baseline compiler, run them; Maglev too where V8 has it on, Node >= 22). A listing runs
+//   once, for a second or a few: TurboFan's compilations (on V8's worker threads, beside the API server
+//   on a small machine) and their memory cost more than their code saves. Measured on the benchmark's
+//   cluster (npm bundle, Node 20, with its code cache; medians of alternating runs): 500 rollouts, 12
+//   runs: 0.44 s instead of 0.48, CPU 0.41 s instead of 0.48, 55 MB peak RSS instead of 62; 10,000
+//   rollouts, 8 runs: the same 3.2 s, CPU 2.54 s instead of 2.65, 70 MB instead of 81. (Without the code
+//   cache, the first run after an install, 10,000 rollouts took longer without it.) On Node 26 with the
+//   single executable's flags (Maglev on): 500 rollouts, the same time, 70 MB instead of 75; 10,000, the
+//   same CPU, 95 MB instead of 99. (Set in its sea-config instead, with its code cache built alike:
+//   --no-turbofan gained nothing more; --max-opt=1, Sparkplug only, made 10,000 rollouts slower.)
 //
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang
 // carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, Node's
 // compile cache) are tagged with a hash of the flags: a cache written at exit with a changed flag would
-// be rejected by the next start. Both flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
+// be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
 // defaults below in each; a flag the user set on Node's command line is left alone.
 import { setFlagsFromString } from 'node:v8';
 
-const FLAGS = [
-  { name: '--semi-space-growth-factor', listing: 1, dflt: 2 },
-  { name: '--heap-growing-percent', listing: 30, dflt: 0 },
-].map((f) => ({ ...f, pattern: new RegExp(f.name.slice(2).replaceAll('-', '[-_]')) }));
+/** A flag the listing sets while it runs (`listing`), and the value it puts back (`dflt`). */
+interface Flag {
+  listing: string;
+  dflt: string;
+  /** How the user would have set it on Node's command line (then it is left alone). */
+  pattern: RegExp;
+}
+
+const valued = (name: string, listing: number, dflt: number): Flag => ({
+  listing: `${name}=${listing}`,
+  dflt: `${name}=${dflt}`,
+  pattern: new RegExp(name.slice(2).replaceAll('-', '[-_]')),
+});
+
+const FLAGS: Flag[] = [
+  valued('--semi-space-growth-factor', 1, 2),
+  valued('--heap-growing-percent', 30, 0),
+  // The optimizing compiler: any tier flag of the user's (or --jitless) is theirs.
+  { listing: '--no-turbofan', dflt: '--turbofan', pattern: /^--(no-)?(turbofan|opt)(=|$)|^--max[-_]opt\b|^--jitless\b/ },
+];
 
 export async function withListingHeap<T>(run: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
   // Node refuses V8 flags in NODE_OPTIONS, so a flag of the user's can only be on the command line.
   const mine = FLAGS.filter((f) => !execArgv.some((a) => f.pattern.test(a)));
   if (mine.length === 0) return run();
   const restore = () => {
-    for (const f of mine) setFlagsFromString(`${f.name}=${f.dflt}`);
+    for (const f of mine) setFlagsFromString(f.dflt);
   };
-  for (const f of mine) setFlagsFromString(`${f.name}=${f.listing}`);
+  for (const f of mine) setFlagsFromString(f.listing);
   // An exit in the middle (a second Ctrl-C, EPIPE under `| head`) skips finally: put the flags back before
   // bin's exit listener writes the code cache.
   process.prependOnceListener('exit', restore);

@@ -1,4 +1,4 @@
-// The listing's heap flags (the young generation's growth, the old generation's): in effect while the
+// The listing's V8 flags (the young generation's growth, the old generation's, the optimizing compiler): in effect while the
 // listing runs, put back after (also when it fails), so that V8's code caches written at exit match the
 // next start's flags; each left alone when the user set it. Observed through what V8 tags code caches with, the hash of its flags: a cache made by a
 // fresh process with this one's flags is rejected while the flag is changed and accepted after.
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { withListingHeap } from '../../src/cli/listing-heap.js';
 
 const source = (i: number) => `var youngGenerationProbe${i} = ${i};`;
-/** Code caches of nine sources, made by a fresh Node with this process's flags (never compiled here before). */
+/** Code caches of ten sources, made by a fresh Node with this process's flags (never compiled here before). */
 const caches: Buffer[] = (
   JSON.parse(
     execFileSync(
@@ -17,7 +17,7 @@ const caches: Buffer[] = (
         ...process.execArgv,
         '-e',
         "const vm=require('node:vm');const src=(i)=>'var youngGenerationProbe'+i+' = '+i+';';" +
-          "process.stdout.write(JSON.stringify([0,1,2,3,4,5,6,7,8].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
+          "process.stdout.write(JSON.stringify([0,1,2,3,4,5,6,7,8,9].map((i)=>new vm.Script(src(i),{filename:'probe.js'}).createCachedData().toString('base64'))))",
       ],
       { encoding: 'utf8' },
     ),
@@ -41,12 +41,15 @@ describe('withListingHeap', () => {
   });
 
   it("leaves the flags the user set on Node's command line alone (either spelling)", async () => {
-    expect(await withListingHeap(async () => accepted(3), ['--semi_space_growth_factor=4', '--heap-growing-percent=50'])).toBe(true);
+    expect(await withListingHeap(async () => accepted(3), ['--semi_space_growth_factor=4', '--heap-growing-percent=50', '--no-opt'])).toBe(
+      true,
+    );
   });
 
-  it('sets the flag the user did not set beside one they did, and restores it', async () => {
+  it('sets the flags the user did not set beside those they did (the compiler alone too), and restores them', async () => {
     expect(await withListingHeap(async () => accepted(6), ['--semi-space-growth-factor=4'])).toBe(false);
     expect(await withListingHeap(async () => accepted(7), ['--heap_growing_percent=50'])).toBe(false);
+    expect(await withListingHeap(async () => accepted(9), ['--heap_growing_percent=50', '--semi-space-growth-factor=4'])).toBe(false);
     expect(accepted(8)).toBe(true);
   });
 
