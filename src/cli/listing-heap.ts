@@ -28,7 +28,7 @@
 // carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, Node's
 // compile cache) are tagged with a hash of the flags: a cache written at exit with a changed flag would
 // be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
-// defaults below in each; a flag the user set on Node's command line is left alone.
+// defaults below in each; a flag the user gave Node (its command line, NODE_OPTIONS) is left alone.
 import { setFlagsFromString } from 'node:v8';
 
 /** A flag the listing sets while it runs (`listing`), and the value it puts back (`dflt`). */
@@ -48,13 +48,26 @@ const valued = (name: string, listing: number, dflt: number): Flag => ({
 const FLAGS: Flag[] = [
   valued('--semi-space-growth-factor', 1, 2),
   valued('--heap-growing-percent', 30, 0),
-  // The optimizing compiler: any tier flag of the user's (or --jitless) is theirs.
-  { listing: '--no-turbofan', dflt: '--turbofan', pattern: /^--(no-)?(turbofan|opt)(=|$)|^--max[-_]opt\b|^--jitless\b/ },
+  // The optimizing compiler: any tier flag of the user's (V8 reads --noopt, --no_opt and --no-opt alike),
+  // or one that turns the compilers off (--jitless, --lite-mode: turning TurboFan back on under them
+  // crashed Node 26), is theirs.
+  {
+    listing: '--no-turbofan',
+    dflt: '--turbofan',
+    pattern: /^--(no[-_]?)?(turbofan|opt)(=|$)|^--max[-_]opt\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\b/,
+  },
 ];
 
-export async function withListingHeap<T>(run: () => Promise<T>, execArgv: readonly string[] = process.execArgv): Promise<T> {
-  // Node refuses V8 flags in NODE_OPTIONS, so a flag of the user's can only be on the command line.
-  const mine = FLAGS.filter((f) => !execArgv.some((a) => f.pattern.test(a)));
+/**
+ * The V8 flags the user gave Node: on its command line (process.execArgv), and in NODE_OPTIONS, which
+ * takes a few (--jitless among them) and does not show them in process.execArgv.
+ */
+export function userNodeFlags(): string[] {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((w) => w.startsWith('--'))];
+}
+
+export async function withListingHeap<T>(run: () => Promise<T>, userFlags: readonly string[] = userNodeFlags()): Promise<T> {
+  const mine = FLAGS.filter((f) => !userFlags.some((a) => f.pattern.test(a)));
   if (mine.length === 0) return run();
   const restore = () => {
     for (const f of mine) setFlagsFromString(f.dflt);

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 const calls: string[] = [];
 vi.mock('node:v8', () => ({ setFlagsFromString: (flag: string) => void calls.push(flag) }));
-const { withListingHeap } = await import('../../src/cli/listing-heap.js');
+const { userNodeFlags, withListingHeap } = await import('../../src/cli/listing-heap.js');
 
 describe('withListingHeap: the flags', () => {
   it('sets both generations’ flags and holds back TurboFan while the listing runs, then puts each back to its default', async () => {
@@ -28,7 +28,22 @@ describe('withListingHeap: the flags', () => {
   });
 
   it('a compiler flag of the user’s (either spelling, a tier cap, --jitless) leaves the compiler alone; other flags do not', async () => {
-    for (const flag of ['--turbofan', '--no-turbofan', '--opt', '--no-opt', '--max-opt=2', '--max_opt=1', '--jitless']) {
+    for (const flag of [
+      '--turbofan',
+      '--no-turbofan',
+      '--no_turbofan',
+      '--noturbofan',
+      '--opt',
+      '--no-opt',
+      '--no_opt',
+      '--noopt',
+      '--max-opt=2',
+      '--max_opt=1',
+      '--jitless',
+      '--lite-mode',
+      '--lite_mode',
+      '--disable-optimizing-compilers',
+    ]) {
       calls.length = 0;
       await withListingHeap(async () => undefined, [flag]);
       expect(
@@ -36,13 +51,31 @@ describe('withListingHeap: the flags', () => {
         flag,
       ).toEqual([]);
     }
-    for (const flag of ['--optimize-for-size', '--turbofan-stats', '--max-lazy']) {
+    for (const flag of ['--optimize-for-size', '--turbofan-stats', '--max-lazy', '--no-jitless', '--optimistic']) {
       calls.length = 0;
       await withListingHeap(async () => undefined, [flag]);
       expect(
         calls.filter((c) => /turbofan/.test(c)),
         flag,
       ).toEqual(['--no-turbofan', '--turbofan']);
+    }
+  });
+
+  it('a flag given in NODE_OPTIONS (which takes --jitless, and does not show it in process.execArgv) is the user’s too', async () => {
+    const saved = process.env.NODE_OPTIONS;
+    try {
+      process.env.NODE_OPTIONS = '--max-old-space-size=512  --jitless';
+      expect(userNodeFlags()).toEqual([...process.execArgv, '--max-old-space-size=512', '--jitless']);
+      calls.length = 0;
+      await withListingHeap(async () => undefined);
+      expect(calls.filter((c) => /turbofan/.test(c))).toEqual([]);
+      delete process.env.NODE_OPTIONS;
+      calls.length = 0;
+      await withListingHeap(async () => undefined);
+      expect(calls.filter((c) => /turbofan/.test(c))).toEqual(['--no-turbofan', '--turbofan']);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
     }
   });
 });
