@@ -410,13 +410,13 @@ const extra: Record<string, unknown> = {};
  * build left it in. The single executable just written by `npm run package` (Node's --build-sea) took
  * 57 MB peak RSS for `version --client`, a cp of it 43 MB, and the same file once dropped and read
  * again 43 MB: its pages counted twice over until then. (GNU dd: `iflag=nocache count=0` asks the
- * kernel to drop the file's clean pages; a file in use keeps its mapped ones.)
+ * kernel to drop the file's clean pages; a file in use keeps its mapped ones.) A tool spawned as `node`
+ * runs the one on PATH, which may not be this process's.
  */
-/** The Node a tool runs as `node` (from PATH, as it is spawned; it may not be this process's). */
 const pathNode = spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim();
-const executables = [...new Set([SEA, ARGO, process.execPath, pathNode, ...runtimes.map((r) => r.node)])];
+const executables = [SEA, ARGO, process.execPath, ...runtimes.map((r) => (r.node === 'node' ? pathNode : r.node))];
 let pageCacheDropped = true;
-for (const file of executables.filter((f) => f && f !== 'node' && existsSync(f))) {
+for (const file of new Set(executables.filter((f) => f && existsSync(f)))) {
   const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none'], { encoding: 'utf8' });
   if (r.status !== 0) {
     pageCacheDropped = false;

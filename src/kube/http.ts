@@ -198,7 +198,10 @@ function excerpt(text: string): string {
 export interface StreamDecoder {
   push(chunk: Buffer): void;
   end(): void;
-  /** A List may come compressed and within the request timeout (its silences, not a pause its reader asked for); a watch neither (events as they happen). */
+  /**
+   * A List may come compressed and within the request timeout (its silences, not a pause its reader
+   * asked for); a watch neither (events as they happen).
+   */
   readonly bounded: boolean;
 }
 

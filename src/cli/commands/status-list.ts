@@ -35,9 +35,9 @@ export interface Read {
 }
 
 /**
- * Items a list may hold unread before its answer is paused, and the pauses so far (an object, for tests). A table reads three
- * lists side by side and moves at the pace of the slowest (the ReplicaSets, the largest): at 10,000
- * rollouts the other two held up to every one of their 10,000 items, waiting.
+ * Items a list may hold unread before its answer is paused, and the pauses so far (an object, for
+ * tests). A table reads three lists side by side and moves at the pace of the slowest (the ReplicaSets,
+ * the largest): at 10,000 rollouts the other two held up to every one of their 10,000 items, waiting.
  */
 export const READ_AHEAD = { items: 1000, pauses: 0 };
 
