@@ -132,6 +132,12 @@ export function runProcess(): void {
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
+      // The command is done: end the process once stdout and stderr are written out (a pipe is
+      // asynchronous on macOS; an empty write's callback runs after the writes before it), rather than
+      // letting Node close what is left and free its heap. Measured on promote (10 alternating runs
+      // each): from its last line to its exit 30 ms instead of 40 (medians). 'exit' handlers still run
+      // (the listing's heap flags, bin's code-cache writer), and Node >= 22 still writes its compile cache.
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (e) => {
       process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,41 @@
+// The process ends when the command is done (src/main.ts runProcess): once stdout and stderr are written
+// out, it exits with the command's code, whatever the event loop still holds, rather than waiting for
+// Node to close what is left. A ref'd 30 s timer, preloaded, stands for anything left open.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-bluegreen');
+const dir = mkdtempSync(join(tmpdir(), 'bluegreen-exit-'));
+const preload = join(dir, 'hold.cjs');
+writeFileSync(preload, 'setTimeout(() => {}, 30_000);\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (argv: string[], hold: boolean) => {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'en_US.UTF-8', NODE_DISABLE_COMPILE_CACHE: '1' };
+  if (hold) env.NODE_OPTIONS = `--require ${preload}`;
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [BIN, ...argv], { env, encoding: 'utf8', timeout: 25_000 });
+  return { ...r, ms: Date.now() - t0 };
+};
+
+describe('the process ends when the command is done', () => {
+  it('a command that succeeds: exit 0 at once, its whole output written', () => {
+    const held = run(['--help'], true);
+    expect(held.signal).toBeNull();
+    expect(held.status).toBe(0);
+    expect(held.ms).toBeLessThan(15_000);
+    expect(held.stdout).toBe(run(['--help'], false).stdout);
+    expect(held.stdout.length).toBeGreaterThan(1000);
+  });
+
+  it('a command that fails: its exit code at once, the error written', () => {
+    const held = run(['status', 'frontend', '--kubeconfig', join(dir, 'missing')], true);
+    expect(held.signal).toBeNull();
+    expect(held.status).toBe(1);
+    expect(held.ms).toBeLessThan(15_000);
+    expect(held.stderr).toMatch(/^error: .*missing/m);
+  });
+});
