@@ -10,13 +10,14 @@
 //   node scripts/bench-floor.cjs SERVER CA CERT KEY promote NS NAME      GET the rollout, then the status
 //                                                                        PATCH that resumes it (the official
 //                                                                        plugin's two requests)
-//   node scripts/bench-floor.cjs SERVER CA CERT KEY status NS NAME       the single view's requests: the
-//                                                                        rollout, then both Services and
-//                                                                        the app's ReplicaSets at once
+//   node scripts/bench-floor.cjs SERVER CA CERT KEY status NS NAME       the single view's requests, at
+//                                                                        once: the rollout, a page of the
+//                                                                        namespace's Services and one of
+//                                                                        its rollout-made ReplicaSets
 //   node scripts/bench-floor.cjs SERVER CA CERT KEY promote-guarded NS NAME
-//        the plugin's requests, in its rounds: the rollout, with who am I and the controller's Deployments
-//        beside it; once the rollout is in, both Services and the app's ReplicaSets; the status PATCH (a
-//        JSON patch, as the plugin sends); then the record (an annotation PATCH and an Event, in parallel)
+//        the plugin's requests, in its rounds: the rollout, with who am I, the controller's Deployments
+//        and the namespace's pages beside it; the status PATCH (a JSON patch, as the plugin sends); then
+//        the record (an annotation PATCH and an Event, in parallel)
 //
 // The runtime is the Node that runs this script: the benchmark runs it on its own Node (the npm bundle's)
 // and on the Node the single executable is built from, with its V8 flags.
@@ -52,33 +53,24 @@ function request(method, path, body, contentType) {
 }
 const get = (path) => request('GET', path);
 
-/** The picture's second round, started once the rollout is in: both Services and the app's ReplicaSets. */
-function parts(ns, ro) {
-  const bg = ro.spec.strategy.blueGreen;
-  const app = encodeURIComponent(
-    Object.entries(ro.spec.selector.matchLabels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-  );
-  return [
-    get(`/api/v1/namespaces/${ns}/services/${bg.activeService}`),
-    ...(bg.previewService ? [get(`/api/v1/namespaces/${ns}/services/${bg.previewService}`)] : []),
-    get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${app}`),
-  ];
-}
+/** The picture's parts, asked for beside the rollout (src/cli/load.ts): a page of the namespace's Services and rollout-made ReplicaSets. */
+const parts = (ns) => [
+  get(`/api/v1/namespaces/${ns}/services?limit=50`),
+  get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=rollouts-pod-template-hash&limit=50`),
+];
 
 async function main() {
   if (mode === 'list') {
     await Promise.all(rest.map(get));
   } else if (mode === 'status') {
     const [ns, name] = rest;
-    await Promise.all(parts(ns, await get(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`)));
+    await Promise.all([get(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`), ...parts(ns)]);
   } else if (mode === 'promote' || mode === 'promote-guarded') {
     const [ns, name] = rest;
     const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
     const rollout = get(path);
-    // The plugin's first round: the rollout, with who am I (for the record) and the controller's
-    // Deployments read beside it; its second round starts as soon as the rollout has arrived.
+    // The plugin's reads, in one round: the rollout, with who am I (for the record), the controller's
+    // Deployments and the namespace's pages beside it.
     const beside =
       mode === 'promote'
         ? []
@@ -90,12 +82,13 @@ async function main() {
               'application/json',
             ),
             get('/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fname%3Dargo-rollouts'),
+            ...parts(ns),
           ];
     // Awaited below, or never if the rollout fails first: not an unhandled rejection then.
     for (const p of beside) p.catch(() => {});
     const ro = await rollout;
     if (!ro.status?.pauseConditions?.length) throw new Error(`bench-floor: ${ns}/${name} is not paused`);
-    if (mode === 'promote-guarded') await Promise.all([...beside, ...parts(ns, ro)]);
+    if (mode === 'promote-guarded') await Promise.all(beside);
     // The write, in each tool's form: the official plugin's merge patch, the plugin's JSON patch pinned to
     // what the guard read.
     if (mode === 'promote') await request('PATCH', `${path}/status`, { status: { pauseConditions: null } }, 'application/merge-patch+json');

@@ -848,7 +848,7 @@ if (ONLY.has(1)) {
       ]),
     );
   }
-  // The floor: the same requests (the rollout, then both Services and its ReplicaSets) from a bare Node.
+  // The floor: the same requests (the rollout, and beside it a page of the namespace's Services and ReplicaSets) from a bare Node.
   for (const rt of runtimes)
     floorResults.push(
       await compare('status of one rollout', floorTool("the single view's requests", rt), ['status', 'bench-one', 'frontend'], theirs, [
@@ -1422,7 +1422,7 @@ function goalsTable(): string[] {
   const out = [
     '## This run against the goals',
     '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout, then its Services and ReplicaSets; the listing's three lists in parallel; promote's reads in its rounds, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout with a page of the namespace's Services and ReplicaSets beside it; the listing's three lists in parallel; promote's reads in one round, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',

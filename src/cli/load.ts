@@ -1,13 +1,16 @@
-// Reading one rollout with what its picture needs: the Rollout, then its ReplicaSets, both Services and
-// (workloadRef) the referenced Deployment in parallel (2 round trips, at most 5 requests), and the
-// checks every command makes before it.
+// Reading one rollout with what its picture needs: the Rollout, its ReplicaSets, both Services and
+// (workloadRef) the referenced Deployment, and the checks every command makes before it. The
+// ReplicaSets and Services are asked for beside the Rollout, a page of the namespace's each (one round
+// trip, 3 requests); only a namespace with more than a page of them, a workloadRef, or a refusal to
+// list takes the second round trip of the reads by name and selector.
 import type { Ctx, Kube } from '../ctx.js';
 import { CliError, EXIT } from '../errors.js';
 import { labelSelector } from '../kube/client.js';
 import { ApiError } from '../kube/http.js';
 import { translate, type ErrorContext } from '../kube/errors.js';
 import { buildRolloutView, workloadView, type RolloutView } from '../rollout/view.js';
-import type { Deployment, ReplicaSet, Rollout, Service } from '../rollout/types.js';
+import { POD_TEMPLATE_HASH } from '../rollout/types.js';
+import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 
 export interface Loaded {
   ro: Rollout;
@@ -63,21 +66,81 @@ export function readWorkload(kube: Kube, ro: Rollout, signal?: AbortSignal, requ
   return required ? read : orUnread(read);
 }
 
+/** A page of this many is asked for beside the Rollout: a namespace with more takes the second round trip. */
+export const EARLY_PAGE = 50;
+
+/** A read sent before the Rollout came: what it answered, or that it failed (then it is asked again, by name). */
+type Settled<T> = { ok: true; value: T } | { ok: false };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    () => ({ ok: false as const }),
+  );
+
+/**
+ * The namespace's rollout-made ReplicaSets and its Services, read beside the Rollout. Kept when the page
+ * holds the whole List; a failure of either (a 403 on list where get is allowed, a dropped connection)
+ * only sends the read by name or selector afterwards, whose answer or error is the one that counts.
+ */
+export interface EarlyReads {
+  namespace: string;
+  replicaSets: Promise<Settled<List<ReplicaSet>>>;
+  services: Promise<Settled<List<Service>>>;
+}
+
+export function readEarly(kube: Kube, namespace: string, signal?: AbortSignal): EarlyReads {
+  const page = { limit: EARLY_PAGE };
+  return {
+    namespace,
+    replicaSets: settle(kube.client.listReplicaSets(namespace, POD_TEMPLATE_HASH, signal, page)),
+    services: settle(kube.client.listServices(namespace, page, signal)),
+  };
+}
+
+/** The whole List's items, when the early read answered it in one page. */
+async function whole<T>(read: Promise<Settled<List<T>>> | undefined): Promise<T[] | null> {
+  const got = read && (await read);
+  return got?.ok && !got.value.metadata?.continue ? got.value.items : null;
+}
+
+/**
+ * The rollout's ReplicaSets: every rollout-made one of the namespace when read early (the view keeps
+ * those the rollout owns, as it does of a list by its selector), else a list by the rollout's selector.
+ */
+async function replicaSetsOf(kube: Kube, ns: string, ro: Rollout, signal?: AbortSignal, early?: EarlyReads): Promise<ReplicaSet[]> {
+  return (await whole(early?.replicaSets)) ?? (await kube.client.listReplicaSets(ns, labelSelector(ro.spec?.selector), signal)).items;
+}
+
+async function serviceOf(
+  kube: Kube,
+  ns: string,
+  name: string,
+  signal?: AbortSignal,
+  early?: EarlyReads,
+): Promise<Service | null | undefined> {
+  const all = await whole(early?.services);
+  if (all) return all.find((s) => s.metadata.name === name) ?? null;
+  return orUnread(kube.client.getService(ns, name, signal));
+}
+
 export async function readParts(
   kube: Kube,
   ro: Rollout,
   signal?: AbortSignal,
   requireWorkload = false,
+  early?: EarlyReads,
 ): Promise<Omit<Loaded, 'view' | 'ro'>> {
   const ns = ro.metadata.namespace ?? kube.namespace;
+  // Read early in another namespace than the Rollout's (a server answering oddly): not its parts.
+  const mine = early?.namespace === ns ? early : undefined;
   const bg = ro.spec?.strategy?.blueGreen;
-  const [rs, activeService, previewService, workload] = await Promise.all([
-    kube.client.listReplicaSets(ns, labelSelector(ro.spec?.selector), signal),
-    bg?.activeService ? orUnread(kube.client.getService(ns, bg.activeService, signal)) : undefined,
-    bg?.previewService ? orUnread(kube.client.getService(ns, bg.previewService, signal)) : undefined,
+  const [replicaSets, activeService, previewService, workload] = await Promise.all([
+    replicaSetsOf(kube, ns, ro, signal, mine),
+    bg?.activeService ? serviceOf(kube, ns, bg.activeService, signal, mine) : undefined,
+    bg?.previewService ? serviceOf(kube, ns, bg.previewService, signal, mine) : undefined,
     readWorkload(kube, ro, signal, requireWorkload),
   ]);
-  return { replicaSets: rs.items, activeService, previewService, workload };
+  return { replicaSets, activeService, previewService, workload };
 }
 
 /** `requireWorkload`: a change reads the workloadRef's Deployment or fails (a picture shows it as not read). */
@@ -88,8 +151,9 @@ export async function loadRollout(
   opts: { requireWorkload?: boolean } = {},
 ): Promise<Loaded> {
   try {
+    const early = readEarly(kube, kube.namespace, ctx.signal);
     const ro = await kube.client.getRollout(kube.namespace, name, ctx.signal);
-    const parts = await readParts(kube, ro, ctx.signal, opts.requireWorkload);
+    const parts = await readParts(kube, ro, ctx.signal, opts.requireWorkload, early);
     return { ro, ...parts, view: buildRolloutView({ rollout: ro, ...parts }) };
   } catch (e) {
     throw translate(e, errorContext(ctx, kube, name));

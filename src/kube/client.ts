@@ -112,8 +112,9 @@ export class KubeClient {
     };
   }
 
-  async listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal): Promise<List<ReplicaSet>> {
-    const raw = await this.http.json<List<unknown>>(this.replicaSetsSpec(ns, selector, signal));
+  /** With `page`, one page of the List (its continue token says whether more follow). */
+  async listReplicaSets(ns: string | null, selector: string | undefined, signal?: AbortSignal, page?: Page): Promise<List<ReplicaSet>> {
+    const raw = await this.http.json<List<unknown>>(this.replicaSetsSpec(ns, selector, signal, page));
     return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeReplicaSet) };
   }
 
@@ -161,6 +162,19 @@ export class KubeClient {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;
     }
+  }
+
+  /** One page of a namespace's Services, whole (normalized as getService's). */
+  async listServices(ns: string, page: Page, signal?: AbortSignal): Promise<List<Service>> {
+    const raw = await this.http.json<List<unknown>>({
+      method: 'GET',
+      path: servicesPath(ns),
+      query: { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue },
+      target: { verb: 'list', resource: 'services', group: '', namespace: ns },
+      retry: true,
+      signal,
+    });
+    return { metadata: raw?.metadata, items: (Array.isArray(raw?.items) ? raw.items : []).map(normalizeService) };
   }
 
   /** A workloadRef's Deployment; null when it does not exist. */

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
 import { runCli } from './run.js';
 import { READ_AHEAD } from '../../src/cli/commands/status-list.js';
+import { EARLY_PAGE } from '../../src/cli/load.js';
 import { loadFixture } from '../fixtures/load.js';
 import { record } from '../reliability.js';
 
@@ -80,9 +81,112 @@ describe('status', () => {
     expect(typeof j.active.revision).toBe('number');
   });
 
-  it('reads one rollout in at most 4 requests', async () => {
-    await run(['status', 'frontend']);
-    expect(fake.requests.length).toBeLessThanOrEqual(4);
+  it("reads one rollout in one round trip: the Rollout, and beside it a page of the namespace's ReplicaSets and Services", async () => {
+    await fake.stop();
+    const arrivals: Array<{ path: string; at: number }> = [];
+    await startWith('christmas.yaml', {
+      fault: (q) => {
+        arrivals.push({ path: q.path, at: performance.now() });
+        return q.resource === 'rollouts' ? { kind: 'delay', ms: 400 } : undefined;
+      },
+    });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    await expect(r.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
+    expect(
+      fake.requests
+        .map((q) => [q.path, new URLSearchParams(q.query as Record<string, string>).toString()].filter(Boolean).join('?'))
+        .sort(),
+    ).toEqual([
+      `/api/v1/namespaces/apc-fe-ns/services?limit=${EARLY_PAGE}`,
+      `/apis/apps/v1/namespaces/apc-fe-ns/replicasets?labelSelector=rollouts-pod-template-hash&limit=${EARLY_PAGE}`,
+      '/apis/argoproj.io/v1alpha1/namespaces/apc-fe-ns/rollouts/frontend',
+    ]);
+    const rollout = arrivals.find((a) => a.path.endsWith('/rollouts/frontend'))!;
+    for (const a of arrivals) expect(a.at).toBeLessThan(rollout.at + 400);
+  });
+
+  it('a namespace with more than a page of ReplicaSets and Services: they are read by selector and by name, the same picture', async () => {
+    // Another rollout's 60 ReplicaSets (with the same pod-template hashes) and 60 Services beside frontend's,
+    // listed first (reverse storage order): frontend's are not on the first page.
+    await fake.stop();
+    await startWith('christmas.yaml', { unorderedLists: ['replicasets', 'services'] });
+    for (let i = 0; i < 60; i++) {
+      const hash = i % 2 ? '5f6d8c9b77' : '6c8d7f5b9d';
+      fake.put('replicasets', {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `backend-${i}`,
+          namespace: 'apc-fe-ns',
+          labels: { app: 'backend', 'rollouts-pod-template-hash': hash },
+          annotations: { 'rollout.argoproj.io/revision': String(100 + i) },
+          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend', uid: 'backend-uid', controller: true }],
+        },
+        spec: {
+          replicas: 1,
+          template: { metadata: { labels: { app: 'backend' } }, spec: { containers: [{ name: 'app', image: `backend:v${i}` }] } },
+        },
+        status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
+      });
+      fake.put('services', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `svc-${i}`, namespace: 'apc-fe-ns' },
+        spec: { selector: { app: 'backend' } },
+      });
+    }
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    await expect(r.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
+    const paths = fake.requests.map((q) => `${q.path}${q.query.labelSelector ? `?labelSelector=${q.query.labelSelector}` : ''}`);
+    expect(paths).toContain('/apis/apps/v1/namespaces/apc-fe-ns/replicasets?labelSelector=app=frontend');
+    expect(paths).toContain('/api/v1/namespaces/apc-fe-ns/services/frontend-active');
+    expect(paths).toContain('/api/v1/namespaces/apc-fe-ns/services/frontend-preview');
+    // Under a page, the other rollout's ReplicaSets are read beside the Rollout and left out of its picture.
+    await fake.stop();
+    await startWith('christmas.yaml');
+    for (let i = 0; i < 10; i++)
+      fake.put('replicasets', {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `backend-${i}`,
+          namespace: 'apc-fe-ns',
+          labels: { app: 'frontend', 'rollouts-pod-template-hash': i % 2 ? '5f6d8c9b77' : '6c8d7f5b9d' },
+          annotations: { 'rollout.argoproj.io/revision': String(100 + i) },
+          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend', uid: 'backend-uid', controller: true }],
+        },
+        spec: {
+          replicas: 1,
+          template: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'app', image: `backend:v${i}` }] } },
+        },
+        status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
+      });
+    const mixed = await run(['status', 'frontend']);
+    expect(fake.requests).toHaveLength(3);
+    await expect(mixed.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
+  });
+
+  it('a role that may get Services but not list them: read by name after the Rollout, the same picture, no error', async () => {
+    await fake.stop();
+    await startWith('christmas.yaml', { deny: ['list services'] });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    await expect(r.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
+    expect(fake.requests.map((q) => q.path)).toContain('/api/v1/namespaces/apc-fe-ns/services/frontend-active');
+    // A Service that does not exist reads as missing either way.
+    await fake.stop();
+    await startWith('christmas.yaml');
+    fake.services.delete('apc-fe-ns/frontend-preview');
+    const early = await run(['status', 'frontend', '-o', 'json']);
+    await fake.stop();
+    await startWith('christmas.yaml', { deny: ['list services'] });
+    fake.services.delete('apc-fe-ns/frontend-preview');
+    const byName = await run(['status', 'frontend', '-o', 'json']);
+    expect(early.code).toBe(0);
+    expect(early.stdout).toBe(byName.stdout);
   });
 
   it('a settled rollout is listed with its active ReplicaSet read, like the single view', async () => {
@@ -466,6 +570,35 @@ describe('promote of an older preview (the Christmas incident)', () => {
     expect(fake.events[0]).toMatchObject({ reason: 'BlueGreenPromoted', involvedObject: { kind: 'Rollout', name: 'frontend' } });
   });
 
+  it('--yes: every read the guard needs is sent before the Rollout is answered (one round trip), then the write', async () => {
+    await fake.stop();
+    const arrivals: Array<{ method: string; path: string; at: number }> = [];
+    await startWith('christmas.yaml', {
+      fault: (q) => {
+        arrivals.push({ method: q.method, path: q.path, at: performance.now() });
+        return q.resource === 'rollouts' && q.verb === 'get' ? { kind: 'delay', ms: 400 } : undefined;
+      },
+    });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code).toBe(0);
+    const rollout = arrivals.find((a) => a.path.endsWith('/rollouts/frontend'))!;
+    const patch = arrivals.findIndex((a) => a.method === 'PATCH');
+    const reads = arrivals.slice(0, patch);
+    // (with no controller Deployment found cluster-wide, the controller's namespace is also asked)
+    expect(reads.map((a) => a.path)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/namespaces/apc-fe-ns/services',
+        '/apis/apps/v1/deployments',
+        '/apis/apps/v1/namespaces/apc-fe-ns/replicasets',
+        '/apis/argoproj.io/v1alpha1/namespaces/apc-fe-ns/rollouts/frontend',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      ]),
+    );
+    // the Services come from the namespace's list: none is asked for by name
+    expect(reads.filter((a) => /\/services\//.test(a.path))).toHaveLength(0);
+    for (const a of reads) expect(a.at).toBeLessThan(rollout.at + 400);
+  });
+
   it('a terminal "y" is not enough for a downgrade; the typed version promotes', async () => {
     expect((await run(['promote', 'frontend'], { tty: true, input: 'y\n' })).code).toBe(3);
     const r = await run(['promote', 'frontend'], { tty: true, input: 'v1.053\n' });
@@ -718,7 +851,11 @@ describe('cluster errors (exit 1), never a credential', () => {
   });
 
   it('reads are retried on 503 with backoff', async () => {
-    await startWith('christmas.yaml', { failFirst: { count: 2, status: 503 } });
+    // The rollout's first two answers are 503 (the reads beside it are not held up by it).
+    let failed = 0;
+    await startWith('christmas.yaml', {
+      fault: (q) => (q.path.endsWith('/rollouts/frontend') && failed++ < 2 ? { kind: 'status', status: 503 } : undefined),
+    });
     const r = await run(['status', 'frontend']);
     expect(r.code).toBe(0);
     expect(fake.requests.filter((q) => q.path.endsWith('/rollouts/frontend')).length).toBe(3);

@@ -514,8 +514,12 @@ export class FakeApiServer {
     if ((m = url.pathname.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?services$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';
       if (deny('list', 'services', ns, undefined, '')) return;
-      const items = this.ordered('services', [...this.services.values()]).filter((s) => !ns || s.metadata.namespace === ns);
-      return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv) }, items });
+      const all = this.ordered('services', [...this.services.values()]).filter((s) => !ns || s.metadata.namespace === ns);
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const from = Number(url.searchParams.get('continue') ?? 0);
+      const items = limit > 0 ? all.slice(from, from + limit) : all;
+      const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
+      return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && rec.method === 'GET') {
       const ns = m[1]!;
