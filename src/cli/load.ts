@@ -1,14 +1,14 @@
 // Reading one rollout with what its picture needs: the Rollout, its ReplicaSets, both Services and
 // (workloadRef) the referenced Deployment, and the checks every command makes before it. The
 // ReplicaSets and Services are asked for beside the Rollout, a page of the namespace's each (one round
-// trip, 3 requests); only a namespace with more than a page of them, a workloadRef, or a refusal to
-// list takes the second round trip of the reads by name and selector.
+// trip, 3 requests); a namespace with more than a page of them, a change between the reads, a refusal to
+// list, or a workloadRef's Deployment takes the second round trip of the reads by name and selector.
 import type { Ctx, Kube } from '../ctx.js';
 import { CliError, EXIT } from '../errors.js';
 import { labelSelector } from '../kube/client.js';
 import { ApiError } from '../kube/http.js';
 import { translate, type ErrorContext } from '../kube/errors.js';
-import { buildRolloutView, workloadView, type RolloutView } from '../rollout/view.js';
+import { buildRolloutView, hashOf, ownedBy, workloadView, type RolloutView } from '../rollout/view.js';
 import { POD_TEMPLATE_HASH } from '../rollout/types.js';
 import type { Deployment, List, ReplicaSet, Rollout, Service } from '../rollout/types.js';
 
@@ -78,9 +78,13 @@ const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
   );
 
 /**
- * The namespace's rollout-made ReplicaSets and its Services, read beside the Rollout. Kept when the page
- * holds the whole List; a failure of either (a 403 on list where get is allowed, a dropped connection)
- * only sends the read by name or selector afterwards, whose answer or error is the one that counts.
+ * The namespace's rollout-made ReplicaSets and its Services, read beside the Rollout. They may have been
+ * read a moment before it, so they are kept only where they agree with it: the ReplicaSets when the page
+ * holds the whole List and every hash the Rollout's status names is among those it owns; a Service when
+ * found (or, the List whole, not there) and its pod-template hash is the one the status records for it.
+ * Otherwise (more than a page, a change between the reads, a 403 on list where get is allowed, a dropped
+ * connection) the read by selector or by name follows the Rollout, as before, and its answer or error is
+ * the one that counts.
  */
 export interface EarlyReads {
   namespace: string;
@@ -97,29 +101,41 @@ export function readEarly(kube: Kube, namespace: string, signal?: AbortSignal): 
   };
 }
 
-/** The whole List's items, when the early read answered it in one page. */
-async function whole<T>(read: Promise<Settled<List<T>>> | undefined): Promise<T[] | null> {
-  const got = read && (await read);
-  return got?.ok && !got.value.metadata?.continue ? got.value.items : null;
+/** The pod-template hashes the Rollout's status names (its desired, stable, active and preview ReplicaSets). */
+function namedHashes(ro: Rollout): string[] {
+  const s = ro.status;
+  return [s?.currentPodHash, s?.stableRS, s?.blueGreen?.activeSelector, s?.blueGreen?.previewSelector].filter((h): h is string => !!h);
 }
 
 /**
- * The rollout's ReplicaSets: every rollout-made one of the namespace when read early (the view keeps
- * those the rollout owns, as it does of a list by its selector), else a list by the rollout's selector.
+ * The rollout's ReplicaSets: every rollout-made one of the namespace when read early and in agreement
+ * with the Rollout (the view keeps those the rollout owns, as it does of a list by its selector), else
+ * a list by the rollout's selector.
  */
 async function replicaSetsOf(kube: Kube, ns: string, ro: Rollout, signal?: AbortSignal, early?: EarlyReads): Promise<ReplicaSet[]> {
-  return (await whole(early?.replicaSets)) ?? (await kube.client.listReplicaSets(ns, labelSelector(ro.spec?.selector), signal)).items;
+  const got = early && (await early.replicaSets);
+  if (got?.ok && !got.value.metadata?.continue) {
+    const owned = new Set(got.value.items.filter((rs) => ownedBy(rs, ro)).map(hashOf));
+    if (namedHashes(ro).every((h) => owned.has(h))) return got.value.items;
+  }
+  return (await kube.client.listReplicaSets(ns, labelSelector(ro.spec?.selector), signal)).items;
 }
 
+/** `hash`: the pod-template hash the Rollout's status records for this Service (its active or preview selector). */
 async function serviceOf(
   kube: Kube,
   ns: string,
   name: string,
+  hash: string | undefined,
   signal?: AbortSignal,
   early?: EarlyReads,
 ): Promise<Service | null | undefined> {
-  const all = await whole(early?.services);
-  if (all) return all.find((s) => s.metadata.name === name) ?? null;
+  const got = early && (await early.services);
+  if (got?.ok) {
+    const svc = got.value.items.find((s) => s.metadata.name === name);
+    if (svc && (!hash || svc.spec?.selector?.[POD_TEMPLATE_HASH] === hash)) return svc;
+    if (!svc && !got.value.metadata?.continue) return null;
+  }
   return orUnread(kube.client.getService(ns, name, signal));
 }
 
@@ -134,10 +150,11 @@ export async function readParts(
   // Read early in another namespace than the Rollout's (a server answering oddly): not its parts.
   const mine = early?.namespace === ns ? early : undefined;
   const bg = ro.spec?.strategy?.blueGreen;
+  const recorded = ro.status?.blueGreen;
   const [replicaSets, activeService, previewService, workload] = await Promise.all([
     replicaSetsOf(kube, ns, ro, signal, mine),
-    bg?.activeService ? serviceOf(kube, ns, bg.activeService, signal, mine) : undefined,
-    bg?.previewService ? serviceOf(kube, ns, bg.previewService, signal, mine) : undefined,
+    bg?.activeService ? serviceOf(kube, ns, bg.activeService, recorded?.activeSelector, signal, mine) : undefined,
+    bg?.previewService ? serviceOf(kube, ns, bg.previewService, recorded?.previewSelector, signal, mine) : undefined,
     readWorkload(kube, ro, signal, requireWorkload),
   ]);
   return { replicaSets, activeService, previewService, workload };
@@ -150,12 +167,17 @@ export async function loadRollout(
   name: string,
   opts: { requireWorkload?: boolean } = {},
 ): Promise<Loaded> {
+  // The Rollout first (it takes the connection opened early, src/kube/early-connect.ts); the reads beside
+  // it are given up if it fails (a mistyped name costs no more than its own answer).
+  const beside = new AbortController();
   try {
-    const early = readEarly(kube, kube.namespace, ctx.signal);
-    const ro = await kube.client.getRollout(kube.namespace, name, ctx.signal);
+    const rollout = kube.client.getRollout(kube.namespace, name, ctx.signal);
+    const early = readEarly(kube, kube.namespace, AbortSignal.any([ctx.signal, beside.signal]));
+    const ro = await rollout;
     const parts = await readParts(kube, ro, ctx.signal, opts.requireWorkload, early);
     return { ro, ...parts, view: buildRolloutView({ rollout: ro, ...parts }) };
   } catch (e) {
+    beside.abort();
     throw translate(e, errorContext(ctx, kube, name));
   }
 }

@@ -168,6 +168,57 @@ describe('status', () => {
     await expect(mixed.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');
   });
 
+  it('what changed between the early reads and the Rollout is read again after it (a new ReplicaSet, a switched Service)', async () => {
+    // The early reads are answered at once; the Rollout 300 ms later. In between, the controller makes a
+    // new ReplicaSet and names it in the status, and switches the active Service and records it.
+    const changeWhileTheRolloutWaits = (change: (f: FakeApiServer) => void) => async () => {
+      await fake.stop();
+      let changed = false;
+      await startWith('christmas.yaml', {
+        fault: (q) => {
+          if (q.resource === 'rollouts' && q.verb === 'get') return { kind: 'delay', ms: 300 };
+          if (q.query.limit && !changed) {
+            changed = true;
+            setTimeout(() => change(fake), 100);
+          }
+          return undefined;
+        },
+      });
+      const r = await run(['status', 'frontend', '-o', 'json']);
+      expect(r.code).toBe(0);
+      return { json: JSON.parse(r.stdout), paths: fake.requests.map((q) => [q.path, q.query.labelSelector].filter(Boolean).join('?')) };
+    };
+    const ro = () => fake.rollout('apc-fe-ns', 'frontend')!;
+    const newSet = await changeWhileTheRolloutWaits((f) => {
+      const preview = f.replicaSets.get('apc-fe-ns/frontend-6c8d7f5b9d')!;
+      f.put('replicasets', {
+        ...preview,
+        metadata: {
+          ...preview.metadata,
+          name: 'frontend-7a8b9c0d1e',
+          labels: { ...preview.metadata.labels, 'rollouts-pod-template-hash': '7a8b9c0d1e' },
+          annotations: { ...preview.metadata.annotations, 'rollout.argoproj.io/revision': '10' },
+        },
+      });
+      f.put('rollouts', { ...ro(), status: { ...ro().status, currentPodHash: '7a8b9c0d1e' } });
+    })();
+    expect(newSet.paths).toContain('/apis/apps/v1/namespaces/apc-fe-ns/replicasets?app=frontend');
+    expect(JSON.stringify(newSet.json)).toContain('frontend-7a8b9c0d1e');
+    const switched = await changeWhileTheRolloutWaits((f) => {
+      const active = f.services.get('apc-fe-ns/frontend-active')!;
+      f.put('services', {
+        ...active,
+        spec: { ...active.spec, selector: { ...active.spec.selector, 'rollouts-pod-template-hash': '6c8d7f5b9d' } },
+      });
+      f.put('rollouts', { ...ro(), status: { ...ro().status, blueGreen: { ...ro().status.blueGreen, activeSelector: '6c8d7f5b9d' } } });
+    })();
+    expect(switched.paths).toContain('/api/v1/namespaces/apc-fe-ns/services/frontend-active');
+    expect(switched.json.active.podTemplateHash).toBe('6c8d7f5b9d');
+    // Nothing changed: nothing is read again.
+    const still = await changeWhileTheRolloutWaits(() => {})();
+    expect(still.paths).toHaveLength(3);
+  });
+
   it('a role that may get Services but not list them: read by name after the Rollout, the same picture, no error', async () => {
     await fake.stop();
     await startWith('christmas.yaml', { deny: ['list services'] });
