@@ -27,6 +27,24 @@ async function startWith(fixture: string, opts: Partial<FakeOptions> = {}): Prom
   env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
 }
 
+/**
+ * The i-th ReplicaSet of another rollout ("backend") in apc-fe-ns, with frontend's pod-template hashes
+ * (alternately the active's and the preview's) and the pod label `app`.
+ */
+const otherRolloutsSet = (i: number, app: string) => ({
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: {
+    name: `backend-${i}`,
+    namespace: 'apc-fe-ns',
+    labels: { app, 'rollouts-pod-template-hash': i % 2 ? '5f6d8c9b77' : '6c8d7f5b9d' },
+    annotations: { 'rollout.argoproj.io/revision': String(100 + i) },
+    ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend', uid: 'backend-uid', controller: true }],
+  },
+  spec: { replicas: 1, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'app', image: `backend:v${i}` }] } } },
+  status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
+});
+
 const run = (argv: string[], o: Parameters<typeof runCli>[1] = {}) => runCli(argv, { now: NOW, ...o, env: { ...env, ...o.env } });
 
 afterEach(async () => {
@@ -112,23 +130,7 @@ describe('status', () => {
     await fake.stop();
     await startWith('christmas.yaml', { unorderedLists: ['replicasets', 'services'] });
     for (let i = 0; i < 60; i++) {
-      const hash = i % 2 ? '5f6d8c9b77' : '6c8d7f5b9d';
-      fake.put('replicasets', {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: {
-          name: `backend-${i}`,
-          namespace: 'apc-fe-ns',
-          labels: { app: 'backend', 'rollouts-pod-template-hash': hash },
-          annotations: { 'rollout.argoproj.io/revision': String(100 + i) },
-          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend', uid: 'backend-uid', controller: true }],
-        },
-        spec: {
-          replicas: 1,
-          template: { metadata: { labels: { app: 'backend' } }, spec: { containers: [{ name: 'app', image: `backend:v${i}` }] } },
-        },
-        status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
-      });
+      fake.put('replicasets', otherRolloutsSet(i, 'backend'));
       fake.put('services', {
         apiVersion: 'v1',
         kind: 'Service',
@@ -146,23 +148,7 @@ describe('status', () => {
     // Under a page, the other rollout's ReplicaSets are read beside the Rollout and left out of its picture.
     await fake.stop();
     await startWith('christmas.yaml');
-    for (let i = 0; i < 10; i++)
-      fake.put('replicasets', {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: {
-          name: `backend-${i}`,
-          namespace: 'apc-fe-ns',
-          labels: { app: 'frontend', 'rollouts-pod-template-hash': i % 2 ? '5f6d8c9b77' : '6c8d7f5b9d' },
-          annotations: { 'rollout.argoproj.io/revision': String(100 + i) },
-          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend', uid: 'backend-uid', controller: true }],
-        },
-        spec: {
-          replicas: 1,
-          template: { metadata: { labels: { app: 'frontend' } }, spec: { containers: [{ name: 'app', image: `backend:v${i}` }] } },
-        },
-        status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
-      });
+    for (let i = 0; i < 10; i++) fake.put('replicasets', otherRolloutsSet(i, 'frontend'));
     const mixed = await run(['status', 'frontend']);
     expect(fake.requests).toHaveLength(3);
     await expect(mixed.stdout).toMatchFileSnapshot('__golden__/status-christmas.en.txt');

@@ -89,6 +89,15 @@ function selects(sel: string, labels: Record<string, string>): boolean {
   });
 }
 
+/** A List's page as the API server cuts it: `limit` items from the `continue` offset, and where the next starts. */
+function page(all: Obj[], url: URL, rv: number): { metadata: { resourceVersion: string; continue?: string }; items: Obj[] } {
+  const limit = Number(url.searchParams.get('limit') ?? 0);
+  const from = Number(url.searchParams.get('continue') ?? 0);
+  const items = limit > 0 ? all.slice(from, from + limit) : all;
+  const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
+  return { metadata: { resourceVersion: String(rv), continue: cont }, items };
+}
+
 function mergePatch(target: any, patch: any): any {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
@@ -392,11 +401,7 @@ export class FakeApiServer {
           );
         if (deny('list', 'rollouts', ns)) return;
         const all = this.ordered('rollouts', [...this.rollouts.values()]).filter((r) => !ns || r.metadata.namespace === ns);
-        const limit = Number(url.searchParams.get('limit') ?? 0);
-        const from = Number(url.searchParams.get('continue') ?? 0);
-        const items = limit > 0 ? all.slice(from, from + limit) : all;
-        const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
-        return this.send(res, 200, { kind: 'RolloutList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
+        return this.send(res, 200, { kind: 'RolloutList', ...page(all, url, this.rv) });
       }
       const key = `${ns}/${name}`;
       const ro = this.rollouts.get(key);
@@ -455,11 +460,7 @@ export class FakeApiServer {
       const all = this.ordered('replicasets', [...this.replicaSets.values()]).filter(
         (rs) => (!ns || rs.metadata.namespace === ns) && selects(sel, rs.metadata.labels ?? {}),
       );
-      const limit = Number(url.searchParams.get('limit') ?? 0);
-      const from = Number(url.searchParams.get('continue') ?? 0);
-      const items = limit > 0 ? all.slice(from, from + limit) : all;
-      const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
-      return this.send(res, 200, { kind: 'ReplicaSetList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
+      return this.send(res, 200, { kind: 'ReplicaSetList', ...page(all, url, this.rv) });
     }
     if ((m = url.pathname.match(/^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/)) && rec.method === 'GET') {
       const ns = m[1] ?? '';
@@ -515,11 +516,7 @@ export class FakeApiServer {
       const ns = m[1] ?? '';
       if (deny('list', 'services', ns, undefined, '')) return;
       const all = this.ordered('services', [...this.services.values()]).filter((s) => !ns || s.metadata.namespace === ns);
-      const limit = Number(url.searchParams.get('limit') ?? 0);
-      const from = Number(url.searchParams.get('continue') ?? 0);
-      const items = limit > 0 ? all.slice(from, from + limit) : all;
-      const cont = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
-      return this.send(res, 200, { kind: 'ServiceList', metadata: { resourceVersion: String(this.rv), continue: cont }, items });
+      return this.send(res, 200, { kind: 'ServiceList', ...page(all, url, this.rv) });
     }
     if ((m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/)) && rec.method === 'GET') {
       const ns = m[1]!;
