@@ -43,6 +43,11 @@ export interface Page {
 /** A List's own metadata: continue is set when more pages follow. */
 export type ListMeta = NonNullable<List<unknown>['metadata']>;
 
+/** A page's query parameters (limit 0: the whole List in one answer, so no limit is sent). */
+function pageQuery(page: Page): { limit: string | undefined; continue: string | undefined } {
+  return { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue };
+}
+
 export function labelSelector(
   sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
 ): string | undefined {
@@ -105,7 +110,7 @@ export class KubeClient {
     return {
       method: 'GET',
       path: rolloutPath(ns),
-      query: page ? { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue } : undefined,
+      query: page ? pageQuery(page) : undefined,
       target: rolloutTarget('list', ns ?? undefined),
       retry: true,
       signal,
@@ -134,7 +139,7 @@ export class KubeClient {
     return {
       method: 'GET',
       path: replicaSetsPath(ns),
-      query: { labelSelector: selector, limit: page && page.limit > 0 ? String(page.limit) : undefined, continue: page?.continue },
+      query: { labelSelector: selector, ...(page && pageQuery(page)) },
       target: { verb: 'list', resource: 'replicasets', group: 'apps', namespace: ns ?? undefined },
       retry: true,
       signal,
@@ -169,7 +174,7 @@ export class KubeClient {
     const raw = await this.http.json<List<unknown>>({
       method: 'GET',
       path: servicesPath(ns),
-      query: { limit: page.limit > 0 ? String(page.limit) : undefined, continue: page.continue },
+      query: pageQuery(page),
       target: { verb: 'list', resource: 'services', group: '', namespace: ns },
       retry: true,
       signal,

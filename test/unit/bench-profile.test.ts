@@ -41,3 +41,13 @@ describe('summarizeProfile', () => {
     expect(s["Node's own start and the rest"]).toBe(34);
   });
 });
+
+describe("the benchmark's floor makes the plugin's requests", () => {
+  it('the single view and promote ask for the same page of Services and ReplicaSets beside the Rollout as src/cli/load.ts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { EARLY_PAGE } = await import('../../src/cli/load.js');
+    const floor = readFileSync(new URL('../../scripts/bench-floor.cjs', import.meta.url), 'utf8');
+    expect(floor).toContain(`/services?limit=${EARLY_PAGE}\``);
+    expect(floor).toContain(`/replicasets?labelSelector=rollouts-pod-template-hash&limit=${EARLY_PAGE}\``);
+  });
+});
