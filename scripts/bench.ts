@@ -581,9 +581,17 @@ async function populate(scale: number): Promise<void> {
       metadata: { namespace: string };
     }>;
     const rsInScale = replicaSets.filter((r) => r.metadata.namespace.startsWith('bench-scale-')).length;
-    if (healthy >= scale && inScale === scale && rsInScale <= scale) break;
-    if (Date.now() > deadline) throw new Error(`only ${healthy}/${scale} rollouts became Healthy`);
-    log(`  ${healthy}/${scale} Healthy, ${inScale} rollouts and ${rsInScale} ReplicaSets in the bench namespaces`);
+    // ... and their pods too: the garbage collector deletes a ReplicaSet before its pods, and a shrink from
+    // 2,002 to 502 left it deleting 1,500 pods at 35-37% of the machine through the 502 listing's pairs.
+    const pods = (await api('GET', '/api/v1/pods?labelSelector=rollouts-pod-template-hash')).json.items as Array<{
+      metadata: { namespace: string };
+    }>;
+    const podsInScale = pods.filter((p) => p.metadata.namespace.startsWith('bench-scale-')).length;
+    const podsWanted = Math.min(scale, PODDED_ROLLOUTS);
+    if (healthy >= scale && inScale === scale && rsInScale <= scale && podsInScale <= podsWanted) break;
+    const progress = `${healthy}/${scale} Healthy, ${inScale} rollouts, ${rsInScale} ReplicaSets and ${podsInScale} pods (of ${podsWanted}) in the bench namespaces`;
+    if (Date.now() > deadline) throw new Error(`not settled after 40 minutes: ${progress}`);
+    log(`  ${progress}`);
     await new Promise((r) => setTimeout(r, 5000));
   }
 }
