@@ -43,15 +43,48 @@ export function table(rows: string[][]): string {
  * which can have thousands of rows: cli-table3 measures every cell with string-width and costs about
  * 1 ms per row on start-up-sized machines, so the listing pads with width() itself.
  */
-export function columns(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
+export function columns(rows: readonly string[][]): string {
+  const table = new Columns();
+  const packed = rows.map((row) => table.pack(row));
   let out = '';
-  for (const row of rows) {
-    let line = '';
-    row.forEach((cell, i) => (line += i === row.length - 1 ? cell : padEnd(cell, widths[i]!) + '   '));
-    out += line.trimEnd() + '\n';
-  }
+  table.write(packed, (s) => (out += s), Infinity);
   return out;
+}
+
+/**
+ * Between the cells of a packed row. No cell holds it: what comes from the cluster goes through clean(),
+ * which removes every C0 control, and colours are ESC sequences.
+ */
+const CELL = '\u0000';
+
+/**
+ * The rows of a columns() table, gathered one at a time: each kept as one string (a listing of 10,000
+ * rows held an array and ten strings per row), the columns' widths taken as the rows come. Written a
+ * block of lines at a time, so that the table is never one string beside its rows.
+ */
+export class Columns {
+  private readonly widths: number[] = [];
+
+  /** The row as write() takes it. */
+  pack(cells: readonly string[]): string {
+    cells.forEach((cell, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, width(cell))));
+    return cells.join(CELL);
+  }
+
+  write(rows: Iterable<string>, write: (s: string) => void, block = 500): void {
+    let out = '';
+    let lines = 0;
+    for (const packed of rows) {
+      const row = packed.split(CELL);
+      let line = '';
+      row.forEach((cell, i) => (line += i === row.length - 1 ? cell : padEnd(cell, this.widths[i]!) + '   '));
+      out += line.trimEnd() + '\n';
+      if (++lines === block) {
+        write(out);
+        out = '';
+        lines = 0;
+      }
+    }
+    if (out) write(out);
+  }
 }

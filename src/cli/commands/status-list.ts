@@ -16,7 +16,7 @@ import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet, type Rollout, type
 import { buildRolloutView, workloadView, type RolloutView } from '../../rollout/view.js';
 import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { listHead, listRow } from '../../render/reports.js';
-import { columns } from '../../render/table.js';
+import { Columns } from '../../render/table.js';
 import { errorContext } from '../load.js';
 import { withListingHeap } from '../listing-heap.js';
 import { byCodeUnits } from '../../order.js';
@@ -258,7 +258,8 @@ async function readAll(src: Source): Promise<Read> {
 interface Row {
   namespace: string;
   name: string;
-  cells: string[];
+  /** Its cells, packed (Columns). */
+  cells: string;
 }
 
 /**
@@ -299,7 +300,7 @@ function sideList<T extends { metadata: { namespace?: string } }>(items: Items<T
  * ReplicaSets may not be listed: the caller then reads everything at once. Services that may not be
  * listed leave the rows to say what the controller recorded, as a read at once does.
  */
-async function streamRows(src: Source, row: (v: RolloutView) => string[]): Promise<{ rows: Row[]; others: number } | null> {
+async function streamRows(src: Source, row: (v: RolloutView) => string): Promise<{ rows: Row[]; others: number } | null> {
   const rows: Row[] = [];
   let others = 0;
   let lastRollout = '';
@@ -417,6 +418,8 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   const opts = { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() };
   let rows: Row[];
   let others: number;
+  let table = new Columns();
+  const row = (v: RolloutView) => table.pack(listRow(ctx.t, v, opts));
   let src = open(ctx, kube, ns, chunkSize);
   try {
     // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts, and
@@ -428,7 +431,7 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
     // rows' ReplicaSets.
     const stream = format !== 'json' && format !== 'yaml';
     if (stream) src.allReplicaSets();
-    const streamed = stream ? await streamRows(src, (v) => listRow(ctx.t, v, opts)) : null;
+    const streamed = stream ? await streamRows(src, row) : null;
     if (streamed) {
       ({ rows, others } = streamed);
     } else {
@@ -444,7 +447,8 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
         ctx.out(serialize(listJson(lv.views.map((v) => statusJson(v, null))), format));
         return EXIT.OK;
       }
-      rows = lv.views.map((v) => ({ namespace: v.namespace, name: v.name, cells: listRow(ctx.t, v, opts) }));
+      table = new Columns(); // the widths of the rows drawn before are not this table's
+      rows = lv.views.map((v) => ({ namespace: v.namespace, name: v.name, cells: row(v) }));
       others = lv.others;
     }
   } catch (e) {
@@ -456,7 +460,7 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   if (rows.length === 0) {
     ctx.err(`${ctx.t('list.empty', { ns: all ? ctx.t('list.allNamespaces') : ctx.t('list.namespace', { ns: kube.namespace }) })}\n`);
   } else {
-    ctx.out(columns([listHead(ctx.t, opts), ...rows.map((r) => r.cells)]));
+    table.write([table.pack(listHead(ctx.t, opts)), ...rows.map((r) => r.cells)], ctx.out);
   }
   if (others > 0) ctx.err(`${ctx.t('list.skippedCanary', { count: others })}\n`);
   return EXIT.OK;
