@@ -1,7 +1,8 @@
 // The one table layout, kubectl's: no borders, columns separated by three spaces, trailing blanks trimmed.
 // Two ways to lay it out, with the same output (test/unit/table.test.ts): table() through cli-table3 for
-// the small tables (history, diff), and columns() for the listing, which can have 10,000 rows: there
-// cli-table3 measures every cell with string-width and took 30 s for 10,000 rows here, columns() 0.2 s.
+// the small tables (history, diff), and Columns (columns() for rows in hand) for the listing, which can
+// have 10,000 rows: there cli-table3 measures every cell with string-width and took 30 s for 10,000 rows
+// here, columns() 0.2 s.
 import Table from 'cli-table3';
 import { padEnd, width } from './text.js';
 
@@ -39,9 +40,9 @@ export function table(rows: string[][]): string {
 }
 
 /**
- * A kubectl-style table: no borders, columns separated by three spaces. Used for the rollout listing,
- * which can have thousands of rows: cli-table3 measures every cell with string-width and costs about
- * 1 ms per row on start-up-sized machines, so the listing pads with width() itself.
+ * A kubectl-style table: no borders, columns separated by three spaces, padded with width() (cli-table3
+ * measures every cell with string-width, about 1 ms per row on start-up-sized machines). Rows in hand;
+ * the listing gathers its rows with Columns.
  */
 export function columns(rows: readonly string[][]): string {
   const table = new Columns();
@@ -52,8 +53,9 @@ export function columns(rows: readonly string[][]): string {
 }
 
 /**
- * Between the cells of a packed row. No cell holds it: what comes from the cluster goes through clean(),
- * which removes every C0 control, and colours are ESC sequences.
+ * Between the cells of a packed row. Cells from the cluster never hold it (clean() removes every C0
+ * control; colours are ESC sequences); a cell that does has it dropped by pack(): a NUL takes no column
+ * and prints nothing, so the table shows the same.
  */
 const CELL = '\u0000';
 
@@ -65,12 +67,14 @@ const CELL = '\u0000';
 export class Columns {
   private readonly widths: number[] = [];
 
-  /** The row as write() takes it. */
+  /** The row as write() of this same table takes it (its widths are the ones this table has seen). */
   pack(cells: readonly string[]): string {
-    cells.forEach((cell, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, width(cell))));
-    return cells.join(CELL);
+    const safe = cells.some((c) => c.includes(CELL)) ? cells.map((c) => c.replaceAll(CELL, '')) : cells;
+    safe.forEach((cell, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, width(cell))));
+    return safe.join(CELL);
   }
 
+  /** Rows packed by this table, laid out with the widths of every row it packed. */
   write(rows: Iterable<string>, write: (s: string) => void, block = 500): void {
     let out = '';
     let lines = 0;

@@ -491,6 +491,53 @@ describe('status', () => {
     }
   });
 
+  it('a listing read again at once (a list found out of order) lays out only the rows of the second reading', async () => {
+    const longName = 'a-rollout-whose-name-is-much-longer-than-any-other';
+    const fill = (f: FakeApiServer, withLong: boolean) => {
+      for (const [ns, name] of [
+        ['a', longName],
+        ['a', 'web'],
+        ['b', 'api'],
+      ] as const) {
+        if (name === longName && !withLong) continue;
+        const fx = loadFixture('christmas.yaml') as any;
+        const uid = `uid-${name}`;
+        fx.rollout.metadata = { ...fx.rollout.metadata, name, namespace: ns, uid };
+        for (const rs of fx.replicaSets) {
+          rs.metadata = { ...rs.metadata, name: `${name}-${rs.metadata.name.split('-').pop()}`, namespace: ns };
+          rs.metadata.ownerReferences = [{ ...rs.metadata.ownerReferences[0], name, uid }];
+        }
+        f.load({ rollout: fx.rollout, replicaSets: fx.replicaSets, services: name === 'web' ? {} : fx.services });
+      }
+    };
+    const listing = async (withLong: boolean, onRolloutsList?: (n: number) => void) => {
+      await fake.stop();
+      let lists = 0;
+      fake = await FakeApiServer.start({
+        token: TOKEN,
+        // The Services out of order: found out once namespace a's rows are made, and everything read again.
+        unorderedLists: ['services'],
+        fault: (r) => {
+          if (r.verb === 'list' && r.resource === 'rollouts') onRolloutsList?.(++lists);
+          return undefined;
+        },
+      });
+      fill(fake, withLong);
+      env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+      const r = await run(['status', '-A']);
+      expect(r.code).toBe(0);
+      return r;
+    };
+    // The long-named rollout is deleted between the first reading and the second.
+    const changed = await listing(true, (n) => {
+      if (n === 2) fake.rollouts.delete(`a/${longName}`);
+    });
+    expect(fake.requests.filter((q) => q.path.endsWith('/rollouts'))).toHaveLength(2);
+    expect(changed.stdout).not.toContain(longName);
+    // The same table as a cluster that never had it: its name does not widen the NAME column.
+    expect(changed.stdout).toBe((await listing(false)).stdout);
+  });
+
   it('a Services list that fails otherwise than by a 403 fails the listing: one line, nothing on stdout, no write', async () => {
     await startWith('christmas.yaml', {
       fault: (r) => (r.verb === 'list' && r.resource === 'services' ? { kind: 'status', status: 401, reason: 'Unauthorized' } : undefined),

@@ -59,4 +59,13 @@ describe('one table layout', () => {
     );
     expect(out.join('')).toBe('a        c\n    bb\n');
   });
+
+  it('a NUL in a cell cannot split it: dropped (it takes no column and prints nothing)', () => {
+    expect(
+      columns([
+        ['a\u0000b', 'c'],
+        ['dd', 'e'],
+      ]),
+    ).toBe('ab   c\ndd   e\n');
+  });
 });
