@@ -1,4 +1,4 @@
-// The table layout's two ways (cli-table3 for small tables, columns() for the listing) give the same text.
+// The table layout's two ways (cli-table3 for small tables, columns() and the listing's Columns) give the same text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Columns, columns, table } from '../../src/render/table.js';
@@ -46,7 +46,7 @@ describe('one table layout', () => {
     );
   });
 
-  it('a packed row keeps empty cells and cells that end a row', () => {
+  it('a packed row keeps its empty cells: one in the middle still takes its column', () => {
     const t = new Columns();
     const rows = [t.pack(['a', '', 'c']), t.pack(['', 'bb', ''])];
     const out: string[] = [];

@@ -6,8 +6,9 @@
 // rollout takes its template from one. A table reads every rollout-made ReplicaSet and the Services
 // beside the Rollouts, and its rows are made namespace by namespace as the items arrive, so memory holds
 // the rows (one string each), not the objects (streamRows); the table is written once every row is in
-// (its columns' widths are the widest cell's), a block of lines at a time; JSON and YAML read the ReplicaSets the rows show, by their hashes, after the Rollouts
-// (or every rollout-made one once there are too many hashes to name).
+// (its columns' widths are the widest cell's), a block of lines at a time. JSON and YAML read the
+// ReplicaSets the rows show, by their hashes, after the Rollouts (or every rollout-made one once there
+// are too many hashes to name).
 import type { Ctx, Kube } from '../../ctx.js';
 import type { ListMeta } from '../../kube/client.js';
 import { EXIT, type ExitCode } from '../../errors.js';
@@ -424,8 +425,8 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
   let src = open(ctx, kube, ns, chunkSize);
   try {
     // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts, and
-    // its rows are made namespace by namespace as the lists stream: the rows' hashes are known only once the
-    // Rollouts have arrived, and a selector naming them would be a second round trip after the whole
+    // its rows are made namespace by namespace as the lists stream: the rows' hashes are known only once
+    // the Rollouts have arrived, and a selector naming them would be a second round trip after the whole
     // list (`-v` at 500 rollouts sharing 25 templates: Rollouts 136 ms, then the ReplicaSets 49 ms).
     // Older revisions' ReplicaSets come along (up to revisionHistoryLimit per rollout) and are dropped
     // with their namespace. JSON or YAML (one document, built whole) is read at once, with only the
