@@ -11,6 +11,7 @@ import {
   compactDeployment,
   compactReplicaSet,
   compactRollout,
+  compactService,
   normalizeDeployment,
   normalizeReplicaSet,
   normalizeRollout,
@@ -174,7 +175,7 @@ describe('one truth', () => {
           : new Map(
               [o.active, o.preview]
                 .filter((x): x is NonNullable<typeof x> => !!x)
-                .map((x) => [svcKey('ns', x.metadata.name), normalizeService(x)]),
+                .map((x) => [svcKey('ns', x.metadata.name), compactService(x)]),
             );
         const listRo = compactRollout(o.rollout);
         const wanted = new Set(hashesOf(listRo, services));
