@@ -214,8 +214,8 @@ export class KubeClient {
   /**
    * The Services of a namespace (or of all), for a listing that must read what users are routed to: read
    * item by item as it arrives (a cluster's Services can be many megabytes), each reduced at once to its
-   * name and selector (its other fields and managedFields dropped), and handed to onItem (as eachRollout;
-   * one answer, not paged).
+   * name and its selector's pod-template hash (compactService: the rest dropped), and handed to onItem (as
+   * eachRollout; one answer, not paged).
    */
   eachService(ns: string | null, signal: AbortSignal | undefined, onItem: (svc: Service) => void): Promise<ListMeta> {
     return this.each(

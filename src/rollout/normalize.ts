@@ -387,8 +387,8 @@ export function compactReplicaSet(raw: unknown): ReplicaSet {
 /**
  * A Service as a listing reads it: name, namespace, and of its selector only the pod-template hash (all a
  * view reads of it). A table holds every Service of the namespaces its rows have not reached yet (the
- * Services list arrives well ahead of the Rollouts): at 10,000 Services the selector's other labels were
- * ~0.6 MB of live heap (measured, Node 26).
+ * Services list arrives well ahead of the Rollouts): 10,000 Services of two labels each held 2.6 MB of
+ * live heap with the whole selector, 2.0 MB with the hash alone (a synthetic measurement, Node 26).
  */
 export function compactService(raw: unknown): Service {
   const r = obj(raw);

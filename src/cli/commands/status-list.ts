@@ -207,7 +207,8 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   );
   // One answer, never paused: it is not paged, so a pause would keep it open for the whole table (and an
   // API server ends a request that takes longer than its --request-timeout, 60 s by default); a Service
-  // is kept as its name and selector only. Its List's metadata is not read: one request, whatever it says.
+  // is kept as its name and its selector's pod-template hash only. Its List's metadata is not read: one
+  // request, whatever it says.
   const services = new Items<Service>(async (_, onItem) => {
     await kube.client.eachService(ns, signal, onItem);
     return {};
