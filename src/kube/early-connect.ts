@@ -21,6 +21,7 @@ import * as dns from 'node:dns';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type * as tls from 'node:tls';
 
 function ignore(): void {
   // an early connection that fails before a request takes it: the agent connects again (and fails alike)
@@ -53,10 +54,14 @@ export function startEarly(host: string, port: number): Early {
   return { kind: 'socket', socket };
 }
 
-/** An https.Agent whose first connection to `host:port` uses what startEarly began (see above). */
+/**
+ * An https.Agent whose first connection to `host:port` uses what startEarly began (see above), and which
+ * sends its next request on a TLS connection handed to it (one that negotiated HTTP/1.1, h2.ts).
+ */
 export class EarlyConnectAgent extends https.Agent {
   private socket: net.Socket | null;
   private answer: Promise<Answer> | null;
+  private handed: tls.TLSSocket | null = null;
 
   constructor(
     options: https.AgentOptions,
@@ -72,10 +77,28 @@ export class EarlyConnectAgent extends https.Agent {
   override destroy(): void {
     this.socket?.destroy();
     this.socket = null;
+    this.handed?.destroy();
+    this.handed = null;
     super.destroy();
   }
 
+  /** A connection to the target, TLS established, for the next request (not a reason to stay alive until then). */
+  handover(socket: tls.TLSSocket): void {
+    this.handed?.destroy();
+    socket.on('error', ignore);
+    socket.unref();
+    this.handed = socket;
+  }
+
   override createConnection(options: https.RequestOptions): Duplex | null | undefined {
+    const handed = this.handed;
+    this.handed = null;
+    if (handed) {
+      handed.off('error', ignore);
+      const same = options.host === this.target.host && Number(options.port) === this.target.port;
+      if (same && !handed.destroyed && handed.writable && !handed.readableEnded) return handed.ref();
+      handed.destroy();
+    }
     const early = this.socket;
     this.socket = null;
     const usable =

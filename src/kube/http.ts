@@ -11,10 +11,13 @@
 //     so a watch never retries a rejected credential.
 // A body that is not JSON (an HTML page from a load balancer or proxy) ends a request or a watch with
 // a NetworkError, never an exception thrown outside a handler.
+//   - HTTP/2 when the server offers it (h2.ts), HTTP/1.1 through a proxy or with DISABLE_HTTP2.
 // Not kubectl's, for start-up: the first connection's lookup or TCP handshake overlaps with building the
 // TLS context (early-connect.ts; ~25 ms on Node < 26, whatever the CA).
 import * as https from 'node:https';
 import * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
 import type { ResolvedConfig } from './kubeconfig.js';
@@ -24,6 +27,7 @@ import { CliError, EXIT } from '../errors.js';
 import { systemCertificates } from './system-ca.js';
 import { bare } from './proxy.js';
 import { EarlyConnectAgent, startEarly } from './early-connect.js';
+import type { H2Pool } from './h2.js';
 
 export { Credentials } from './auth.js';
 /** Kept for callers that import it from here (client.ts). */
@@ -289,6 +293,23 @@ export class WatchDecoder implements StreamDecoder {
   }
 }
 
+/** How requests reach the server with one credential: HTTP/2 streams when the server speaks it, else the agent. */
+interface Connection {
+  agent: http.Agent;
+  h2: H2Pool | null;
+}
+
+const NGHTTP2_REFUSED_STREAM = 7;
+
+/** A stream's failure as the user reads it: a reset (sent, unless the server refused the stream). */
+function streamFailure(e: NodeJS.ErrnoException, stream: http2.ClientHttp2Stream, sent: boolean): NetworkError {
+  // REFUSED_STREAM (RFC 9113 8.7; also every stream above a GOAWAY's last): the server did not process it.
+  if (stream.rstCode === NGHTTP2_REFUSED_STREAM)
+    return new NetworkError('unreachable', 'ECONNRESET', 'connection reset (the server refused the stream)', false);
+  if (e.code?.startsWith('ERR_HTTP2')) return new NetworkError('unreachable', 'ECONNRESET', 'connection reset', sent);
+  return classify(e, sent);
+}
+
 interface Answer {
   status: number;
   text: string;
@@ -301,7 +322,7 @@ interface Answer {
 export class KubeHttp {
   private readonly base: URL;
   readonly server: string;
-  private agents = new Map<string, Promise<http.Agent>>();
+  private connections = new Map<string, Promise<Connection>>();
   /** close() was called: what is still in flight was given up, and is neither retried nor reconnected. */
   private closed = false;
   private systemCa: string[] | null = null;
@@ -317,12 +338,15 @@ export class KubeHttp {
 
   close(): void {
     this.closed = true;
-    for (const a of this.agents.values())
-      void a.then(
-        (agent) => agent.destroy(),
+    for (const c of this.connections.values())
+      void c.then(
+        ({ agent, h2 }) => {
+          h2?.close();
+          agent.destroy();
+        },
         () => undefined,
       );
-    this.agents.clear();
+    this.connections.clear();
   }
 
   /**
@@ -330,17 +354,17 @@ export class KubeHttp {
    * secure context (CA store, client key) is the most expensive part of a connection: it is built once
    * and shared by every connection of the agent.
    */
-  private agent(auth: AuthState): Promise<http.Agent> {
+  private connection(auth: AuthState): Promise<Connection> {
     const key = `${this.systemCa ? 'sys' : 'default'}\n${String(auth.cert ?? this.cfg.cert ?? '')}\n${String(auth.key ?? this.cfg.key ?? '')}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = this.makeAgent(auth);
-      this.agents.set(key, agent);
+    let c = this.connections.get(key);
+    if (!c) {
+      c = this.connect(auth);
+      this.connections.set(key, c);
     }
-    return agent;
+    return c;
   }
 
-  private async makeAgent(auth: AuthState): Promise<http.Agent> {
+  private async connect(auth: AuthState): Promise<Connection> {
     const cfg = this.cfg;
     const secure = this.base.protocol === 'https:';
     let secureContext: tls.SecureContext | undefined;
@@ -365,10 +389,24 @@ export class KubeHttp {
     const tlsOpts = secure ? { secureContext, rejectUnauthorized: !cfg.insecure, servername: cfg.tlsServerName } : undefined;
     if (cfg.proxy) {
       const { proxyAgent } = await import('./proxy-agent.js');
-      return proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true });
+      return { agent: await proxyAgent(cfg.proxy, this.base.protocol, tlsOpts ?? { rejectUnauthorized: true }), h2: null };
     }
-    if (!secure) return new http.Agent({ keepAlive: true });
-    return early ? new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target) : new https.Agent({ keepAlive: true, ...tlsOpts });
+    if (!secure || !early)
+      return { agent: secure ? new https.Agent({ keepAlive: true, ...tlsOpts }) : new http.Agent({ keepAlive: true }), h2: null };
+    const agent = new EarlyConnectAgent({ keepAlive: true, ...tlsOpts }, early, target);
+    if (cfg.disableHttp2) return { agent, h2: null };
+    // The first connection offers h2 and http/1.1, through the agent (it takes what startEarly began).
+    const dial = () =>
+      agent.createConnection({
+        ...(agent as unknown as { options: https.AgentOptions }).options,
+        host: target.host,
+        port: target.port,
+        servername: tlsOpts?.servername ?? (net.isIP(target.host) ? '' : target.host),
+        ALPNProtocols: ['h2', 'http/1.1'],
+      } as https.RequestOptions) as tls.TLSSocket;
+    // Loaded here, not at start: node:http2 costs a few ms that a command without requests (help) need not pay.
+    const { H2Pool } = await import('./h2.js');
+    return { agent, h2: new H2Pool(this.base.origin, dial, (socket) => agent.handover(socket)) };
   }
 
   private url(path: string, query?: Record<string, string | undefined>): URL {
@@ -415,7 +453,7 @@ export class KubeHttp {
   /** One HTTP exchange with the current credential; resolves with status and body text. */
   private async exchange(spec: RequestSpec, url: URL, stream?: StreamDecoder): Promise<Answer> {
     const auth = await this.creds.current();
-    const agent = await this.agent(auth);
+    const { agent, h2 } = await this.connection(auth);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string | string[]> = {
       Accept: 'application/json',
@@ -433,22 +471,26 @@ export class KubeHttp {
     const mod = url.protocol === 'http:' ? http : https;
     this.opts.onRequest?.(spec.method, url.pathname + url.search);
     const { ProxyRefusal } = this.cfg.proxy ? await import('./proxy-agent.js') : { ProxyRefusal: null };
+    // The connection's own failure (refused, TLS) happened before anything was sent, as the agent's would.
+    const session = h2 && (await h2.session().catch((e: NodeJS.ErrnoException) => Promise.reject(classify(e, false))));
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
       /** Not read while the reader is behind (spec.flow). */
       let paused = false;
+      /** An HTTP/2 stream's answer came, and was read to its end (a stream closes before a gunzip of it ends). */
+      let responded = false;
+      let ended = false;
       const fail = (e: Error) => {
         if (settled) return;
         settled = true;
         reject(e);
         req.destroy();
       };
-      const req = mod.request(url, { method: spec.method, headers, agent }, (res) => {
-        const status = res.statusCode ?? 0;
-        const gzip = /^\s*gzip\s*$/i.test(String(res.headers['content-encoding'] ?? ''));
+      const onResponse = (status: number, resHeaders: http.IncomingHttpHeaders, res: Readable) => {
+        const gzip = /^\s*gzip\s*$/i.test(String(resHeaders['content-encoding'] ?? ''));
         res.on('aborted', () => fail(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', true)));
-        res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
+        if (!session) res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
         const consume = (from: Readable) => {
           const chunks: Buffer[] = [];
           const streaming = stream && status < 300;
@@ -482,6 +524,17 @@ export class KubeHttp {
           );
           from.on('end', () => {
             if (settled) return;
+            // An HTTP/2 stream ends when its connection is lost too, with a reset code (CANCEL): not an answer.
+            if (session && (req as http2.ClientHttp2Stream).rstCode) {
+              fail(
+                streamFailure(
+                  Object.assign(new Error('stream reset'), { code: 'ERR_HTTP2_STREAM_RESET' }),
+                  req as http2.ClientHttp2Stream,
+                  sent,
+                ),
+              );
+              return;
+            }
             try {
               if (streaming) stream.end();
             } catch (e) {
@@ -489,7 +542,7 @@ export class KubeHttp {
               return;
             }
             settled = true;
-            resolve({ status, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers, auth, gzip });
+            resolve({ status, text: Buffer.concat(chunks).toString('utf8'), headers: resHeaders, auth, gzip });
           });
         };
         if (!gzip) consume(res);
@@ -498,7 +551,41 @@ export class KubeHttp {
             ({ gunzip }) => consume(gunzip(res)),
             (e: Error) => fail(e),
           );
-      });
+      };
+      let req: http.ClientRequest | http2.ClientHttp2Stream;
+      if (session) {
+        const h2headers: http2.OutgoingHttpHeaders = { ':method': spec.method, ':path': url.pathname + url.search };
+        for (const [k, v] of Object.entries(headers)) h2headers[k.toLowerCase()] = v;
+        let s: http2.ClientHttp2Stream;
+        try {
+          s = h2!.request(session, h2headers, !body);
+        } catch (e) {
+          // The session closed between the pool's answer and this request: nothing was sent.
+          reject(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', false));
+          return;
+        }
+        req = s;
+        s.on('response', (h) => {
+          responded = true;
+          const { ':status': status, ...rest } = h;
+          onResponse(Number(status), rest as http.IncomingHttpHeaders, s);
+        });
+        s.on('end', () => (ended = true));
+        s.on('error', (e: NodeJS.ErrnoException) => fail(streamFailure(e, s, sent)));
+        // Closed before its whole answer came: a reset the 'error' event does not report (a CANCEL, as when
+        // the connection is lost, or NO_ERROR before any answer, as a server's stream.destroy() sends).
+        s.on('close', () => {
+          if (!responded || !ended || s.rstCode)
+            fail(streamFailure(Object.assign(new Error('stream closed'), { code: 'ERR_HTTP2_STREAM_CLOSED' }), s, sent));
+        });
+      } else {
+        const r = mod.request(url, { method: spec.method, headers, agent }, (res) => onResponse(res.statusCode ?? 0, res.headers, res));
+        req = r;
+        r.on('error', (e: NodeJS.ErrnoException) => {
+          if (ProxyRefusal && e instanceof ProxyRefusal) fail(this.proxyFailure(e.status));
+          else fail(classify(e, sent, this.via));
+        });
+      }
       const timeout = stream && !stream.bounded ? 0 : this.opts.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       if (timeout > 0) {
@@ -514,10 +601,6 @@ export class KubeHttp {
         if (spec.signal.aborted) onAbort();
         else spec.signal.addEventListener('abort', onAbort, { once: true });
       }
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (ProxyRefusal && e instanceof ProxyRefusal) fail(this.proxyFailure(e.status));
-        else fail(classify(e, sent, this.via));
-      });
       req.on('close', () => {
         if (timer) clearTimeout(timer);
         spec.signal?.removeEventListener('abort', onAbort);
@@ -649,7 +732,8 @@ export class KubeHttp {
     const url = this.url(spec.path, spec.query);
     const mod = url.protocol === 'http:' ? http : https;
     const auth = await this.creds.current();
-    const agent = await this.agent(auth);
+    // HTTP/1.1 always: an Upgrade has no place in HTTP/2 (RFC 9113 8.6), so it takes the agent's connection.
+    const { agent } = await this.connection(auth);
     const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-bluegreen', ...this.creds.headers, ...spec.headers };
     if (auth.authorization) headers.Authorization = auth.authorization;
     this.opts.onRequest?.(spec.method, url.pathname + url.search);

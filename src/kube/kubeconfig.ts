@@ -77,6 +77,8 @@ export interface ResolvedConfig {
   proxyUrl?: string;
   /** disable-compression (cluster) or --disable-compression: no Accept-Encoding: gzip. */
   disableCompression: boolean;
+  /** DISABLE_HTTP2 set (any value, as client-go): HTTP/1.1 only. */
+  disableHttp2?: boolean;
   /** SSL_CERT_FILE / SSL_CERT_DIR, for the OS trust store when the kubeconfig names no CA. */
   systemCaEnv: { SSL_CERT_FILE?: string; SSL_CERT_DIR?: string };
   cert?: Buffer;
@@ -321,6 +323,7 @@ function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | nul
     proxy: chooseProxy(server, undefined, env),
     disableCompression: flags.disableCompression === true,
     systemCaEnv: systemCaEnv(env),
+    disableHttp2: (env.DISABLE_HTTP2 ?? '') !== '',
     tokenFile: flags.token ? undefined : `${root}/token`,
     token: flags.token,
     impersonate: impersonation(flags, undefined, 'serviceaccount'),
@@ -493,6 +496,7 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     proxyUrl,
     disableCompression,
     systemCaEnv: systemCaEnv(env),
+    disableHttp2: (env.DISABLE_HTTP2 ?? '') !== '',
     cert,
     key,
     token,

@@ -5,6 +5,8 @@
 // independently of the plugin, so a plugin bug cannot hide behind a shared implementation.
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { testPki } from '../unit/kube-testkit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -152,6 +154,11 @@ export interface FakeOptions {
   unorderedLists?: boolean | Array<'rollouts' | 'replicasets' | 'services'>;
   /** The kubelet's side of pods/NAME/portforward: a connection into the pod, or the error text. */
   kubelet?: (ns: string, pod: string, port: number) => Socket | string;
+  /**
+   * Offer HTTP/2 as kube-apiserver does (Node's compatibility API, so every handler serves both; a
+   * dropped connection is then a reset stream). No port-forward: its Upgrade is HTTP/1.1's.
+   */
+  http2?: boolean;
 }
 
 export class FakeApiServer {
@@ -163,7 +170,10 @@ export class FakeApiServer {
   readonly events: Obj[] = [];
   readonly pods = new Map<string, Obj>();
   readonly kubeletLog: KubeletLog = { frames: [], ports: [] };
-  private server!: Server;
+  private server!: Server | Http2SecureServer;
+  private readonly sockets = new Set<TLSSocket>();
+  /** The protocol each request came in ('1.1' or '2.0'). */
+  readonly httpVersions: string[] = [];
   private rv = 100;
   private watchers: Array<{ kind: string; ns: string; name?: string; res: ServerResponse }> = [];
   /** Every change, so that a watch from a resourceVersion gets what happened after it (as the API server does). */
@@ -177,8 +187,16 @@ export class FakeApiServer {
   static async start(opts: FakeOptions): Promise<FakeApiServer> {
     const f = new FakeApiServer(opts);
     const p = pki();
-    f.server = createServer({ cert: p.cert, key: p.key }, (req, res) => f.handle(req, res));
-    f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
+    const handle = (req: IncomingMessage, res: ServerResponse) => f.handle(req, res);
+    if (opts.http2) f.server = createSecureServer({ cert: p.cert, key: p.key, allowHTTP1: true }, handle as never);
+    else {
+      f.server = createServer({ cert: p.cert, key: p.key }, handle);
+      f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
+    }
+    f.server.on('secureConnection', (s: TLSSocket) => {
+      f.sockets.add(s);
+      s.on('close', () => f.sockets.delete(s));
+    });
     await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
     const addr = f.server.address() as { port: number };
     f.url = `https://127.0.0.1:${addr.port}`;
@@ -187,7 +205,7 @@ export class FakeApiServer {
 
   async stop(): Promise<void> {
     for (const w of this.watchers) w.res.end();
-    this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
 
@@ -327,6 +345,7 @@ export class FakeApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.httpVersions.push(req.httpVersion);
     const url = new URL(req.url ?? '/', this.url);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -587,7 +606,8 @@ export class FakeApiServer {
   }
 
   private watch(res: ServerResponse, kind: string, ns: string, name?: string, fromRv?: string | null): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // HTTP/2 frames a stream itself: Transfer-Encoding is HTTP/1.1's alone (and refused over HTTP/2).
+    res.writeHead(200, { 'Content-Type': 'application/json', ...(this.opts.http2 ? {} : { 'Transfer-Encoding': 'chunked' }) });
     res.write('');
     const from = Number(fromRv);
     if (fromRv && Number.isFinite(from)) {

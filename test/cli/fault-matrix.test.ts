@@ -184,43 +184,50 @@ const FAULTS: Record<string, FaultCase> = {
 
 const cases = Object.entries(FAULTS).flatMap(([fault, fc]) => (Object.keys(COMMANDS) as Cmd[]).map((cmd) => [fault, cmd, fc] as const));
 
-describe.each(Object.keys(FAULTS))('fault: %s', (faultName) => {
-  const fc = FAULTS[faultName]!;
-  it.each((Object.keys(COMMANDS) as Cmd[]).map((c) => [c]))('%s', async (cmd) => {
-    const c = COMMANDS[cmd];
-    const counter = { count: 0 };
-    firstWriteSeen = false;
-    const fake = await FakeApiServer.start({ token: TOKEN, fault: (r) => fc.fault(r, counter) });
-    try {
-      const f = loadFixture(c.fixture ?? 'christmas.yaml');
-      fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
-      const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))), LANG: 'en_US.UTF-8' };
-      const before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
-      const deploymentBefore = structuredClone(fake.deployment('apc-fe-ns', 'frontend'));
-      const started = performance.now();
-      const r = await runCli([...c.argv, ...(fc.extra ?? [])], { env, interruptAfterMs: c.interruptAfterMs });
-      const ms = performance.now() - started;
-      const want = fc.codes[cmd] ?? NORMAL[cmd];
-      const applied = fake.writes().filter((w) => w.query.dryRun !== 'All');
-      expect(r.code, `${r.stderr}`).toBe(want);
-      expect(ms, 'bounded run time').toBeLessThan(12_000);
-      expect(r.stdout.length + r.stderr.length, 'bounded output').toBeLessThan(64 * 1024);
-      expect(fake.requests.length, 'no request storm').toBeLessThan(120);
-      expect(applied.length, 'no more writes than the plan and its record, plus two nudges').toBeLessThanOrEqual(c.writes);
-      const after = fake.rollout('apc-fe-ns', 'frontend');
-      if (want !== 0 && want !== 5) {
-        // Failed: the rollout is as it was (a promote --wait that fails after its promote excepted).
-        if (cmd !== 'promote --wait' || want === 4 || faultName.includes('patch') || faultName.includes('dropped')) {
-          expect({ spec: after?.spec, status: after?.status }, 'nothing changed').toEqual({ spec: before?.spec, status: before?.status });
-          expect(fake.deployment('apc-fe-ns', 'frontend')?.spec, 'the Deployment is as it was').toEqual(deploymentBefore?.spec);
+// Over HTTP/1.1, and over HTTP/2 as kube-apiserver offers it (there a dropped connection is a reset stream).
+describe.each([
+  ['HTTP/1.1', false],
+  ['HTTP/2', true],
+] as const)('over %s', (_proto, http2) => {
+  describe.each(Object.keys(FAULTS))('fault: %s', (faultName) => {
+    const fc = FAULTS[faultName]!;
+    it.each((Object.keys(COMMANDS) as Cmd[]).map((c) => [c]))('%s', async (cmd) => {
+      const c = COMMANDS[cmd];
+      const counter = { count: 0 };
+      firstWriteSeen = false;
+      const fake = await FakeApiServer.start({ token: TOKEN, fault: (r) => fc.fault(r, counter), http2 });
+      try {
+        const f = loadFixture(c.fixture ?? 'christmas.yaml');
+        fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
+        const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))), LANG: 'en_US.UTF-8' };
+        const before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
+        const deploymentBefore = structuredClone(fake.deployment('apc-fe-ns', 'frontend'));
+        const started = performance.now();
+        const r = await runCli([...c.argv, ...(fc.extra ?? [])], { env, interruptAfterMs: c.interruptAfterMs });
+        const ms = performance.now() - started;
+        const want = fc.codes[cmd] ?? NORMAL[cmd];
+        const applied = fake.writes().filter((w) => w.query.dryRun !== 'All');
+        expect(r.code, `${r.stderr}`).toBe(want);
+        expect(ms, 'bounded run time').toBeLessThan(12_000);
+        expect(r.stdout.length + r.stderr.length, 'bounded output').toBeLessThan(64 * 1024);
+        expect(fake.requests.length, 'no request storm').toBeLessThan(120);
+        expect(applied.length, 'no more writes than the plan and its record, plus two nudges').toBeLessThanOrEqual(c.writes);
+        const after = fake.rollout('apc-fe-ns', 'frontend');
+        if (want !== 0 && want !== 5) {
+          // Failed: the rollout is as it was (a promote --wait that fails after its promote excepted).
+          if (cmd !== 'promote --wait' || want === 4 || faultName.includes('patch') || faultName.includes('dropped')) {
+            expect({ spec: after?.spec, status: after?.status }, 'nothing changed').toEqual({ spec: before?.spec, status: before?.status });
+            expect(fake.deployment('apc-fe-ns', 'frontend')?.spec, 'the Deployment is as it was').toEqual(deploymentBefore?.spec);
+          }
         }
+        if (faultName.includes('dropped before') && c.isChange) expect(applied, 'the dropped write is not sent again').toHaveLength(1);
+        expect(r.stderr, 'no stack trace').not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+        if (want !== 0 && want !== 130) expect(r.stderr).toMatch(/^error: /m);
+        expect(new Set(fake.httpVersions), 'the protocol the server offered').toEqual(new Set(http2 ? ['2.0'] : ['1.1']));
+      } finally {
+        await fake.stop();
       }
-      if (faultName.includes('dropped before') && c.isChange) expect(applied, 'the dropped write is not sent again').toHaveLength(1);
-      expect(r.stderr, 'no stack trace').not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
-      if (want !== 0 && want !== 130) expect(r.stderr).toMatch(/^error: /m);
-    } finally {
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -228,8 +235,8 @@ it('records the matrix for docs/RELIABILITY.md', () => {
   record({
     kind: 'fault',
     area: 'fault matrix (HTTPS test server)',
-    case: `${Object.keys(COMMANDS).length} commands × ${Object.keys(FAULTS).length} faults`,
-    count: cases.length,
+    case: `${Object.keys(COMMANDS).length} commands × ${Object.keys(FAULTS).length} faults, over HTTP/1.1 and HTTP/2`,
+    count: cases.length * 2,
     outcome: 'contract exit code, bounded time, output and requests, writes within the plan for every pair',
   });
 });

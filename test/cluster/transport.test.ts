@@ -5,7 +5,7 @@
 // kubeconfig checks kubectl makes. Where it says "as kubectl", the real kubectl runs the same case.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -438,6 +438,68 @@ describe('exec credentials from a token webhook, as on EKS', () => {
         'watch and wait kept working, the plugin re-run as tokens expired; the revoked credential ended the command with "credentials expired or rejected", exit 1, no reconnect loop',
     });
   }, 240_000);
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Established TCP connections from process `pid` to `port` (its socket descriptors, matched in /proc/net/tcp*). */
+function connectionsTo(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let link = '';
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m) inodes.add(m[1]!);
+  }
+  let n = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const remotePort = parseInt(cols[2]!.split(':')[1]!, 16);
+      if (cols[3] === '01' && remotePort === port && inodes.has(cols[9]!)) n++;
+    }
+  }
+  return n;
+}
+
+describe('HTTP/2 with kube-apiserver (src/kube/h2.ts)', () => {
+  it('a status --watch runs its reads and its watches over one connection; with DISABLE_HTTP2 over several (HTTP/1.1); the pictures agree', async () => {
+    const ns = await newNamespace('transport-h2');
+    await deploy(ns);
+    const kc = kubeconfig({}, adminCert(), ns);
+    for (const rt of runtimes) {
+      const seen: Record<string, { connections: number; picture: string }> = {};
+      for (const [name, extra] of [
+        ['h2', {}],
+        ['h1', { DISABLE_HTTP2: '1' }],
+      ] as const) {
+        const child = spawn(rt.cmd[0]!, [...rt.cmd.slice(1), 'status', 'frontend', '--watch'], {
+          env: envFor({ KUBECONFIG: kc, ...extra }),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise((r) => child.on('close', r));
+        try {
+          await until(`${rt.name} ${name}: the first picture`, async () => out.includes('Next:'), 30_000);
+          // The watches are open once the picture is drawn; a moment for their connections to settle.
+          await new Promise((r) => setTimeout(r, 500));
+          seen[name] = { connections: connectionsTo(child.pid!, Number(apiPort)), picture: out.slice(0, out.indexOf('Next:')) };
+        } finally {
+          child.kill('SIGINT');
+          await exited;
+        }
+      }
+      expect(seen.h2!.connections, rt.name).toBe(1);
+      expect(seen.h1!.connections, rt.name).toBeGreaterThan(1);
+      expect(seen.h2!.picture.replace(/created \S+ ago/g, ''), rt.name).toBe(seen.h1!.picture.replace(/created \S+ ago/g, ''));
+    }
+  }, 180_000);
 });
 
 // ---------------------------------------------------------------------------------------------------

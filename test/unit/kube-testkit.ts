@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -93,52 +94,72 @@ export interface Seen {
   /** CN of the client certificate, if one was presented. */
   clientCN: string | null;
   body: string;
+  /** '1.1' or '2.0'. */
+  httpVersion: string;
 }
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void;
 
+/**
+ * An HTTPS test server; `h2`: one that offers HTTP/2 as kube-apiserver does (and HTTP/1.1 to clients that
+ * ask only for it), answering through Node's compatibility API, so a handler serves both alike (there,
+ * req.socket.destroy() resets the request's stream, HTTP/2's dropped answer).
+ */
 export class TestServer {
   readonly seen: Seen[] = [];
+  /** TLS connections accepted, and which protocol each negotiated ('h2', 'http/1.1' or false). */
+  readonly connections: Array<string | false> = [];
   handler: Handler = (_q, res) => res.end('{}');
   private constructor(
-    readonly server: https.Server,
+    readonly server: https.Server | http2.Http2SecureServer,
     readonly port: number,
+    readonly h2: boolean,
   ) {}
 
-  static async start(): Promise<TestServer> {
+  static async start(opts: { h2?: boolean } = {}): Promise<TestServer> {
     const p = testPki();
     let self: TestServer | null = null;
-    const server = https.createServer(
-      { cert: p.serverCert, key: p.serverKey, ca: p.ca, requestCert: true, rejectUnauthorized: false },
-      (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const peer = (req.socket as TLSSocket).getPeerCertificate();
-          const seen: Seen = {
-            method: req.method!,
-            url: req.url!,
-            headers: req.headers,
-            rawHeaders: req.rawHeaders,
-            clientCN: peer && peer.subject ? String(peer.subject.CN) : null,
-            body: Buffer.concat(chunks).toString(),
-          };
-          self!.seen.push(seen);
-          self!.handler(req, res, seen);
-        });
-      },
-    );
+    const tlsOpts = { cert: p.serverCert, key: p.serverKey, ca: p.ca, requestCert: true, rejectUnauthorized: false };
+    const create = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) =>
+      opts.h2 ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true }, handler as never) : https.createServer(tlsOpts, handler);
+    const server = create((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        const seen: Seen = {
+          method: req.method!,
+          url: req.url!,
+          headers: req.headers,
+          rawHeaders: req.rawHeaders,
+          clientCN: peer && peer.subject ? String(peer.subject.CN) : null,
+          body: Buffer.concat(chunks).toString(),
+          httpVersion: req.httpVersion,
+        };
+        self!.seen.push(seen);
+        self!.handler(req, res, seen);
+      });
+    });
+    const sockets = new Set<TLSSocket>();
+    server.on('secureConnection', (s: TLSSocket) => {
+      self!.connections.push(s.alpnProtocol ?? false);
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    self = new TestServer(server, (server.address() as net.AddressInfo).port);
+    self = new TestServer(server, (server.address() as net.AddressInfo).port, opts.h2 === true);
+    self.sockets = sockets;
     return self;
   }
+
+  private sockets = new Set<TLSSocket>();
 
   get url(): string {
     return `https://127.0.0.1:${this.port}`;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
 }
