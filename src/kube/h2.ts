@@ -27,6 +27,13 @@ export const PING_TIMEOUT_MS = 15_000;
  */
 const STREAM_WINDOW = 4 << 20;
 const SESSION_WINDOW = 16 << 20;
+/**
+ * The largest DATA frame the server may send (HTTP/2's default is 16 KiB; kube-apiserver honours more):
+ * each frame is one chunk for the reader, so a large List in 16 KiB frames costs many more callbacks than
+ * over HTTP/1.1's socket reads. Measured here, `status -A` over 10,000 rollouts, 5 alternating runs:
+ * 2.1-2.9 s with 1 MiB frames, 2.6-3.1 s at the default, 2.5-3.2 s over HTTP/1.1.
+ */
+const MAX_FRAME = 1 << 20;
 
 function ignore(): void {
   // a session's own error: each open stream gets its error, and the session is dropped on 'close'
@@ -91,7 +98,7 @@ export class H2Pool {
         }
         const session = http2.connect(this.origin, {
           createConnection: () => socket,
-          settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+          settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: MAX_FRAME, enablePush: false },
         });
         session.on('error', ignore);
         const drop = () => {
