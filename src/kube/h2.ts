@@ -8,10 +8,11 @@
 // Measured on this machine (Node 20, the local kube-apiserver, five requests at once from a fresh process,
 // 20 alternating runs): 46 ms to the last answer over HTTP/2 against 62 over five HTTP/1.1 connections.
 //
-// A session that is closing (GOAWAY, an error, the server's idle close) is dropped, and the next request
-// opens a new connection. A stream the server refused (REFUSED_STREAM, or above a GOAWAY's last stream)
-// never reached it: its request was not sent (http.ts). Any other stream failure counts as a reset after sending.
-// The session holds the process alive only while a stream is open, as the agent's idle sockets do not.
+// A session that is closing (GOAWAY, an error, the server's idle close) takes no new request: the next one
+// opens a new connection, while the streams still open on the old one run to their end. A stream the
+// server refused (REFUSED_STREAM; after a GOAWAY without error, every stream above its last) never reached
+// it: its request was not sent (http.ts). Any other stream failure counts as a reset after sending.
+// Each session holds the process alive only while it has a stream open, as the agent's idle sockets do not.
 // Like client-go, a health check pings the server while streams are open (every READ_IDLE_MS) and closes
 // the session when no answer comes within PING_TIMEOUT_MS.
 import * as http2 from 'node:http2';
@@ -39,12 +40,22 @@ function ignore(): void {
   // a session's own error: each open stream gets its error, and the session is dropped on 'close'
 }
 
+/** An error the transport reads as a lost connection (a read is tried again; a write reports it may be done). */
+function reset(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
 export class H2Pool {
   private pending: Promise<http2.ClientHttp2Session | null> | null = null;
+  /** The connection being set up, and how many requests wait for it. */
+  private dialing: tls.TLSSocket | null = null;
+  private waiting = 0;
+  /** The session new requests go to. */
   private live: http2.ClientHttp2Session | null = null;
+  /** Every session not yet destroyed, the draining ones (GOAWAY) included, with its open streams. */
+  private readonly sessions = new Map<http2.ClientHttp2Session, number>();
   /** The server picked HTTP/1.1: every request goes through the agent from now on. */
   private h1 = false;
-  private open = 0;
   private closed = false;
 
   constructor(
@@ -56,33 +67,56 @@ export class H2Pool {
     private readonly times = { readIdleMs: READ_IDLE_MS, pingTimeoutMs: PING_TIMEOUT_MS },
   ) {}
 
-  /** The session to send on, or null for HTTP/1.1. Rejects with the connection's error (refused, TLS). */
+  /**
+   * The session to send on, or null for HTTP/1.1. Rejects with the connection's error (refused, TLS), or
+   * a reset once the pool is closed. A caller that stops waiting (its timeout, Ctrl-C) says so with
+   * giveUp(): when no one waits any more, the connection being set up is abandoned.
+   */
   session(): Promise<http2.ClientHttp2Session | null> {
-    if (this.h1 || this.closed) return Promise.resolve(null);
+    if (this.closed) return Promise.reject(reset('the client was closed'));
+    if (this.h1) return Promise.resolve(null);
     if (this.live && !this.live.closed && !this.live.destroyed) return Promise.resolve(this.live);
-    this.pending ??= this.connect().finally(() => (this.pending = null));
+    this.waiting++;
+    this.pending ??= this.connect().finally(() => {
+      this.pending = null;
+      this.dialing = null;
+      this.waiting = 0;
+    });
     return this.pending;
   }
 
-  /** Sends a request as a stream of the session; the session stays referenced while the stream is open. */
+  /** A caller of session() that is still waiting gives up. */
+  giveUp(): void {
+    if (this.dialing && --this.waiting <= 0) this.dialing.destroy(reset('no request waits for the connection any more'));
+  }
+
+  /** Sends a request as a stream of the session; the session stays referenced while it has a stream open. */
   request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
     const stream = session.request(headers, { endStream });
-    if (this.open++ === 0) session.ref();
+    const open = (this.sessions.get(session) ?? 0) + 1;
+    this.sessions.set(session, open);
+    if (open === 1) session.ref();
     stream.once('close', () => {
-      if (--this.open === 0 && !session.destroyed) session.unref();
+      const left = (this.sessions.get(session) ?? 1) - 1;
+      if (this.sessions.has(session)) this.sessions.set(session, left);
+      if (left === 0 && !session.destroyed) session.unref();
     });
     return stream;
   }
 
+  /** Ends everything: the connection being set up, every session (their streams fail), and what comes later. */
   close(): void {
     this.closed = true;
-    this.live?.destroy();
+    this.dialing?.destroy(reset('the client was closed'));
+    for (const session of this.sessions.keys()) session.destroy();
+    this.sessions.clear();
     this.live = null;
   }
 
   private connect(): Promise<http2.ClientHttp2Session | null> {
     return new Promise((resolve, reject) => {
       const socket = this.dial();
+      this.dialing = socket;
       const failed = (e: Error) => {
         socket.destroy();
         reject(e);
@@ -90,6 +124,7 @@ export class H2Pool {
       socket.once('error', failed);
       socket.once('secureConnect', () => {
         socket.off('error', failed);
+        if (this.closed) return failed(reset('the client was closed'));
         if (socket.alpnProtocol !== 'h2') {
           this.h1 = true;
           this.handover(socket);
@@ -101,32 +136,49 @@ export class H2Pool {
           settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: MAX_FRAME, enablePush: false },
         });
         session.on('error', ignore);
+        this.sessions.set(session, 0);
         const drop = () => {
           if (this.live === session) this.live = null;
         };
         session.once('goaway', drop);
-        session.once('close', drop);
-        session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+        session.once('close', () => {
+          drop();
+          this.sessions.delete(session);
+        });
+        session.once('connect', () => {
+          if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);
+        });
         this.watchHealth(session);
         session.unref();
-        this.live = this.closed ? null : session;
-        if (this.closed) session.destroy();
-        resolve(this.closed ? null : session);
+        this.live = session;
+        resolve(session);
       });
     });
   }
 
   /**
-   * client-go's health check, simplified: while a stream is open, a PING every readIdleMs (client-go pings
-   * after that long without a frame; a watch may be silent that long anyway); no answer within
-   * pingTimeoutMs closes the session, and its streams fail as reset: a dead connection does not hang a watch.
+   * client-go's health check, simplified: while a session has a stream open, a PING every readIdleMs
+   * (client-go pings after that long without a frame; a watch may be silent that long anyway); no answer
+   * within pingTimeoutMs closes the session, and its streams fail as reset, so a dead connection does
+   * not hang a watch. Node cancels a PING on a draining session (after a GOAWAY): one with streams still
+   * open is closed pingTimeoutMs after the next tick whatever its health, and its watches reconnect on a
+   * new session (kube-apiserver sends GOAWAY at shutdown, or with --goaway-chance).
    */
   private watchHealth(session: http2.ClientHttp2Session): void {
     const timer = setInterval(() => {
-      if (this.open === 0 || session.closed || session.destroyed) return;
-      const deadline = setTimeout(() => session.destroy(new Error('the server did not answer a ping')), this.times.pingTimeoutMs);
+      if (!this.sessions.get(session) || session.destroyed) return;
+      const deadline = setTimeout(() => session.destroy(reset('the server did not answer a ping')), this.times.pingTimeoutMs);
       deadline.unref();
-      if (!session.ping(() => clearTimeout(deadline))) clearTimeout(deadline);
+      let sent = false;
+      try {
+        sent = session.ping((err) => {
+          // Cancelled (a closing session that can no longer send one): nothing learnt, the deadline stays.
+          if (!err || (err as NodeJS.ErrnoException).code !== 'ERR_HTTP2_PING_CANCEL') clearTimeout(deadline);
+        });
+      } catch {
+        sent = false;
+      }
+      if (!sent && !session.closed) clearTimeout(deadline);
     }, this.times.readIdleMs);
     timer.unref();
     session.once('close', () => clearInterval(timer));

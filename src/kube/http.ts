@@ -454,6 +454,8 @@ export class KubeHttp {
   private async exchange(spec: RequestSpec, url: URL, stream?: StreamDecoder): Promise<Answer> {
     const auth = await this.creds.current();
     const { agent, h2 } = await this.connection(auth);
+    // Closed meanwhile (the command ended): nothing more is sent, on a new connection or an old one.
+    if (this.closed) throw new NetworkError('unreachable', 'ABORTED', 'the client was closed', false);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const headers: Record<string, string | string[]> = {
       Accept: 'application/json',
@@ -471,8 +473,6 @@ export class KubeHttp {
     const mod = url.protocol === 'http:' ? http : https;
     this.opts.onRequest?.(spec.method, url.pathname + url.search);
     const { ProxyRefusal } = this.cfg.proxy ? await import('./proxy-agent.js') : { ProxyRefusal: null };
-    // The connection's own failure (refused, TLS) happened before anything was sent, as the agent's would.
-    const session = h2 && (await h2.session().catch((e: NodeJS.ErrnoException) => Promise.reject(classify(e, false))));
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
@@ -481,16 +481,24 @@ export class KubeHttp {
       /** An HTTP/2 stream's answer came, and was read to its end (a stream closes before a gunzip of it ends). */
       let responded = false;
       let ended = false;
+      /** Sent on, once there is a connection (an HTTP/2 session may still be setting up). */
+      let req: http.ClientRequest | http2.ClientHttp2Stream | undefined;
+      let viaH2 = false;
       const fail = (e: Error) => {
         if (settled) return;
         settled = true;
         reject(e);
-        req.destroy();
+        if (req) req.destroy();
+        else {
+          // Given up while the HTTP/2 connection was being set up (the timeout, Ctrl-C, close()).
+          h2?.giveUp();
+          cleanup();
+        }
       };
       const onResponse = (status: number, resHeaders: http.IncomingHttpHeaders, res: Readable) => {
         const gzip = /^\s*gzip\s*$/i.test(String(resHeaders['content-encoding'] ?? ''));
         res.on('aborted', () => fail(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', true)));
-        if (!session) res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
+        if (!viaH2) res.on('error', (e: NodeJS.ErrnoException) => fail(classify(e, true)));
         const consume = (from: Readable) => {
           const chunks: Buffer[] = [];
           const streaming = stream && status < 300;
@@ -525,7 +533,7 @@ export class KubeHttp {
           from.on('end', () => {
             if (settled) return;
             // An HTTP/2 stream ends when its connection is lost too, with a reset code (CANCEL): not an answer.
-            if (session && (req as http2.ClientHttp2Stream).rstCode) {
+            if (viaH2 && (req as http2.ClientHttp2Stream).rstCode) {
               fail(
                 streamFailure(
                   Object.assign(new Error('stream reset'), { code: 'ERR_HTTP2_STREAM_RESET' }),
@@ -552,40 +560,43 @@ export class KubeHttp {
             (e: Error) => fail(e),
           );
       };
-      let req: http.ClientRequest | http2.ClientHttp2Stream;
-      if (session) {
-        const h2headers: http2.OutgoingHttpHeaders = { ':method': spec.method, ':path': url.pathname + url.search };
-        for (const [k, v] of Object.entries(headers)) h2headers[k.toLowerCase()] = v;
-        let s: http2.ClientHttp2Stream;
-        try {
-          s = h2!.request(session, h2headers, !body);
-        } catch (e) {
-          // The session closed between the pool's answer and this request: nothing was sent.
-          reject(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', false));
-          return;
+      const send = (session: http2.ClientHttp2Session | null): http.ClientRequest | http2.ClientHttp2Stream | undefined => {
+        if (session) {
+          const h2headers: http2.OutgoingHttpHeaders = { ':method': spec.method, ':path': url.pathname + url.search };
+          for (const [k, v] of Object.entries(headers)) h2headers[k.toLowerCase()] = v;
+          let s: http2.ClientHttp2Stream;
+          try {
+            s = h2!.request(session, h2headers, !body);
+          } catch (e) {
+            // The session closed between the pool's answer and this request: nothing was sent.
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== 'ERR_HTTP2_INVALID_SESSION' && code !== 'ERR_HTTP2_GOAWAY_SESSION' && code !== 'ERR_HTTP2_OUT_OF_STREAMS') throw e;
+            fail(new NetworkError('unreachable', 'ECONNRESET', 'connection reset', false));
+            return undefined;
+          }
+          s.on('response', (h) => {
+            responded = true;
+            const { ':status': status, ...rest } = h;
+            onResponse(Number(status), rest as http.IncomingHttpHeaders, s);
+          });
+          s.on('end', () => (ended = true));
+          // An answer that began was sent, whatever the stream says after.
+          s.on('error', (e: NodeJS.ErrnoException) => fail(streamFailure(e, s, sent || responded)));
+          // Closed before its whole answer came: a reset the 'error' event does not report (a CANCEL, as when
+          // the connection is lost, or NO_ERROR before any answer, as a server's stream.destroy() sends).
+          s.on('close', () => {
+            if (!responded || !ended || s.rstCode)
+              fail(streamFailure(Object.assign(new Error('stream closed'), { code: 'ERR_HTTP2_STREAM_CLOSED' }), s, sent || responded));
+          });
+          return s;
         }
-        req = s;
-        s.on('response', (h) => {
-          responded = true;
-          const { ':status': status, ...rest } = h;
-          onResponse(Number(status), rest as http.IncomingHttpHeaders, s);
-        });
-        s.on('end', () => (ended = true));
-        s.on('error', (e: NodeJS.ErrnoException) => fail(streamFailure(e, s, sent)));
-        // Closed before its whole answer came: a reset the 'error' event does not report (a CANCEL, as when
-        // the connection is lost, or NO_ERROR before any answer, as a server's stream.destroy() sends).
-        s.on('close', () => {
-          if (!responded || !ended || s.rstCode)
-            fail(streamFailure(Object.assign(new Error('stream closed'), { code: 'ERR_HTTP2_STREAM_CLOSED' }), s, sent));
-        });
-      } else {
         const r = mod.request(url, { method: spec.method, headers, agent }, (res) => onResponse(res.statusCode ?? 0, res.headers, res));
-        req = r;
         r.on('error', (e: NodeJS.ErrnoException) => {
           if (ProxyRefusal && e instanceof ProxyRefusal) fail(this.proxyFailure(e.status));
           else fail(classify(e, sent, this.via));
         });
-      }
+        return r;
+      };
       const timeout = stream && !stream.bounded ? 0 : this.opts.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       if (timeout > 0) {
@@ -597,16 +608,36 @@ export class KubeHttp {
         timer.unref();
       }
       const onAbort = () => fail(new NetworkError('unreachable', 'ABORTED', 'aborted', sent));
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        spec.signal?.removeEventListener('abort', onAbort);
+      };
       if (spec.signal) {
         if (spec.signal.aborted) onAbort();
         else spec.signal.addEventListener('abort', onAbort, { once: true });
       }
-      req.on('close', () => {
-        if (timer) clearTimeout(timer);
-        spec.signal?.removeEventListener('abort', onAbort);
-      });
-      req.on('finish', () => (sent = true));
-      req.end(body);
+      const start = (session: http2.ClientHttp2Session | null) => {
+        if (settled) return;
+        viaH2 = session !== null;
+        try {
+          req = send(session);
+        } catch (e) {
+          fail(e as Error); // a header Node refuses: a bug, reported as it is
+          return;
+        }
+        if (!req) return;
+        req.on('close', cleanup);
+        req.on('finish', () => (sent = true));
+        req.end(body);
+      };
+      // The timeout and Ctrl-C count the HTTP/2 connection's set-up too, as they count the agent's
+      // connecting; its own failure (refused, TLS) happened before anything was sent.
+      if (!h2) start(null);
+      else
+        h2.session().then(start, (e: NodeJS.ErrnoException) => {
+          if (settled) return;
+          fail(classify(e, false));
+        });
     });
   }
 

@@ -6,7 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
 import { testPki } from '../unit/kube-testkit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -171,7 +170,7 @@ export class FakeApiServer {
   readonly pods = new Map<string, Obj>();
   readonly kubeletLog: KubeletLog = { frames: [], ports: [] };
   private server!: Server | Http2SecureServer;
-  private readonly sockets = new Set<TLSSocket>();
+  private readonly sockets = new Set<Socket>();
   /** The protocol each request came in ('1.1' or '2.0'). */
   readonly httpVersions: string[] = [];
   private rv = 100;
@@ -193,7 +192,8 @@ export class FakeApiServer {
       f.server = createServer({ cert: p.cert, key: p.key }, handle);
       f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
     }
-    f.server.on('secureConnection', (s: TLSSocket) => {
+    // Every TCP connection (a TLS handshake cut short included), so that stop() ends them all.
+    f.server.on('connection', (s: Socket) => {
       f.sockets.add(s);
       s.on('close', () => f.sockets.delete(s));
     });

@@ -200,6 +200,125 @@ describe('a server that closes, refuses or goes silent', () => {
     }
   });
 
+  it('a server that accepts the connection and never answers TLS: --request-timeout and Ctrl-C still end the request (nothing sent)', async () => {
+    const sockets: net.Socket[] = [];
+    const mute = net.createServer((c) => {
+      sockets.push(c);
+      c.resume(); // reads (and drops) the client's hello, so its end is seen
+    });
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(mute.address() as net.AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const timedOut = (await caught(client(baseConfig(url), undefined, { timeoutMs: 300 }).http.json(get('/a', false)))) as NetworkError;
+      expect(timedOut).toMatchObject({ kind: 'timeout', maybeSent: false });
+      expect(Date.now() - started).toBeLessThan(3000);
+      const ctl = new AbortController();
+      const { http } = client(baseConfig(url), undefined, { timeoutMs: 0 });
+      const aborted = caught(http.json({ ...patch, signal: ctl.signal }));
+      setTimeout(() => ctl.abort(), 100);
+      expect(await aborted).toMatchObject({ code: 'ABORTED', maybeSent: false });
+      // the connection no request waits for any more is given up
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.every((c) => c.destroyed)).toBe(true);
+      http.close();
+    } finally {
+      for (const c of sockets) c.destroy();
+      mute.close();
+    }
+  });
+
+  it('close() while the connection is being set up: no crash, the request fails, nothing reaches the server', async () => {
+    const { http } = client(baseConfig(h2.url));
+    const pending = caught(http.json(patch));
+    http.close();
+    expect(await pending).toBeInstanceOf(NetworkError);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h2.seen).toHaveLength(0);
+  });
+
+  it('a draining session (GOAWAY) that goes silent under an open watch is closed too: the watch fails, it does not hang', async () => {
+    let frozen = false;
+    const relay = net.createServer((c) => {
+      const up = net.connect(h2.port, '127.0.0.1');
+      c.on('data', (d) => !frozen && up.write(d));
+      up.on('data', (d) => !frozen && c.write(d));
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+      c.on('close', () => up.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as net.AddressInfo).port;
+    h2.handler = (_q, res) => {
+      res.writeHead(200);
+      res.write('{"type":"ADDED","object":{}}\n');
+      // the server asks the client to go elsewhere, and keeps the stream
+      (res as unknown as { stream: http2.ServerHttp2Stream }).stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR);
+    };
+    const pool = new H2Pool(
+      `https://127.0.0.1:${port}`,
+      () => tls.connect({ host: '127.0.0.1', port, ca: testPki().ca, ALPNProtocols: ['h2', 'http/1.1'] }),
+      () => undefined,
+      { readIdleMs: 100, pingTimeoutMs: 150 },
+    );
+    try {
+      const session = (await pool.session())!;
+      const stream = pool.request(session, { ':path': '/watch' }, true);
+      stream.on('data', () => undefined);
+      stream.on('error', () => undefined);
+      const closed = new Promise((r) => stream.on('close', r));
+      await new Promise<void>((r) => session.once('goaway', () => r()));
+      expect(session.closed).toBe(true); // draining: no new streams, the watch still open
+      frozen = true;
+      const started = Date.now();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      pool.close();
+      relay.close();
+    }
+  });
+
+  it('a session that drains under a watch while a new one serves a read: the process stays alive for the read (each session is held by its own streams)', async () => {
+    let endWatch: () => void = () => undefined;
+    h2.handler = (q, res) => {
+      if (q.url!.startsWith('/watch')) {
+        res.writeHead(200);
+        res.write('{"type":"ADDED","object":{}}\n');
+        (res as unknown as { stream: http2.ServerHttp2Stream }).stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR);
+        endWatch = () => res.end();
+        return;
+      }
+      // the read: the watch on the old session ends first, the answer comes after
+      endWatch();
+      setTimeout(() => res.end('{"late":1}'), 300);
+    };
+    const script = `
+      import { KubeHttp } from ${JSON.stringify(new URL('../../src/kube/http.ts', import.meta.url).pathname)};
+      import { Credentials } from ${JSON.stringify(new URL('../../src/kube/auth.ts', import.meta.url).pathname)};
+      const cfg = ${JSON.stringify({ ...baseConfig(h2.url), ca: testPki().ca })};
+      cfg.ca = Buffer.from(cfg.ca);
+      const h = new KubeHttp(cfg, new Credentials({}, {}), { timeoutMs: 5000, verbose: 0, log: () => {} });
+      const t = { verb: 'get', resource: 'x', group: '' };
+      const watching = h.watch({ method: 'GET', path: '/watch', target: t }, () => {});
+      await new Promise((r) => setTimeout(r, 200));
+      console.log(JSON.stringify(await h.json({ method: 'GET', path: '/read', target: t })));
+      await watching;
+    `;
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 15_000 },
+        (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(r.stdout.trim(), r.stderr).toBe('{"late":1}');
+    expect(r.code).toBe(0);
+    expect(h2.connections).toEqual(['h2', 'h2']);
+  });
+
   it('an idle session does not keep the process alive (a command that does not close its client still exits)', async () => {
     const script = `
       import { KubeHttp } from ${JSON.stringify(new URL('../../src/kube/http.ts', import.meta.url).pathname)};

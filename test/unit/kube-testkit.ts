@@ -140,9 +140,10 @@ export class TestServer {
         self!.handler(req, res, seen);
       });
     });
-    const sockets = new Set<TLSSocket>();
-    server.on('secureConnection', (s: TLSSocket) => {
-      self!.connections.push(s.alpnProtocol ?? false);
+    const sockets = new Set<net.Socket>();
+    server.on('secureConnection', (s: TLSSocket) => void self!.connections.push(s.alpnProtocol ?? false));
+    // Every TCP connection, a TLS handshake cut short included, so that stop() ends them all.
+    server.on('connection', (s: net.Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -152,7 +153,7 @@ export class TestServer {
     return self;
   }
 
-  private sockets = new Set<TLSSocket>();
+  private sockets = new Set<net.Socket>();
 
   get url(): string {
     return `https://127.0.0.1:${this.port}`;
