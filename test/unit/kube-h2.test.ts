@@ -8,19 +8,10 @@ import * as tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/kube/http.js';
 import { H2Pool } from '../../src/kube/h2.js';
-import { baseConfig, client, ConnectProxy, target, testPki, TestServer } from './kube-testkit.js';
+import { baseConfig, caught, client, ConnectProxy, target, testPki, TestServer } from './kube-testkit.js';
 
 const get = (path = '/apis/x', retry = true) => ({ method: 'GET' as const, path, target, retry });
 const patch = { method: 'PATCH' as const, path: '/apis/x', body: { a: 1 }, target };
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not fail');
-}
 
 let h2: TestServer;
 let h1: TestServer;
@@ -42,6 +33,62 @@ afterEach(() => {
   }
   sessions.length = 0;
 });
+
+/**
+ * A relay between a client and the HTTP/2 server that can stop carrying bytes (a connection gone silent),
+ * and a pool through it with short health-check times.
+ */
+async function silentRelay(): Promise<{ pool: H2Pool; freeze: () => void; close: () => void }> {
+  let frozen = false;
+  const relay = net.createServer((c) => {
+    const up = net.connect(h2.port, '127.0.0.1');
+    c.on('data', (d) => !frozen && up.write(d));
+    up.on('data', (d) => !frozen && c.write(d));
+    c.on('error', () => up.destroy());
+    up.on('error', () => c.destroy());
+    c.on('close', () => up.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const port = (relay.address() as net.AddressInfo).port;
+  const pool = new H2Pool(
+    `https://127.0.0.1:${port}`,
+    () => tls.connect({ host: '127.0.0.1', port, ca: testPki().ca, ALPNProtocols: ['h2', 'http/1.1'] }),
+    () => undefined,
+    { readIdleMs: 100, pingTimeoutMs: 150 },
+  );
+  return {
+    pool,
+    freeze: () => (frozen = true),
+    close: () => {
+      pool.close();
+      relay.close();
+    },
+  };
+}
+
+/**
+ * Runs `body` in a child process with `h` (a KubeHttp for the HTTP/2 server, never closed) and `t` (a
+ * target), as a command would. Not spawnSync: the server answers from this process.
+ */
+function inChild(body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `
+    import { KubeHttp } from ${JSON.stringify(new URL('../../src/kube/http.ts', import.meta.url).pathname)};
+    import { Credentials } from ${JSON.stringify(new URL('../../src/kube/auth.ts', import.meta.url).pathname)};
+    const cfg = ${JSON.stringify({ ...baseConfig(h2.url), ca: testPki().ca })};
+    cfg.ca = Buffer.from(cfg.ca);
+    const h = new KubeHttp(cfg, new Credentials({}, {}), { timeoutMs: 5000, verbose: 0, log: () => {} });
+    const t = { verb: 'get', resource: 'x', group: '' };
+    ${body}
+  `;
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 15_000 },
+      (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
 
 describe('which protocol, over how many connections', () => {
   it('a server that offers HTTP/2: a round of five requests at once takes one connection', async () => {
@@ -164,39 +211,21 @@ describe('a server that closes, refuses or goes silent', () => {
   });
 
   it('a connection that goes silent under an open stream: the ping goes unanswered and the session is closed', async () => {
-    // A relay that can stop carrying bytes, between the pool and the server.
-    let frozen = false;
-    const relay = net.createServer((c) => {
-      const up = net.connect(h2.port, '127.0.0.1');
-      c.on('data', (d) => !frozen && up.write(d));
-      up.on('data', (d) => !frozen && c.write(d));
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
-      c.on('close', () => up.destroy());
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as net.AddressInfo).port;
     h2.handler = () => undefined; // never answers
-    const pool = new H2Pool(
-      `https://127.0.0.1:${port}`,
-      () => tls.connect({ host: '127.0.0.1', port, ca: testPki().ca, ALPNProtocols: ['h2', 'http/1.1'] }),
-      () => undefined,
-      { readIdleMs: 100, pingTimeoutMs: 150 },
-    );
+    const { pool, freeze, close } = await silentRelay();
     try {
       const session = (await pool.session())!;
       const stream = pool.request(session, { ':path': '/hang' }, true);
       const closed = new Promise((r) => stream.on('close', r));
       stream.on('error', () => undefined);
       await new Promise((r) => setTimeout(r, 50));
-      frozen = true;
+      freeze();
       const started = Date.now();
       await closed;
       expect(Date.now() - started).toBeLessThan(2000);
       expect(session.destroyed).toBe(true);
     } finally {
-      pool.close();
-      relay.close();
+      close();
     }
   });
 
@@ -239,29 +268,13 @@ describe('a server that closes, refuses or goes silent', () => {
   });
 
   it('a draining session (GOAWAY) that goes silent under an open watch is closed too: the watch fails, it does not hang', async () => {
-    let frozen = false;
-    const relay = net.createServer((c) => {
-      const up = net.connect(h2.port, '127.0.0.1');
-      c.on('data', (d) => !frozen && up.write(d));
-      up.on('data', (d) => !frozen && c.write(d));
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
-      c.on('close', () => up.destroy());
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as net.AddressInfo).port;
     h2.handler = (_q, res) => {
       res.writeHead(200);
       res.write('{"type":"ADDED","object":{}}\n');
       // the server asks the client to go elsewhere, and keeps the stream
       (res as unknown as { stream: http2.ServerHttp2Stream }).stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR);
     };
-    const pool = new H2Pool(
-      `https://127.0.0.1:${port}`,
-      () => tls.connect({ host: '127.0.0.1', port, ca: testPki().ca, ALPNProtocols: ['h2', 'http/1.1'] }),
-      () => undefined,
-      { readIdleMs: 100, pingTimeoutMs: 150 },
-    );
+    const { pool, freeze, close } = await silentRelay();
     try {
       const session = (await pool.session())!;
       const stream = pool.request(session, { ':path': '/watch' }, true);
@@ -270,13 +283,12 @@ describe('a server that closes, refuses or goes silent', () => {
       const closed = new Promise((r) => stream.on('close', r));
       await new Promise<void>((r) => session.once('goaway', () => r()));
       expect(session.closed).toBe(true); // draining: no new streams, the watch still open
-      frozen = true;
+      freeze();
       const started = Date.now();
       await closed;
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
-      pool.close();
-      relay.close();
+      close();
     }
   });
 
@@ -294,51 +306,22 @@ describe('a server that closes, refuses or goes silent', () => {
       endWatch();
       setTimeout(() => res.end('{"late":1}'), 300);
     };
-    const script = `
-      import { KubeHttp } from ${JSON.stringify(new URL('../../src/kube/http.ts', import.meta.url).pathname)};
-      import { Credentials } from ${JSON.stringify(new URL('../../src/kube/auth.ts', import.meta.url).pathname)};
-      const cfg = ${JSON.stringify({ ...baseConfig(h2.url), ca: testPki().ca })};
-      cfg.ca = Buffer.from(cfg.ca);
-      const h = new KubeHttp(cfg, new Credentials({}, {}), { timeoutMs: 5000, verbose: 0, log: () => {} });
-      const t = { verb: 'get', resource: 'x', group: '' };
+    const r = await inChild(`
       const watching = h.watch({ method: 'GET', path: '/watch', target: t }, () => {});
       await new Promise((r) => setTimeout(r, 200));
       console.log(JSON.stringify(await h.json({ method: 'GET', path: '/read', target: t })));
       await watching;
-    `;
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script],
-        { timeout: 15_000 },
-        (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-      );
-    });
+    `);
     expect(r.stdout.trim(), r.stderr).toBe('{"late":1}');
     expect(r.code).toBe(0);
     expect(h2.connections).toEqual(['h2', 'h2']);
   });
 
   it('an idle session does not keep the process alive (a command that does not close its client still exits)', async () => {
-    const script = `
-      import { KubeHttp } from ${JSON.stringify(new URL('../../src/kube/http.ts', import.meta.url).pathname)};
-      import { Credentials } from ${JSON.stringify(new URL('../../src/kube/auth.ts', import.meta.url).pathname)};
-      const cfg = ${JSON.stringify({ ...baseConfig(h2.url), ca: testPki().ca })};
-      cfg.ca = Buffer.from(cfg.ca);
-      const h = new KubeHttp(cfg, new Credentials({}, {}), { timeoutMs: 5000, verbose: 0, log: () => {} });
-      const t = { verb: 'get', resource: 'x', group: '' };
-      console.log(JSON.stringify(await h.json({ method: 'GET', path: '/apis/x', target: t })));
-    `;
     const started = Date.now();
-    // Not spawnSync: the server answers from this process.
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script],
-        { timeout: 15_000 },
-        (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-      );
-    });
+    const r = await inChild(`
+      console.log(JSON.stringify(await h.json({ method: 'GET', path: '/apis/x', target: t })));
+    `);
     expect(r.stdout.trim(), r.stderr).toBe('{}');
     expect(r.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);

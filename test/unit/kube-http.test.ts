@@ -13,7 +13,7 @@ import { Credentials } from '../../src/kube/auth.js';
 import { chooseProxy } from '../../src/kube/proxy.js';
 import { EarlyConnectAgent, startEarly, type Early } from '../../src/kube/early-connect.js';
 import { CliError } from '../../src/errors.js';
-import { baseConfig, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
+import { baseConfig, caught, client, ConnectProxy, renewing, target, testPki, TestServer } from './kube-testkit.js';
 
 let srv: TestServer;
 
@@ -23,15 +23,6 @@ const patch = { method: 'PATCH' as const, path: '/apis/x', body: { a: 1 }, targe
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!ok()) throw new Error('timed out');
-}
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not fail');
 }
 
 // Every case against a server that speaks HTTP/1.1 only, and against one that offers HTTP/2 (as

@@ -266,3 +266,13 @@ export function renewing(first: AuthState, next: () => AuthState): { creds: Cred
 }
 
 export const target = { verb: 'get', resource: 'rollouts', group: 'argoproj.io', namespace: 'ns', name: 'r' };
+
+/** What a promise rejected with; a promise that resolves fails the test. */
+export async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not fail');
+}
