@@ -192,8 +192,15 @@ export class FakeApiServer {
       f.server = createServer({ cert: p.cert, key: p.key }, handle);
       f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
     }
-    // Every TCP connection (a TLS handshake cut short included), so that stop() ends them all.
+    // Every connection, so that stop() ends them all: at the TCP level until its TLS handshake is done,
+    // then at the TLS level (closing the TCP socket under a TLS one, and an HTTP/2 session on it, is not
+    // safe: the TLS layer still uses its handle).
     f.server.on('connection', (s: Socket) => {
+      f.sockets.add(s);
+      s.on('close', () => f.sockets.delete(s));
+    });
+    f.server.on('secureConnection', (s: Socket & { _parent?: Socket }) => {
+      if (s._parent) f.sockets.delete(s._parent);
       f.sockets.add(s);
       s.on('close', () => f.sockets.delete(s));
     });

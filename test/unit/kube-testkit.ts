@@ -141,9 +141,16 @@ export class TestServer {
       });
     });
     const sockets = new Set<net.Socket>();
-    server.on('secureConnection', (s: TLSSocket) => void self!.connections.push(s.alpnProtocol ?? false));
-    // Every TCP connection, a TLS handshake cut short included, so that stop() ends them all.
+    // Every connection, so that stop() ends them all: at the TCP level until its TLS handshake is done,
+    // then at the TLS level (closing the TCP socket under a TLS one, and an HTTP/2 session on it, is not
+    // safe: the TLS layer still uses its handle).
     server.on('connection', (s: net.Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    server.on('secureConnection', (s: TLSSocket & { _parent?: net.Socket }) => {
+      self!.connections.push(s.alpnProtocol ?? false);
+      if (s._parent) sockets.delete(s._parent);
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
