@@ -1,7 +1,7 @@
 // The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
 // that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
-// cluster's CA and client certificate, one HTTP/2 connection as the plugin opens with a server that offers
-// it (kube-apiserver does), gzip, each answer parsed whole with JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
+// cluster's CA and client certificate, keep-alive connections, gzip, each answer parsed whole with
+// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
 // what a row does not need can go under it), but what a Node tool reading what the plugin reads costs in
 // the ordinary way: what the floor spends above the official plugin is Node's (its start, its TLS, its
 // parser) and the requests', what the plugin spends above the floor is its own.
@@ -25,39 +25,27 @@
 // CommonJS, as the plugin's own entry points are: an ES module entry costs Node's ESM loader on top.
 'use strict';
 const { readFileSync } = require('node:fs');
-const http2 = require('node:http2');
+const https = require('node:https');
 const { gunzipSync } = require('node:zlib');
 
 const [server, ca, cert, key, mode, ...rest] = process.argv.slice(2);
-// As the plugin's session: the same windows and frame size (src/kube/h2.ts).
-const session = http2.connect(server, {
-  ca: readFileSync(ca),
-  cert: readFileSync(cert),
-  key: readFileSync(key),
-  settings: { initialWindowSize: 4 << 20, maxFrameSize: 1 << 20, enablePush: false },
-});
-session.once('connect', () => session.setLocalWindowSize(16 << 20));
-// A failed connection fails every request (and main); not an uncaught 'error' event.
-session.on('error', () => {});
+const url = new URL(server);
+const agent = new https.Agent({ keepAlive: true, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) });
 
 function request(method, path, body, contentType) {
   return new Promise((resolve, reject) => {
-    const headers = { ':method': method, ':path': path, accept: 'application/json', 'accept-encoding': 'gzip' };
+    const headers = { accept: 'application/json', 'accept-encoding': 'gzip' };
     if (body !== undefined) headers['content-type'] = contentType;
-    const req = session.request(headers);
-    let status = 0;
-    let encoding;
-    req.on('response', (h) => {
-      status = Number(h[':status']);
-      encoding = h['content-encoding'];
-    });
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      let b = Buffer.concat(chunks);
-      if (encoding === 'gzip') b = gunzipSync(b);
-      if (status >= 300 || status === 0) reject(new Error(`${method} ${path}: ${status} ${b.toString().slice(0, 200)}`));
-      else resolve(JSON.parse(b.toString('utf8')));
+    const req = https.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        let b = Buffer.concat(chunks);
+        if (res.headers['content-encoding'] === 'gzip') b = gunzipSync(b);
+        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${b.toString().slice(0, 200)}`));
+        else resolve(JSON.parse(b.toString('utf8')));
+      });
+      res.on('error', reject);
     });
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
@@ -146,10 +134,10 @@ async function main() {
 }
 
 main().then(
-  () => session.close(),
+  () => agent.destroy(),
   (e) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    session.destroy();
+    agent.destroy();
     process.exitCode = 1;
   },
 );

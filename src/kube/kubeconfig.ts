@@ -77,7 +77,7 @@ export interface ResolvedConfig {
   proxyUrl?: string;
   /** disable-compression (cluster) or --disable-compression: no Accept-Encoding: gzip. */
   disableCompression: boolean;
-  /** DISABLE_HTTP2 set (any value, as client-go): HTTP/1.1 only. */
+  /** HTTP/1.1 only: unless KUBECTL_BLUEGREEN_HTTP2 is set (opt-in), or when DISABLE_HTTP2 is (as client-go). */
   disableHttp2?: boolean;
   /** SSL_CERT_FILE / SSL_CERT_DIR, for the OS trust store when the kubeconfig names no CA. */
   systemCaEnv: { SSL_CERT_FILE?: string; SSL_CERT_DIR?: string };
@@ -286,6 +286,15 @@ function impersonation(flags: KubeFlags, u: Fields | undefined, userName: string
   return { user, uid, groups, extra };
 }
 
+/**
+ * HTTP/2 is opt-in for now (KUBECTL_BLUEGREEN_HTTP2, any value): with it, a status --watch whose credential
+ * was revoked printed "connection lost; reconnecting" twice before its error against the real API server
+ * (a real-cluster test that holds over HTTP/1.1). DISABLE_HTTP2 (client-go's) always keeps HTTP/1.1.
+ */
+function http2Off(env: Env): boolean {
+  return (env.DISABLE_HTTP2 ?? '') !== '' || (env.KUBECTL_BLUEGREEN_HTTP2 ?? '') === '';
+}
+
 function systemCaEnv(env: Env): ResolvedConfig['systemCaEnv'] {
   return { SSL_CERT_FILE: env.SSL_CERT_FILE || undefined, SSL_CERT_DIR: env.SSL_CERT_DIR || undefined };
 }
@@ -323,7 +332,7 @@ function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | nul
     proxy: chooseProxy(server, undefined, env),
     disableCompression: flags.disableCompression === true,
     systemCaEnv: systemCaEnv(env),
-    disableHttp2: (env.DISABLE_HTTP2 ?? '') !== '',
+    disableHttp2: http2Off(env),
     tokenFile: flags.token ? undefined : `${root}/token`,
     token: flags.token,
     impersonate: impersonation(flags, undefined, 'serviceaccount'),
@@ -496,7 +505,7 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     proxyUrl,
     disableCompression,
     systemCaEnv: systemCaEnv(env),
-    disableHttp2: (env.DISABLE_HTTP2 ?? '') !== '',
+    disableHttp2: http2Off(env),
     cert,
     key,
     token,

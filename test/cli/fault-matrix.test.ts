@@ -199,7 +199,12 @@ describe.each([
       try {
         const f = loadFixture(c.fixture ?? 'christmas.yaml');
         fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
-        const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))), LANG: 'en_US.UTF-8' };
+        const env = {
+          KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))),
+          LANG: 'en_US.UTF-8',
+          // HTTP/2 is opt-in (src/kube/kubeconfig.ts)
+          ...(http2 ? { KUBECTL_BLUEGREEN_HTTP2: '1' } : {}),
+        };
         const before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
         const deploymentBefore = structuredClone(fake.deployment('apc-fe-ns', 'frontend'));
         const started = performance.now();

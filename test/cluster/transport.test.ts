@@ -475,8 +475,9 @@ describe('HTTP/2 with kube-apiserver (src/kube/h2.ts)', () => {
     for (const rt of runtimes) {
       const seen: Record<string, { connections: number; picture: string }> = {};
       for (const [name, extra] of [
-        ['h2', {}],
-        ['h1', { DISABLE_HTTP2: '1' }],
+        // HTTP/2 is opt-in (src/kube/kubeconfig.ts); DISABLE_HTTP2 wins over it, as client-go's
+        ['h2', { KUBECTL_BLUEGREEN_HTTP2: '1' }],
+        ['h1', { KUBECTL_BLUEGREEN_HTTP2: '1', DISABLE_HTTP2: '1' }],
       ] as const) {
         const child = spawn(rt.cmd[0]!, [...rt.cmd.slice(1), 'status', 'frontend', '--watch'], {
           env: envFor({ KUBECONFIG: kc, ...extra }),

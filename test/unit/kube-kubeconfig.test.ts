@@ -178,11 +178,14 @@ describe('flags override the kubeconfig as kubectl', () => {
     expect(failure(() => resolve({ '/k/config': config() }, { asUid: '1' })).key).toBe('err.impersonateWithoutUser');
   });
 
-  it('DISABLE_HTTP2, as client-go: any non-empty value keeps HTTP/1.1; unset or empty does not', () => {
-    expect(resolve({ '/k/config': config() }).disableHttp2).toBe(false);
-    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', DISABLE_HTTP2: '' }).disableHttp2).toBe(false);
-    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', DISABLE_HTTP2: '1' }).disableHttp2).toBe(true);
-    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', DISABLE_HTTP2: 'false' }).disableHttp2).toBe(true);
+  it('HTTP/2 is opt-in (KUBECTL_BLUEGREEN_HTTP2, any value); DISABLE_HTTP2, as client-go, keeps HTTP/1.1 whatever', () => {
+    const on = { KUBECONFIG: '/k/config', KUBECTL_BLUEGREEN_HTTP2: '1' };
+    expect(resolve({ '/k/config': config() }).disableHttp2).toBe(true);
+    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', KUBECTL_BLUEGREEN_HTTP2: '' }).disableHttp2).toBe(true);
+    expect(resolve({ '/k/config': config() }, {}, on).disableHttp2).toBe(false);
+    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: '' }).disableHttp2).toBe(false);
+    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: '1' }).disableHttp2).toBe(true);
+    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: 'false' }).disableHttp2).toBe(true);
   });
 
   it('disable-compression from the cluster or --disable-compression', () => {
@@ -335,8 +338,9 @@ describe('in-cluster', () => {
     const cfg = resolve(files, {}, env);
     expect(cfg).toMatchObject({ server: 'https://10.96.0.1:443', tokenFile: `${sa}/token`, namespace: 'apps', userName: 'serviceaccount' });
     expect(cfg.ca?.toString()).toBe('SACA');
-    expect(cfg.disableHttp2).toBe(false);
-    expect(resolve(files, {}, { ...env, DISABLE_HTTP2: 'true' }).disableHttp2).toBe(true);
+    expect(cfg.disableHttp2).toBe(true);
+    expect(resolve(files, {}, { ...env, KUBECTL_BLUEGREEN_HTTP2: '1' }).disableHttp2).toBe(false);
+    expect(resolve(files, {}, { ...env, KUBECTL_BLUEGREEN_HTTP2: '1', DISABLE_HTTP2: 'true' }).disableHttp2).toBe(true);
   });
 
   it('POD_NAMESPACE first, IPv6 service host bracketed, --token and --server override', () => {
