@@ -20,8 +20,9 @@ export interface RolloutWatchOptions {
 export class RolloutWatch {
   private readonly rollouts: Watcher<Rollout>;
   private readonly sets: Watcher<ReplicaSet> | null;
-  /** Stops both watches when one of them gives up. */
+  /** Stops both watches when one of them gives up, or when fail() is called. */
   private readonly stop = new AbortController();
+  private failure: unknown;
 
   constructor(o: RolloutWatchOptions) {
     const { kube, ns, name } = o;
@@ -80,7 +81,15 @@ export class RolloutWatch {
       await Promise.all([this.rollouts.run(), this.sets?.run()]);
     } catch (e) {
       this.stop.abort();
-      throw e;
+      throw this.failure ?? e;
     }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Ends the watch with an error found beside it (a read the caller makes on each change). */
+  fail(e: unknown): void {
+    if (this.failure !== undefined || this.stop.signal.aborted) return;
+    this.failure = e;
+    this.stop.abort();
   }
 }

@@ -348,3 +348,47 @@ describe('12. smaller ones', () => {
     expect(r.stdout).not.toMatch(/\b\d+d\b/);
   });
 });
+
+describe('13. status --watch reads the Services once per burst of changes', () => {
+  const serviceGets = () => fake.requests.filter((q) => q.method === 'GET' && /\/services\//.test(q.path));
+
+  it('twenty changes while a read is slow: one read at a time, and one more after it (not one per change)', async () => {
+    await start('christmas.yaml', {
+      noController: true,
+      fault: (q) => (q.method === 'GET' && /\/services\//.test(q.path) ? { kind: 'delay', ms: 300 } : undefined),
+    });
+    const running = run(['status', 'frontend', '--watch'], { interruptAfterMs: 2500 });
+    await new Promise((r) => setTimeout(r, 700));
+    const before = serviceGets().length;
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    for (let i = 0; i < 20; i++)
+      fake.put('rollouts', { ...ro, metadata: { ...ro.metadata, labels: { ...ro.metadata.labels, n: String(i) } } });
+    const r = await running;
+    expect(r.code).toBe(130);
+    const after = serviceGets().length - before;
+    // active + preview for the first change, and once more for the 19 that came during it
+    expect(after).toBeGreaterThanOrEqual(2);
+    expect(after).toBeLessThanOrEqual(4);
+    expect(r.stderr).not.toContain('MaxListenersExceeded');
+  });
+
+  it('credentials rejected on the Services read end the watch with the error, exit 1, instead of keeping the last answer', async () => {
+    let revoked = false;
+    await start('christmas.yaml', {
+      noController: true,
+      fault: () => (revoked ? { kind: 'status', status: 401, reason: 'Unauthorized', message: 'Unauthorized' } : undefined),
+    });
+    const started = Date.now();
+    const running = run(['status', 'frontend', '--watch'], { interruptAfterMs: 8000 });
+    await new Promise((r) => setTimeout(r, 700));
+    revoked = true;
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', { ...ro, metadata: { ...ro.metadata, labels: { ...ro.metadata.labels, n: 'x' } } });
+    const r = await running;
+    expect(r.code, r.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.stderr).toMatch(/401|credentials/i);
+    expect(r.stderr).not.toContain('reconnecting');
+    expect(serviceGets().length).toBeLessThanOrEqual(4); // 2 before the watch, 2 refused
+  });
+});

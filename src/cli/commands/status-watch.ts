@@ -2,9 +2,10 @@
 // shared rollout watch. A watch the user may not make (403), or credentials that stay rejected (401),
 // end with the error `status` gives; a lost connection shows "reconnecting" until it is back.
 import type { Ctx, Kube } from '../../ctx.js';
-import { EXIT, type ExitCode } from '../../errors.js';
+import { CliError, EXIT, type ExitCode } from '../../errors.js';
 import { labelSelector } from '../../kube/client.js';
 import { translate } from '../../kube/errors.js';
+import { ApiError } from '../../kube/http.js';
 import type { WatcherState } from '../../kube/watcher.js';
 import type { Deployment, Service } from '../../rollout/types.js';
 import { buildRolloutView } from '../../rollout/view.js';
@@ -29,7 +30,9 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   // workloadRef: the Deployment. A change to it reaches the Rollout as the controller's
   // workload-generation annotation (a Rollout event), so it is read again with the Services.
   let workload: Deployment | null | undefined = first.workload;
-  let servicesAsked = 0;
+  /** A read of the Services is in flight; `again`: a change came during it. */
+  let reading = false;
+  let again = false;
   let banner = '';
   let lastFrame = '';
   let scheduled: NodeJS.Timeout | null = null;
@@ -56,26 +59,40 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
 
   /**
    * The Services say what users get (and a workloadRef's Deployment where the template lives); read them
-   * again when the Rollout changes. Only the newest answer counts.
+   * again when the Rollout changes. One read at a time: the changes that come during it (a rollout moves
+   * its ReplicaSets in bursts of events) are answered by one more read after it, not one read each.
+   * Credentials rejected there end the watch as they would on the watch itself; anything else (a 403, a
+   * lost connection, which the watch reports) keeps the last answer.
    */
   function refreshServices() {
     const ro = rw.rollout;
     const bg = ro?.spec?.strategy?.blueGreen;
     if (!ro || !bg) return;
-    const asked = ++servicesAsked;
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    again = false;
     Promise.all([
       bg.activeService ? kube.client.getService(ns, bg.activeService, ctx.signal) : undefined,
       bg.previewService ? kube.client.getService(ns, bg.previewService, ctx.signal) : undefined,
       ro.spec?.workloadRef ? readWorkload(kube, ro, ctx.signal) : undefined,
-    ]).then(
-      ([active, preview, dep]) => {
-        if (asked !== servicesAsked) return;
-        services = { active, preview };
-        workload = dep;
-        schedule();
-      },
-      () => undefined, // the watch reports connection trouble; a forbidden read keeps the last answer
-    );
+    ])
+      .then(
+        ([active, preview, dep]) => {
+          services = { active, preview };
+          workload = dep;
+          schedule();
+        },
+        (e: unknown) => {
+          if (e instanceof CliError || (e instanceof ApiError && e.status === 401)) rw.fail(e);
+        },
+      )
+      .finally(() => {
+        reading = false;
+        if (again && !ctx.signal.aborted) refreshServices();
+      });
   }
 
   function schedule() {
