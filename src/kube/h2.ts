@@ -55,6 +55,8 @@ export class H2Pool {
   private live: http2.ClientHttp2Session | null = null;
   /** Every session not yet destroyed, the draining ones (GOAWAY) included, with its open streams. */
   private readonly sessions = new Map<http2.ClientHttp2Session, number>();
+  /** What each session's open streams want done when the server sends GOAWAY (request(), onDrain). */
+  private readonly drains = new Map<http2.ClientHttp2Session, Set<() => void>>();
   /** The server picked HTTP/1.1: every request goes through the agent from now on. */
   private h1 = false;
   private closed = false;
@@ -91,13 +93,26 @@ export class H2Pool {
     if (this.dialing && --this.waiting <= 0) this.dialing.destroy(reset('no request waits for the connection any more'));
   }
 
-  /** Sends a request as a stream of the session; the session stays referenced while it has a stream open. */
-  request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
+  /**
+   * Sends a request as a stream of the session; the session stays referenced while it has a stream open.
+   * `onDrain` is called if the server sends GOAWAY while the stream is open:
+   * a watch ends there and resumes on a new session, as after the server ended it (http.ts), instead of
+   * living on a session whose health can no longer be checked (Node cancels PINGs on it).
+   */
+  request(
+    session: http2.ClientHttp2Session,
+    headers: http2.OutgoingHttpHeaders,
+    endStream: boolean,
+    onDrain?: () => void,
+  ): http2.ClientHttp2Stream {
     const stream = session.request(headers, { endStream });
     const open = (this.sessions.get(session) ?? 0) + 1;
     this.sessions.set(session, open);
     if (open === 1) session.ref();
+    const drains = this.drains.get(session);
+    if (onDrain && drains) drains.add(onDrain);
     stream.once('close', () => {
+      if (onDrain) drains?.delete(onDrain);
       const left = (this.sessions.get(session) ?? 1) - 1;
       if (this.sessions.has(session)) this.sessions.set(session, left);
       if (left === 0 && !session.destroyed) session.unref();
@@ -111,6 +126,7 @@ export class H2Pool {
     this.dialing?.destroy(reset('the client was closed'));
     for (const session of this.sessions.keys()) session.destroy();
     this.sessions.clear();
+    this.drains.clear();
     this.live = null;
   }
 
@@ -138,13 +154,21 @@ export class H2Pool {
         });
         session.on('error', ignore);
         this.sessions.set(session, 0);
+        const drains = new Set<() => void>();
+        this.drains.set(session, drains);
         const drop = () => {
           if (this.live === session) this.live = null;
         };
-        session.once('goaway', drop);
+        session.once('goaway', () => {
+          drop();
+          // kube-apiserver sends GOAWAY after each 401 over HTTP/2 (its answer says Connection: close), at
+          // shutdown, and with --goaway-chance: the streams that want to move do so now.
+          for (const d of [...drains]) d();
+        });
         session.once('close', () => {
           drop();
           this.sessions.delete(session);
+          this.drains.delete(session);
         });
         session.once('connect', () => {
           if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);

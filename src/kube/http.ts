@@ -301,6 +301,7 @@ interface Connection {
 }
 
 const NGHTTP2_REFUSED_STREAM = 7;
+const NGHTTP2_CANCEL = 8;
 
 /** A stream's failure as the user reads it: a reset (sent, unless the server refused the stream). */
 function streamFailure(e: NodeJS.ErrnoException, stream: http2.ClientHttp2Stream, sent: boolean): NetworkError {
@@ -485,6 +486,16 @@ export class KubeHttp {
       /** Sent on, once there is a connection (an HTTP/2 session may still be setting up). */
       let req: http.ClientRequest | http2.ClientHttp2Stream | undefined;
       let viaH2 = false;
+      /** A watch whose HTTP/2 session the server is closing (GOAWAY): it ends, and resumes on a new one. */
+      let drained = false;
+      let watching: { status: number; headers: http.IncomingHttpHeaders } | null = null;
+      const endWatch = () => {
+        if (settled || !watching) return;
+        settled = true;
+        this.log(1, `${spec.method} ${url.pathname}: the server is closing the connection (GOAWAY); the watch resumes on a new one`);
+        resolve({ status: watching.status, text: '', headers: watching.headers, auth, gzip: false });
+        (req as http2.ClientHttp2Stream).close(NGHTTP2_CANCEL);
+      };
       const fail = (e: Error) => {
         if (settled) return;
         settled = true;
@@ -503,6 +514,13 @@ export class KubeHttp {
         const consume = (from: Readable) => {
           const chunks: Buffer[] = [];
           const streaming = stream && status < 300;
+          if (streaming && !stream.bounded && viaH2) {
+            watching = { status, headers: resHeaders };
+            if (drained) {
+              endWatch();
+              return;
+            }
+          }
           from.on('data', (c: Buffer) => {
             if (settled) return;
             if (!streaming) {
@@ -567,7 +585,17 @@ export class KubeHttp {
           for (const [k, v] of Object.entries(headers)) h2headers[k.toLowerCase()] = v;
           let s: http2.ClientHttp2Stream;
           try {
-            s = h2!.request(session, h2headers, !body);
+            s = h2!.request(
+              session,
+              h2headers,
+              !body,
+              stream && !stream.bounded
+                ? () => {
+                    drained = true;
+                    endWatch();
+                  }
+                : undefined,
+            );
           } catch (e) {
             // The session closed between the pool's answer and this request: nothing was sent.
             const code = (e as NodeJS.ErrnoException).code;

@@ -169,6 +169,31 @@ describe('a server that closes, refuses or goes silent', () => {
     http.close();
   });
 
+  it('a GOAWAY under an open watch (kube-apiserver sends one after each 401 over HTTP/2): the watch ends as when the server ends it, its events kept; a read in flight is answered; the next watch takes a new connection', async () => {
+    h2.handler = (q, res) => {
+      if (q.url!.includes('watch=1')) {
+        res.writeHead(200);
+        res.write('{"type":"ADDED","object":{"n":1}}\n');
+        return;
+      }
+      (res as unknown as { stream: http2.ServerHttp2Stream }).stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      setTimeout(() => res.end('{"read":1}'), 50);
+    };
+    const { http, log: logged } = client(baseConfig(h2.url));
+    const events: unknown[] = [];
+    const watching = http.watch(get('/apis/w'), (ev) => events.push(ev));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await http.json(get('/apis/r'))).toEqual({ read: 1 });
+    await watching; // resolves: a watch the server ended, not a lost connection
+    expect(events).toEqual([{ type: 'ADDED', object: { n: 1 } }]);
+    expect(logged.join('\n')).toContain('the server is closing the connection (GOAWAY)');
+    h2.handler = (q, res) => res.end(q.url!.includes('watch=1') ? '{"type":"ADDED","object":{"n":2}}\n' : '{}');
+    await http.watch(get('/apis/w'), (ev) => events.push(ev));
+    expect(events).toHaveLength(2);
+    expect(h2.connections).toEqual(['h2', 'h2']);
+    http.close();
+  });
+
   it('a refused stream: a write was not sent (maybeSent false, and sent once); a read is tried again and answered', async () => {
     let n = 0;
     h2.handler = (q, res) => {
@@ -202,10 +227,13 @@ describe('a server that closes, refuses or goes silent', () => {
       res.writeHead(200);
       res.write('{"type":"ADDED","object":{}}\n');
     };
+    // The connection is cut (a TLS socket destroyed): no GOAWAY says the server is done with it.
+    let socket: tls.TLSSocket | undefined;
+    h2.server.once('secureConnection', (s: tls.TLSSocket) => (socket = s));
     const { http } = client(baseConfig(h2.url));
     const watching = caught(http.watch(get('/apis/w'), () => undefined));
     await new Promise((r) => setTimeout(r, 50));
-    sessions[0]!.destroy();
+    socket!.destroy();
     expect(await watching).toBeInstanceOf(NetworkError);
     http.close();
   });
