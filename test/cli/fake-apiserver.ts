@@ -5,7 +5,7 @@
 // independently of the plugin, so a plugin bug cannot hide behind a shared implementation.
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { testPki } from '../unit/kube-testkit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -171,6 +171,7 @@ export class FakeApiServer {
   readonly kubeletLog: KubeletLog = { frames: [], ports: [] };
   private server!: Server | Http2SecureServer;
   private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<ServerHttp2Session>();
   /** The protocol each request came in ('1.1' or '2.0'). */
   readonly httpVersions: string[] = [];
   private rv = 100;
@@ -193,16 +194,22 @@ export class FakeApiServer {
       f.server.on('upgrade', (req, socket, head) => f.upgrade(req, socket, head));
     }
     // Every connection, so that stop() ends them all: at the TCP level until its TLS handshake is done,
-    // then at the TLS level (closing the TCP socket under a TLS one, and an HTTP/2 session on it, is not
-    // safe: the TLS layer still uses its handle).
+    // then at the TLS level, and an HTTP/2 one through its session (closing the TCP socket under a TLS
+    // one, or the TLS socket under an HTTP/2 session, is not safe: the layer above still uses its handle).
     f.server.on('connection', (s: Socket) => {
       f.sockets.add(s);
       s.on('close', () => f.sockets.delete(s));
     });
-    f.server.on('secureConnection', (s: Socket & { _parent?: Socket }) => {
+    f.server.on('secureConnection', (s: Socket & { _parent?: Socket; alpnProtocol?: string | false }) => {
       if (s._parent) f.sockets.delete(s._parent);
+      // An HTTP/2 connection is ended through its session (below), never under it.
+      if (s.alpnProtocol === 'h2') return;
       f.sockets.add(s);
       s.on('close', () => f.sockets.delete(s));
+    });
+    f.server.on('session', (session: ServerHttp2Session) => {
+      f.sessions.add(session);
+      session.on('close', () => f.sessions.delete(session));
     });
     await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
     const addr = f.server.address() as { port: number };
@@ -212,6 +219,7 @@ export class FakeApiServer {
 
   async stop(): Promise<void> {
     for (const w of this.watchers) w.res.end();
+    for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }

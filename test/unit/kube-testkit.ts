@@ -141,9 +141,10 @@ export class TestServer {
       });
     });
     const sockets = new Set<net.Socket>();
+    const sessions = new Set<http2.ServerHttp2Session>();
     // Every connection, so that stop() ends them all: at the TCP level until its TLS handshake is done,
-    // then at the TLS level (closing the TCP socket under a TLS one, and an HTTP/2 session on it, is not
-    // safe: the TLS layer still uses its handle).
+    // then at the TLS level, and an HTTP/2 one through its session (closing the TCP socket under a TLS
+    // one, or the TLS socket under an HTTP/2 session, is not safe: the layer above still uses its handle).
     server.on('connection', (s: net.Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -151,22 +152,30 @@ export class TestServer {
     server.on('secureConnection', (s: TLSSocket & { _parent?: net.Socket }) => {
       self!.connections.push(s.alpnProtocol ?? false);
       if (s._parent) sockets.delete(s._parent);
+      if (s.alpnProtocol === 'h2') return;
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
+    });
+    server.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.on('close', () => sessions.delete(session));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     self = new TestServer(server, (server.address() as net.AddressInfo).port, opts.h2 === true);
     self.sockets = sockets;
+    self.sessions = sessions;
     return self;
   }
 
   private sockets = new Set<net.Socket>();
+  private sessions = new Set<http2.ServerHttp2Session>();
 
   get url(): string {
     return `https://127.0.0.1:${this.port}`;
   }
 
   async stop(): Promise<void> {
+    for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
