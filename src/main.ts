@@ -86,7 +86,7 @@ export function runProcess(): void {
     if (terminalGone) return;
     terminalGone = true;
     for (const h of [...interruptHandlers]) h();
-    setTimeout(() => process.exit(EXIT.INTERRUPTED), 1000).unref();
+    setTimeout(() => endAfterHangup(EXIT.INTERRUPTED), 1000).unref();
   };
   let stdinWatched = false;
   const io: IO = {
@@ -137,7 +137,8 @@ export function runProcess(): void {
       // letting Node close what is left and free its heap. Measured on promote (10 alternating runs
       // each): from its last line to its exit 30 ms instead of 40 (medians). 'exit' handlers still run
       // (the listing's heap flags, bin's code-cache writer), and Node >= 22 still writes its compile cache.
-      exitWhenWritten(code);
+      if (terminalGone) endAfterHangup(code);
+      else exitWhenWritten(code);
     },
     (e) => {
       process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -145,6 +146,25 @@ export function runProcess(): void {
       exitWhenWritten(EXIT.FAILURE);
     },
   );
+}
+
+/**
+ * Ends the process after its terminal went away. Node 20 (and 22 before its fix) restores the terminal's
+ * modes in its exit handler and aborts when that fails because the terminal is gone (tcsetattr: EIO;
+ * nodejs/node#51519): exit(130) became SIGABRT or SIGSEGV, and a core file where core dumps are on
+ * (test/terminal/pty.test.ts). It ends instead as a process whose terminal hung up does, by SIGHUP, which
+ * runs no exit handler.
+ */
+function endAfterHangup(code: number): void {
+  if (process.platform !== 'win32') {
+    process.removeAllListeners('SIGHUP'); // the default action again: end the process
+    try {
+      process.kill(process.pid, 'SIGHUP');
+    } catch {
+      // not allowed: exit as usual
+    }
+  }
+  process.exit(code);
 }
 
 /** Exits once everything written to stdout and stderr so far is written out. */

@@ -76,12 +76,23 @@ export class PtyRun {
   /**
    * `background`: the plugin runs as a background job of a shell with job control (`set -m; … &`), in
    * a process group of its own: when the terminal closes, the kernel sends SIGHUP to the shell only.
+   * `{ statusFile }`: the plugin runs under a shell that outlives the terminal (it ignores SIGHUP) and
+   * writes the plugin's wait status there ($?: 128 + the signal for a process a signal ended).
    */
-  constructor(args: string[], t: Terminal, env: Record<string, string>, deadlineMs: number, background = false) {
+  constructor(
+    args: string[],
+    t: Terminal,
+    env: Record<string, string>,
+    deadlineMs: number,
+    background: boolean | { statusFile: string } = false,
+  ) {
     const plugin = `${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}`;
-    const inner = background
-      ? `stty rows ${t.rows} cols ${t.cols}; set -m; ${plugin} & echo PID=$!; wait`
-      : `stty rows ${t.rows} cols ${t.cols}; echo PID=$$; exec ${plugin}`;
+    const inner =
+      typeof background === 'object'
+        ? `stty rows ${t.rows} cols ${t.cols}; trap '' HUP; ${plugin} & echo PID=$!; wait $!; echo $? > ${quote(background.statusFile)}`
+        : background
+          ? `stty rows ${t.rows} cols ${t.cols}; set -m; ${plugin} & echo PID=$!; wait`
+          : `stty rows ${t.rows} cols ${t.cols}; echo PID=$$; exec ${plugin}`;
     this.child = spawn('script', ['-qefc', inner, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'ignore'],
       // Nothing inherited: no NO_COLOR or CI from the test runner, TERM as asked.
