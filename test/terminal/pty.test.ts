@@ -322,9 +322,11 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
         await watching(s.fake);
         const lived = await hangup(run);
         expect(lived).toBeLessThan(HANGUP_MS);
+        // the shell creates the file, then writes it: read it once it holds a line
+        const status = () => (existsSync(statusFile) ? readFileSync(statusFile, 'utf8') : '');
         const until = Date.now() + 3000;
-        while (!existsSync(statusFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-        expect(readFileSync(statusFile, 'utf8').trim(), 'the wait status (128 + SIGHUP)').toBe('129');
+        while (!status().endsWith('\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        expect(status().trim(), 'the wait status (128 + SIGHUP)').toBe('129');
       });
     });
 
