@@ -1,7 +1,8 @@
 // The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
 // that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
-// cluster's CA and client certificate, keep-alive connections, gzip, each answer parsed whole with
-// JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
+// cluster's CA and client certificate; the protocol the plugin speaks on that Node: one HTTP/2 connection
+// on Node >= 26, keep-alive HTTP/1.1 connections below it (src/kube/kubeconfig.ts); gzip, each answer
+// parsed whole with JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
 // what a row does not need can go under it), but what a Node tool reading what the plugin reads costs in
 // the ordinary way: what the floor spends above the official plugin is Node's (its start, its TLS, its
 // parser) and the requests', what the plugin spends above the floor is its own.
@@ -30,23 +31,52 @@ const { gunzipSync } = require('node:zlib');
 
 const [server, ca, cert, key, mode, ...rest] = process.argv.slice(2);
 const url = new URL(server);
-const agent = new https.Agent({ keepAlive: true, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) });
+const tlsOptions = { ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) };
+// As src/kube/kubeconfig.ts HTTP2_DEFAULT_FROM_NODE, and DISABLE_HTTP2 as the plugin reads it.
+const useHttp2 = Number(process.versions.node.split('.')[0]) >= 26 && !process.env.DISABLE_HTTP2;
+const agent = useHttp2 ? null : new https.Agent({ keepAlive: true, ...tlsOptions });
+let session = null;
+if (useHttp2) {
+  // As the plugin's session: the same windows and frame size (src/kube/h2.ts).
+  session = require('node:http2').connect(server, {
+    ...tlsOptions,
+    settings: { initialWindowSize: 4 << 20, maxFrameSize: 1 << 20, enablePush: false },
+  });
+  session.once('connect', () => session.setLocalWindowSize(16 << 20));
+  // A failed connection fails every request (and main); not an uncaught 'error' event.
+  session.on('error', () => {});
+}
+
+function answer(method, path, status, encoding, chunks, resolve, reject) {
+  let b = Buffer.concat(chunks);
+  if (encoding === 'gzip') b = gunzipSync(b);
+  if (status >= 300 || status === 0) reject(new Error(`${method} ${path}: ${status} ${b.toString().slice(0, 200)}`));
+  else resolve(JSON.parse(b.toString('utf8')));
+}
 
 function request(method, path, body, contentType) {
   return new Promise((resolve, reject) => {
     const headers = { accept: 'application/json', 'accept-encoding': 'gzip' };
     if (body !== undefined) headers['content-type'] = contentType;
-    const req = https.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        let b = Buffer.concat(chunks);
-        if (res.headers['content-encoding'] === 'gzip') b = gunzipSync(b);
-        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${b.toString().slice(0, 200)}`));
-        else resolve(JSON.parse(b.toString('utf8')));
+    const chunks = [];
+    let req;
+    if (session) {
+      req = session.request({ ':method': method, ':path': path, ...headers });
+      let status = 0;
+      let encoding;
+      req.on('response', (h) => {
+        status = Number(h[':status']);
+        encoding = h['content-encoding'];
       });
-      res.on('error', reject);
-    });
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => answer(method, path, status, encoding, chunks, resolve, reject));
+    } else {
+      req = https.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => answer(method, path, res.statusCode ?? 0, res.headers['content-encoding'], chunks, resolve, reject));
+        res.on('error', reject);
+      });
+    }
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -133,11 +163,10 @@ async function main() {
   }
 }
 
-main().then(
-  () => agent.destroy(),
-  (e) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    agent.destroy();
-    process.exitCode = 1;
-  },
-);
+const close = () => (session ? session.close() : agent.destroy());
+main().then(close, (e) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  if (session) session.destroy();
+  else agent.destroy();
+  process.exitCode = 1;
+});

@@ -2,8 +2,9 @@
 // http/1.1 (ALPN); when the server picks h2, every request but an Upgrade (port-forward's WebSocket) is a
 // stream of that one connection, so a command's first round of reads pays one TLS handshake instead of
 // one per request. When it picks http/1.1, that connection is handed to the HTTP/1.1 agent, which sends
-// the first request on it, as Go's transport does. Opt-in for now (KUBECTL_BLUEGREEN_HTTP2, see
-// kubeconfig.ts); DISABLE_HTTP2 (any value) keeps HTTP/1.1, as client-go.
+// the first request on it, as Go's transport does. By default on Node >= 26 (the single executable's),
+// opt-in below it (KUBECTL_BLUEGREEN_HTTP2; kubeconfig.ts says why); DISABLE_HTTP2 (any value) keeps
+// HTTP/1.1, as client-go.
 // Through a proxy it is HTTP/1.1 (client-go tunnels h2 through CONNECT too; a documented difference).
 //
 // Measured on this machine (Node 20, the local kube-apiserver, five requests at once from a fresh process,

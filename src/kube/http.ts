@@ -11,7 +11,7 @@
 //     so a watch never retries a rejected credential.
 // A body that is not JSON (an HTML page from a load balancer or proxy) ends a request or a watch with
 // a NetworkError, never an exception thrown outside a handler.
-//   - HTTP/2 when the server offers it (h2.ts; opt-in for now, KUBECTL_BLUEGREEN_HTTP2), HTTP/1.1
+//   - HTTP/2 when the server offers it (h2.ts; on Node >= 26, opt-in below it: kubeconfig.ts), HTTP/1.1
 //     through a proxy or with DISABLE_HTTP2.
 // Not kubectl's, for start-up: the first connection's lookup or TCP handshake overlaps with building the
 // TLS context (early-connect.ts; ~25 ms on Node < 26, whatever the CA).

@@ -2,7 +2,7 @@
 // and the checks kubectl makes on the chosen context, cluster and user.
 import { describe, expect, it } from 'vitest';
 import { dump } from 'js-yaml';
-import { resolveKubeconfig, kubeconfigFiles, contextNames, type FsLike, type KubeFlags } from '../../src/kube/kubeconfig.js';
+import { http2Off, resolveKubeconfig, kubeconfigFiles, contextNames, type FsLike, type KubeFlags } from '../../src/kube/kubeconfig.js';
 import { CliError } from '../../src/errors.js';
 
 function memFs(files: Record<string, string | object>): FsLike {
@@ -178,14 +178,27 @@ describe('flags override the kubeconfig as kubectl', () => {
     expect(failure(() => resolve({ '/k/config': config() }, { asUid: '1' })).key).toBe('err.impersonateWithoutUser');
   });
 
-  it('HTTP/2 is opt-in (KUBECTL_BLUEGREEN_HTTP2, any value); DISABLE_HTTP2, as client-go, keeps HTTP/1.1 whatever', () => {
-    const on = { KUBECONFIG: '/k/config', KUBECTL_BLUEGREEN_HTTP2: '1' };
-    expect(resolve({ '/k/config': config() }).disableHttp2).toBe(true);
-    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', KUBECTL_BLUEGREEN_HTTP2: '' }).disableHttp2).toBe(true);
-    expect(resolve({ '/k/config': config() }, {}, on).disableHttp2).toBe(false);
-    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: '' }).disableHttp2).toBe(false);
-    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: '1' }).disableHttp2).toBe(true);
-    expect(resolve({ '/k/config': config() }, {}, { ...on, DISABLE_HTTP2: 'false' }).disableHttp2).toBe(true);
+  it('HTTP/2: by default on Node >= 26, opt-in below it (KUBECTL_BLUEGREEN_HTTP2, any value); DISABLE_HTTP2, as client-go, keeps HTTP/1.1 whatever', () => {
+    const on = { KUBECTL_BLUEGREEN_HTTP2: '1' };
+    for (const major of [20, 22, 25]) {
+      expect(http2Off({}, major), `Node ${major}`).toBe(true);
+      expect(http2Off({ KUBECTL_BLUEGREEN_HTTP2: '' }, major)).toBe(true);
+      expect(http2Off(on, major)).toBe(false);
+      expect(http2Off({ ...on, DISABLE_HTTP2: '' }, major)).toBe(false);
+    }
+    for (const major of [26, 27]) {
+      expect(http2Off({}, major), `Node ${major}`).toBe(false);
+      expect(http2Off(on, major)).toBe(false);
+    }
+    for (const major of [20, 26]) {
+      expect(http2Off({ ...on, DISABLE_HTTP2: '1' }, major)).toBe(true);
+      expect(http2Off({ DISABLE_HTTP2: 'false' }, major)).toBe(true);
+    }
+    // resolveKubeconfig asks it with this process's Node
+    const here = http2Off({});
+    expect(resolve({ '/k/config': config() }).disableHttp2).toBe(here);
+    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', ...on }).disableHttp2).toBe(false);
+    expect(resolve({ '/k/config': config() }, {}, { KUBECONFIG: '/k/config', ...on, DISABLE_HTTP2: '1' }).disableHttp2).toBe(true);
   });
 
   it('disable-compression from the cluster or --disable-compression', () => {
@@ -338,7 +351,7 @@ describe('in-cluster', () => {
     const cfg = resolve(files, {}, env);
     expect(cfg).toMatchObject({ server: 'https://10.96.0.1:443', tokenFile: `${sa}/token`, namespace: 'apps', userName: 'serviceaccount' });
     expect(cfg.ca?.toString()).toBe('SACA');
-    expect(cfg.disableHttp2).toBe(true);
+    expect(cfg.disableHttp2).toBe(http2Off({}));
     expect(resolve(files, {}, { ...env, KUBECTL_BLUEGREEN_HTTP2: '1' }).disableHttp2).toBe(false);
     expect(resolve(files, {}, { ...env, KUBECTL_BLUEGREEN_HTTP2: '1', DISABLE_HTTP2: 'true' }).disableHttp2).toBe(true);
   });
