@@ -35,7 +35,7 @@ type Cmd =
 const COMMANDS: Record<Cmd, { argv: string[]; interruptAfterMs?: number; writes: number; isChange?: boolean; fixture?: string }> = {
   status: { argv: ['status', 'frontend'], writes: 0 },
   list: { argv: ['status', '-A'], writes: 0 },
-  watch: { argv: ['status', 'frontend', '--watch'], interruptAfterMs: 1500, writes: 0 },
+  watch: { argv: ['status', 'frontend', '--watch'], interruptAfterMs: 2000, writes: 0 },
   history: { argv: ['history', 'frontend'], writes: 0 },
   diff: { argv: ['diff', 'frontend'], writes: 0 },
   wait: { argv: ['wait', 'frontend', '--for=promoted', '--timeout', '2s'], writes: 0 },
@@ -92,6 +92,9 @@ const CHANGES_FAIL = (code: number): Partial<Record<Cmd, number>> =>
   Object.fromEntries((Object.keys(COMMANDS) as Cmd[]).filter((c) => COMMANDS[c].isChange).map((c) => [c, code]));
 const isWrite = (r: FaultRequest) => r.verb === 'patch' || (r.verb === 'create' && r.resource === 'events');
 let firstWriteSeen = false;
+const PROBE = 'changed-during-the-watch';
+const withMessage = (ro: ReturnType<FakeApiServer['rollout']>, message: string) =>
+  structuredClone({ ...ro!, status: { ...ro!.status, message } });
 
 const FAULTS: Record<string, FaultCase> = {
   none: { fault: () => undefined, codes: {} },
@@ -201,18 +204,32 @@ describe.each(PROTOCOLS)('over %s', (_proto, http2) => {
       const c = COMMANDS[cmd];
       const counter = { count: 0 };
       firstWriteSeen = false;
-      const fake = await FakeApiServer.start({ token: TOKEN, fault: (r) => fc.fault(r, counter), http2 });
+      const want = fc.codes[cmd] ?? NORMAL[cmd];
+      // A watch must deliver, not only survive: a change made once its first watch request has come
+      // must reach the output before Ctrl-C (through the stream, a resumed stream or a re-list).
+      const probing = cmd === 'watch' && want === 130;
+      let probe: NodeJS.Timeout | undefined;
+      const fake: FakeApiServer = await FakeApiServer.start({
+        token: TOKEN,
+        fault: (r) => {
+          if (probing && r.verb === 'watch' && probe === undefined)
+            probe = setTimeout(() => fake.put('rollouts', (before = withMessage(before, PROBE))), 150);
+          return fc.fault(r, counter);
+        },
+        http2,
+      });
+      let before: ReturnType<FakeApiServer['rollout']>;
       try {
         const f = loadFixture(c.fixture ?? 'christmas.yaml');
         fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
         // The plugin's default: it offers HTTP/2 on this Node, and the server picks.
         const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-matrix-'))), LANG: 'en_US.UTF-8' };
-        const before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
+        before = structuredClone(fake.rollout('apc-fe-ns', 'frontend'));
         const deploymentBefore = structuredClone(fake.deployment('apc-fe-ns', 'frontend'));
         const started = performance.now();
         const r = await runCli([...c.argv, ...(fc.extra ?? [])], { env, interruptAfterMs: c.interruptAfterMs });
+        clearTimeout(probe);
         const ms = performance.now() - started;
-        const want = fc.codes[cmd] ?? NORMAL[cmd];
         const applied = fake.writes().filter((w) => w.query.dryRun !== 'All');
         expect(r.code, `${r.stderr}`).toBe(want);
         expect(ms, 'bounded run time').toBeLessThan(12_000);
@@ -230,6 +247,10 @@ describe.each(PROTOCOLS)('over %s', (_proto, http2) => {
         if (faultName.includes('dropped before') && c.isChange) expect(applied, 'the dropped write is not sent again').toHaveLength(1);
         expect(r.stderr, 'no stack trace').not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
         if (want !== 0 && want !== 130) expect(r.stderr).toMatch(/^error: /m);
+        if (probing) {
+          expect(probe, 'the watch started before Ctrl-C').toBeDefined();
+          expect(r.stdout, 'the change made during the watch is shown').toContain(PROBE);
+        }
         expect(new Set(fake.httpVersions), 'the protocol the server offered').toEqual(new Set(http2 ? ['2.0'] : ['1.1']));
       } finally {
         await fake.stop();
@@ -244,6 +265,7 @@ it('records the matrix for docs/RELIABILITY.md', () => {
     area: 'fault matrix (HTTPS test server)',
     case: `${Object.keys(COMMANDS).length} commands × ${Object.keys(FAULTS).length} faults, over ${PROTOCOLS.map((p) => p[0]).join(' and ')} (Node ${process.versions.node})`,
     count: cases.length * PROTOCOLS.length,
-    outcome: 'contract exit code, bounded time, output and requests, writes within the plan for every pair',
+    outcome:
+      'contract exit code, bounded time, output and requests, writes within the plan for every pair; a change made during status --watch reaches its output',
   });
 });
