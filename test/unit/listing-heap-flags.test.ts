@@ -4,26 +4,30 @@ import { describe, expect, it, vi } from 'vitest';
 
 const calls: string[] = [];
 vi.mock('node:v8', () => ({ setFlagsFromString: (flag: string) => void calls.push(flag) }));
-const { userNodeFlags, withListingHeap } = await import('../../src/cli/listing-heap.js');
+const { MAGLEV_AFTER_ROLLOUTS, listingRolloutRead, userNodeFlags, withListingHeap } = await import('../../src/cli/listing-heap.js');
 
 describe('withListingHeap: the flags', () => {
   it('sets both generations’ flags and holds back TurboFan while the listing runs, then puts each back to its default', async () => {
     calls.length = 0;
-    await withListingHeap(async () => {
-      expect(calls).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=30', '--no-turbofan']);
-    }, []);
+    await withListingHeap(
+      async () => {
+        expect(calls).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=30', '--no-turbofan']);
+      },
+      [],
+      20,
+    );
     expect(calls.slice(3)).toEqual(['--semi-space-growth-factor=2', '--heap-growing-percent=0', '--turbofan']);
   });
 
   it('never touches a flag the user set on the command line, and still sets the others', async () => {
     calls.length = 0;
-    await withListingHeap(async () => undefined, ['--semi_space_growth_factor=4']);
+    await withListingHeap(async () => undefined, ['--semi_space_growth_factor=4'], 20);
     expect(calls).toEqual(['--heap-growing-percent=30', '--no-turbofan', '--heap-growing-percent=0', '--turbofan']);
     calls.length = 0;
-    await withListingHeap(async () => undefined, ['--heap-growing-percent=50']);
+    await withListingHeap(async () => undefined, ['--heap-growing-percent=50'], 20);
     expect(calls).toEqual(['--semi-space-growth-factor=1', '--no-turbofan', '--semi-space-growth-factor=2', '--turbofan']);
     calls.length = 0;
-    await withListingHeap(async () => undefined, ['--semi-space-growth-factor=4', '--heap_growing_percent=50', '--turbofan']);
+    await withListingHeap(async () => undefined, ['--semi-space-growth-factor=4', '--heap_growing_percent=50', '--turbofan'], 20);
     expect(calls).toEqual([]);
   });
 
@@ -77,5 +81,91 @@ describe('withListingHeap: the flags', () => {
       if (saved === undefined) delete process.env.NODE_OPTIONS;
       else process.env.NODE_OPTIONS = saved;
     }
+  });
+
+  describe('Maglev: off for the first rollouts of a listing, on Node >= 22', () => {
+    const maglev = () => calls.filter((c) => /maglev/.test(c));
+
+    it('is turned off at the start and put back once MAGLEV_AFTER_ROLLOUTS rollouts have been read, once', async () => {
+      calls.length = 0;
+      await withListingHeap(
+        async () => {
+          expect(calls).toEqual(['--semi-space-growth-factor=1', '--heap-growing-percent=30', '--no-turbofan', '--no-maglev']);
+          for (let i = 1; i < MAGLEV_AFTER_ROLLOUTS; i++) listingRolloutRead();
+          expect(maglev()).toEqual(['--no-maglev']);
+          listingRolloutRead();
+          expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+          for (let i = 0; i < 3000; i++) listingRolloutRead();
+        },
+        [],
+        26,
+      );
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+      expect(calls.slice(-3)).toEqual(['--semi-space-growth-factor=2', '--heap-growing-percent=0', '--turbofan']);
+    });
+
+    it('is put back at the end of a shorter listing (and when it fails), and rollouts read after it change nothing', async () => {
+      calls.length = 0;
+      await withListingHeap(
+        async () => {
+          for (let i = 0; i < 10; i++) listingRolloutRead();
+        },
+        [],
+        22,
+      );
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+      for (let i = 0; i < 2 * MAGLEV_AFTER_ROLLOUTS; i++) listingRolloutRead();
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+      calls.length = 0;
+      await expect(
+        withListingHeap(
+          async () => {
+            throw new Error('403');
+          },
+          [],
+          26,
+        ),
+      ).rejects.toThrow('403');
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+    });
+
+    it('is left alone on Node 20 and 21, where it is off by default, and when the user set a compiler flag', async () => {
+      for (const major of [20, 21]) {
+        calls.length = 0;
+        await withListingHeap(async () => undefined, [], major);
+        expect(maglev(), String(major)).toEqual([]);
+      }
+      for (const flag of [
+        '--maglev',
+        '--no-maglev',
+        '--no_maglev',
+        '--nomaglev',
+        '--max-opt=1',
+        '--jitless',
+        '--lite-mode',
+        '--disable-optimizing-compilers',
+      ]) {
+        calls.length = 0;
+        await withListingHeap(async () => undefined, [flag], 26);
+        expect(maglev(), flag).toEqual([]);
+      }
+      for (const flag of ['--maglev-stats', '--trace-maglev-graph-building', '--no-jitless']) {
+        calls.length = 0;
+        await withListingHeap(async () => undefined, [flag], 26);
+        expect(maglev(), flag).toEqual(['--no-maglev', '--maglev']);
+      }
+    });
+
+    it('is put back by the exit listener when the process exits mid-listing', () => {
+      calls.length = 0;
+      void withListingHeap(() => new Promise<never>(() => {}), [], 26);
+      const mine = process.listeners('exit')[0] as () => void;
+      expect(maglev()).toEqual(['--no-maglev']);
+      mine();
+      process.removeListener('exit', mine);
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+      listingRolloutRead();
+      expect(maglev()).toEqual(['--no-maglev', '--maglev']);
+    });
   });
 });

@@ -20,7 +20,7 @@ import { listJson, serialize, statusJson } from '../../render/formats.js';
 import { listHead, listRow } from '../../render/reports.js';
 import { Columns } from '../../render/table.js';
 import { errorContext } from '../load.js';
-import { withListingHeap } from '../listing-heap.js';
+import { listingRolloutRead, withListingHeap } from '../listing-heap.js';
 import { byCodeUnits } from '../../order.js';
 import type { StatusFormat } from './status.js';
 
@@ -196,6 +196,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
       signal,
       page(cont),
       (ro) => {
+        listingRolloutRead();
         if (!all) {
           for (const h of hashesOf(ro, undefined)) seen.add(h);
           if (seen.size > MAX_HASH_SELECTOR) allReplicaSets();
