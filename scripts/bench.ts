@@ -727,13 +727,18 @@ if (ONLY.has(2)) {
       {
         const bytesPerMs = (THROTTLE_MBIT * 1e6) / 8 / 1000;
         let bytesDown = 0;
+        // When the link is next free in each direction (ms, monotonic): one link, shared by every
+        // connection over it (paced per connection, HTTP/1.1's three connections side by side had three
+        // times the bandwidth of HTTP/2's one).
+        const link = { up: 0, down: 0 };
         const relay = net.createServer((client) => {
           const upstreamSock = net.connect(Number(upstream.port), upstream.hostname);
           const pace = (from: net.Socket, to: net.Socket, count: boolean) => {
-            // One queue and one timer per direction: bytes leave strictly in the order they came. (A timer
-            // per chunk could fire out of order when this process's event loop lagged, because Node
-            // starts a timer from the loop's cached time; a TLS stream with its records swapped stalls.)
-            let free = 0; // when the link is next free (ms, monotonic)
+            // One queue and one timer per direction of a connection: bytes leave strictly in the order they
+            // came. (A timer per chunk could fire out of order when this process's event loop lagged,
+            // because Node starts a timer from the loop's cached time; a TLS stream with its records
+            // swapped stalls.)
+            const dir = count ? 'down' : 'up';
             const queue: Array<{ at: number; chunk: Buffer | null }> = [];
             let timer: NodeJS.Timeout | undefined;
             const pump = () => {
@@ -751,10 +756,10 @@ if (ONLY.has(2)) {
             };
             from.on('data', (chunk: Buffer) => {
               if (count) bytesDown += chunk.length;
-              free = Math.max(free, performance.now()) + chunk.length / bytesPerMs;
-              push(free + THROTTLE_DELAY_MS, chunk);
+              link[dir] = Math.max(link[dir], performance.now()) + chunk.length / bytesPerMs;
+              push(link[dir] + THROTTLE_DELAY_MS, chunk);
             });
-            from.on('end', () => push(free + THROTTLE_DELAY_MS, null));
+            from.on('end', () => push(Math.max(link[dir], performance.now()) + THROTTLE_DELAY_MS, null));
             from.on('error', () => to.destroy());
           };
           pace(client, upstreamSock, false);
