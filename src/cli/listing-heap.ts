@@ -25,8 +25,8 @@
 //   same CPU, 95 MB instead of 99. (Set in its sea-config instead, with its code cache built alike:
 //   --no-turbofan gained nothing more; --max-opt=1, Sparkplug only, made 10,000 rollouts slower.)
 // - --no-maglev until the listing has read MAGLEV_AFTER_ROLLOUTS rollouts, then V8's default again (Node >=
-//   22, where Maglev, V8's mid-tier optimizing compiler, is on by default; Node 20 has it off and is left
-//   so). A listing of a few hundred rollouts ends before Maglev's code pays back its compiling; a long
+//   22 on x64 and arm64, where Maglev, V8's mid-tier optimizing compiler, is on by default; Node 20 has it
+//   off and is left so). A listing of a few hundred rollouts ends before Maglev's code pays back its compiling; a long
 //   one gains from it. Measured on Node 26 with the single executable's flags, alternating (a separate
 //   test API server process for 2,000 and 10,000): 500 rollouts on the benchmark's cluster, 12 runs: 360
 //   ms instead of 384, CPU 0.22 s instead of 0.28, 71 MB peak RSS instead of 76 (the test server: 400
@@ -74,8 +74,12 @@ const MAGLEV: Flag = {
   dflt: '--maglev',
   pattern: /^--(no[-_]?)?maglev(=|$)|^--max[-_]opt\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\b/,
 };
-/** The Node release from which Maglev is on by default (V8 12.4). */
+/**
+ * The Node release from which Maglev is on by default (V8 12.4), on the processors V8 builds it for here
+ * (elsewhere the flag is V8's to refuse, so it is not touched).
+ */
 const MAGLEV_DEFAULT_FROM_NODE = 22;
+const MAGLEV_ARCHS = new Set(['x64', 'arm64']);
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** While a listing runs: Maglev's flag put back early, once enough rollouts have been read. */
@@ -103,7 +107,8 @@ export async function withListingHeap<T>(
   userFlags: readonly string[] = userNodeFlags(),
   nodeMajor: number = NODE_MAJOR,
 ): Promise<T> {
-  const candidates = nodeMajor >= MAGLEV_DEFAULT_FROM_NODE ? [...FLAGS, MAGLEV] : FLAGS;
+  const maglevOn = nodeMajor >= MAGLEV_DEFAULT_FROM_NODE && MAGLEV_ARCHS.has(process.arch);
+  const candidates = maglevOn ? [...FLAGS, MAGLEV] : FLAGS;
   const mine = candidates.filter((f) => !userFlags.some((a) => f.pattern.test(a)));
   if (mine.length === 0) return run();
   const set = new Set(mine);

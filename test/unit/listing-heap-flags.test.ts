@@ -129,11 +129,22 @@ describe('withListingHeap: the flags', () => {
       expect(maglev()).toEqual(['--no-maglev', '--maglev']);
     });
 
-    it('is left alone on Node 20 and 21, where it is off by default, and when the user set a compiler flag', async () => {
+    it('is left alone on Node 20 and 21, where it is off by default, on other processors, and when the user set a compiler flag', async () => {
       for (const major of [20, 21]) {
         calls.length = 0;
         await withListingHeap(async () => undefined, [], major);
         expect(maglev(), String(major)).toEqual([]);
+      }
+      const arch = Object.getOwnPropertyDescriptor(process, 'arch')!;
+      for (const other of ['ppc64', 's390x', 'riscv64', 'ia32']) {
+        Object.defineProperty(process, 'arch', { ...arch, value: other });
+        try {
+          calls.length = 0;
+          await withListingHeap(async () => undefined, [], 26);
+          expect(maglev(), other).toEqual([]);
+        } finally {
+          Object.defineProperty(process, 'arch', arch);
+        }
       }
       for (const flag of [
         '--maglev',
