@@ -1,7 +1,8 @@
 // npm run test:node26 [-- vitest files/args]: unit tests on the Node the single executable ships
 // (scripts/packaging/targets.ts NODE_VERSION, from the npm registry's repackaging, cached), where the
-// plugin speaks HTTP/2 by default (src/kube/kubeconfig.ts): by default the transport's tests and the
-// fault matrix, whose HTTP/2 half is declared only on that Node. The tests themselves are the same files
+// plugin speaks HTTP/2 by default (src/kube/kubeconfig.ts) and Maglev is on: by default the transport's
+// tests, the fault matrix, whose HTTP/2 half is declared only on that Node, and the listing's V8 flags
+// (src/cli/listing-heap.ts changes Maglev's on Node >= 22 only). The tests themselves are the same files
 // `npm test` runs on the machine's Node.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,7 +17,17 @@ if (process.platform !== 'linux' || !host) {
 }
 const node = nodeBinary(host);
 const args = process.argv.slice(2);
-const files = args.length > 0 ? args : ['test/cli/fault-matrix.test.ts', 'test/unit/kube-h2.test.ts', 'test/unit/kube-http.test.ts'];
+const files =
+  args.length > 0
+    ? args
+    : [
+        'test/cli/fault-matrix.test.ts',
+        'test/unit/kube-h2.test.ts',
+        'test/unit/kube-http.test.ts',
+        // Maglev's flag is changed on Node >= 22 only: that it comes back checked on real V8 there
+        'test/unit/listing-heap.test.ts',
+        'test/unit/listing-heap-flags.test.ts',
+      ];
 const r = spawnSync(node, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', ...files], {
   stdio: 'inherit',
   cwd: REPO_ROOT,

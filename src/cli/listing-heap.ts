@@ -14,30 +14,33 @@
 //   here, 5 runs: 112-116 MB, 89-92 MB. On Node 26 (the single executable, whose young generation
 //   is already capped at 1 MB by its own flags): 111-112 MB, 105-109 MB with it.
 // - --no-turbofan: V8 does not compile hot functions with its optimizing compiler (the interpreter and
-//   Sparkplug, its baseline compiler, run them; Maglev too where V8 has it on, Node >= 22). A listing runs
-//   once, for a second or a few: TurboFan's compilations (on V8's worker threads, beside the API server
-//   on a small machine) and their memory cost more than their code saves. Measured on the benchmark's
+//   Sparkplug, its baseline compiler, run them; Maglev too where V8 has it on, Node >= 22, after a
+//   listing's first rollouts, below). A listing runs once, for a second or a few: TurboFan's
+//   compilations (on V8's worker threads, beside the API server on a small machine) and their memory
+//   cost more than their code saves. Measured on the benchmark's
 //   cluster (npm bundle, Node 20, with its code cache; medians of alternating runs): 500 rollouts, 12
 //   runs: 0.44 s instead of 0.48, CPU 0.41 s instead of 0.48, 55 MB peak RSS instead of 62; 10,000
 //   rollouts, 8 runs: the same 3.2 s, CPU 2.54 s instead of 2.65, 70 MB instead of 81. (Without the code
 //   cache, the first run after an install, 10,000 rollouts took longer without it.) On Node 26 with the
-//   single executable's flags (Maglev on): 500 rollouts, the same time, 70 MB instead of 75; 10,000, the
-//   same CPU, 95 MB instead of 99. (Set in its sea-config instead, with its code cache built alike:
+//   single executable's flags (Maglev on, before it was held back, below): 500 rollouts, the same time,
+//   70 MB instead of 75; 10,000, the same CPU, 95 MB instead of 99. (Set in its sea-config instead, with its code cache built alike:
 //   --no-turbofan gained nothing more; --max-opt=1, Sparkplug only, made 10,000 rollouts slower.)
-// - --no-maglev until the listing has read MAGLEV_AFTER_ROLLOUTS rollouts, then V8's default again (Node >=
-//   22 on x64 and arm64, where Maglev, V8's mid-tier optimizing compiler, is on by default; Node 20 has it
-//   off and is left so). A listing of a few hundred rollouts ends before Maglev's code pays back its compiling; a long
-//   one gains from it. Measured on Node 26 with the single executable's flags, alternating (a separate
-//   test API server process for 2,000 and 10,000): 500 rollouts on the benchmark's cluster, 12 runs: 360
-//   ms instead of 384, CPU 0.22 s instead of 0.28, 71 MB peak RSS instead of 76 (the test server: 400
-//   instead of 430 ms, 69 MB instead of 80); 2,000, 8 runs: 667 against 639 ms, within the spread (Maglev
-//   off throughout: 661); 10,000, 6 runs: 2,152 against 2,108 ms (Maglev off throughout: 2,344).
+// - --no-maglev until the listing has read MAGLEV_AFTER_ROLLOUTS rollouts, then V8's default again: on
+//   Node >= 22 on x64 and arm64, where Maglev (V8's mid-tier optimizing compiler) is on by default and
+//   where it was measured; Node 20 and 21 have it off and are left so. A listing of a few hundred
+//   rollouts ends before Maglev's code pays back its compiling; a long one gains from it. Measured on
+//   Node 26, alternating: 500 rollouts on the benchmark's cluster, the single executable, 14 runs: 378 ms
+//   instead of 412, CPU 0.24 s instead of 0.29, 70 MB peak RSS instead of 74; the same through bin/ with
+//   its flags, 12 runs: 360 instead of 384 ms, 71 MB instead of 76. Through bin/ against a test API
+//   server in a process of its own: 2,000 rollouts, 8 runs: 667 against 639 ms, within the spread
+//   (Maglev off throughout: 661); 10,000, 6 runs: 2,152 against 2,108 ms (off throughout: 2,344).
 //
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang
 // carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, Node's
 // compile cache) are tagged with a hash of the flags: a cache written at exit with a changed flag would
 // be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
-// defaults below in each; a flag the user gave Node (its command line, NODE_OPTIONS) is left alone.
+// defaults below in each (Maglev's is on from Node 22 only, hence its own condition); a flag the user gave
+// Node (its command line, NODE_OPTIONS) is left alone.
 import { setFlagsFromString } from 'node:v8';
 
 /** A flag the listing sets while it runs (`listing`), and the value it puts back (`dflt`). */
@@ -75,8 +78,10 @@ const MAGLEV: Flag = {
   pattern: /^--(no[-_]?)?maglev(=|$)|^--max[-_]opt\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\b/,
 };
 /**
- * The Node release from which Maglev is on by default (V8 12.4), on the processors V8 builds it for here
- * (elsewhere the flag is V8's to refuse, so it is not touched).
+ * The Node release from which Maglev is on by default (V8 12.4), and the processors where it was measured
+ * and where the single executable ships. (Node also builds Maglev for 32-bit arm; where V8 is built
+ * without it the flag is read-only and setting it does nothing. A V8 built for Android has it off by
+ * default: no Node this plugin supports there is known.)
  */
 const MAGLEV_DEFAULT_FROM_NODE = 22;
 const MAGLEV_ARCHS = new Set(['x64', 'arm64']);
@@ -85,8 +90,12 @@ const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** While a listing runs: Maglev's flag put back early, once enough rollouts have been read. */
 let maglevBack: { left: number; back: () => void } | undefined;
 
+/** Rollouts read by listings in this process (a read again after a fallback counts again); for tests. */
+export const LISTING_READS = { rollouts: 0 };
+
 /** The listing read one more rollout. */
 export function listingRolloutRead(): void {
+  LISTING_READS.rollouts++;
   if (maglevBack && --maglevBack.left <= 0) {
     const { back } = maglevBack;
     maglevBack = undefined;

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
 import { runCli } from './run.js';
 import { READ_AHEAD } from '../../src/cli/commands/status-list.js';
+import { LISTING_READS } from '../../src/cli/listing-heap.js';
 import { EARLY_PAGE } from '../../src/cli/load.js';
 import { loadFixture } from '../fixtures/load.js';
 import { record } from '../reliability.js';
@@ -255,6 +256,18 @@ describe('status', () => {
     expect(fake.requests.find((q) => q.path === '/apis/apps/v1/replicasets')!.query.labelSelector).toBe(
       'rollouts-pod-template-hash in (5f6d8c9b77,6c8d7f5b9d)',
     );
+  });
+
+  it('tells the listing heap of each rollout it reads (Maglev comes back after a listing’s first 1,000)', async () => {
+    for (const argv of [
+      ['status', '-A'],
+      ['status', '-A', '-o', 'json'],
+      ['status', '-n', 'apc-fe-ns'],
+    ]) {
+      const before = LISTING_READS.rollouts;
+      expect((await run(argv)).code).toBe(0);
+      expect(LISTING_READS.rollouts - before, argv.join(' ')).toBe(1);
+    }
   });
 
   it('the table asks for the ReplicaSets before the Rollouts are answered, not after', async () => {
