@@ -17,14 +17,15 @@
 //   Sparkplug, its baseline compiler, run them; Maglev too where V8 has it on, Node >= 22, after a
 //   listing's first rollouts, below). A listing runs once, for a second or a few: TurboFan's
 //   compilations (on V8's worker threads, beside the API server on a small machine) and their memory
-//   cost more than their code saves. Measured on the benchmark's
-//   cluster (npm bundle, Node 20, with its code cache; medians of alternating runs): 500 rollouts, 12
+//   cost more than their code saves. Measured on the benchmark's cluster (npm bundle, Node 20, with its
+//   code cache; medians of alternating runs): 500 rollouts, 12
 //   runs: 0.44 s instead of 0.48, CPU 0.41 s instead of 0.48, 55 MB peak RSS instead of 62; 10,000
 //   rollouts, 8 runs: the same 3.2 s, CPU 2.54 s instead of 2.65, 70 MB instead of 81. (Without the code
 //   cache, the first run after an install, 10,000 rollouts took longer without it.) On Node 26 with the
 //   single executable's flags (Maglev on, before it was held back, below): 500 rollouts, the same time,
-//   70 MB instead of 75; 10,000, the same CPU, 95 MB instead of 99. (Set in its sea-config instead, with its code cache built alike:
-//   --no-turbofan gained nothing more; --max-opt=1, Sparkplug only, made 10,000 rollouts slower.)
+//   70 MB instead of 75; 10,000, the same CPU, 95 MB instead of 99. (Set in its sea-config instead, with
+//   its code cache built alike: --no-turbofan gained nothing more; --max-opt=1, Sparkplug only, made
+//   10,000 rollouts slower.)
 // - --no-maglev until the listing has read MAGLEV_AFTER_ROLLOUTS rollouts, then V8's default again: on
 //   Node >= 22 on x64 and arm64, where Maglev (V8's mid-tier optimizing compiler) is on by default and
 //   where it was measured; Node 20 and 21 have it off and are left so. A listing of a few hundred
@@ -57,26 +58,27 @@ const valued = (name: string, listing: number, dflt: number): Flag => ({
   pattern: new RegExp(name.slice(2).replaceAll('-', '[-_]')),
 });
 
+/**
+ * A compiler's flag (its names, with V8's --no-, --no_ and --no prefixes), or one that caps or turns off
+ * every optimizing tier (--max-opt, --jitless, --lite-mode: turning TurboFan back on under them crashed
+ * Node 26): the user's, for any of the compilers.
+ */
+const compiler = (names: string, on: string): Flag => ({
+  listing: `--no-${on}`,
+  dflt: `--${on}`,
+  pattern: new RegExp(`^--(no[-_]?)?(${names})(=|$)|^--max[-_]opt\\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\\b`),
+});
+
 const FLAGS: Flag[] = [
   valued('--semi-space-growth-factor', 1, 2),
   valued('--heap-growing-percent', 30, 0),
-  // The optimizing compiler: any tier flag of the user's (V8 reads --noopt, --no_opt and --no-opt alike),
-  // or one that turns the compilers off (--jitless, --lite-mode: turning TurboFan back on under them
-  // crashed Node 26), is theirs.
-  {
-    listing: '--no-turbofan',
-    dflt: '--turbofan',
-    pattern: /^--(no[-_]?)?(turbofan|opt)(=|$)|^--max[-_]opt\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\b/,
-  },
+  // The optimizing compiler (V8 reads --opt as TurboFan's older name).
+  compiler('turbofan|opt', 'turbofan'),
 ];
 
 /** Maglev (see the header): off from the listing's start until this many rollouts have been read. */
 export const MAGLEV_AFTER_ROLLOUTS = 1000;
-const MAGLEV: Flag = {
-  listing: '--no-maglev',
-  dflt: '--maglev',
-  pattern: /^--(no[-_]?)?maglev(=|$)|^--max[-_]opt\b|^--(jitless|lite[-_]mode|disable[-_]optimizing[-_]compilers)\b/,
-};
+const MAGLEV = compiler('maglev', 'maglev');
 /**
  * The Node release from which Maglev is on by default (V8 12.4), and the processors where it was measured
  * and where the single executable ships. (Node also builds Maglev for 32-bit arm; where V8 is built

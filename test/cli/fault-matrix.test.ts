@@ -209,6 +209,7 @@ describe.each(PROTOCOLS)('over %s', (_proto, http2) => {
       // must reach the output before Ctrl-C (through the stream, a resumed stream or a re-list).
       const probing = cmd === 'watch' && want === 130;
       let probe: NodeJS.Timeout | undefined;
+      let before: ReturnType<FakeApiServer['rollout']>;
       const fake: FakeApiServer = await FakeApiServer.start({
         token: TOKEN,
         fault: (r) => {
@@ -218,7 +219,6 @@ describe.each(PROTOCOLS)('over %s', (_proto, http2) => {
         },
         http2,
       });
-      let before: ReturnType<FakeApiServer['rollout']>;
       try {
         const f = loadFixture(c.fixture ?? 'christmas.yaml');
         fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services, workload: f.workload });
