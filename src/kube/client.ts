@@ -319,8 +319,9 @@ export class KubeClient {
   }
 
   /**
-   * The Argo Rollouts controller's version from its Deployment's image, when visible. A missing
-   * permission in both places is "not visible" (null); anything else (401, TLS, unreachable) throws.
+   * The Argo Rollouts controller's version from its Deployment's image, when visible: every namespace's
+   * Deployments, or argo-rollouts' when only that one may be listed. A missing permission in both places is
+   * "not visible" (null); anything else (401, TLS, unreachable) throws.
    */
   async controllerVersion(): Promise<{ version: string; where: string } | null> {
     const tries: Array<string | null> = [null, 'argo-rollouts'];
@@ -343,7 +344,8 @@ export class KubeClient {
           const tag = image.includes('@') ? image.split('@')[1]! : (image.split(':').pop() ?? '');
           if (tag) return { version: tag, where: `deployment ${d.metadata.namespace}/${d.metadata.name}` };
         }
-        lastError = null;
+        // A list that was answered is the answer: the namespace's list holds no more than all of them.
+        return null;
       } catch (e) {
         lastError = e;
         if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;

@@ -869,6 +869,46 @@ describe('set-image', () => {
   });
 });
 
+describe("the controller's release (read beside the Rollout, before a promote's write)", () => {
+  const reads = () => fake.requests.filter((q) => q.path.endsWith('/deployments')).map((q) => q.path);
+  const promotePlan = async () => {
+    const r = await run(['promote', 'frontend', '--dry-run', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { nudgesAtMost: number };
+  };
+  const controller = (ns: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'argo-rollouts', namespace: ns, labels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
+    spec: { template: { spec: { containers: [{ name: 'argo-rollouts', image: 'quay.io/argoproj/argo-rollouts:v1.10.2' }] } } },
+  });
+  const refuseClusterWide: FakeOptions['fault'] = (r) =>
+    r.verb === 'list' && r.resource === 'deployments' && !r.path.includes('/namespaces/')
+      ? { kind: 'status', status: 403, reason: 'Forbidden' }
+      : undefined;
+
+  it('is one request where every namespace may be listed, even when no Deployment is the controller', async () => {
+    await startWith('christmas.yaml');
+    // No release known: the plan assumes one that may lose a promote (and may nudge it).
+    expect((await promotePlan()).nudgesAtMost).toBeGreaterThan(0);
+    expect(reads()).toEqual(['/apis/apps/v1/deployments']);
+  });
+
+  it('is found in any namespace by the one request', async () => {
+    await startWith('christmas.yaml');
+    fake.put('deployments', controller('platform-ops'));
+    expect((await promotePlan()).nudgesAtMost).toBe(0);
+    expect(reads()).toEqual(['/apis/apps/v1/deployments']);
+  });
+
+  it("is asked of the argo-rollouts namespace when the list of every namespace's is refused", async () => {
+    await startWith('christmas.yaml', { fault: refuseClusterWide });
+    fake.put('deployments', controller('argo-rollouts'));
+    expect((await promotePlan()).nudgesAtMost).toBe(0);
+    expect(reads()).toEqual(['/apis/apps/v1/deployments', '/apis/apps/v1/namespaces/argo-rollouts/deployments']);
+  });
+});
+
 describe('state does not allow it (exit 4)', () => {
   it('promote with nothing waiting', async () => {
     await startWith('settled.yaml');
