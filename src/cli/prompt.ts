@@ -1,7 +1,6 @@
 // Questions on stderr, one line of answer from stdin. Only called when there is a terminal to ask on.
 // Ctrl-C at the prompt reaches the process as SIGINT, which aborts ctx.signal: an interruption (exit 130,
 // nothing changed). End of input is no answer.
-import { createInterface } from 'node:readline';
 import type { Ctx } from '../ctx.js';
 import { Interrupted } from '../errors.js';
 
@@ -9,6 +8,8 @@ import { Interrupted } from '../errors.js';
 export function ask(ctx: Pick<Ctx, 'err' | 'io' | 'signal'>, question: string): Promise<string | null> {
   return new Promise((resolve, reject) => {
     ctx.err(question);
+    // Loaded here, not at start-up: node:readline is seven modules, and a run with --yes never asks.
+    const { createInterface } = process.getBuiltinModule('node:readline');
     const rl = createInterface({ input: ctx.io.stdin, terminal: false });
     let done = false;
     const finish = (fn: () => void) => {

@@ -7,7 +7,6 @@
 // 404 (the resource is not served). What it retries, with a growing pause up to 5 s: lost connections,
 // 429 and 5xx, a stream that is not JSON (an HTML page from a proxy), and a stream that closes at once
 // again and again (a load balancer cutting long requests): never a hot loop.
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import { ApiError, NetworkError } from './http.js';
 import { CliError } from '../errors.js';
 
@@ -49,8 +48,18 @@ function key(o: Meta): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return sleepFor(ms, undefined, { signal }).catch(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function pause(failures: number): number {

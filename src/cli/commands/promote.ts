@@ -4,13 +4,13 @@ import { EXIT } from '../../errors.js';
 import { planPromote } from '../../rollout/plan.js';
 import { runChange } from '../change/run.js';
 import type { Handler } from '../dispatch.js';
-import { durationFlag } from '../duration.js';
+import { durationFlag, monotonicMs } from '../duration.js';
 import { noInvalidInput } from './change-inputs.js';
 
 export const promote: Handler<'promote'> = async (ctx, args) => {
   // One deadline for the whole command: --timeout covers the wait for the controller's reaction too.
   const timeoutMs = args.wait ? durationFlag('timeout', args.timeout) : 0;
-  const started = performance.now();
+  const started = monotonicMs();
   const code = await runChange(
     ctx,
     args,
@@ -20,7 +20,7 @@ export const promote: Handler<'promote'> = async (ctx, args) => {
   const dryRun = args.dryRun !== undefined && args.dryRun !== 'none' && args.dryRun !== 'false';
   if (code !== EXIT.OK || !args.wait || dryRun || ctx.signal.aborted) return code;
   const { waitForGoal } = await import('./wait.js');
-  const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (performance.now() - started)) : 0;
+  const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (monotonicMs() - started)) : 0;
   return waitForGoal(ctx, {
     rollout: args.rollout,
     goal: 'promoted',

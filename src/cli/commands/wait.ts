@@ -10,7 +10,7 @@ import { isUnpausing } from '../../rollout/phase.js';
 import type { Rollout } from '../../rollout/types.js';
 import { strategyOf } from '../../rollout/view.js';
 import type { Handler } from '../dispatch.js';
-import { durationFlag } from '../duration.js';
+import { durationFlag, monotonicMs } from '../duration.js';
 import { errorContext, readWorkload, requireBlueGreen, validateName } from '../load.js';
 import { RolloutWatch } from '../rollout-watch.js';
 import { startSpinner } from '../spinner.js';
@@ -85,7 +85,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     const waitingOnController = !observedAll(ro, workloadGeneration) || isUnpausing(ro);
     const fingerprint = JSON.stringify(ro.status ?? {});
     if (!waitingOnController) stalledSince = null;
-    else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = performance.now();
+    else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = monotonicMs();
     lastStatus = fingerprint;
   };
 
@@ -114,7 +114,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
       // The controller reacts within seconds; a status that stays behind means it is not running.
       timers.push(
         setInterval(() => {
-          if (stalledSince !== null && stallMs > 0 && performance.now() - stalledSince >= stallMs) {
+          if (stalledSince !== null && stallMs > 0 && monotonicMs() - stalledSince >= stallMs) {
             finish({
               code: EXIT.FAILURE,
               error: new CliError(EXIT.FAILURE, 'wait.controllerStalled', { name, seconds: String(Math.round(stallMs / 1000)) }),
