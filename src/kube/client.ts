@@ -320,8 +320,9 @@ export class KubeClient {
 
   /**
    * The Argo Rollouts controller's version from its Deployment's image, when visible: every namespace's
-   * Deployments, or argo-rollouts' when only that one may be listed. A missing permission in both places is
-   * "not visible" (null); anything else (401, TLS, unreachable) throws.
+   * Deployments, or argo-rollouts' when only that one may be listed; null when the list read has none. Refused
+   * in both places: the last refusal (403/404) is thrown, which `version` explains and a change's plan takes
+   * as an unknown release; anything else (401, TLS, unreachable) throws at once.
    */
   async controllerVersion(): Promise<{ version: string; where: string } | null> {
     const tries: Array<string | null> = [null, 'argo-rollouts'];
@@ -351,7 +352,6 @@ export class KubeClient {
         if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;
       }
     }
-    if (lastError) throw lastError;
-    return null;
+    throw lastError;
   }
 }

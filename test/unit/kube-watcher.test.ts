@@ -1,8 +1,9 @@
 // The list-then-watch loop through its seams (list, watch, sleep, clock): what it re-lists on, what it
 // retries and how fast, and what it gives up on.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ApiError, NetworkError } from '../../src/kube/http.js';
-import { Watcher, type WatcherState } from '../../src/kube/watcher.js';
+import { abortableSleep, Watcher, type WatcherState } from '../../src/kube/watcher.js';
 
 type Obj = { metadata: { name: string; namespace?: string; resourceVersion?: string }; v?: number };
 type Step = { events: Array<{ type: string; object: unknown }>; then?: 'end' | Error } | Error;
@@ -138,5 +139,37 @@ describe('Watcher', () => {
     h.w.seed([{ metadata: { name: 'a' } }], '5');
     await h.w.run();
     expect(h.w.items.size).toBe(0);
+  });
+});
+
+describe('abortableSleep (the pause between watches, and between a lost answer and its re-read)', () => {
+  const listeners = (s: AbortSignal) => getEventListeners(s, 'abort').length;
+
+  it('resolves after its time, and leaves no listener on the signal', async () => {
+    const ctl = new AbortController();
+    const t0 = Date.now();
+    await abortableSleep(30, ctl.signal);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    expect(listeners(ctl.signal)).toBe(0);
+  });
+
+  it('resolves (never rejects) at once when the signal aborts, and clears its timer', async () => {
+    const ctl = new AbortController();
+    const t0 = Date.now();
+    const slept = abortableSleep(60_000, ctl.signal);
+    expect(listeners(ctl.signal)).toBe(1);
+    setTimeout(() => ctl.abort(), 10);
+    await expect(slept).resolves.toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(listeners(ctl.signal)).toBe(0);
+  });
+
+  it('resolves at once for a signal already aborted, adding no listener', async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    const t0 = Date.now();
+    await expect(abortableSleep(60_000, ctl.signal)).resolves.toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(listeners(ctl.signal)).toBe(0);
   });
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The built-in modules the run loaded, by name ('readline', 'internal/perf/performance', ...). */
@@ -42,7 +42,7 @@ async function loaded(argv: string[]): Promise<string[]> {
   // Not spawnSync: the test's API server runs in this process.
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const env = { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, HOME: dir, LANG: 'en_US.UTF-8', MODULES_OUT: out };
-    const cp = execFile(process.execPath, ['-r', preload, BIN, ...argv, '-n', 'apc-fe-ns'], { env }, (_e, _out, stderr) =>
+    const cp = execFile(process.execPath, ['-r', preload, BIN, ...argv, '-n', 'apc-fe-ns'], { env, timeout: 15_000 }, (_e, _out, stderr) =>
       resolve({ code: cp.exitCode, stderr }),
     );
   });
