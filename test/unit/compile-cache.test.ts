@@ -1,8 +1,8 @@
 // The npm bin keeps V8's compile cache of the bundle in the user's cache directory: Node's own
 // (module.enableCompileCache) on Node >= 22.1, V8's cached data through vm.Script before that, named by
-// the bundle's content. Written after a first successful run, the same output
-// after, never written when turned off or by --help, and a damaged cache file costs nothing but its
-// rewrite (it is never handed to V8, which would abort on a damaged body).
+// the bundle's content. Written after a first successful run (before Node 22.1: one with at most 2 full
+// garbage collections), the same output after, never written when turned off or by --help, and a damaged
+// cache file costs nothing but its rewrite (it is never handed to V8, which would abort on a damaged body).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -115,12 +115,9 @@ describe('compile cache of the npm bundle', () => {
   it.runIf(!NODE_CACHE)(
     "a run with several full garbage collections writes no cache (V8 had dropped the bundle's code from it); the next short run does",
     () => {
-      // Found in a benchmark run whose first command was a 10,000 listing: V8 flushes the bytecode of a
-      // function not run for 6 full collections (Node 20's V8 11.3, measured), the bundle's top-level
-      // function first of all, so the cache written after it lacked it, and every later start compiled the
-      // whole bundle again (~25 ms; status's first request 186 ms from spawn against 157 with a complete cache).
-      // The preload's exit handler runs before bin/'s and collects as a long command would have (forced
-      // collections age bytecode as any other full one).
+      // Found in a benchmark run whose first command was a 10,000 listing (docs/PERFORMANCE.md, "Code cache
+      // on Node 20"). The preload's exit handler runs before bin/'s and collects as a long command would
+      // have (forced collections age bytecode as any other full one).
       const cache = tempCache();
       const dir = join(cache, 'kubectl-bluegreen', 'compile');
       const preload = join(cache, 'collect.cjs');
@@ -140,7 +137,7 @@ describe('compile cache of the npm bundle', () => {
           '});',
         ].join('\n'),
       );
-      const long = run(cache, COMPLETION, { NODE_OPTIONS: `-r ${preload}` });
+      const long = run(cache, COMPLETION, { NODE_OPTIONS: `-r "${preload}"` });
       expect(long.status).toBe(0);
       expect(Number(readFileSync(counted, 'utf8'))).toBeGreaterThanOrEqual(6);
       expect(files(dir)).toEqual([]);
