@@ -6,7 +6,7 @@
 // number of API requests each makes is counted at a small recording proxy in front of the API server.
 // Results: .cluster/bench.json and docs/PERFORMANCE.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -66,6 +66,7 @@ delete childEnv.NODE_EXTRA_CA_CERTS;
 // successful run with few full garbage collections): in a cache directory of this run's own, so that a
 // cache this machine holds from an earlier build or use counts for nothing, primed below before any timing.
 childEnv.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'bluegreen-bench-cache-'));
+process.on('exit', () => rmSync(childEnv.XDG_CACHE_HOME!, { recursive: true, force: true }));
 
 function kubectl(args: string[], input?: string): string {
   return execFileSync(KUBECTL, args, { env: childEnv, input, maxBuffer: 512 * 1024 * 1024 }).toString();
