@@ -2,7 +2,7 @@
 // (scripts/packaging/targets.ts NODE_VERSION, from the npm registry's repackaging, cached), where the
 // plugin speaks HTTP/2 by default (src/kube/kubeconfig.ts) and Maglev is on: by default the transport's
 // tests, the fault matrix, whose HTTP/2 half is declared only on that Node, and the listing's V8 flags
-// (src/cli/listing-heap.ts changes Maglev's on Node >= 22 only). The tests themselves are the same files
+// (src/cli/listing-heap.ts changes Maglev's on Node >= 22 only), and bin/'s code cache. The tests themselves are the same files
 // `npm test` runs on the machine's Node.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ const files =
         // Maglev's flag is changed on Node >= 22 only: that it comes back checked on real V8 there
         'test/unit/listing-heap.test.ts',
         'test/unit/listing-heap-flags.test.ts',
+        // bin/'s code cache (vm.Script with V8's cached data) is the same path on every Node version
+        'test/unit/compile-cache.test.ts',
       ];
 const r = spawnSync(node, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', ...files], {
   stdio: 'inherit',
