@@ -37,8 +37,8 @@
 //   (Maglev off throughout: 661); 10,000, 6 runs: 2,152 against 2,108 ms (off throughout: 2,344).
 //
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang
-// carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, Node's
-// compile cache) are tagged with a hash of the flags: a cache written at exit with a changed flag would
+// carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, written
+// by bin/ at exit) are tagged with a hash of the flags: a cache written at exit with a changed flag would
 // be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
 // defaults below in each (Maglev's is on from Node 22 only, hence its own condition); a flag the user gave
 // Node (its command line, NODE_OPTIONS) is left alone.

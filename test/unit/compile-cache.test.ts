@@ -4,12 +4,13 @@
 // --help, and a damaged cache file costs nothing but its rewrite (it is never handed to V8, which would
 // abort on a damaged body). Run on Node 20 (npm test) and Node 26 (npm run test:node26).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WRAPPER_HEAD } from '../../scripts/build.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-bluegreen');
 const run = (cache: string, argv: string[], extra: Record<string, string> = {}) => {
@@ -60,19 +61,41 @@ describe('compile cache of the npm bundle', () => {
     expect(cached.stderr).toBe(uncached.stderr);
   });
 
-  it('the bundle is compiled as it is: a function expression with CommonJS parameters that runs nothing by itself', () => {
+  it('the bundle is compiled as it is: a function expression with CommonJS parameters, strict, that runs nothing by itself', () => {
     // bin/ passes the file to vm.Script unchanged (joining Node's wrapper at each start copied the 0.5 MB).
     const file = join(import.meta.dirname, '..', '..', 'dist', 'kubectl-bluegreen.cjs');
     const source = readFileSync(file, 'utf8');
-    const before = Object.keys(globalThis).length;
+    expect(source.startsWith(`${WRAPPER_HEAD}"use strict";`)).toBe(true);
+    expect(source.endsWith('\n})')).toBe(true);
+    expect(createRequire(file)(file)).toEqual({});
     const fn: unknown = new Script(source, { filename: file }).runInThisContext();
     expect(typeof fn).toBe('function');
     expect((fn as (...a: unknown[]) => unknown).length).toBe(5);
-    expect(Object.keys(globalThis).length).toBe(before);
     // Called as a CommonJS module, it exports the entry points bin/ uses.
     const mod = { exports: {} as Record<string, unknown> };
     (fn as (...a: unknown[]) => unknown).call(mod.exports, mod.exports, createRequire(file), mod, file, join(file, '..'));
     expect(typeof mod.exports.runProcess).toBe('function');
+  });
+
+  it('the next run starts from the cache: it is not written again', () => {
+    // A cache V8 rejected (another bundle, other flags) is rewritten by the run that found it so: a new file.
+    const cache = tempCache();
+    const dir = join(cache, 'kubectl-bluegreen', 'compile');
+    expect(run(cache, COMPLETION).status).toBe(0);
+    const [name] = files(dir);
+    const first = statSync(join(dir, name!));
+    expect(run(cache, ['completion', 'zsh']).status).toBe(0);
+    const second = statSync(join(dir, name!));
+    expect([second.ino, second.mtimeMs]).toEqual([first.ino, first.mtimeMs]);
+    expect(files(dir)).toEqual([name]);
+  });
+
+  it('without XDG_CACHE_HOME or HOME, the cache goes under LOCALAPPDATA (Windows)', () => {
+    const cache = tempCache();
+    const env = { PATH: process.env.PATH ?? '', LOCALAPPDATA: cache, LANG: 'en_US.UTF-8' };
+    const r = spawnSync(process.execPath, [BIN, ...COMPLETION], { env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(files(join(cache, 'kubectl-bluegreen', 'compile'))).toHaveLength(1);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', () => {
@@ -108,6 +131,9 @@ describe('compile cache of the npm bundle', () => {
       /^error: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:9 \(through the proxy socks5:\/\/127\.0\.0\.1:1/,
     );
     expect(readFileSync(statusCache).equals(before)).toBe(true);
+    // plugin-auth.cjs, require()d by the bundle, is kept by Node's own compile cache where Node has one.
+    const nodeHasOne = typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache;
+    expect(files(join(dir, 'node')).length > 0).toBe(nodeHasOne === 'function');
   });
 
   it('a damaged cache file is never handed to V8: the output is the same, and it is rewritten', () => {
@@ -127,8 +153,8 @@ describe('compile cache of the npm bundle', () => {
   });
 
   it("a run with several full garbage collections writes no cache (V8 had dropped the bundle's code from it); the next short run does", () => {
-    // Found in a benchmark run whose first command was a 10,000 listing (docs/PERFORMANCE.md, "Code cache
-    // on Node 20"). The preload's exit handler runs before bin/'s and collects as a long command would
+    // Found in a benchmark run whose first command was a 10,000 listing (docs/PERFORMANCE.md, "Code cache of
+    // the npm bundle"). The preload's exit handler runs before bin/'s and collects as a long command would
     // have (forced collections age bytecode as any other full one).
     const cache = tempCache();
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
@@ -183,11 +209,16 @@ describe('compile cache of the npm bundle', () => {
     writeFileSync(join(nodeCache, '1a2b3c'), 'cached');
     writeFileSync(join(recentNodeCache, '4d5e6f'), 'cached');
     const tenDaysAgo = (Date.now() - 10 * 24 * 3600 * 1000) / 1000;
-    utimesSync(old, tenDaysAgo, tenDaysAgo);
-    utimesSync(nodeCache, tenDaysAgo, tenDaysAgo);
+    // Not ours, however old: a file not named bundle-*, a directory not named as Node names its caches.
+    const notOurs = join(dir, 'notes.txt');
+    const notNodes = join(dir, 'v1-backup');
+    writeFileSync(notOurs, 'kept');
+    mkdirSync(notNodes);
+    writeFileSync(join(notNodes, '7a8b9c'), 'kept');
+    for (const p of [old, nodeCache, notOurs, notNodes]) utimesSync(p, tenDaysAgo, tenDaysAgo);
     rmSync(join(dir, names[0]!)); // so that the next run writes (and cleans up)
     expect(run(cache, ['completion', 'zsh']).status).toBe(0);
-    expect(files(dir).sort()).toEqual([...names, 'bundle-fedcba9876543210-v0.0.0-x64.v8', '4d5e6f'].sort());
+    expect(files(dir).sort()).toEqual([...names, 'bundle-fedcba9876543210-v0.0.0-x64.v8', '4d5e6f', 'notes.txt', '7a8b9c'].sort());
     expect(existsSync(nodeCache)).toBe(false);
     expect(run(cache, ['__complete', '']).stdout).toBe(completion.stdout);
   });
