@@ -1,6 +1,6 @@
 // Builds the npm bundle: dist/kubectl-bluegreen.cjs, one CommonJS module already in its function wrapper
-// (bin/ compiles it through vm.Script), plus dist/plugin-auth.cjs (@kubernetes/client-node, only for
-// exec and auth-provider credentials), loaded on demand.
+// (bin/ compiles it through vm.Script), plus dist/plugin-auth.cjs (@kubernetes/client-node for legacy
+// auth-providers, and SOCKS5 proxies), loaded on demand.
 //
 // Measured on Node 20 (scripts/bench.ts, profile in docs/PERFORMANCE.md): one CommonJS file starts
 // ~50 ms faster than the same code as ES module chunks, because Node 20's ES module loader pays per

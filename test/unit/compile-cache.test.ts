@@ -98,6 +98,17 @@ describe('compile cache of the npm bundle', () => {
     expect(files(join(cache, 'kubectl-bluegreen', 'compile'))).toHaveLength(1);
   });
 
+  it('a cache directory that cannot be made (a file where it should be) costs nothing: no output, exit 0', () => {
+    // Found by trying it: the clean-up of the unwritten file threw ENOTDIR in the exit handler, a stack trace.
+    const cache = tempCache();
+    const notADir = join(cache, 'file');
+    writeFileSync(notADir, 'not a directory');
+    const r = run(notADir, COMPLETION);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('_kubectl_bluegreen');
+  });
+
   it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', () => {
     const cache = tempCache();
     const r = run(cache, COMPLETION, { NODE_DISABLE_COMPILE_CACHE: '1' });
