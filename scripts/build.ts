@@ -81,7 +81,7 @@ export function wrapCommonJs(body: string): string {
 }
 
 /** The wrapped bundle must still be one expression that compiles (vm.Script throws a SyntaxError if not). */
-function assertCompiles(file: string): void {
+export function assertCompiles(file: string): void {
   new Script(readFileSync(file, 'utf8'), { filename: file });
 }
 

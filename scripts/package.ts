@@ -25,7 +25,7 @@ export const RELEASE_DIR = join(ROOT, 'release');
 export const MANIFEST = join(ROOT, 'krew-manifest.yaml');
 const BUILD_DIR = join(RELEASE_DIR, '.build');
 // Bump when the recipe changes in a way that changes the output.
-const RECIPE = 2;
+const RECIPE = 3;
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -53,6 +53,7 @@ export interface Built {
 
 async function buildTarget(
   t: Target,
+  main: string,
   bundle: string,
   pluginAuth: string,
   bundleHash: string,
@@ -82,11 +83,10 @@ async function buildTarget(
   buildSea({
     generator: nodeBinary(TARGETS.find((x) => x.os === host.os && x.arch === host.arch)!),
     executable: nodeBinary(t),
+    main,
     bundle,
     pluginAuth,
     output: exe,
-    // The code cache is V8 bytecode for this CPU and Node build: only a native build can make it.
-    useCodeCache: native,
   });
   if (t.os === 'darwin') {
     // --build-sea drops Node's signature; arm64 macOS refuses to run unsigned code.
@@ -133,12 +133,13 @@ export async function packageRelease(): Promise<Built[]> {
 
   const bundle = join(BUILD_DIR, 'kubectl-bluegreen.cjs');
   const pluginAuth = join(BUILD_DIR, 'plugin-auth.cjs');
-  await bundleCjs(bundle, pluginAuth);
-  const bundleHash = sha256(Buffer.concat([readFileSync(bundle), readFileSync(pluginAuth)]));
+  const main = join(BUILD_DIR, 'sea-main.cjs');
+  await bundleCjs(bundle, pluginAuth, main);
+  const bundleHash = sha256(Buffer.concat([readFileSync(main), readFileSync(bundle), readFileSync(pluginAuth)]));
   log(`bundle: ${(readFileSync(bundle).length / 1024).toFixed(0)} KiB, Node ${NODE_VERSION}, v${version}`);
 
   const built: Built[] = [];
-  for (const t of TARGETS) built.push(await buildTarget(t, bundle, pluginAuth, bundleHash, license, mtime));
+  for (const t of TARGETS) built.push(await buildTarget(t, main, bundle, pluginAuth, bundleHash, license, mtime));
 
   // Only this build's assets: a stale archive of another version must not be uploaded by a glob.
   const names = new Set(built.map((b) => archiveName(b.target)));

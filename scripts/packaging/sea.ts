@@ -1,9 +1,10 @@
 // The CommonJS bundle and the Node single executable applications made from it.
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertAscii, assertNoDynamicImport, common } from '../build.js';
+import { assertAscii, assertCompiles, assertNoDynamicImport, common, wrapCommonJs } from '../build.js';
 import { run } from './cache.js';
 import { SEA_EXEC_ARGV } from './targets.js';
 
@@ -14,6 +15,8 @@ import { SEA_EXEC_ARGV } from './targets.js';
  * (in a SEA, __filename is the executable).
  */
 export const PLUGIN_AUTH_ASSET = 'plugin-auth.cjs';
+/** The bundle, an asset of the executable run by its main (scripts/packaging/sea-main.cjs). */
+export const BUNDLE_ASSET = 'kubectl-bluegreen.cjs';
 
 /**
  * @kubernetes/client-node (only for exec and auth-provider credentials) is most of the code but rarely
@@ -39,7 +42,11 @@ const pluginAuthFromAsset = {
   },
 };
 
-export async function bundleCjs(outfile: string, pluginAuthOut: string): Promise<void> {
+/**
+ * The bundle (in its function wrapper, as the npm one), client-node's bundle, and the executable's main
+ * that runs the first with V8's cached data kept in the user's cache directory (bin/bundle-loader.cjs).
+ */
+export async function bundleCjs(outfile: string, pluginAuthOut: string, mainOut: string): Promise<void> {
   await build({
     ...common,
     entryPoints: ['src/bin.ts'],
@@ -50,10 +57,24 @@ export async function bundleCjs(outfile: string, pluginAuthOut: string): Promise
     banner: { js: "var __import_meta_url=require('node:url').pathToFileURL(__filename).href;" },
     plugins: [pluginAuthFromAsset],
   });
+  writeFileSync(outfile, wrapCommonJs(readFileSync(outfile, 'utf8')));
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: pluginAuthOut, format: 'cjs' });
-  // A dynamic import left in the bundle would throw at run time in a code-cache SEA.
+  // A dynamic import left in the bundle would throw at run time: a script restored from cached data has
+  // no import() callback.
   assertNoDynamicImport(outfile);
   assertAscii(outfile);
+  assertCompiles(outfile);
+  await build({
+    ...common,
+    entryPoints: ['scripts/packaging/sea-main.cjs'],
+    outfile: mainOut,
+    format: 'cjs',
+    define: {
+      ...common.define,
+      BUNDLE_ASSET: JSON.stringify(BUNDLE_ASSET),
+      BUNDLE_HASH: JSON.stringify(createHash('sha256').update(readFileSync(outfile)).digest('hex')),
+    },
+  });
 }
 
 export interface SeaOptions {
@@ -61,12 +82,12 @@ export interface SeaOptions {
   generator: string;
   /** The target platform's Node binary (same version as the generator). */
   executable: string;
+  /** The executable's main (it runs the bundle). */
+  main: string;
+  /** The bundle, and client-node's, embedded as assets. */
   bundle: string;
-  /** The client-node bundle, embedded as a SEA asset. */
   pluginAuth: string;
   output: string;
-  /** Only when generator and target are the same platform: the cache is V8- and CPU-specific. */
-  useCodeCache: boolean;
 }
 
 export function buildSea(o: SeaOptions): void {
@@ -76,14 +97,16 @@ export function buildSea(o: SeaOptions): void {
     writeFileSync(
       config,
       JSON.stringify({
-        main: o.bundle,
+        main: o.main,
         mainFormat: 'commonjs',
         executable: o.executable,
         output: o.output,
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
-        useCodeCache: o.useCodeCache,
-        assets: { [PLUGIN_AUTH_ASSET]: o.pluginAuth },
+        // The main is small; the bundle's compiled code is kept at run time (bin/bundle-loader.cjs), the
+        // same way on every target.
+        useCodeCache: false,
+        assets: { [BUNDLE_ASSET]: o.bundle, [PLUGIN_AUTH_ASSET]: o.pluginAuth },
         // Node options come from NODE_OPTIONS as usual; nothing is taken from the command line, which
         // belongs to the plugin.
         execArgvExtension: 'env',

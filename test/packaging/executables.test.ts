@@ -2,7 +2,7 @@
 // qemu-user) and otherwise taken apart: format and CPU, the SEA blob holding this very bundle, the fuse
 // Node flips, and for darwin the ad-hoc signature recomputed page by page. An executable that exits 0
 // and prints nothing (a generator/target version mismatch) fails here.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,6 +24,7 @@ import { cleanEnv, execAsync, packageVersion, RELEASE_DIR, tempDir, type Result 
 const executables = inject('executables');
 const version = `kubectl-bluegreen v${packageVersion()}`;
 const bundle = readFileSync(join(RELEASE_DIR, '.build', 'kubectl-bluegreen.cjs'));
+const main = readFileSync(join(RELEASE_DIR, '.build', 'sea-main.cjs'));
 
 /** How to run a target's executable here, or null when this machine cannot. */
 function runner(t: Target): ((args: string[], env?: NodeJS.ProcessEnv) => Promise<Result>) | null {
@@ -94,6 +95,31 @@ describe.each(TARGETS.filter((t) => runner(t)).map((t) => [targetId(t), t] as co
     expect(r.stdout).toContain('ACTIVE');
   });
 
+  it("keeps the bundle's compiled code in the user's cache directory: written by a first run, used by the next", async () => {
+    const cache = tempDir();
+    const env = (extra: Record<string, string> = {}) => cleanEnv({ XDG_CACHE_HOME: cache, LANG: 'en_US.UTF-8', ...extra });
+    const dir = join(cache, 'kubectl-bluegreen', 'compile');
+    const listed = () => (existsSync(dir) ? readdirSync(dir) : []);
+    // Turned off, and --help: none written.
+    expect((await run(['completion', 'bash'], env({ NODE_DISABLE_COMPILE_CACHE: '1' }))).code).toBe(0);
+    expect((await run(['--help'], env())).code).toBe(0);
+    expect(listed()).toEqual([]);
+    const first = await run(['completion', 'bash'], env());
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain('_kubectl_bluegreen');
+    const files = listed();
+    expect(files).toHaveLength(1);
+    // Named by the bundle's content and the executable's Node.
+    expect(files[0]).toMatch(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-(x64|arm64)\.v8$/);
+    const before = statSync(join(dir, files[0]!));
+    const second = await run(['completion', 'bash'], env());
+    expect(second).toEqual(first);
+    // Not written again: the second run started from it (V8 accepted it).
+    const after = statSync(join(dir, files[0]!));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
   it('reports a usage error with exit code and one line, no stack trace', async () => {
     const r = await run(['no-such-command']);
     expect(r.code).not.toBe(0);
@@ -117,14 +143,14 @@ describe.each(TARGETS.map((t) => [targetId(t), t] as const))('%s executable, tak
     expect(detectFormat(exe)).toEqual(want);
   });
 
-  it('carries a NODE_SEA_BLOB with this bundle, and the fuse is flipped', () => {
+  it('carries a NODE_SEA_BLOB with this main and bundle, and the fuse is flipped', () => {
     expect(fuseState(exe)).toBe('1');
     const blob = seaBlob(exe);
     expect(blob, 'NODE_SEA_BLOB resource/segment/note').not.toBeNull();
+    expect(blob!.includes(main)).toBe(true);
     expect(blob!.includes(bundle)).toBe(true);
-    // Code cache only where generator and target are the same platform (this machine's).
-    const native = `${t.os}_${t.arch}` === 'linux_amd64' && process.platform === 'linux' && process.arch === 'x64';
-    expect(seaBlobHeader(blob!).codeCache).toBe(native);
+    // No build-time code cache on any target: the bundle's is kept at run time (bin/bundle-loader.cjs).
+    expect(seaBlobHeader(blob!).codeCache).toBe(false);
   });
 
   if (t.os === 'windows') {
