@@ -13,6 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
+import { ALPHA, verdict } from './bench-verdict.js';
 import { nodeBinary } from './packaging/cache.js';
 import { NODE_VERSION, SEA_EXEC_ARGV, TARGETS } from './packaging/targets.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
@@ -62,8 +63,8 @@ const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 // is a setting of this machine, not of the tool, so it is left out for both.
 const childEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: env.KUBECONFIG, NO_COLOR: '1', CI: 'true' };
 delete childEnv.NODE_EXTRA_CA_CERTS;
-// The npm bundle's compiled code, as a user has it after their first short command (bin/ writes it after a
-// successful run with few full garbage collections): in a cache directory of this run's own, so that a
+// The bundle's compiled code (the npm bundle's and the single executable's), as a user has it after their
+// first short command (written after a successful run with few full garbage collections): in a cache directory of this run's own, so that a
 // cache this machine holds from an earlier build or use counts for nothing, primed below before any timing.
 childEnv.XDG_CACHE_HOME = mkdtempSync(join(tmpdir(), 'bluegreen-bench-cache-'));
 process.on('exit', () => rmSync(childEnv.XDG_CACHE_HOME!, { recursive: true, force: true }));
@@ -235,11 +236,12 @@ function addTimeline(workload: string, tool: string, all: Array<Awaited<ReturnTy
   });
 }
 
+/** Min, median and max; and the values themselves (for a ratio: each pair's, in run order). */
 const stats = (xs: number[]) => {
-  if (xs.length === 0) return { min: NaN, median: NaN, max: NaN };
+  if (xs.length === 0) return { min: NaN, median: NaN, max: NaN, values: [] as number[] };
   const s = [...xs].sort((a, b) => a - b);
   const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  return { min: s[0]!, median, max: s[s.length - 1]! };
+  return { min: s[0]!, median, max: s[s.length - 1]!, values: xs };
 };
 
 interface Tool {
@@ -471,14 +473,23 @@ for (const file of new Set(executables.filter((f) => f && existsSync(f)))) {
   }
 }
 
-// ---------- the npm bundle's compile cache ----------
+// ---------- the tools' compile caches ----------
 {
+  // Both keep the bundle's compiled code in the user's cache directory (bin/bundle-loader.cjs), written by
+  // a first successful short run: without it every run would compile the bundle, which a user's does once.
   const compiled = join(childEnv.XDG_CACHE_HOME!, 'kubectl-bluegreen', 'compile');
-  const r = spawnSync('node', [OURS_NPM, 'status', '-n', 'default'], { env: childEnv, encoding: 'utf8' });
-  const files = existsSync(compiled) ? readdirSync(compiled) : [];
-  // Without it every run would compile the bundle, which a user's does once.
-  if (!files.length) throw new Error(`bench: \`status -n default\` (exit ${r.status}) wrote no compile cache: ${r.stderr}`);
-  log(`compile cache primed by \`status -n default\` (exit ${r.status}): ${files.join(', ')}`);
+  const bundleCaches = () => (existsSync(compiled) ? readdirSync(compiled).filter((f) => f.startsWith('bundle-')) : []);
+  for (const [name, cmd] of [
+    ['npm bundle', ['node', OURS_NPM]],
+    ['single executable', existsSync(SEA) ? [SEA] : null],
+  ] as const) {
+    if (!cmd) continue;
+    const before = bundleCaches().length;
+    const r = spawnSync(cmd[0]!, [...cmd.slice(1), 'status', '-n', 'default'], { env: childEnv, encoding: 'utf8' });
+    if (bundleCaches().length !== before + 1)
+      throw new Error(`bench: the ${name}'s \`status -n default\` (exit ${r.status}) wrote no compile cache: ${r.stderr}`);
+  }
+  log(`compile caches primed by \`status -n default\`: ${bundleCaches().join(', ')}`);
 }
 
 // ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
@@ -1231,7 +1242,7 @@ lines.push(
     pageCacheDropped
       ? 'Each executable was dropped from the page cache first, so that it ran as an installed program does (not in the state its build left it in).'
       : 'The executables could NOT be dropped from the page cache first (see the log): the single executable may carry the state its build left it in.'
-  } The npm bundle ran from its compile cache in a directory of the run's own, written by one \`status -n default\` before any timing (a user's state after a first short command).`,
+  } Both builds of the plugin ran from their compile caches in a directory of the run's own, each written by one \`status -n default\` before any timing (a user's state after a first short command).`,
   '',
 );
 lines.push(
@@ -1412,7 +1423,7 @@ function whereTheTimeGoes(): string[] {
 
 /** The issue's goals against this run's numbers: met or missed, nothing by hand. */
 function goalsTable(): string[] {
-  const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio.median;
+  const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio;
   const NPM = /npm bundle/;
   const SEA_ = /single executable/;
   // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.cjs) on the
@@ -1425,7 +1436,7 @@ function goalsTable(): string[] {
   };
   const GUARDED = /the plugin's requests/;
   const VIEW = /the single view's requests/;
-  const rows: Array<[string, number | undefined, number, Ratio | undefined]> = [];
+  const rows: Array<[string, Ratio | undefined, number, Ratio | undefined]> = [];
   for (const [kind, label, status, exit] of [
     [SEA_, 'single executable', 0.6, 1.5],
     [NPM, 'npm bundle', 0.85, 1.5],
@@ -1447,30 +1458,22 @@ function goalsTable(): string[] {
     const goal = n < 1000 ? (sea ? 1.0 : 1.2) : n < 5000 ? (sea ? 0.8 : 1.0) : undefined;
     const mine = floorOf(r.ours);
     const atFloor = floorResults.find((x) => x.workload === r.workload && /the three lists/.test(x.ours) && mine(x))?.ratio;
-    if (goal !== undefined) rows.push([`${r.workload}, ${sea ? 'single executable' : 'npm bundle'}`, r.ratio.median, goal, atFloor]);
+    if (goal !== undefined) rows.push([`${r.workload}, ${sea ? 'single executable' : 'npm bundle'}`, r.ratio, goal, atFloor]);
   }
   const out = [
     '## This run against the goals',
     '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout with a page of the namespace's Services and ReplicaSets beside it; the listing's three lists in parallel; promote's reads in one round, the PATCH and the record), each answer parsed whole, against the official plugin in the same pairs of runs; median (min–max) of the pairs. It is not a lower bound (a parser that skips what a row does not need can go under it), so a goal is called bounded only when the floor was above it in every pair.`,
+    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout with a page of the namespace's Services and ReplicaSets beside it; the listing's three lists in parallel; promote's reads in one round, the PATCH and the record), each answer parsed whole, against the official plugin in pairs of runs of its own; median (min–max) of the pairs. A goal is met when the plugin's median ratio is at or under it; bounded when the floor's ratio is above it (a one-sided sign test on the floor's pairs, p < ${ALPHA}: 7 of 8 pairs, 9 of 10, 10 of 12) and the plugin is not above its floor (a one-sided Mann-Whitney test on the two sets of pairs, p ≥ ${ALPHA}): what a bare Node process spends making the same requests on that runtime is more than the goal, and the plugin adds nothing this run can tell from it (scripts/bench-verdict.ts); otherwise missed. The floor is not a lower bound (a parser that skips what a row does not need can go under it).`,
     '',
     '| goal | this run | the floor | |',
     '|---|---|---|---|',
   ];
   for (const [what, got, goal, atFloor] of rows) {
-    if (got === undefined || Number.isNaN(got)) continue; // not measured (e.g. --runs 1: its one round is the warm-up)
-    const verdict =
-      got <= goal
-        ? 'met'
-        : atFloor && atFloor.min > goal
-          ? '**missed**; bounded (the floor was above the goal in every pair)'
-          : atFloor && got >= atFloor.median
-            ? `**missed** (${(got - atFloor.median).toFixed(2)}× above the floor)`
-            : atFloor
-              ? "**missed**, under the floor's median (the floor was under the goal in some pairs)"
-              : '**missed**';
+    if (got === undefined || Number.isNaN(got.median)) continue; // not measured (e.g. --runs 1: its one round is the warm-up)
+    const v = verdict(got.values, goal, atFloor?.values);
+    const text = v.kind === 'met' ? 'met' : v.kind === 'bounded' ? `**missed**; bounded: ${v.text}` : `**missed**: ${v.text}`;
     out.push(
-      `| ${what} ≤ ${goal.toFixed(2)}× | ${got.toFixed(2)}× | ${atFloor === undefined ? '–' : `${atFloor.median.toFixed(2)}× (${atFloor.min.toFixed(2)}–${atFloor.max.toFixed(2)})`} | ${verdict} |`,
+      `| ${what} ≤ ${goal.toFixed(2)}× | ${got.median.toFixed(2)}× (${got.min.toFixed(2)}–${got.max.toFixed(2)}) | ${atFloor === undefined ? '–' : `${atFloor.median.toFixed(2)}× (${atFloor.min.toFixed(2)}–${atFloor.max.toFixed(2)})`} | ${text} |`,
     );
   }
   const big = listingPoints.filter((p) => p.rollouts >= 2000);
