@@ -8,7 +8,8 @@
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off) and written after a successful, short run that had none (or
 // whose cache V8 rejected), so that it holds the functions a command ran, not only those compiled at load
 // (Node's own compile cache, Node >= 22.1, and the single executable's build-time code cache hold those
-// only: both measured slower, docs/PERFORMANCE.md, "Code cache of the npm bundle"). One cache serves every
+// only: both measured slower, docs/PERFORMANCE.md, "Code cache of the npm bundle" and "Code cache of the
+// single executable"). One cache serves every
 // command (a cache per command was measured: promote from its own cache or from a status's, 199 vs 198 ms).
 // The bundle is already a function expression with CommonJS's parameters (scripts/build.ts): compiled as
 // it is, not joined to a wrapper first (a 0.5 MB copy at each start). It has no import() (scripts/build.ts
@@ -23,15 +24,15 @@ function cacheDir(env, path) {
 
 /**
  * Compiles `source` (the wrapped bundle; `hash` its SHA-256, which names its cache) and runs it as the
- * CommonJS module `file` with `require`; returns its exports.
+ * CommonJS module `file`, a child of `parent`, with `require`; returns its exports.
  */
-function loadBundle({ source, file, hash, require: req, argv }) {
+function loadBundle({ source, file, hash, require: req, parent, argv }) {
   const path = require('node:path');
   const Module = require('node:module');
   const vm = require('node:vm');
   const dir = cacheDir(process.env, path);
   const script = dir ? withCodeCache(source, file, hash, dir, argv, vm, path) : new vm.Script(source, { filename: file });
-  const m = new Module(file);
+  const m = new Module(file, parent);
   m.filename = file;
   m.paths = Module._nodeModulePaths(path.dirname(file));
   script.runInThisContext().call(m.exports, m.exports, req, m, file, path.dirname(file));

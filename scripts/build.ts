@@ -64,9 +64,9 @@ export function assertAscii(file: string): void {
   if (at !== -1) throw new Error(`${file} is not ASCII at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
 }
 
-/** What the npm bundle starts with: what it is, and the wrapper bin/ compiles it in. */
+/** What both bundles start with: what they are, and the wrapper bin/bundle-loader.cjs compiles them in. */
 export const WRAPPER_HEAD =
-  '/* kubectl-bluegreen: a CommonJS module in its function wrapper, compiled by bin/kubectl-bluegreen; require() of it runs nothing */' +
+  '/* kubectl-bluegreen: a CommonJS module in its function wrapper, compiled by bin/bundle-loader.cjs; require() of it runs nothing */' +
   '(function (exports, require, module, __filename, __dirname) {';
 
 /**

@@ -1,8 +1,8 @@
 // The single executable's main: the bundle is an asset of the executable, run from V8's cached data kept in
 // the user's cache directory as the npm bin does (bin/bundle-loader.cjs, inlined here by esbuild). The
 // executable's own build-time code cache held only what V8 compiled at load, not the functions a command
-// runs: measured slower (docs/PERFORMANCE.md, "Code cache of the npm bundle"). The asset's name and content
-// hash are set by scripts/packaging/sea.ts.
+// runs: measured slower (docs/PERFORMANCE.md, "Code cache of the single executable"). The asset's name and
+// content hash are set by scripts/packaging/sea.ts.
 'use strict';
 const argv = process.argv.slice(2);
 // As bin/kubectl-bluegreen: the version is answered before the bundle is even read.
@@ -21,6 +21,7 @@ function run() {
     hash: BUNDLE_HASH,
     // The executable's require: Node's built-in modules only (the bundle needs no other).
     require,
+    parent: module,
     argv,
   });
 }

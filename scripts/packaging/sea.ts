@@ -8,12 +8,7 @@ import { assertAscii, assertCompiles, assertNoDynamicImport, common, wrapCommonJ
 import { run } from './cache.js';
 import { SEA_EXEC_ARGV } from './targets.js';
 
-/**
- * One CommonJS file with everything inlined. A SEA with a code cache cannot `import()`, so the lazy
- * `import('./x.js')` of src/ must become inline (esbuild does that when not splitting). yargs 18's ESM
- * shim calls `createRequire(import.meta.url)`, empty in CJS output: it gets a file URL of this file
- * (in a SEA, __filename is the executable).
- */
+/** client-node's bundle, an asset of the executable (below). */
 export const PLUGIN_AUTH_ASSET = 'plugin-auth.cjs';
 /** The bundle, an asset of the executable run by its main (scripts/packaging/sea-main.cjs). */
 export const BUNDLE_ASSET = 'kubectl-bluegreen.cjs';
@@ -45,6 +40,10 @@ const pluginAuthFromAsset = {
 /**
  * The bundle (in its function wrapper, as the npm one), client-node's bundle, and the executable's main
  * that runs the first with V8's cached data kept in the user's cache directory (bin/bundle-loader.cjs).
+ * The bundle is one CommonJS file with everything but client-node inlined: a script run from V8's cached
+ * data cannot `import()`, so the lazy `import('./x.js')` of src/ must become inline (esbuild does that
+ * when not splitting). yargs 18's ESM shim calls `createRequire(import.meta.url)`, empty in CJS output: it
+ * gets a file URL of this file (in a SEA, __filename is the executable).
  */
 export async function bundleCjs(outfile: string, pluginAuthOut: string, mainOut: string): Promise<void> {
   await build({

@@ -38,7 +38,7 @@
 //
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang
 // carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, written
-// by bin/ at exit) are tagged with a hash of the flags: a cache written at exit with a changed flag would
+// at exit by bin/bundle-loader.cjs, for both) are tagged with a hash of the flags: a cache written at exit with a changed flag would
 // be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
 // defaults below in each (Maglev's is on from Node 22 only, hence its own condition); a flag the user gave
 // Node (its command line, NODE_OPTIONS) is left alone.
@@ -133,7 +133,7 @@ export async function withListingHeap<T>(
   for (const f of mine) setFlagsFromString(f.listing);
   if (set.has(MAGLEV)) maglevBack = { left: MAGLEV_AFTER_ROLLOUTS, back: () => putBack(MAGLEV) };
   // An exit in the middle (a second Ctrl-C, EPIPE under `| head`) skips finally: put the flags back before
-  // bin's exit listener writes the code cache.
+  // the loader's exit listener writes the code cache (bin/bundle-loader.cjs).
   process.prependOnceListener('exit', restore);
   try {
     return await run();
