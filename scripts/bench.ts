@@ -13,7 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
-import { ALPHA, verdict } from './bench-verdict.js';
+import { describeRuntime, goalsTable, type RecordedRuntime } from './bench-goals.js';
 import { nodeBinary } from './packaging/cache.js';
 import { NODE_VERSION, SEA_EXEC_ARGV, TARGETS } from './packaging/targets.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
@@ -274,18 +274,10 @@ if (ours[1]) {
   if (NODE_VERSION === process.versions.node) runtimes[0]!.of.push(ours[1]);
   else runtimes.push({ node: nodeBinary(host), version: NODE_VERSION, execArgv: SEA_EXEC_ARGV, of: [ours[1]] });
 }
-/** "Node V (with FLAGS) for the TOOLS", for the report. */
-const describeRuntime = (rt: Runtime) =>
-  `Node ${rt.version}${rt.execArgv.length ? ` with ${rt.execArgv.join(' ')}` : ''} for the ${rt.of.map((o) => (/single executable/.test(o.name) ? 'single executable' : 'npm bundle')).join(' and ')}`;
 const floorTool = (name: string, rt: Runtime = runtimes[0]!): Tool => ({
   name: `floor: ${name} (bare Node ${rt.version})`,
   cmd: (a) => [rt.node, ...rt.execArgv, join(REPO_ROOT, 'scripts', 'bench-floor.cjs'), state.apiServerUrl, pki.ca, pki.cert, pki.key, ...a],
 });
-/** The floor results of one tool's runtime. */
-const floorOf = (tool: string) => {
-  const rt = runtimes.find((r) => r.of.some((o) => o.name === tool));
-  return rt ? (r: PairResult) => r.ours.endsWith(`(bare Node ${rt.version})`) : () => false;
-};
 const isFloor = (t: Tool) => t.name.startsWith('floor: ');
 /** The lists the plugin's table reads (the official plugin reads the first), as the plugin asks for them. */
 const LISTING_LISTS = {
@@ -1227,7 +1219,13 @@ const machine = {
   runs: RUNS,
   smoke: SMOKE,
 };
-const report = { machine, results, floors: floorResults, quietness, ...extra };
+// Each tool's runtime, for its floor (scripts/bench-goals.ts renders the goals again from this record).
+const recordedRuntimes: RecordedRuntime[] = runtimes.map((r) => ({
+  version: r.version,
+  execArgv: [...r.execArgv],
+  of: r.of.map((o) => o.name),
+}));
+const report = { machine, results, floors: floorResults, quietness, runtimes: recordedRuntimes, ...extra };
 writeFileSync(join(REPO_ROOT, '.cluster', 'bench.json'), JSON.stringify(report, null, 2));
 log('wrote .cluster/bench.json');
 
@@ -1339,7 +1337,7 @@ if (serverFloor.length > 0) {
 if (floorResults.length > 0) {
   lines.push(
     '',
-    `The floor of a Node tool: a bare Node process (scripts/bench-floor.cjs, no plugin code; on each runtime the plugin ships with: ${runtimes.map(describeRuntime).join(', ')}) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
+    `The floor of a Node tool: a bare Node process (scripts/bench-floor.cjs, no plugin code; on each runtime the plugin ships with: ${recordedRuntimes.map(describeRuntime).join(', ')}) making the same requests, each answer parsed whole, alternating with the official plugin (not a lower bound: a parser that skips what a row does not need can go under it):`,
     '',
   );
   lines.push(
@@ -1365,7 +1363,11 @@ if (startup.length > 0) {
   for (const x of startup) lines.push(`| ${x.case} | ${x.ms.median.toFixed(1)} (${x.ms.min.toFixed(1)}–${x.ms.max.toFixed(1)}) |`);
 }
 lines.push(...whereTheTimeGoes());
-if (!SMOKE) lines.push('', ...goalsTable());
+if (!SMOKE)
+  lines.push(
+    '',
+    ...goalsTable({ results, floors: floorResults, points: listingPoints, runtimes: recordedRuntimes, ours: ours.map((o) => o.name) }),
+  );
 
 /**
  * Where the time goes: when each tool's first request (and first write) reached the API server, from
@@ -1417,76 +1419,6 @@ function whereTheTimeGoes(): string[] {
       '|---|---|',
       ...Object.entries(sp.buckets).map(([k, v]) => `| ${k} | ${v.toFixed(1)} |`),
     );
-  }
-  return out;
-}
-
-/** The issue's goals against this run's numbers: met or missed, nothing by hand. */
-function goalsTable(): string[] {
-  const ratio = (workload: RegExp, tool: RegExp) => results.find((r) => workload.test(r.workload) && tool.test(r.ours))?.ratio;
-  const NPM = /npm bundle/;
-  const SEA_ = /single executable/;
-  // The floor of each goal: a bare Node process making the same requests (scripts/bench-floor.cjs) on the
-  // tool's own runtime (the benchmark's Node for the npm bundle, the single executable's Node for it).
-  type Ratio = ReturnType<typeof stats>;
-  const toolOf = (kind: RegExp) => ours.find((o) => kind.test(o.name))?.name ?? '';
-  const floor = (workload: RegExp, what: RegExp, kind: RegExp): Ratio | undefined => {
-    const mine = floorOf(toolOf(kind));
-    return floorResults.find((r) => workload.test(r.workload) && what.test(r.ours) && mine(r))?.ratio;
-  };
-  const GUARDED = /the plugin's requests/;
-  const VIEW = /the single view's requests/;
-  const rows: Array<[string, Ratio | undefined, number, Ratio | undefined]> = [];
-  for (const [kind, label, status, exit] of [
-    [SEA_, 'single executable', 0.6, 1.5],
-    [NPM, 'npm bundle', 0.85, 1.5],
-  ] as const)
-    rows.push(
-      [`status of one rollout, ${label}`, ratio(/^status of one/, kind), status, floor(/^status of one/, VIEW, kind)],
-      [
-        `promote, start to the active Service switching, ${label}`,
-        ratio(/Service switching/, kind),
-        1.0,
-        floor(/Service switching/, GUARDED, kind),
-      ],
-      [`promote, start to exit, ${label}`, ratio(/start to exit/, kind), exit, floor(/start to exit/, GUARDED, kind)],
-    );
-  const listing = results.filter((r) => /^list \d+ rollouts/.test(r.workload));
-  for (const r of listing) {
-    const n = Number(/^list (\d+)/.exec(r.workload)![1]);
-    const sea = SEA_.test(r.ours);
-    const goal = n < 1000 ? (sea ? 1.0 : 1.2) : n < 5000 ? (sea ? 0.8 : 1.0) : undefined;
-    const mine = floorOf(r.ours);
-    const atFloor = floorResults.find((x) => x.workload === r.workload && /the three lists/.test(x.ours) && mine(x))?.ratio;
-    if (goal !== undefined) rows.push([`${r.workload}, ${sea ? 'single executable' : 'npm bundle'}`, r.ratio, goal, atFloor]);
-  }
-  const out = [
-    '## This run against the goals',
-    '',
-    `The floor: a bare Node process on the tool's own runtime (${runtimes.map(describeRuntime).join(', ')}) making the same requests (scripts/bench-floor.cjs: the single view's rollout with a page of the namespace's Services and ReplicaSets beside it; the listing's three lists in parallel; promote's reads in one round, the PATCH and the record), each answer parsed whole, against the official plugin in pairs of runs of its own; median (min–max) of the pairs. A goal is met when the plugin's median ratio is at or under it; bounded when the floor's ratio is above it (a one-sided sign test on the floor's pairs, p < ${ALPHA}: 7 of 8 pairs, 9 of 10, 10 of 12) and the plugin is not above its floor (a one-sided Mann-Whitney test on the two sets of pairs, p ≥ ${ALPHA}): what a bare Node process spends making the same requests on that runtime is more than the goal, and the plugin adds nothing this run can tell from it (scripts/bench-verdict.ts); otherwise missed. The floor is not a lower bound (a parser that skips what a row does not need can go under it).`,
-    '',
-    '| goal | this run | the floor | |',
-    '|---|---|---|---|',
-  ];
-  for (const [what, got, goal, atFloor] of rows) {
-    if (got === undefined || Number.isNaN(got.median)) continue; // not measured (e.g. --runs 1: its one round is the warm-up)
-    const v = verdict(got.values, goal, atFloor?.values);
-    const text = v.kind === 'met' ? 'met' : v.kind === 'bounded' ? `**missed**; bounded: ${v.text}` : `**missed**: ${v.text}`;
-    out.push(
-      `| ${what} ≤ ${goal.toFixed(2)}× | ${got.median.toFixed(2)}× (${got.min.toFixed(2)}–${got.max.toFixed(2)}) | ${atFloor === undefined ? '–' : `${atFloor.median.toFixed(2)}× (${atFloor.min.toFixed(2)}–${atFloor.max.toFixed(2)})`} | ${text} |`,
-    );
-  }
-  const big = listingPoints.filter((p) => p.rollouts >= 2000);
-  if (big.length >= 2) {
-    for (const tool of ours.map((o) => o.name)) {
-      const rss = big.map((p) => p.tools[tool]?.rssMB ?? 0);
-      const max = Math.max(...rss);
-      const growth = rss.at(-1)! - rss[0]!;
-      out.push(
-        `| peak RSS ≤ 120 MB from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts, ${tool} | ${rss.map((x) => x.toFixed(0)).join(' → ')} MB | – | ${max <= 120 ? 'met' : '**missed**'} |`,
-        `| peak RSS flat from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts (growth ≤ 10 MB), ${tool} | ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB | – | ${growth <= 10 ? 'met' : '**missed**'} |`,
-      );
-    }
   }
   return out;
 }
