@@ -31,7 +31,8 @@ function choose(n: number, k: number): number {
   return c;
 }
 
-const median = (xs: readonly number[]): number => {
+/** The median (the mean of the middle two for an even count). */
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
 import { describeRuntime, goalsTable, type RecordedRuntime } from './bench-goals.js';
+import { median } from './bench-verdict.js';
 import { nodeBinary } from './packaging/cache.js';
 import { NODE_VERSION, SEA_EXEC_ARGV, TARGETS } from './packaging/targets.js';
 import { down, isHealthy, readEnv, readState, up, REPO_ROOT } from '../tools/cluster/harness.js';
@@ -240,8 +241,7 @@ function addTimeline(workload: string, tool: string, all: Array<Awaited<ReturnTy
 const stats = (xs: number[]) => {
   if (xs.length === 0) return { min: NaN, median: NaN, max: NaN, values: [] as number[] };
   const s = [...xs].sort((a, b) => a - b);
-  const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  return { min: s[0]!, median, max: s[s.length - 1]!, values: xs };
+  return { min: s[0]!, median: median(s), max: s[s.length - 1]!, values: xs };
 };
 
 interface Tool {
@@ -1193,12 +1193,12 @@ if (ONLY.has(5) && ONLY.has(1)) {
     const prof = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as CpuProfile;
     profiles.push({ ...summarizeProfile(prof, 'kubectl-bluegreen.cjs'), wall, profiled: (prof.endTime - prof.startTime) / 1000 });
   }
-  const median = (k: Bucket | 'wall' | 'profiled') => stats(profiles.map((x) => x[k])).median;
+  const medianOf = (k: Bucket | 'wall' | 'profiled') => stats(profiles.map((x) => x[k])).median;
   extra.statusProfile = {
     runs: profiles.length,
-    wallMs: median('wall'),
-    profiledMs: median('profiled'),
-    buckets: Object.fromEntries(BUCKETS.map((b) => [b, median(b)])),
+    wallMs: medianOf('wall'),
+    profiledMs: medianOf('profiled'),
+    buckets: Object.fromEntries(BUCKETS.map((b) => [b, medianOf(b)])),
   };
   log(`  status profile: ${JSON.stringify(extra.statusProfile)}`);
 }

@@ -81,8 +81,22 @@ export function wrapCommonJs(body: string): string {
 }
 
 /** The wrapped bundle must still be one expression that compiles (vm.Script throws a SyntaxError if not). */
-export function assertCompiles(file: string): void {
+function assertCompiles(file: string): void {
   new Script(readFileSync(file, 'utf8'), { filename: file });
+}
+
+/**
+ * Puts a built bundle in its function wrapper and checks it (no import(), ASCII, one expression that
+ * compiles); returns the SHA-256 of what was written, which names its code cache (V8 itself checks only
+ * the length). Both bundles go through it: the npm one and the single executable's.
+ */
+export function wrapAndCheck(file: string): string {
+  const wrapped = wrapCommonJs(readFileSync(file, 'utf8'));
+  writeFileSync(file, wrapped);
+  assertNoDynamicImport(file);
+  assertAscii(file);
+  assertCompiles(file);
+  return createHash('sha256').update(wrapped).digest('hex');
 }
 
 export async function buildNpm(): Promise<void> {
@@ -101,15 +115,8 @@ export async function buildNpm(): Promise<void> {
   });
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: 'dist/plugin-auth.cjs', format: 'cjs' });
   rmSync(shim);
-  writeFileSync('dist/kubectl-bluegreen.cjs', wrapCommonJs(readFileSync('dist/kubectl-bluegreen.cjs', 'utf8')));
-  assertNoDynamicImport('dist/kubectl-bluegreen.cjs');
-  assertAscii('dist/kubectl-bluegreen.cjs');
-  assertCompiles('dist/kubectl-bluegreen.cjs');
   // bin/ names the bundle's code cache by its content (V8 itself checks only the length).
-  writeFileSync(
-    'dist/kubectl-bluegreen.cjs.sha256',
-    createHash('sha256').update(readFileSync('dist/kubectl-bluegreen.cjs')).digest('hex') + '\n',
-  );
+  writeFileSync('dist/kubectl-bluegreen.cjs.sha256', wrapAndCheck('dist/kubectl-bluegreen.cjs') + '\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,10 +1,9 @@
 // The CommonJS bundle and the Node single executable applications made from it.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertAscii, assertCompiles, assertNoDynamicImport, common, wrapCommonJs } from '../build.js';
+import { common, wrapAndCheck } from '../build.js';
 import { run } from './cache.js';
 import { SEA_EXEC_ARGV } from './targets.js';
 
@@ -56,13 +55,8 @@ export async function bundleCjs(outfile: string, pluginAuthOut: string, mainOut:
     banner: { js: "var __import_meta_url=require('node:url').pathToFileURL(__filename).href;" },
     plugins: [pluginAuthFromAsset],
   });
-  writeFileSync(outfile, wrapCommonJs(readFileSync(outfile, 'utf8')));
+  const hash = wrapAndCheck(outfile);
   await build({ ...common, entryPoints: ['src/kube/plugin-auth.ts'], outfile: pluginAuthOut, format: 'cjs' });
-  // A dynamic import left in the bundle would throw at run time: a script restored from cached data has
-  // no import() callback.
-  assertNoDynamicImport(outfile);
-  assertAscii(outfile);
-  assertCompiles(outfile);
   await build({
     ...common,
     entryPoints: ['scripts/packaging/sea-main.cjs'],
@@ -71,7 +65,7 @@ export async function bundleCjs(outfile: string, pluginAuthOut: string, mainOut:
     define: {
       ...common.define,
       BUNDLE_ASSET: JSON.stringify(BUNDLE_ASSET),
-      BUNDLE_HASH: JSON.stringify(createHash('sha256').update(readFileSync(outfile)).digest('hex')),
+      BUNDLE_HASH: JSON.stringify(hash),
     },
   });
 }
