@@ -66,3 +66,55 @@ export function summarizeProfile(p: CpuProfile, bundle: string): Record<Bucket, 
   });
   return out;
 }
+
+export const STARTUP_PARTS = [
+  'reading files (the code, its cache, the kubeconfig, the certificates)',
+  "restoring the tool's code (V8's cached data, or compiling it)",
+  "Node's built-in modules (each compiled on first use)",
+  'the first TLS context (Node parses its bundled root certificates)',
+  "the tool's own code",
+  'garbage collection',
+  "Node's own start and the rest",
+] as const;
+export type StartupPart = (typeof STARTUP_PARTS)[number];
+
+/**
+ * A process's start-up, from a CPU profile taken with a fine interval: every sample before its first wait for
+ * the network (the first idle sample: nothing before the TLS client hello waits, since files are read
+ * synchronously and the code's promises are microtasks), each put in one part by the frames on its stack.
+ * `own` names the tool's files (url suffixes). Null when the profile never waited.
+ */
+export function summarizeStartup(p: CpuProfile, own: readonly string[]): { parts: Record<StartupPart, number>; ms: number } | null {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const partOf = (id: number): StartupPart => {
+    if (byId.get(id)!.callFrame.functionName === '(garbage collector)') return 'garbage collection';
+    const frames: Array<{ functionName: string; url: string }> = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) frames.push(byId.get(cur)!.callFrame);
+    const any = (f: (x: { functionName: string; url: string }) => boolean) => frames.some(f);
+    if (
+      any((f) => f.url === 'node:fs' && /^(readFileSync|tryReadSync|readSync)$/.test(f.functionName)) ||
+      any((f) => f.functionName === 'readFileUtf8')
+    )
+      return 'reading files (the code, its cache, the kubeconfig, the certificates)';
+    if (any((f) => (f.url === 'node:vm' && f.functionName === 'Script') || f.functionName === 'wrapSafe'))
+      return "restoring the tool's code (V8's cached data, or compiling it)";
+    if (any((f) => f.functionName === 'compileForInternalLoader' || f.functionName === 'compileForPublicLoader'))
+      return "Node's built-in modules (each compiled on first use)";
+    if (any((f) => f.url.includes('secure-context') || f.url === 'node:_tls_common'))
+      return 'the first TLS context (Node parses its bundled root certificates)';
+    if (any((f) => own.some((o) => f.url.endsWith(o)))) return "the tool's own code";
+    return "Node's own start and the rest";
+  };
+  const parts = Object.fromEntries(STARTUP_PARTS.map((k) => [k, 0])) as Record<StartupPart, number>;
+  let ms = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return { parts, ms };
+    const d = (p.timeDeltas[i] ?? 0) / 1000; // as summarizeProfile: the interval that ended in this sample
+    parts[partOf(id)] += d;
+    ms += d;
+  }
+  return null;
+}

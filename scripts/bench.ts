@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
-import { BUCKETS, summarizeProfile, type Bucket, type CpuProfile } from './bench-profile.js';
+import { BUCKETS, STARTUP_PARTS, summarizeProfile, summarizeStartup, type Bucket, type CpuProfile } from './bench-profile.js';
 import { describeRuntime, goalsTable, type RecordedRuntime } from './bench-goals.js';
 import { median } from './bench-verdict.js';
 import { nodeBinary } from './packaging/cache.js';
@@ -1201,6 +1201,47 @@ if (ONLY.has(5) && ONLY.has(1)) {
     buckets: Object.fromEntries(BUCKETS.map((b) => [b, medianOf(b)])),
   };
   log(`  status profile: ${JSON.stringify(extra.statusProfile)}`);
+
+  // Start-up by part, up to the first wait for the network: the plugin's status and promote (npm bundle) and
+  // the floor's (bench-floor.cjs, the single view's requests), alternating; CPU profiles, so slower than
+  // the timed runs, and read for where the plugin spends more than the floor.
+  const ownFiles = ['kubectl-bluegreen.cjs', 'bin/kubectl-bluegreen', 'bundle-loader.cjs'];
+  const profiled = (cmd: string[], dir: string) => [cmd[0]!, '--cpu-prof', '--cpu-prof-dir', dir, ...cmd.slice(1)];
+  const startCases: Array<{ label: string; cmd: string[]; own: string[] }> = [
+    { label: '`status frontend`', cmd: ['node', OURS_NPM, ...status], own: ownFiles },
+    {
+      label: '`promote frontend --dry-run`',
+      cmd: ['node', OURS_NPM, 'promote', 'frontend', '-n', 'bench-one', '--dry-run'],
+      own: ownFiles,
+    },
+    { label: 'the floor', cmd: floorTool('start-up').cmd(['status', 'bench-one', 'frontend']), own: ['bench-floor.cjs'] },
+  ];
+  const starts = new Map<string, Array<NonNullable<ReturnType<typeof summarizeStartup>>>>(startCases.map((c) => [c.label, []]));
+  for (let i = 0; i < Math.max(3, RUNS); i++) {
+    for (const [k, c] of startCases.entries()) {
+      const dir = join(profDir, `start-${i}-${k}`);
+      // Not the exit code: a promote with nothing to promote ends 0 or 3, after its reads.
+      spawnSync(profiled(c.cmd, dir)[0]!, profiled(c.cmd, dir).slice(1), { env: childEnv, stdio: 'ignore' });
+      // A run without a profile, or whose profile never waited, is left out (and the part with it if none is left).
+      const [file] = existsSync(dir) ? readdirSync(dir) : [];
+      const s = file ? summarizeStartup(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, c.own) : null;
+      if (s) starts.get(c.label)!.push(s);
+      else log(`  start-up profile of ${c.label}: no wait for the network found, left out`);
+    }
+  }
+  if ([...starts.values()].every((runs) => runs.length > 0))
+    extra.startupProfile = {
+      runs: Math.min(...[...starts.values()].map((runs) => runs.length)),
+      cases: startCases.map((c) => {
+        const runs = starts.get(c.label)!;
+        return {
+          label: c.label,
+          ms: median(runs.map((r) => r.ms)),
+          parts: Object.fromEntries(STARTUP_PARTS.map((k) => [k, median(runs.map((r) => r.parts[k]))])),
+        };
+      }),
+    };
+  log(`  start-up profile: ${JSON.stringify(extra.startupProfile)}`);
 }
 
 // ---------- report ----------
@@ -1418,6 +1459,19 @@ function whereTheTimeGoes(): string[] {
       '| part | median ms |',
       '|---|---|',
       ...Object.entries(sp.buckets).map(([k, v]) => `| ${k} | ${v.toFixed(1)} |`),
+    );
+  }
+  const su = extra.startupProfile as
+    { runs: number; cases: Array<{ label: string; ms: number; parts: Record<string, number> }> } | undefined;
+  if (su) {
+    out.push(
+      '',
+      `Start-up by part, up to the first wait for the network (the TLS client hello sent; nothing before it waits): CPU profiles (\`node --cpu-prof\`, so slower than the timed runs) of the npm bundle's status and promote (\`--dry-run\`: the same start, no write) and of the floor (a bare Node making the single view's requests, no plugin code), alternating, medians of ${su.runs} runs each; each part's median, so the parts need not add up:`,
+      '',
+      `| part | ${su.cases.map((c) => c.label).join(' | ')} |`,
+      `|---|${su.cases.map(() => '---|').join('')}`,
+      ...STARTUP_PARTS.map((k) => `| ${k} | ${su.cases.map((c) => (c.parts[k] ?? 0).toFixed(1)).join(' | ')} |`),
+      `| **to the first wait** | ${su.cases.map((c) => `**${c.ms.toFixed(1)}**`).join(' | ')} |`,
     );
   }
   return out;
