@@ -89,9 +89,10 @@ describe('npm install -g --prefix', () => {
 });
 
 describe('engines', () => {
-  // The oldest release of each range (if `engines` changes, this list has to change with it), and the
-  // Node the single executables embed.
-  const FLOORS = ['20.19.0', '22.12.0', '23.0.0', NODE_VERSION];
+  // The oldest release of each range (if `engines` changes, this list has to change with it), the newest
+  // release of Node 24 (the LTS line in 2026: what most users of the npm package run), and the Node the
+  // single executables embed.
+  const FLOORS = ['20.19.0', '22.12.0', '23.0.0', '24.22.3', NODE_VERSION];
 
   it('says what this matrix tests', () => {
     expect(pkg.engines.node).toBe('^20.19.0 || ^22.12.0 || >=23');
