@@ -1,6 +1,7 @@
 // The npm channel: `npm pack` (its prepack builds dist/) → `npm install -g --prefix` into a temporary
 // prefix → the linked bin runs, and kubectl's plugin discovery finds it on PATH. Then the same install
-// on the oldest Node of each range in package.json's `engines`, to keep that field honest.
+// on the oldest Node of each range in package.json's `engines`, to keep that field honest, and on a recent
+// Node 24 and the single executables' Node.
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -89,9 +90,9 @@ describe('npm install -g --prefix', () => {
 });
 
 describe('engines', () => {
-  // The oldest release of each range (if `engines` changes, this list has to change with it), the newest
-  // release of Node 24 (the LTS line in 2026: what most users of the npm package run), and the Node the
-  // single executables embed.
+  // The oldest release of each range (if `engines` changes, this list has to change with it), a recent
+  // 24.x (in maintenance LTS since Node 26 became the active LTS in October 2026, and still what many
+  // users of the npm package run), and the Node the single executables embed (26).
   const FLOORS = ['20.19.0', '22.12.0', '23.0.0', '24.22.3', NODE_VERSION];
 
   it('says what this matrix tests', () => {
