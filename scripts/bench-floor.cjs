@@ -1,7 +1,7 @@
 // The floor of a Node tool, for the benchmark: a bare Node process (no plugin code, no dependencies)
 // that makes the same requests as the plugin, the way the plugin's runtime must (one TLS context from the
-// cluster's CA and client certificate, for every connection; the protocol the plugin speaks on that Node: one HTTP/2 connection
-// on Node >= 26, keep-alive HTTP/1.1 connections below it (src/kube/kubeconfig.ts); gzip, each answer
+// cluster's CA and client certificate for every connection; the protocol the plugin speaks on that Node:
+// one HTTP/2 connection on Node >= 26, keep-alive HTTP/1.1 connections below it (src/kube/kubeconfig.ts); gzip, each answer
 // parsed whole with JSON.parse), and nothing else: no kubeconfig, no rows, no guard. Not a lower bound (a parser that skips
 // what a row does not need can go under it), but what a Node tool reading what the plugin reads costs in
 // the ordinary way: what the floor spends above the official plugin is Node's (its start, its TLS, its

@@ -20,46 +20,46 @@ export const BUCKETS = [
 ] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
+type Frame = CpuProfile['nodes'][number]['callFrame'];
+
+/**
+ * A sample's node to `classify` of its stack (its own frame first, then its callers), computed once per
+ * node: the profile's samples name the same nodes many times.
+ */
+function byStack<B>(p: CpuProfile, classify: (stack: Frame[]) => B): (id: number) => B {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, B>();
+  return (id) => {
+    if (memo.has(id)) return memo.get(id)!;
+    const stack: Frame[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur)!.callFrame);
+    const b = classify(stack);
+    memo.set(id, b);
+    return b;
+  };
+}
+
 /**
  * Milliseconds per bucket. `bundle` is the file name of the plugin's code (kubectl-bluegreen.cjs). The
  * first matching rule wins: idle; GC; compiling (vm.Script, the CommonJS loader's wrapSafe, code cache);
  * TLS (secure contexts, the handshake); under the plugin's code; else Node's own.
  */
 export function summarizeProfile(p: CpuProfile, bundle: string): Record<Bucket, number> {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const memo = new Map<number, Bucket>();
-  const bucketOf = (id: number): Bucket => {
-    const known = memo.get(id);
-    if (known) return known;
-    const own = byId.get(id)!.callFrame;
-    let b: Bucket | null = null;
-    if (own.functionName === '(idle)') b = 'waiting (the API server, connecting, the handshake)';
-    else if (own.functionName === '(garbage collector)') b = 'garbage collection';
-    else {
-      let underBundle = false;
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-        const f = byId.get(cur)!.callFrame;
-        if (
-          (f.url === 'node:vm' && f.functionName === 'Script') ||
-          f.functionName === 'wrapSafe' ||
-          f.functionName === 'createCachedData'
-        ) {
-          b = 'compiling the bundle';
-          break;
-        }
-        if (f.url.includes('secure-context') || f.url === 'node:_tls_wrap' || f.url === 'node:_tls_common') {
-          b = 'TLS';
-          break;
-        }
-        if (f.url.endsWith(bundle)) underBundle = true;
-      }
-      b ??= underBundle ? 'the plugin (its code, and the Node APIs it calls)' : "Node's own start and the rest";
+  const bucketOf = byStack(p, (stack): Bucket => {
+    const own = stack[0]!;
+    if (own.functionName === '(idle)') return 'waiting (the API server, connecting, the handshake)';
+    if (own.functionName === '(garbage collector)') return 'garbage collection';
+    let underBundle = false;
+    for (const f of stack) {
+      if ((f.url === 'node:vm' && f.functionName === 'Script') || f.functionName === 'wrapSafe' || f.functionName === 'createCachedData')
+        return 'compiling the bundle';
+      if (f.url.includes('secure-context') || f.url === 'node:_tls_wrap' || f.url === 'node:_tls_common') return 'TLS';
+      if (f.url.endsWith(bundle)) underBundle = true;
     }
-    memo.set(id, b);
-    return b;
-  };
+    return underBundle ? 'the plugin (its code, and the Node APIs it calls)' : "Node's own start and the rest";
+  });
   const out = Object.fromEntries(BUCKETS.map((k) => [k, 0])) as Record<Bucket, number>;
   p.samples.forEach((id, i) => {
     out[bucketOf(id)] += (p.timeDeltas[i] ?? 0) / 1000;
@@ -87,17 +87,14 @@ export type StartupPart = (typeof STARTUP_PARTS)[number];
  * earlier rule claims. Null when the profile never waited.
  */
 export function summarizeStartup(p: CpuProfile, own: readonly string[]): { parts: Record<StartupPart, number>; ms: number } | null {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const partOf = (id: number): StartupPart => {
-    if (byId.get(id)!.callFrame.functionName === '(garbage collector)') return 'garbage collection';
-    const frames: Array<{ functionName: string; url: string }> = [];
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) frames.push(byId.get(cur)!.callFrame);
-    const any = (f: (x: { functionName: string; url: string }) => boolean) => frames.some(f);
+  // null: the idle sample that ends the start-up.
+  const partOf = byStack(p, (stack): StartupPart | null => {
+    const fn = stack[0]!.functionName;
+    if (fn === '(idle)') return null;
+    if (fn === '(garbage collector)') return 'garbage collection';
+    const any = (f: (x: Frame) => boolean) => stack.some(f);
     if (
-      any((f) => f.url === 'node:fs' && /^(readFileSync|tryReadSync|readSync)$/.test(f.functionName)) ||
-      any((f) => f.functionName === 'readFileUtf8')
+      any((f) => (f.url === 'node:fs' && /^(readFileSync|tryReadSync|readSync)$/.test(f.functionName)) || f.functionName === 'readFileUtf8')
     )
       return 'reading files (the code, its cache, the kubeconfig, the certificates)';
     if (any((f) => (f.url === 'node:vm' && f.functionName === 'Script') || f.functionName === 'wrapSafe'))
@@ -108,14 +105,14 @@ export function summarizeStartup(p: CpuProfile, own: readonly string[]): { parts
       return 'the first TLS context (Node parses its bundled root certificates)';
     if (any((f) => own.some((o) => f.url.endsWith(o)))) return 'its code, and the Node APIs it calls';
     return "Node's own start and the rest";
-  };
+  });
   const parts = Object.fromEntries(STARTUP_PARTS.map((k) => [k, 0])) as Record<StartupPart, number>;
   let ms = 0;
   for (let i = 0; i < p.samples.length; i++) {
-    const id = p.samples[i]!;
-    if (byId.get(id)!.callFrame.functionName === '(idle)') return { parts, ms };
+    const part = partOf(p.samples[i]!);
+    if (part === null) return { parts, ms };
     const d = (p.timeDeltas[i] ?? 0) / 1000; // as summarizeProfile: the interval that ended in this sample
-    parts[partOf(id)] += d;
+    parts[part] += d;
     ms += d;
   }
   return null;

@@ -1188,7 +1188,8 @@ if (ONLY.has(5) && ONLY.has(1)) {
   for (let i = 0; i < Math.max(3, RUNS); i++) {
     const dir = join(profDir, String(i));
     const t0 = performance.now();
-    const r = spawnSync('node', ['--cpu-prof', '--cpu-prof-dir', dir, OURS_NPM, ...status], { env: childEnv, stdio: 'ignore' });
+    const [node, ...args] = cmdWithCpuProfile(['node', OURS_NPM, ...status], dir);
+    const r = spawnSync(node!, args, { env: childEnv, stdio: 'ignore' });
     const wall = performance.now() - t0;
     if (r.status !== 0) throw new Error(`profiled status exited ${r.status}`);
     const [file] = readdirSync(dir);
@@ -1225,11 +1226,8 @@ if (ONLY.has(5) && ONLY.has(1)) {
       // Not the exit code: a promote with nothing to promote ends 0 or 3, after its reads. A run that hangs,
       // leaves no profile or one that cannot be read, or never waits, is left out: this part of the report
       // must not end a run of an hour.
-      spawnSync(cmdWithCpuProfile(c.cmd, dir)[0]!, cmdWithCpuProfile(c.cmd, dir).slice(1), {
-        env: childEnv,
-        stdio: 'ignore',
-        timeout: 60_000,
-      });
+      const [node, ...args] = cmdWithCpuProfile(c.cmd, dir);
+      spawnSync(node!, args, { env: childEnv, stdio: 'ignore', timeout: 60_000 });
       const [file] = existsSync(dir) ? readdirSync(dir) : [];
       let s: ReturnType<typeof summarizeStartup> = null;
       try {
