@@ -24,13 +24,14 @@ function cacheDir(env, path) {
 
 /**
  * Compiles `source` (the wrapped bundle; `hash` its SHA-256, which names its cache) and runs it as the
- * CommonJS module `file`, a child of `parent`, with `require`; returns its exports.
+ * CommonJS module `file`, a child of `parent`, with `require`; returns its exports. `dir` is cacheDir()'s
+ * answer when the caller has it already.
  */
-function loadBundle({ source, file, hash, require: req, parent, argv }) {
+function loadBundle({ source, file, hash, dir: known, require: req, parent, argv }) {
   const path = require('node:path');
   const Module = require('node:module');
   const vm = require('node:vm');
-  const dir = cacheDir(process.env, path);
+  const dir = known === undefined ? cacheDir(process.env, path) : known;
   const script = dir ? withCodeCache(source, file, hash, dir, argv, vm, path) : new vm.Script(source, { filename: file });
   const m = new Module(file, parent);
   m.filename = file;
