@@ -93,9 +93,16 @@ function assertCompiles(file: string): void {
 export function wrapAndCheck(file: string): string {
   const wrapped = wrapCommonJs(readFileSync(file, 'utf8'));
   writeFileSync(file, wrapped);
-  assertNoDynamicImport(file);
-  assertAscii(file);
-  assertCompiles(file);
+  try {
+    assertNoDynamicImport(file);
+    assertAscii(file);
+    assertCompiles(file);
+  } catch (e) {
+    // A bundle that fails a check is not left where bin/ would run it (bin/ reads it as latin1, which would
+    // garble a non-ASCII one instead of failing).
+    rmSync(file, { force: true });
+    throw e;
+  }
   return createHash('sha256').update(wrapped).digest('hex');
 }
 

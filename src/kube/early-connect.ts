@@ -30,7 +30,8 @@ function ignore(): void {
 type Answer = dns.LookupAddress[] | NodeJS.ErrnoException;
 
 // node:dns is loaded only for a server name (~1 ms on Node 20 and 26 here): for an IP address, the
-// commonest local cluster, neither net.connect nor this file needs it.
+// commonest local cluster, neither net.connect nor this file needs it. (Through getBuiltinModule, which a
+// test's vi.mock('node:dns') would not reach: no test mocks it.)
 const dnsModule = (): typeof dns => process.getBuiltinModule('node:dns');
 
 /** The hints net.connect gives its lookup when no family is asked for (none on Windows). */
