@@ -106,7 +106,7 @@ export function goalsTable({ results, floors, points, runtimes, ours }: GoalsInp
       const growth = rss.at(-1)! - rss[0]!;
       out.push(
         `| peak RSS ≤ 120 MB from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts, ${tool} | ${rss.map((x) => x.toFixed(0)).join(' → ')} MB | – | ${max <= 120 ? 'met' : '**missed**'} |`,
-        `| peak RSS flat from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts (growth ≤ 10 MB), ${tool} | ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB | – | ${growth <= 10 ? 'met' : '**missed**'} |`,
+        `| peak RSS flat from ${big[0]!.rollouts} to ${big.at(-1)!.rollouts} rollouts (growth ≤ 10 MB), ${tool} | ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} MB | – | ${growth <= 10 ? 'met' : '**missed**'} |`,
       );
     }
   }
