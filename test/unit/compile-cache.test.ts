@@ -1,6 +1,6 @@
 // The npm bin keeps V8's compile cache of the bundle in the user's cache directory: V8's cached data
 // through vm.Script on every Node version, named by the bundle's content. Written after a first successful
-// run with at most 2 full garbage collections, the same output after, never written when turned off or by
+// run with at most 2 full garbage collections, again after a run of a kind it does not hold, the same output after, never written when turned off or by
 // --help, and a damaged cache file costs nothing but its rewrite (it is never handed to V8, which would
 // abort on a damaged body). Run on Node 20 (npm test) and Node 26 (npm run test:node26).
 import { spawnSync } from 'node:child_process';
@@ -88,6 +88,54 @@ describe('compile cache of the npm bundle', () => {
     const second = statSync(join(dir, name!));
     expect([second.ino, second.mtimeMs]).toEqual([first.ino, first.mtimeMs]);
     expect(files(dir)).toEqual([name]);
+  });
+
+  it('grows by the code of each new kind of run, and only a run that writes loads node:v8 (~4 ms) to count collections', () => {
+    // A user whose first command was a listing compiled the single view's (or promote's) code at every start
+    // after: 3-4 ms of each (bin/bundle-loader.cjs). The file lists the kinds whose code it holds.
+    const cache = tempCache();
+    const dir = join(cache, 'kubectl-bluegreen', 'compile');
+    const preload = join(cache, 'modules.cjs');
+    const out = join(cache, 'modules.json');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    const step = (argv: string[]) => {
+      const r = run(cache, argv, { NODE_OPTIONS: `-r "${preload}"` });
+      expect(r.status, r.stderr).toBe(0);
+      const [name] = files(dir);
+      const stored = readFileSync(join(dir, name!));
+      const st = statSync(join(dir, name!));
+      const n = stored.readUInt16LE(32);
+      return {
+        v8: (JSON.parse(readFileSync(out, 'utf8')) as string[]).includes('NativeModule v8'),
+        kinds: stored
+          .subarray(34, 34 + n)
+          .toString('latin1')
+          .split('\n'),
+        stamp: [st.ino, st.mtimeMs],
+        size: stored.length,
+      };
+    };
+    const first = step(COMPLETION); // no cache: written, counting from the start
+    expect(first.kinds).toEqual(['completion']);
+    expect(first.v8).toBe(true);
+    const same = step(['completion', 'zsh']); // a kind it holds: nothing loaded for it, nothing written
+    expect(same.v8).toBe(false);
+    expect(same.stamp).toEqual(first.stamp);
+    const added = step(['__complete', '']); // a new kind: written again, with the code of both
+    expect(added.v8).toBe(true);
+    expect(added.kinds).toEqual(['completion', '__complete']);
+    expect(added.stamp).not.toEqual(first.stamp);
+    expect(added.size).toBeGreaterThan(first.size);
+    const again = step(['__complete', 'st']);
+    expect(again.v8).toBe(false);
+    expect(again.stamp).toEqual(added.stamp);
+    expect(run(cache, COMPLETION).stdout).toContain('_kubectl_bluegreen');
+    // A failed run of a new kind adds nothing.
+    expect(run(cache, ['status', '-A', '--chunk-size', 'x']).status).toBe(2);
+    expect(step(['completion', 'bash']).stamp).toEqual(added.stamp);
   });
 
   it('without XDG_CACHE_HOME or HOME, the cache goes under LOCALAPPDATA (Windows)', () => {
@@ -207,7 +255,7 @@ describe('compile cache of the npm bundle', () => {
     expect(completion.status).toBe(0);
     const names = files(dir);
     expect(names).toHaveLength(1);
-    expect(names[0]).toMatch(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8$/);
+    expect(names[0]).toMatch(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8c$/);
     const old = join(dir, 'bundle-0123456789abcdef-v0.0.0-x64.v8');
     const recent = join(dir, 'bundle-fedcba9876543210-v0.0.0-x64.v8');
     writeFileSync(old, 'another bundle');
