@@ -9,9 +9,11 @@
 // whose cache V8 rejected), so that it holds the functions a command ran, not only those compiled at load
 // (Node's own compile cache, Node >= 22.1, and the single executable's build-time code cache hold those
 // only: both measured slower, docs/PERFORMANCE.md, "Code cache of the npm bundle" and "Code cache of the
-// single executable"). One cache serves every command, and grows by the code of each new kind of run
-// (below, withCodeCache): whole runs could not tell a cache of another command from the command's own
-// (promote 199 vs 198 ms), measured in-process they differ by 3-4 ms.
+// single executable"). One cache per kind of run (kindOf, below): a cache written by another command lacks
+// this one's functions, which it then compiles at every start (whole runs could not tell, promote 199 vs 198
+// ms; in-process they differ by 3-4 ms), and one cache grown by every kind costs each start its reading and
+// restoring (0.59 MB with every command's code against 0.42 with one kind's: ~2 ms later to the first
+// request).
 // The bundle is already a function expression with CommonJS's parameters (scripts/build.ts): compiled as
 // it is, not joined to a wrapper first (a 0.5 MB copy at each start). It has no import() (scripts/build.ts
 // checks): a script restored from cached data has no import() callback.
@@ -33,15 +35,28 @@ function loadBundle({ source, file, hash, dir: known, require: req, parent, argv
   const Module = require('node:module');
   const vm = require('node:vm');
   const dir = known === undefined ? cacheDir(process.env, path) : known;
-  const cache = dir ? withCodeCache(source, file, hash, dir, argv, vm, path) : null;
-  const script = cache ? cache.script : new vm.Script(source, { filename: file });
+  const script = dir ? withCodeCache(source, file, hash, dir, argv, vm, path) : new vm.Script(source, { filename: file });
   const m = new Module(file, parent);
   m.filename = file;
   m.paths = Module._nodeModulePaths(path.dirname(file));
   script.runInThisContext().call(m.exports, m.exports, req, m, file, path.dirname(file));
   m.loaded = true;
-  if (cache) cache.keep(m.exports);
   return m.exports;
+}
+
+/**
+ * The kind of run, from its arguments before they are parsed (the bundle parses them): which cache it uses.
+ * The command word, status of one rollout (a name right after `status`) or a listing, and completion of a
+ * command or of what follows one. A run whose words come in another order (`status -n NS NAME`) uses
+ * another kind's cache, which only costs it the compiling of what that one lacks, as before kinds.
+ * Measured in-process on the local cluster (Node 20, alternating; a listing's cache against the kind's
+ * own): promote's last read to its write 6.4 -> 3.8 ms, status's last read to its exit 8.7 -> 4.6.
+ */
+function kindOf(argv) {
+  const [word, next] = argv;
+  if (word === 'status') return next !== undefined && !next.startsWith('-') ? 'status-one' : 'status-list';
+  if (word === '__complete') return argv.length > 2 ? 'complete-args' : 'complete';
+  return word !== undefined && /^[a-z][a-z-]{0,19}$/.test(word) ? word : 'other';
 }
 
 /** Counts the full garbage collections from now on; Infinity when it cannot. */
@@ -59,74 +74,41 @@ function countFullCollections() {
   };
 }
 
-// The cache file: the SHA-256 of the rest, then the kinds of run whose code it holds (the bundle's
-// codeKind(): a command, status of one rollout or a listing; a 2-byte length, then one per line), then V8's
-// data. A run of a kind not in it writes it again at exit: what that run compiled is added (V8's data holds
-// every function compiled so far, those restored from the cache too), so that a user whose first command
-// was a listing does not compile the single view's or promote's code at every start after (in-process on
-// the local cluster, Node 20, 8 and 12 alternating runs: promote's last read to its write 6.4 -> 3.8 ms,
-// status's last read to its exit 8.7 -> 4.6).
-const KINDS_AT = 32;
-
 function withCodeCache(source, file, hash, dir, argv, vm, path) {
   const fs = require('node:fs');
   const crypto = require('node:crypto');
   // V8 checks only the source's length and its own flags: the name carries the bundle's content hash and
-  // the Node version. (.v8c: the earlier .v8 files had no kinds; they go as another bundle's do.)
+  // the Node version.
   const bundleHash = hash || crypto.createHash('sha256').update(source).digest('hex');
   const key = `${bundleHash.slice(0, 16)}-${process.version}-${process.arch}`.replace(/[^\w.-]/g, '_');
-  const name = `bundle-${key}.v8c`;
+  const name = `bundle-${key}.${kindOf(argv)}.v8`;
   const cacheFile = path.join(dir, name);
-  // A damaged file (V8 would abort on a damaged body) is never handed to V8, and is rewritten.
+  // The file is the SHA-256 of V8's data, then the data: a damaged body (V8 would abort on it) is never
+  // handed to V8, and is rewritten.
   let cached;
-  let kinds = [];
   try {
     const stored = fs.readFileSync(cacheFile);
-    const rest = stored.subarray(KINDS_AT);
-    if (stored.length > KINDS_AT + 2 && crypto.createHash('sha256').update(rest).digest().equals(stored.subarray(0, KINDS_AT))) {
-      const n = rest.readUInt16LE(0);
-      kinds = rest
-        .subarray(2, 2 + n)
-        .toString('latin1')
-        .split('\n')
-        .filter(Boolean);
-      cached = rest.subarray(2 + n);
-    }
+    const data = stored.subarray(32);
+    if (stored.length > 32 && crypto.createHash('sha256').update(data).digest().equals(stored.subarray(0, 32))) cached = data;
   } catch {
     cached = undefined;
   }
   const script = new vm.Script(source, { filename: file, cachedData: cached });
   // --help writes none, nor --watch (it ends with Ctrl-C, exit 130).
   const noWrite = ['--help', '-h', '--watch', '-w'].some((a) => argv.includes(a));
-  const stale = !cached || script.cachedDataRejected;
-  const had = stale ? [] : kinds;
-  // After a run that succeeded, so that the functions this command compiled are in it too; but only after
-  // at most 2 full garbage collections (not after a large listing): V8 drops the bytecode of a function
-  // not run for 6, the bundle's top-level function first (docs/PERFORMANCE.md, "Code cache of the npm bundle").
-  // A later short run writes it instead. Counting them needs node:v8 (~4 ms to load on Node 20), so only a
-  // run that will write counts: one without a usable cache from its start, one of a new kind from when its
-  // arguments are parsed (the bundle's onCodeKind; a full collection before that is rare).
-  const keep = (exports) => {
-    if (noWrite) return;
-    let fullCollections = stale ? countFullCollections() : null;
-    let kind;
-    if (typeof exports.onCodeKind === 'function') {
-      exports.onCodeKind((k) => {
-        if (kind !== undefined || typeof k !== 'string' || !/^[\w -]{1,40}$/.test(k) || had.includes(k)) return;
-        kind = k;
-        fullCollections ??= countFullCollections();
-      });
-    }
+  if ((!cached || script.cachedDataRejected) && !noWrite) {
+    // After a run that succeeded, so that the functions this command compiled are in it too; but only after
+    // at most 2 full garbage collections (not after a large listing): V8 drops the bytecode of a function
+    // not run for 6, the bundle's top-level function first (docs/PERFORMANCE.md, "Code cache of the npm bundle").
+    // A later short run writes it instead.
+    const fullCollections = countFullCollections();
     process.once('exit', (code) => {
-      if (code !== 0 || !fullCollections || fullCollections() > 2) return;
+      if (code !== 0 || fullCollections() > 2) return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
-        const listed = Buffer.from((kind === undefined ? had : [...had, kind]).join('\n'), 'latin1');
-        const length = Buffer.alloc(2);
-        length.writeUInt16LE(listed.length);
-        const rest = Buffer.concat([length, listed, script.createCachedData()]);
+        const data = script.createCachedData();
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(tmp, Buffer.concat([crypto.createHash('sha256').update(rest).digest(), rest]), { mode: 0o600 });
+        fs.writeFileSync(tmp, Buffer.concat([crypto.createHash('sha256').update(data).digest(), data]), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
       } catch {
         // A read-only or full cache directory, or a file where it should be, only costs the next start its
@@ -140,14 +122,16 @@ function withCodeCache(source, file, hash, dir, argv, vm, path) {
       }
       removeUnused(dir, name, fs, path);
     });
-  };
-  return { script, keep };
+  }
+  return script;
 }
 
 /**
  * Another bundle's or Node version's caches go after a week unused (two installs used in turn keep theirs,
- * the npm bundle's and the single executable's too), and so do the directories of Node's own compile cache
- * that earlier releases kept here (named v<version>-<arch>-<hash>-<uid> by Node); nothing else is touched.
+ * the npm bundle's and the single executable's too), so do this bundle's of a kind not run for a week and
+ * the files of earlier releases (bundle-<key>.v8, without a kind), and so do the directories of Node's own
+ * compile cache that earlier releases kept here (named v<version>-<arch>-<hash>-<uid> by Node); nothing
+ * else is touched.
  * Each entry on its own: one that cannot be removed (another user's, one another process removed first)
  * leaves the others and the cache alone.
  */
@@ -173,4 +157,4 @@ function removeUnused(dir, current, fs, path) {
   }
 }
 
-module.exports = { cacheDir, loadBundle };
+module.exports = { cacheDir, kindOf, loadBundle };

@@ -483,7 +483,7 @@ for (const file of new Set(executables.filter((f) => f && existsSync(f)))) {
     if (bundleCaches().length !== before + 1)
       throw new Error(`bench: the ${name}'s \`status -n default\` (exit ${r.status}) wrote no compile cache: ${r.stderr}`);
   }
-  log(`compile caches primed by \`status -n default\` (each workload's warm-up adds its command's code): ${bundleCaches().join(', ')}`);
+  log(`compile caches primed by \`status -n default\` (each workload's warm-up writes its own kind's): ${bundleCaches().join(', ')}`);
 }
 
 // ---------- workload 2: the listing at each of SCALES rollouts over NAMESPACES namespaces ----------
@@ -1293,7 +1293,7 @@ lines.push(
     pageCacheDropped
       ? 'Each executable was dropped from the page cache first, so that it ran as an installed program does (not in the state its build left it in).'
       : 'The executables could NOT be dropped from the page cache first (see the log): the single executable may carry the state its build left it in.'
-  } Both builds of the plugin ran from their compile caches in a directory of the run's own, each written by one \`status -n default\` before any timing and grown by each workload's untimed warm-up with the code of its command (a user's state once they have run it).`,
+  } Both builds of the plugin ran from their compile caches in a directory of the run's own: one per kind of run, written by one \`status -n default\` before any timing and by each workload's untimed warm-up for its own kind (a user's state once they have run that command).`,
   '',
 );
 lines.push(

@@ -2,18 +2,9 @@
 // program is even loaded (start-up is what people feel most); everything else goes through main.
 import { VERSION } from './version.js';
 
-/** For the code cache (bin/bundle-loader.cjs): told the run's kind by main, once it is loaded. */
-let kindListener: ((kind: string) => void) | undefined;
-export function onCodeKind(listener: (kind: string) => void): void {
-  kindListener = listener;
-}
-
 const argv = process.argv.slice(2);
 if ((argv.length === 1 && argv[0] === '--version') || (argv.length === 2 && argv[0] === 'version' && argv[1] === '--client')) {
   process.stdout.write(`kubectl-bluegreen ${VERSION}\n`);
 } else {
-  import('./main.js').then((m) => {
-    if (kindListener) m.onCodeKind(kindListener);
-    m.runProcess();
-  });
+  import('./main.js').then((m) => m.runProcess());
 }

@@ -26,23 +26,6 @@ function prescan(argv: string[]): { lang?: string; verbose: number } {
   return r;
 }
 
-/**
- * Which code this run compiles, as the code cache counts it: the command, for status whether one rollout or
- * a listing, and machine output. bin/bundle-loader.cjs is told as soon as it is known, and keeps the
- * code of a kind it has not kept yet.
- */
-let kindListener: ((kind: string) => void) | undefined;
-export function onCodeKind(listener: (kind: string) => void): void {
-  kindListener = listener;
-}
-
-function kindOf(command: string, args: Record<string, unknown>): string {
-  const parts = [command];
-  if (command === 'status') parts.push(args.rollout ? 'one' : 'list');
-  if (args.output === 'json' || args.output === 'yaml') parts.push('machine');
-  return parts.join(' ');
-}
-
 export async function main(argv: string[], io: IO): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
@@ -57,7 +40,6 @@ export async function main(argv: string[], io: IO): Promise<number> {
   let ctx: (Ctx & { closeKube(): void }) | null = null;
   try {
     if (argv[0] === '__complete') {
-      kindListener?.('__complete');
       // kubectl's plugin completion protocol (kubectl_complete-bluegreen): one candidate per line,
       // then ":4" (no file completion).
       const { complete } = await import('./cli/complete.js');
@@ -73,7 +55,6 @@ export async function main(argv: string[], io: IO): Promise<number> {
       io.stdout.write(await helpText(argv, { t, lang, columns: io.stdout.columns }));
       return EXIT.OK;
     }
-    kindListener?.(kindOf(parsed.command.name, parsed.args));
     ctx = createCtx(io, parsed.args as GlobalArgs, controller.signal, lang);
     const { dispatch } = await import('./cli/dispatch.js');
     return await dispatch(ctx, parsed.command.name, parsed.args);

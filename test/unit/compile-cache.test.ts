@@ -1,7 +1,7 @@
 // The npm bin keeps V8's compile cache of the bundle in the user's cache directory: V8's cached data
-// through vm.Script on every Node version, named by the bundle's content. Written after a first successful
-// run with at most 2 full garbage collections, again after a run of a kind it does not hold, the same output after, never written when turned off or by
-// --help, and a damaged cache file costs nothing but its rewrite (it is never handed to V8, which would
+// through vm.Script on every Node version, named by the bundle's content and the kind of run (one per
+// kind). Written after a first successful run of its kind with at most 2 full garbage collections, the same
+// output after, never written when turned off or by --help, and a damaged cache file costs nothing but its rewrite (it is never handed to V8, which would
 // abort on a damaged body). Run on Node 20 (npm test) and Node 26 (npm run test:node26).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,13 @@ afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 const COMPLETION = ['completion', 'bash'];
+/** One cache per kind of run: a copy of the completion's serves another kind (V8's data is for the whole bundle). */
+const asKind = (dir: string, kind: string) => {
+  const [written] = files(dir);
+  const other = join(dir, written!.replace(/\.completion\.v8$/, `.${kind}.v8`));
+  writeFileSync(other, readFileSync(join(dir, written!)));
+  return other;
+};
 
 describe('compile cache of the npm bundle', () => {
   it("is written by the first run (V8's cached data), and the output is the same after", () => {
@@ -53,6 +60,7 @@ describe('compile cache of the npm bundle', () => {
     const cache = tempCache();
     expect(run(cache, COMPLETION).status).toBe(0); // writes the cache
     expect(files(join(cache, 'kubectl-bluegreen', 'compile')).length).toBeGreaterThan(0);
+    asKind(join(cache, 'kubectl-bluegreen', 'compile'), 'status-one');
     const argv = ['status', 'frontend', '--bogus', '--lang', 'ko'];
     const cached = run(cache, argv);
     const uncached = run(cache, argv, { NODE_DISABLE_COMPILE_CACHE: '1' });
@@ -88,54 +96,6 @@ describe('compile cache of the npm bundle', () => {
     const second = statSync(join(dir, name!));
     expect([second.ino, second.mtimeMs]).toEqual([first.ino, first.mtimeMs]);
     expect(files(dir)).toEqual([name]);
-  });
-
-  it('grows by the code of each new kind of run, and only a run that writes loads node:v8 (~4 ms) to count collections', () => {
-    // A user whose first command was a listing compiled the single view's (or promote's) code at every start
-    // after: 3-4 ms of each (bin/bundle-loader.cjs). The file lists the kinds whose code it holds.
-    const cache = tempCache();
-    const dir = join(cache, 'kubectl-bluegreen', 'compile');
-    const preload = join(cache, 'modules.cjs');
-    const out = join(cache, 'modules.json');
-    writeFileSync(
-      preload,
-      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
-    );
-    const step = (argv: string[]) => {
-      const r = run(cache, argv, { NODE_OPTIONS: `-r "${preload}"` });
-      expect(r.status, r.stderr).toBe(0);
-      const [name] = files(dir);
-      const stored = readFileSync(join(dir, name!));
-      const st = statSync(join(dir, name!));
-      const n = stored.readUInt16LE(32);
-      return {
-        v8: (JSON.parse(readFileSync(out, 'utf8')) as string[]).includes('NativeModule v8'),
-        kinds: stored
-          .subarray(34, 34 + n)
-          .toString('latin1')
-          .split('\n'),
-        stamp: [st.ino, st.mtimeMs],
-        size: stored.length,
-      };
-    };
-    const first = step(COMPLETION); // no cache: written, counting from the start
-    expect(first.kinds).toEqual(['completion']);
-    expect(first.v8).toBe(true);
-    const same = step(['completion', 'zsh']); // a kind it holds: nothing loaded for it, nothing written
-    expect(same.v8).toBe(false);
-    expect(same.stamp).toEqual(first.stamp);
-    const added = step(['__complete', '']); // a new kind: written again, with the code of both
-    expect(added.v8).toBe(true);
-    expect(added.kinds).toEqual(['completion', '__complete']);
-    expect(added.stamp).not.toEqual(first.stamp);
-    expect(added.size).toBeGreaterThan(first.size);
-    const again = step(['__complete', 'st']);
-    expect(again.v8).toBe(false);
-    expect(again.stamp).toEqual(added.stamp);
-    expect(run(cache, COMPLETION).stdout).toContain('_kubectl_bluegreen');
-    // A failed run of a new kind adds nothing.
-    expect(run(cache, ['status', '-A', '--chunk-size', 'x']).status).toBe(2);
-    expect(step(['completion', 'bash']).stamp).toEqual(added.stamp);
   });
 
   it('without XDG_CACHE_HOME or HOME, the cache goes under LOCALAPPDATA (Windows)', () => {
@@ -180,9 +140,8 @@ describe('compile cache of the npm bundle', () => {
     );
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
     expect(run(cache, COMPLETION).status).toBe(0);
-    // V8's data is for the whole bundle: the completion's run wrote it, status runs from it.
-    const [written] = files(dir);
-    const statusCache = join(dir, written!);
+    // V8's data is for the whole bundle: the completion's run wrote it, status runs from a copy.
+    const statusCache = asKind(dir, 'status-one');
     const before = readFileSync(statusCache);
     const r = run(cache, ['status', 'frontend', '-n', 'x'], { KUBECONFIG: kubeconfig });
     expect(r.status).toBe(1);
@@ -244,7 +203,7 @@ describe('compile cache of the npm bundle', () => {
     expect(files(dir)).toHaveLength(1);
   }, 30_000);
 
-  it("keeps one cache, none written by --help or a failed run, and removes other bundles' caches (and Node's) only after a week unused", () => {
+  it("keeps one cache per kind of run, none written by --help or a failed run, and removes other bundles' caches (and Node's) only after a week unused", () => {
     const cache = tempCache();
     const dir = join(cache, 'kubectl-bluegreen', 'compile');
     expect(run(cache, ['status', '--help']).status).toBe(0);
@@ -253,13 +212,17 @@ describe('compile cache of the npm bundle', () => {
     expect(run(cache, COMPLETION).status).toBe(0);
     const completion = run(cache, ['__complete', '']);
     expect(completion.status).toBe(0);
-    const names = files(dir);
-    expect(names).toHaveLength(1);
-    expect(names[0]).toMatch(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8c$/);
+    const names = files(dir).sort();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toMatch(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.complete\.v8$/);
+    expect(names[1]).toBe(names[0]!.replace('.complete.v8', '.completion.v8'));
     const old = join(dir, 'bundle-0123456789abcdef-v0.0.0-x64.v8');
-    const recent = join(dir, 'bundle-fedcba9876543210-v0.0.0-x64.v8');
+    const recent = join(dir, 'bundle-fedcba9876543210-v0.0.0-x64.status-one.v8');
+    // This bundle's cache of a kind not run for a week goes too.
+    const unusedKind = names[0]!.replace('.complete.v8', '.history.v8');
     writeFileSync(old, 'another bundle');
     writeFileSync(recent, 'another install');
+    writeFileSync(join(dir, unusedKind), 'a kind not run for a week');
     // Node's own compile cache, which earlier releases used on Node >= 22.1: a directory of its own.
     const nodeCache = join(dir, 'v22.12.0-x64-efb3d2ec-0');
     const recentNodeCache = join(dir, 'v24.0.0-x64-0badc0de-0');
@@ -274,11 +237,62 @@ describe('compile cache of the npm bundle', () => {
     writeFileSync(notOurs, 'kept');
     mkdirSync(notNodes);
     writeFileSync(join(notNodes, '7a8b9c'), 'kept');
-    for (const p of [old, nodeCache, notOurs, notNodes]) utimesSync(p, tenDaysAgo, tenDaysAgo);
-    rmSync(join(dir, names[0]!)); // so that the next run writes (and cleans up)
+    for (const p of [old, nodeCache, notOurs, notNodes, join(dir, unusedKind)]) utimesSync(p, tenDaysAgo, tenDaysAgo);
+    rmSync(join(dir, names[1]!)); // so that the next run writes (and cleans up)
     expect(run(cache, ['completion', 'zsh']).status).toBe(0);
-    expect(files(dir).sort()).toEqual([...names, 'bundle-fedcba9876543210-v0.0.0-x64.v8', '4d5e6f', 'notes.txt', '7a8b9c'].sort());
+    expect(files(dir).sort()).toEqual(
+      [...names, 'bundle-fedcba9876543210-v0.0.0-x64.status-one.v8', '4d5e6f', 'notes.txt', '7a8b9c'].sort(),
+    );
     expect(existsSync(nodeCache)).toBe(false);
     expect(run(cache, ['__complete', '']).stdout).toBe(completion.stdout);
+  });
+
+  it('a kind of run is named by its first words: status of one rollout or a listing, completion of a command or after one', () => {
+    // A cache written by another kind lacks this kind's functions, which it would compile at every start.
+    const cache = tempCache();
+    const dir = join(cache, 'kubectl-bluegreen', 'compile');
+    const kinds = () =>
+      files(dir)
+        .map((n) => n.replace(/^bundle-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\./, ''))
+        .sort();
+    expect(run(cache, ['__complete', '']).status).toBe(0);
+    expect(run(cache, ['__complete', 'status', '']).status).toBe(0);
+    expect(kinds()).toEqual(['complete-args.v8', 'complete.v8']);
+    const [name] = files(dir).filter((n) => n.endsWith('.complete.v8'));
+    const first = statSync(join(dir, name!));
+    expect(run(cache, ['__complete', 'st']).status).toBe(0); // the same kind: read, not written again
+    const again = statSync(join(dir, name!));
+    expect([again.ino, again.mtimeMs]).toEqual([first.ino, first.mtimeMs]);
+    // And by the loader's kindOf, for the words a run starts with.
+    const { kindOf } = createRequire(import.meta.url)('../../bin/bundle-loader.cjs') as { kindOf: (argv: string[]) => string };
+    expect(
+      [
+        ['status', 'frontend', '-n', 'x'],
+        ['status', '-n', 'x'],
+        ['status', '-A'],
+        ['status'],
+        ['status', '-n', 'x', 'frontend'], // another order: the listing's cache (only a worse fit)
+        ['promote', 'frontend', '--yes'],
+        ['set-image', 'frontend', 'app=x:v2'],
+        ['__complete', ''],
+        ['__complete', 'promote', ''],
+        ['-n', 'x', 'status'],
+        ['../../etc', 'x'],
+        [],
+      ].map(kindOf),
+    ).toEqual([
+      'status-one',
+      'status-list',
+      'status-list',
+      'status-list',
+      'status-list',
+      'promote',
+      'set-image',
+      'complete',
+      'complete-args',
+      'other',
+      'other',
+      'other',
+    ]);
   });
 });
