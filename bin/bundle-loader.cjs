@@ -50,7 +50,7 @@ function loadBundle({ source, file, hash, dir: known, require: req, parent, argv
  * command or of what follows one. A run whose words come in another order (`status -n NS NAME`) uses
  * another kind's cache, which only costs it the compiling of what that one lacks, as before kinds.
  * Measured in-process on the local cluster (Node 20, alternating; a listing's cache against the kind's
- * own): promote's last read to its write 6.4 -> 3.8 ms, status's last read to its exit 8.7 -> 4.6.
+ * own): promote's last read to its write 6.4 -> 3.8 ms, status's last read to its exit 8.4 -> 4.6.
  */
 function kindOf(argv) {
   const [word, next] = argv;
