@@ -1,8 +1,9 @@
 // The npm bin keeps V8's compile cache of the bundle in the user's cache directory: V8's cached data
 // through vm.Script on every Node version, named by the bundle's content and the kind of run (one per
 // kind). Written after a first successful run of its kind with at most 2 full garbage collections, the same
-// output after, never written when turned off or by --help, and a damaged cache file costs nothing but its rewrite (it is never handed to V8, which would
-// abort on a damaged body). Run on Node 20 (npm test) and Node 26 (npm run test:node26).
+// output after, never written when turned off or by --help, and a damaged cache file costs nothing but its
+// rewrite (it is never handed to V8, which would abort on a damaged body). Run on Node 20 (npm test) and
+// Node 26 (npm run test:node26).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
