@@ -36,13 +36,29 @@
 //   server in a process of its own: 2,000 rollouts, 8 runs: 667 against 639 ms, within the spread
 //   (Maglev off throughout: 661); 10,000, 6 runs: 2,152 against 2,108 ms (off throughout: 2,344).
 //
+// They are set once the listing's first request has gone out (its `sent`), while it waits for the API
+// server's answer, or at its first rollout read if that comes first: node:v8, which sets them, loads
+// four of Node's modules (its heap snapshot and profiler parts; ~4 ms here on Node 20 and 26 alike),
+// which were loaded before the first request when this module imported it. Measured on the local
+// cluster, `status -A` over 500 rollouts through bin/, alternating, 24 runs a set: on Node 26 with the
+// single executable's flags the first request 6-8 ms sooner (4 sets; one 20), the exit 5-6 ms; on
+// Node 20 within the spread (0-2 ms).
+//
 // The single executable sets its V8 flags at start (sea-config execArgv); the npm bin cannot (a shebang
 // carries no flags portably), hence this. Put back after, because V8's code caches (the bundle's, written
 // at exit by bin/bundle-loader.cjs, for both) are tagged with a hash of the flags: a cache written at exit with a changed flag would
 // be rejected by the next start. The flags exist in V8 11.3 (Node 20) to 14.6 (Node 26), with the
 // defaults below in each (Maglev's is on from Node 22 only, hence its own condition); a flag the user gave
 // Node (its command line, NODE_OPTIONS) is left alone.
-import { setFlagsFromString } from 'node:v8';
+/**
+ * Sets a V8 flag. node:v8 is loaded by the first flag a listing sets, not with this module (header); an
+ * object, so that tests can record the flags.
+ */
+export const v8Flags = {
+  set(flag: string): void {
+    process.getBuiltinModule('node:v8').setFlagsFromString(flag);
+  },
+};
 
 /** A flag the listing sets while it runs (`listing`), and the value it puts back (`dflt`). */
 interface Flag {
@@ -92,12 +108,16 @@ const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** While a listing runs: Maglev's flag put back early, once enough rollouts have been read. */
 let maglevBack: { left: number; back: () => void } | undefined;
 
+/** While a listing runs and its flags are not set yet: sets them. */
+let setPending: (() => void) | undefined;
+
 /** Rollouts read by listings in this process (a read again after a fallback counts again); for tests. */
 export const LISTING_READS = { rollouts: 0 };
 
 /** The listing read one more rollout. */
 export function listingRolloutRead(): void {
   LISTING_READS.rollouts++;
+  setPending?.();
   if (maglevBack && --maglevBack.left <= 0) {
     const { back } = maglevBack;
     maglevBack = undefined;
@@ -113,30 +133,54 @@ export function userNodeFlags(): string[] {
   return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((w) => w.startsWith('--'))];
 }
 
+/**
+ * Runs a listing with the flags above. `run` is handed `sent`, to call once its first request has gone
+ * out: the flags are set right after that turn of the event loop (the requests written in it are out
+ * too), while the listing waits for the API server; or at its first rollout read, if that comes first.
+ * Each is put back when the listing ends or fails, or when the process exits in the middle.
+ */
 export async function withListingHeap<T>(
-  run: () => Promise<T>,
+  run: (sent: () => void) => Promise<T>,
   userFlags: readonly string[] = userNodeFlags(),
   nodeMajor: number = NODE_MAJOR,
 ): Promise<T> {
   const maglevOn = nodeMajor >= MAGLEV_DEFAULT_FROM_NODE && MAGLEV_ARCHS.has(process.arch);
   const candidates = maglevOn ? [...FLAGS, MAGLEV] : FLAGS;
   const mine = candidates.filter((f) => !userFlags.some((a) => f.pattern.test(a)));
-  if (mine.length === 0) return run();
-  const set = new Set(mine);
+  if (mine.length === 0) return run(() => undefined);
+  /** The flags set, until each is put back. */
+  const set = new Set<Flag>();
+  let state: 'waiting' | 'scheduled' | 'set' | 'ended' = 'waiting';
   const putBack = (f: Flag) => {
-    if (set.delete(f)) setFlagsFromString(f.dflt);
+    if (set.delete(f)) v8Flags.set(f.dflt);
+  };
+  const apply = () => {
+    if (state === 'set' || state === 'ended') return;
+    state = 'set';
+    if (setPending === apply) setPending = undefined;
+    for (const f of mine) {
+      v8Flags.set(f.listing);
+      set.add(f);
+    }
+    if (set.has(MAGLEV)) maglevBack = { left: MAGLEV_AFTER_ROLLOUTS, back: () => putBack(MAGLEV) };
+  };
+  const sent = () => {
+    if (state !== 'waiting') return;
+    state = 'scheduled';
+    setImmediate(apply);
   };
   const restore = () => {
+    state = 'ended';
+    if (setPending === apply) setPending = undefined;
     maglevBack = undefined;
     for (const f of mine) putBack(f);
   };
-  for (const f of mine) setFlagsFromString(f.listing);
-  if (set.has(MAGLEV)) maglevBack = { left: MAGLEV_AFTER_ROLLOUTS, back: () => putBack(MAGLEV) };
+  setPending = apply;
   // An exit in the middle (a second Ctrl-C, EPIPE under `| head`) skips finally: put the flags back before
   // the loader's exit listener writes the code cache (bin/bundle-loader.cjs).
   process.prependOnceListener('exit', restore);
   try {
-    return await run();
+    return await run(sent);
   } finally {
     process.removeListener('exit', restore);
     restore();

@@ -64,6 +64,8 @@ export interface RequestSpec {
 export interface Flow {
   full(): boolean;
   room(): Promise<void>;
+  /** The request went out (its headers and body are written): the reader may use the wait for its answer. */
+  sent?(): void;
 }
 
 export interface KubeStatus {
@@ -656,7 +658,10 @@ export class KubeHttp {
         }
         if (!req) return;
         req.on('close', cleanup);
-        req.on('finish', () => (sent = true));
+        req.on('finish', () => {
+          sent = true;
+          spec.flow?.sent?.();
+        });
         req.end(body);
       };
       // The timeout and Ctrl-C count the HTTP/2 connection's set-up too, as they count the agent's

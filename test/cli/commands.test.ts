@@ -3,11 +3,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
 import { runCli } from './run.js';
 import { READ_AHEAD } from '../../src/cli/commands/status-list.js';
-import { LISTING_READS } from '../../src/cli/listing-heap.js';
+import { LISTING_READS, v8Flags } from '../../src/cli/listing-heap.js';
 import { EARLY_PAGE } from '../../src/cli/load.js';
 import { loadFixture } from '../fixtures/load.js';
 import { record } from '../reliability.js';
@@ -289,6 +289,36 @@ describe('status', () => {
     const rs = arrivals.filter((a) => a.resource === 'replicasets');
     expect(rs).toHaveLength(1);
     expect(rs[0]!.at).toBeLessThan(rollouts.at + 400);
+  });
+
+  it('the listing sets its V8 flags while the Rollouts are awaited: once their request is out, before any is read', async () => {
+    await fake.stop();
+    let answered = Infinity;
+    fake = await FakeApiServer.start({
+      token: TOKEN,
+      fault: (q) => {
+        if (q.resource !== 'rollouts') return undefined;
+        answered = performance.now() + 300;
+        return { kind: 'delay', ms: 300 };
+      },
+    });
+    fake.load(loadFixture('christmas.yaml'));
+    env = { KUBECONFIG: fake.kubeconfig(dir), LANG: 'en_US.UTF-8' };
+    const sets: Array<{ flag: string; at: number; reads: number }> = [];
+    // Recorded, not set: this process's V8 is left alone.
+    const spy = vi
+      .spyOn(v8Flags, 'set')
+      .mockImplementation((flag) => void sets.push({ flag, at: performance.now(), reads: LISTING_READS.rollouts }));
+    try {
+      const before = LISTING_READS.rollouts;
+      const r = await run(['status', '-A']);
+      expect(r.code).toBe(0);
+      expect(sets[0]).toMatchObject({ flag: '--semi-space-growth-factor=1', reads: before });
+      expect(sets[0]!.at).toBeLessThan(answered);
+      expect(sets.at(-1)!.reads).toBe(before + 1); // put back at the end
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a role that may not list ReplicaSets still sees a namespace of canary rollouts (none shown, one skipped)', async () => {

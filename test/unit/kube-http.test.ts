@@ -554,6 +554,20 @@ for (const proto of ['HTTP/1.1', 'HTTP/2'] as const)
         }
       });
 
+      it('tells the reader once, when its request has gone out, before the answer (a listing uses the wait)', async () => {
+        const events: string[] = [];
+        srv.handler = (_q, res) => {
+          events.push('asked');
+          res.writeHead(200);
+          setTimeout(() => res.end(page(3)), 100);
+        };
+        const { http } = client(baseConfig(srv.url));
+        const flow = { full: () => false, room: async () => undefined, sent: () => void events.push('sent') };
+        await http.list({ ...get(), flow }, () => void events.push('item'));
+        // (The server, in this process, may see the request before or after the client's event.)
+        expect(events.filter((e) => e !== 'asked')).toEqual(['sent', 'item', 'item', 'item']);
+      });
+
       it('a List that stalls after a pause is still cut off by --request-timeout', async () => {
         const body = Buffer.from(page(400));
         // a quarter, then another 100 ms later, then nothing

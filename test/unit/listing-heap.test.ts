@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { withListingHeap } from '../../src/cli/listing-heap.js';
+import { listingRolloutRead, withListingHeap } from '../../src/cli/listing-heap.js';
 
 const source = (i: number) => `var youngGenerationProbe${i} = ${i};`;
 /** Code caches of ten sources, made by a fresh Node with this process's flags (never compiled here before). */
@@ -24,18 +24,34 @@ const caches: Buffer[] = (
   ) as string[]
 ).map((b) => Buffer.from(b, 'base64'));
 const accepted = (i: number) => !new Script(source(i), { filename: 'probe.js', cachedData: caches[i] }).cachedDataRejected;
+/** A listing whose first request has gone out (the flags are set once that turn is over), then `body`. */
+const listing =
+  <T>(body: () => T) =>
+  async (sent: () => void): Promise<T> => {
+    sent();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return body();
+  };
 
 describe('withListingHeap', () => {
   it('changes the flags while it runs and restores them after', async () => {
-    expect(await withListingHeap(async () => accepted(0), [])).toBe(false);
+    expect(
+      await withListingHeap(
+        listing(() => accepted(0)),
+        [],
+      ),
+    ).toBe(false);
     expect(accepted(1)).toBe(true);
   });
 
   it('restores them when the listing fails', async () => {
     await expect(
-      withListingHeap(async () => {
-        throw new Error('403');
-      }, []),
+      withListingHeap(
+        listing(() => {
+          throw new Error('403');
+        }),
+        [],
+      ),
     ).rejects.toThrow('403');
     expect(accepted(2)).toBe(true);
   });
@@ -43,16 +59,31 @@ describe('withListingHeap', () => {
   it("leaves the flags the user set on Node's command line alone (either spelling)", async () => {
     expect(
       await withListingHeap(
-        async () => accepted(3),
+        listing(() => accepted(3)),
         ['--semi_space_growth_factor=4', '--heap-growing-percent=50', '--no-opt', '--no-maglev'],
       ),
     ).toBe(true);
   });
 
   it('sets the flags the user did not set beside those they did (the compiler alone too), and restores them', async () => {
-    expect(await withListingHeap(async () => accepted(6), ['--semi-space-growth-factor=4'])).toBe(false);
-    expect(await withListingHeap(async () => accepted(7), ['--heap_growing_percent=50'])).toBe(false);
-    expect(await withListingHeap(async () => accepted(9), ['--heap_growing_percent=50', '--semi-space-growth-factor=4'])).toBe(false);
+    expect(
+      await withListingHeap(
+        listing(() => accepted(6)),
+        ['--semi-space-growth-factor=4'],
+      ),
+    ).toBe(false);
+    expect(
+      await withListingHeap(
+        listing(() => accepted(7)),
+        ['--heap_growing_percent=50'],
+      ),
+    ).toBe(false);
+    expect(
+      await withListingHeap(
+        listing(() => accepted(9)),
+        ['--heap_growing_percent=50', '--semi-space-growth-factor=4'],
+      ),
+    ).toBe(false);
     expect(accepted(8)).toBe(true);
   });
 
@@ -61,6 +92,7 @@ describe('withListingHeap', () => {
     const before = process.listeners('exit').length;
     void withListingHeap(() => new Promise<never>(() => {}), []);
     const mine = process.listeners('exit')[0] as () => void;
+    listingRolloutRead(); // its first rollout: the flags are set
     expect(process.listeners('exit')).toHaveLength(before + 1);
     order.push(accepted(4) ? 'accepted' : 'rejected');
     mine();

@@ -171,7 +171,8 @@ const unlessForbidden =
     throw e;
   };
 
-function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number): Source {
+/** `sent`: the Rollouts' first request went out (src/cli/listing-heap.ts). */
+function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number, sent: () => void): Source {
   // The source's own signal: its lists read ahead of the rows, and are stopped when it is closed.
   const ac = new AbortController();
   const stop = () => ac.abort();
@@ -203,7 +204,7 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
         }
         onItem(ro);
       },
-      flow,
+      { ...flow, sent },
     ),
   );
   // One answer, never paused: it is not paged, so a pause would keep it open for the whole table (and an
@@ -414,17 +415,24 @@ export function listViews(r: Read): { views: RolloutView[]; others: number } {
 }
 
 export function list(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
-  return withListingHeap(() => listRollouts(ctx, kube, format, all, chunkSize));
+  return withListingHeap((sent) => listRollouts(ctx, kube, format, all, chunkSize, sent));
 }
 
-async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boolean, chunkSize: number): Promise<ExitCode> {
+async function listRollouts(
+  ctx: Ctx,
+  kube: Kube,
+  format: StatusFormat,
+  all: boolean,
+  chunkSize: number,
+  sent: () => void,
+): Promise<ExitCode> {
   const ns = all ? null : kube.namespace;
   const opts = { allNamespaces: all, wide: format === 'wide', color: ctx.color, now: ctx.io.now() };
   let rows: Row[];
   let others: number;
   let table = new Columns();
   const row = (v: RolloutView) => table.pack(listRow(ctx.t, v, opts));
-  let src = open(ctx, kube, ns, chunkSize);
+  let src = open(ctx, kube, ns, chunkSize, sent);
   try {
     // A table reads every rollout-made ReplicaSet of its scope from the start, beside the Rollouts, and
     // its rows are made namespace by namespace as the lists stream: the rows' hashes are known only once
@@ -443,7 +451,7 @@ async function listRollouts(ctx: Ctx, kube: Kube, format: StatusFormat, all: boo
       // listed: everything again, at once.
       if (stream) {
         src.close();
-        src = open(ctx, kube, ns, chunkSize);
+        src = open(ctx, kube, ns, chunkSize, sent);
       }
       const r = await readAll(src);
       const lv = listViews(r);
