@@ -2,8 +2,8 @@
 // (scripts/packaging/targets.ts NODE_VERSION, from the npm registry's repackaging, cached), where the
 // plugin speaks HTTP/2 by default (src/kube/kubeconfig.ts) and Maglev is on: by default the transport's
 // tests, the fault matrix, whose HTTP/2 half is declared only on that Node, the listing's V8 flags
-// (src/cli/listing-heap.ts changes Maglev's on Node >= 22 only) and bin/'s code cache. The tests
-// themselves are the same files `npm test` runs on the machine's Node.
+// (src/cli/listing-heap.ts changes Maglev's on Node >= 22 only), the built-in modules a run loads before
+// its first request (HTTP/2's are more) and bin/'s code cache. The tests themselves are the same files `npm test` runs on the machine's Node.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/cluster/harness.js';

@@ -134,9 +134,10 @@ export function userNodeFlags(): string[] {
 }
 
 /**
- * Runs a listing with the flags above. `run` is handed `sent`, to call once its first request has gone
- * out: the flags are set right after that turn of the event loop (the requests written in it are out
- * too), while the listing waits for the API server; or at its first rollout read, if that comes first.
+ * Runs a listing with the flags above. `run` is handed `sent`, to call when a request of it has gone out
+ * (the first call counts; later ones, for further pages or a retry, do nothing): the flags are set right
+ * after that turn of the event loop (the requests written in it are out too), while the listing waits for
+ * the API server; or at its first rollout read, if that comes first.
  * Each is put back when the listing ends or fails, or when the process exits in the middle.
  */
 export async function withListingHeap<T>(

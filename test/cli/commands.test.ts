@@ -291,7 +291,9 @@ describe('status', () => {
     expect(rs[0]!.at).toBeLessThan(rollouts.at + 400);
   });
 
-  it('the listing sets its V8 flags while the Rollouts are awaited: once their request is out, before any is read', async () => {
+  // That they wait for the request to be out is test/unit/listing-heap-flags.test.ts's and startup-modules'
+  // (here the server runs in this process: it reads the request after the client's next turn).
+  it('the listing sets its V8 flags while the Rollouts are awaited: before the answer, before any is read', async () => {
     await fake.stop();
     let answered = Infinity;
     fake = await FakeApiServer.start({

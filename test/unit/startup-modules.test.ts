@@ -26,7 +26,8 @@ let preload: string;
 let atFirstRequest: string;
 
 beforeAll(async () => {
-  fake = await FakeApiServer.start({ token: 'sekret-token-0123456789abcdef' });
+  // HTTP/2 offered (HTTP/1.1 allowed): on a Node where the plugin speaks HTTP/2 (>= 22), its modules are the run's.
+  fake = await FakeApiServer.start({ token: 'sekret-token-0123456789abcdef', http2: true });
   const f = loadFixture('christmas.yaml');
   fake.load({ rollout: f.rollout, replicaSets: f.replicaSets, services: f.services });
   dir = mkdtempSync(join(tmpdir(), 'bluegreen-modules-'));
@@ -64,6 +65,9 @@ afterAll(async () => {
 /** The built-in modules the run loaded, by name ('readline', 'internal/perf/performance', ...). */
 async function loaded(argv: string[], o: { at?: 'exit' | 'first request'; env?: Record<string, string> } = {}): Promise<string[]> {
   const out = join(dir, `modules-${argv[0]}.json`);
+  // A hook that never fires (the transport no longer calling https.request or http2.connect) must fail the
+  // test, not let it read an earlier run's file.
+  rmSync(out, { force: true });
   // Not spawnSync: the test's API server runs in this process.
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const env = { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig, HOME: dir, LANG: 'en_US.UTF-8', MODULES_OUT: out, ...o.env };

@@ -171,7 +171,7 @@ const unlessForbidden =
     throw e;
   };
 
-/** `sent`: the Rollouts' first request went out (src/cli/listing-heap.ts). */
+/** `sent`: a request for the Rollouts went out, called for each (src/cli/listing-heap.ts heeds the first). */
 function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize: number, sent: () => void): Source {
   // The source's own signal: its lists read ahead of the rows, and are stopped when it is closed.
   const ac = new AbortController();
