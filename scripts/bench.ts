@@ -49,6 +49,13 @@ const NAMESPACES = Math.min(20, Math.max(1, Math.ceil(MAX_SCALE / 25)));
 const ONLY = new Set((argv.includes('--workloads') ? argv[argv.indexOf('--workloads') + 1]! : '1,2,3,4,5,6').split(',').map(Number));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
+// The npm bundle is built by `npm run bench`, not by this script: run straight (`--prepare` on a fresh
+// checkout) it would bring the cluster up and then fail on the first timed command.
+if (!existsSync(join(REPO_ROOT, 'dist', 'kubectl-bluegreen.cjs'))) {
+  log('dist/kubectl-bluegreen.cjs is missing: run `npm run build` first (`npm run bench` does)');
+  process.exit(2);
+}
+
 // ---------- cluster ----------
 // A cluster this run starts is stopped at the end (KEEP_CLUSTER=1 keeps it); a running one is reused.
 const startedCluster = !(await isHealthy());
