@@ -5,7 +5,7 @@
 // Deployment is found, missing, unreadable or ahead of what the controller took up.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashesOf, listViews, svcKey, type Read } from '../../src/cli/commands/status-list.js';
+import { hashesOf, listedService, listViews, svcKey, type Read } from '../../src/cli/commands/status-list.js';
 import { nextActions } from '../../src/rollout/actions.js';
 import {
   compactDeployment,
@@ -169,13 +169,14 @@ describe('one truth', () => {
           previewService: unreadable || !o.preview ? undefined : normalizeService(o.preview),
           workload: s.workload === 'found' ? normalizeDeployment(o.deployment) : s.workload === 'missing' ? null : undefined,
         });
-        // The listing, as `status` reads it: compacted objects, Services by name, only the rows' ReplicaSets.
+        // The listing, as `status` reads it: compacted objects, Services by name and in the form it holds
+        // them, only the rows' ReplicaSets.
         const services: Read['services'] = unreadable
           ? undefined
           : new Map(
               [o.active, o.preview]
                 .filter((x): x is NonNullable<typeof x> => !!x)
-                .map((x) => [svcKey('ns', x.metadata.name), compactService(x)]),
+                .map((x) => [svcKey('ns', x.metadata.name), listedService(compactService(x))]),
             );
         const listRo = compactRollout(o.rollout);
         const wanted = new Set(hashesOf(listRo, services));

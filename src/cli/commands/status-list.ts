@@ -134,6 +134,37 @@ class Items<T> {
 
 export const svcKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
 
+/**
+ * A Service as a listing holds it until its namespace's rows are drawn: what a row reads of it (its name,
+ * and its selector's pod-template hash: src/rollout/view.ts), in one object instead of the four of a
+ * Service. Its answer is never paused (open(), below), so it arrives ahead of the rows and every Service is
+ * held at once: at 10,000 rollouts, 10,000 of them.
+ */
+interface HeldService {
+  namespace: string;
+  name: string;
+  hash: string | undefined;
+}
+
+/**
+ * `prev`: the namespace of the Service held before it, whose string it shares when it is the same (they
+ * arrive namespace by namespace; each parsed answer has a copy of its own, 15,000 of them at 10,000).
+ */
+const held = (svc: Service, prev: string): HeldService => ({
+  namespace: svc.metadata.namespace === prev ? prev : (svc.metadata.namespace ?? ''),
+  name: svc.metadata.name ?? '',
+  hash: svc.spec?.selector?.[POD_TEMPLATE_HASH],
+});
+
+/** The Service a row is built from (the same answers from buildRolloutView as the Service it came from). */
+const asService = (h: HeldService): Service => ({
+  metadata: { name: h.name, namespace: h.namespace },
+  spec: { selector: h.hash === undefined ? {} : { [POD_TEMPLATE_HASH]: h.hash } },
+});
+
+/** A Service as the listing builds its rows from it, through its held form (test/unit/agreement.test.ts). */
+export const listedService = (svc: Service): Service => asService(held(svc, ''));
+
 /** The hashes a row needs: what the status and the active Service name as active, and the desired one. */
 export function hashesOf(ro: Rollout, services: Read['services']): string[] {
   const st = ro.status;
@@ -149,7 +180,7 @@ export function hashesOf(ro: Rollout, services: Read['services']): string[] {
 interface Source {
   rollouts: Items<Rollout>;
   /** The Services, item by item (a 403 is thrown by the first read). */
-  services: Items<Service>;
+  services: Items<HeldService>;
   /** Every ReplicaSet a rollout made (started at most once). */
   allReplicaSets(): Items<ReplicaSet>;
   /** Every rollout-made ReplicaSet is being read (a table, or more hashes arrived than a selector should name). */
@@ -211,8 +242,13 @@ function open(ctx: Pick<Ctx, 'signal'>, kube: Kube, ns: string | null, chunkSize
   // API server ends a request that takes longer than its --request-timeout, 60 s by default); a Service
   // is kept as its name and its selector's pod-template hash only. Its List's metadata is not read: one
   // request, whatever it says.
-  const services = new Items<Service>(async (_, onItem) => {
-    await kube.client.eachService(ns, signal, onItem);
+  const services = new Items<HeldService>(async (_, onItem) => {
+    let prev = '';
+    await kube.client.eachService(ns, signal, (svc) => {
+      const h = held(svc, prev);
+      prev = h.namespace;
+      onItem(h);
+    });
     return {};
   });
   return {
@@ -247,7 +283,7 @@ async function readAll(src: Source): Promise<Read> {
   const [rollouts, services] = await Promise.all([
     src.rollouts.all(),
     // A role that may list rollouts but not services: rows then say what the controller recorded.
-    src.services.all().then((l) => new Map(l.map((s) => [svcKey(s.metadata.namespace, s.metadata.name), s])), unlessForbidden(undefined)),
+    src.services.all().then((l) => new Map(l.map((s) => [svcKey(s.namespace, s.name), asService(s)])), unlessForbidden(undefined)),
   ]);
   const hashes = new Set(rollouts.flatMap((ro) => hashesOf(ro, services)));
   const replicaSets =
@@ -278,13 +314,13 @@ const storageOrder = (ns: string) => `${ns}/`;
  * the list's items up to namespace ns (to its end for null), handing those of ns to `take`. false when
  * the list is found out of storage order; 'forbidden' when it may not be read (a 403).
  */
-function sideList<T extends { metadata: { namespace?: string } }>(items: Items<T>, take: (item: T) => void) {
+function sideList<T>(items: Items<T>, nsOf: (item: T) => string, take: (item: T) => void) {
   let last = '';
   const peek = () => items.peek().catch(unlessForbidden(null));
   return async (ns: string | null): Promise<boolean | 'forbidden'> => {
     for (let x = await peek(); x !== undefined; x = await peek()) {
       if (x === null) return 'forbidden';
-      const xNs = x.metadata.namespace ?? '';
+      const xNs = nsOf(x);
       const key = storageOrder(xNs);
       if (key < last) return false;
       last = key;
@@ -313,15 +349,23 @@ async function streamRows(src: Source, row: (v: RolloutView) => string): Promise
   let bucket = new Map<string, ReplicaSet[]>();
   let serviceBucket = new Map<string, Service>();
   let servicesForbidden = false;
-  const replicaSets = sideList(src.allReplicaSets(), (rs) => {
-    for (const ref of rs.metadata.ownerReferences ?? []) {
-      if (ref.kind !== 'Rollout' || !ref.uid) continue;
-      const arr = bucket.get(ref.uid) ?? [];
-      arr.push(rs);
-      bucket.set(ref.uid, arr);
-    }
-  });
-  const services = sideList(src.services, (svc) => serviceBucket.set(svc.metadata.name ?? '', svc));
+  const replicaSets = sideList(
+    src.allReplicaSets(),
+    (rs) => rs.metadata.namespace ?? '',
+    (rs) => {
+      for (const ref of rs.metadata.ownerReferences ?? []) {
+        if (ref.kind !== 'Rollout' || !ref.uid) continue;
+        const arr = bucket.get(ref.uid) ?? [];
+        arr.push(rs);
+        bucket.set(ref.uid, arr);
+      }
+    },
+  );
+  const services = sideList(
+    src.services,
+    (svc) => svc.namespace,
+    (svc) => serviceBucket.set(svc.name, asService(svc)),
+  );
   /**
    * Both lists up to namespace ns. false: out of order, or the ReplicaSets are forbidden (a role that may
    * not list them: read at once, which asks for them only when a row names a hash).
@@ -358,7 +402,8 @@ async function streamRows(src: Source, row: (v: RolloutView) => string): Promise
       previewService: service(bg.previewService),
       workload,
     });
-    rows.push({ namespace: view.namespace, name: view.name, cells: row(view) });
+    // The namespace's one string (bucketNs), not this rollout's copy of it: a row is held to the end.
+    rows.push({ namespace: bucketNs, name: view.name, cells: row(view) });
   }
   // The rest is read only to be sure of the order the rows relied on (with no rows, nothing relied on it:
   // a role that may not list ReplicaSets still hears that there are no rollouts; a Services list that
