@@ -46,7 +46,8 @@ const stateArb = fc.record({
   rs: fc.tuple(...HASHES.map(rsArb)),
   current: fc.constantFrom(...HASHES),
   activeInStatus: fc.constantFrom(...HASHES, ''),
-  activeInService: fc.constantFrom(...HASHES, null),
+  /** null: no hash in the selector; '': a hash that is there but empty (held as such, not as missing). */
+  activeInService: fc.constantFrom(...HASHES, '', null),
   services: fc.constantFrom('both', 'activeMissing', 'unreadable', 'noPreviewService'),
   observed: fc.boolean(),
   aborted: fc.boolean(),
@@ -146,7 +147,7 @@ function objects(s: State) {
     }));
   const svc = (name: string, hash: string | null) => ({
     metadata: { name, namespace: 'ns' },
-    spec: { selector: { app: 'frontend', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } },
+    spec: { selector: { app: 'frontend', ...(hash !== null ? { 'rollouts-pod-template-hash': hash } : {}) } },
   });
   const active = s.services === 'activeMissing' ? null : svc('frontend-active', s.activeInService);
   const preview = s.services === 'noPreviewService' ? undefined : svc('frontend-preview', s.current);
@@ -176,7 +177,9 @@ describe('one truth', () => {
           : new Map(
               [o.active, o.preview]
                 .filter((x): x is NonNullable<typeof x> => !!x)
-                .map((x) => [svcKey('ns', x.metadata.name), listedService(compactService(x))]),
+                .map((x) => listedService(compactService(x)))
+                // Keyed by the held form's own namespace and name, as the listing keys them.
+                .map((x) => [svcKey(x.metadata.namespace, x.metadata.name), x]),
             );
         const listRo = compactRollout(o.rollout);
         const wanted = new Set(hashesOf(listRo, services));
