@@ -177,8 +177,8 @@ describe('§2.1 promote --full and abort', () => {
     expect(refused.stderr).toContain('The preview is not fully ready');
     const full = await bluegreen(['promote', 'frontend', '-n', ns, '--yes', '--full', '--force']);
     expect(full.code, full.stderr).toBe(0);
-    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '60s']);
-    expect(w.code, w.stderr).toBe(0);
+    const stalled = await waitThroughStall(ns, 'promoted', 'after promote --full');
+    if (stalled) recordStall(`promote --full after an abort: the controller stalled short of the switch (preview available)`);
     const v = await clusterView(ns);
     expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
   });
@@ -211,28 +211,9 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
     };
     for (let i = 0; i < 10; i++) {
       await setImageRaw(ns, `v7.${i}`);
-      // A v1.7.2 controller once sat for 60 s short of the pause after a plain template change (CI, 2026-12-04:
-      // not paused, "active service cutover pending"), before this plugin had written anything that round.
-      // When the preview ReplicaSet is available and the controller still has not paused, that is the
-      // controller's missed event, not this plugin's: give it one (as any later write would), count it,
-      // and wait once more. A pause the plugin failed to see, or a preview that is not available by then,
-      // still fails, with the ReplicaSets, pods and the controller's own lines.
-      const wait = ['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '30s'];
-      const first = await bluegreen(wait);
-      if (first.code !== 0) {
-        const s = (await status()).status;
-        expect(first.code, first.stderr).toBe(5);
-        expect(s.pauseConditions ?? [], `round ${i}: wait timed out on a paused rollout`).toEqual([]);
-        const rs = await replicaSetOf(ns, s.currentPodHash);
-        if (!(rs && rs.available >= rs.desired && rs.desired > 0)) {
-          expect.fail(
-            `round ${i}: the preview was not available when the wait timed out (not the controller: see the pods)\n${JSON.stringify(s)}\n${await clusterDiagnosis(ns)}`,
-          );
-        }
-        stalls++;
-        await kubectlOk(['annotate', 'rollout', 'frontend', '-n', ns, `e2e.kubectl.io/unstick=${i}`, '--overwrite']);
-        await step(i, 'wait --for=paused after the controller was given an event', wait, true);
-      }
+      // A v1.7.2 controller can sit short of the pause with the preview available (its stale ReplicaSet
+      // cache: see waitThroughStall); that is the controller's, not this plugin's, and is counted.
+      if (await waitThroughStall(ns, 'paused', `round ${i}`)) stalls++;
       await step(i, 'promote', ['promote', 'frontend', '-n', ns, '--yes']);
       // The annotation stays: a round was nudged when its value changed.
       const at = (await status()).annotations?.['bluegreen.kubectl.io/nudged-at'];
@@ -250,6 +231,52 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
     });
   });
 });
+
+/**
+ * `kubectl bluegreen wait --for=GOAL` on a controller that may stall with the desired ReplicaSet available.
+ * Argo Rollouts v1.7.x writes its own ReplicaSet patches back into its informer cache, so a ReplicaSet
+ * status that arrived meanwhile is overwritten by an older copy and the event that would wake the
+ * controller is swallowed (argoproj/argo-rollouts#4044, fixed in v1.8.0). Seen here twice on v1.7.2: after
+ * a plain template change (CI) and after promote --full on an aborted rollout (the controller scaled the
+ * preview up, removed its scale-down deadline with a patch, then logged nothing for 65 s while kwok had
+ * made the pods ready). When the wait times out: the goal must really not be reached (else the plugin
+ * missed it: fail); if the desired ReplicaSet is available in the API, the test touches that ReplicaSet
+ * (its watch event refreshes the controller's cache) and says it did; either way it waits once more, and a
+ * second timeout fails with the ReplicaSets, pods, nodes and the controller's lines for the namespace.
+ * Returns whether the controller had stalled. `wait` itself stays read-only.
+ */
+async function waitThroughStall(ns: string, goal: 'paused' | 'promoted', where: string): Promise<boolean> {
+  const args = ['wait', 'frontend', '-n', ns, `--for=${goal}`, '--timeout', '30s'];
+  const first = await bluegreen(args);
+  if (first.code === 0) return false;
+  expect(first.code, `${where}: ${first.stderr}`).toBe(5);
+  const st = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json'])).status;
+  if (goal === 'paused') expect(st.pauseConditions ?? [], `${where}: wait timed out on a paused rollout`).toEqual([]);
+  else expect(st.blueGreen?.activeSelector, `${where}: wait timed out on a promoted rollout`).not.toBe(st.currentPodHash);
+  const rs = await replicaSetOf(ns, st.currentPodHash);
+  const stalled = Boolean(rs && rs.desired > 0 && rs.available >= rs.desired);
+  if (stalled) {
+    const touch = `e2e.kubectl.io/unstick=${Date.now()}`;
+    await kubectlOk(['annotate', 'replicasets', '-n', ns, '-l', `rollouts-pod-template-hash=${st.currentPodHash}`, touch, '--overwrite']);
+  }
+  const again = await bluegreen(args);
+  if (again.code !== 0) {
+    expect.fail(
+      `${where}: wait --for=${goal} timed out twice (${stalled ? 'the preview was available and its ReplicaSet was touched' : 'the preview was not available'})\n` +
+        `${again.stderr}\nrollout now: ${JSON.stringify(st)}\n${await clusterDiagnosis(ns)}`,
+    );
+  }
+  return stalled;
+}
+
+function recordStall(outcome: string): void {
+  record({
+    kind: 'fault',
+    area: `the controller's stale ReplicaSet cache (Argo Rollouts v1.7.x; this is ${clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION})`,
+    case: 'a wait timed out with the desired ReplicaSet available; the test touched the ReplicaSet',
+    outcome,
+  });
+}
 
 /** One ReplicaSet of the rollout by its pod-template hash: desired and available replicas. */
 async function replicaSetOf(ns: string, hash: string | undefined) {
