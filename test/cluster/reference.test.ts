@@ -229,32 +229,43 @@ describe('promote right after the pause appears (measured: v1.9.1 can lose it)',
         `every round switched users; the controller needed a nudge in ${nudged} of them` +
         (stalls ? `, and stalled short of the pause (preview available) in ${stalls}` : ''),
     });
-  });
+  }, 400_000);
 });
 
 /**
  * `kubectl bluegreen wait --for=GOAL` on a controller that may stall with the desired ReplicaSet available.
  * Argo Rollouts v1.7.x writes its own ReplicaSet patches back into its informer cache, so a ReplicaSet
- * status that arrived meanwhile is overwritten by an older copy and the event that would wake the
- * controller is swallowed (argoproj/argo-rollouts#4044, fixed in v1.8.0). Seen here twice on v1.7.2: after
- * a plain template change (CI) and after promote --full on an aborted rollout (the controller scaled the
- * preview up, removed its scale-down deadline with a patch, then logged nothing for 65 s while kwok had
- * made the pods ready). When the wait times out: the goal must really not be reached (else the plugin
- * missed it: fail); if the desired ReplicaSet is available in the API, the test touches that ReplicaSet
- * (its watch event refreshes the controller's cache) and says it did; either way it waits once more, and a
- * second timeout fails with the ReplicaSets, pods, nodes and the controller's lines for the namespace.
- * Returns whether the controller had stalled. `wait` itself stays read-only.
+ * status that arrived meanwhile is overwritten by an older copy; the reconcile that status triggered reads
+ * the stale copy, and resyncs replay it (removed by argoproj/argo-rollouts#4044, in v1.8.0). Seen here on
+ * v1.7.2 after promote --full on an aborted rollout (the controller scaled the preview up, patched its
+ * ReplicaSet after a conflict, then logged nothing for 65 s while kwok had made the pods ready), and in CI
+ * after a plain template change (no logs then; consistent with the same cause). When the wait times out:
+ * the goal must really not be reached (else the plugin missed it: fail). If the desired ReplicaSet is
+ * available in the API: on v1.7.x the test touches that ReplicaSet (its watch event refreshes the cache) and
+ * records it; on a later release it fails, as that stall is not known there. Then it waits once more (so a
+ * preview still coming up has the 60 s it had before), and a second timeout fails with the ReplicaSets,
+ * pods, nodes and the controller's lines for the namespace. Returns whether the controller had stalled.
+ * `wait` itself stays read-only.
  */
 async function waitThroughStall(ns: string, goal: 'paused' | 'promoted', where: string): Promise<boolean> {
   const args = ['wait', 'frontend', '-n', ns, `--for=${goal}`, '--timeout', '30s'];
+  const rollout = async () => JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json']));
   const first = await bluegreen(args);
   if (first.code === 0) return false;
-  expect(first.code, `${where}: ${first.stderr}`).toBe(5);
-  const st = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json'])).status;
-  if (goal === 'paused') expect(st.pauseConditions ?? [], `${where}: wait timed out on a paused rollout`).toEqual([]);
-  else expect(st.blueGreen?.activeSelector, `${where}: wait timed out on a promoted rollout`).not.toBe(st.currentPodHash);
+  const ro = await rollout();
+  const st = ro.status ?? {};
+  expect(first.code, `${where}: ${first.stderr}\nrollout now: ${JSON.stringify(st)}`).toBe(5);
+  expect(goalReached(ro, goal), `${where}: wait timed out on a rollout that is ${goal}: ${JSON.stringify(st)}`).toBe(false);
   const rs = await replicaSetOf(ns, st.currentPodHash);
   const stalled = Boolean(rs && rs.desired > 0 && rs.available >= rs.desired);
+  const release = clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '';
+  if (stalled && !/^v1\.7\./.test(release)) {
+    // Only v1.7.x is known to stall so; on a later release this is new, and could be this plugin's.
+    expect.fail(
+      `${where}: the controller (${release}) has not acted with the desired ReplicaSet available\n${first.stderr}\n` +
+        `rollout now: ${JSON.stringify(st)}\n${await clusterDiagnosis(ns)}`,
+    );
+  }
   if (stalled) {
     const touch = `e2e.kubectl.io/unstick=${Date.now()}`;
     await kubectlOk(['annotate', 'replicasets', '-n', ns, '-l', `rollouts-pod-template-hash=${st.currentPodHash}`, touch, '--overwrite']);
@@ -263,10 +274,28 @@ async function waitThroughStall(ns: string, goal: 'paused' | 'promoted', where: 
   if (again.code !== 0) {
     expect.fail(
       `${where}: wait --for=${goal} timed out twice (${stalled ? 'the preview was available and its ReplicaSet was touched' : 'the preview was not available'})\n` +
-        `${again.stderr}\nrollout now: ${JSON.stringify(st)}\n${await clusterDiagnosis(ns)}`,
+        `${again.stderr}\nrollout now: ${JSON.stringify((await rollout()).status)}\n${await clusterDiagnosis(ns)}`,
     );
   }
   return stalled;
+}
+
+/**
+ * The goals as docs/ARGO-BEHAVIOUR.md and the contract define them, written here apart from the plugin's
+ * own (a timeout on a rollout that meets them is the plugin's miss): observed, not aborted, and paused with
+ * the preview not active (BlueGreenPause), or promoted with active, stable and current on one ReplicaSet.
+ */
+function goalReached(ro: { metadata: { generation?: number }; status?: Record<string, any> }, goal: 'paused' | 'promoted'): boolean {
+  const st = ro.status ?? {};
+  const observed = String(st.observedGeneration ?? '') === String(ro.metadata.generation ?? '');
+  if (!observed || st.abort || !st.currentPodHash) return false;
+  if (goal === 'paused') {
+    return (
+      st.blueGreen?.activeSelector !== st.currentPodHash &&
+      (st.pauseConditions ?? []).some((p: { reason?: string }) => p.reason === 'BlueGreenPause')
+    );
+  }
+  return st.blueGreen?.activeSelector === st.currentPodHash && st.stableRS === st.currentPodHash;
 }
 
 function recordStall(outcome: string): void {
