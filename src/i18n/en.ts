@@ -368,6 +368,15 @@ export const en = {
     `rollout "${p.name}" is ${p.now} and will not become ${p.for} without action. See kubectl bluegreen status ${p.name}.`,
   'wait.controllerStalled': (p: { name: S; seconds: S }) =>
     `the Argo Rollouts controller has not reacted to rollout "${p.name}" for ${p.seconds}s (status not updated, observedGeneration behind): check that it is running.`,
+  'wait.staleReplicaSet': (p: { name: S; seconds: S; replicaSet: S; ready: S }) =>
+    `the Argo Rollouts controller has not acted on rollout "${p.name}" for ${p.seconds}s although its ReplicaSet ${p.replicaSet} is available (${p.ready}).`,
+  'wait.timeoutStale': (p: { name: S; for: S; timeout: S; now: S; seconds: S; replicaSet: S; ready: S }) =>
+    `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}; it is ${p.now}, unchanged for ${p.seconds}s although its ReplicaSet ${p.replicaSet} is available (${p.ready}).`,
+  'wait.staleCacheKnown': (p: { release: S; replicaSet: S; namespace: S }) =>
+    `Check that the controller is running. If it is: Argo Rollouts ${p.release} can keep a stale copy of a ReplicaSet until that ReplicaSet changes again (argoproj/argo-rollouts#4044, fixed in v1.8.0; upgrading ends it), and changing the ReplicaSet wakes the controller: kubectl annotate replicaset ${p.replicaSet} -n ${p.namespace} bluegreen.kubectl.io/touched-at="$(date +%s)" --overwrite`,
+  'wait.staleCacheMaybe': (p: { replicaSet: S; namespace: S }) =>
+    `Check that the controller is running. If it is v1.7.x, it can keep a stale copy of a ReplicaSet (argoproj/argo-rollouts#4044, fixed in v1.8.0), and changing the ReplicaSet wakes it: kubectl annotate replicaset ${p.replicaSet} -n ${p.namespace} bluegreen.kubectl.io/touched-at="$(date +%s)" --overwrite`,
+  'wait.controllerCheck': (p: { where: S }) => `Check that the controller (${p.where}) is running, and read its log.`,
   'wait.for.healthy': () => 'healthy',
   'wait.for.paused': () => 'paused for promotion',
   'wait.for.promoted': () => 'promoted',

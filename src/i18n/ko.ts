@@ -350,6 +350,15 @@ export const ko: Catalog = {
     `rollout "${p.name}"은(는) ${p.now} 상태라 조치 없이는 ${p.for} 상태가 되지 않습니다. kubectl bluegreen status ${p.name}을(를) 보세요.`,
   'wait.controllerStalled': (p) =>
     `Argo Rollouts 컨트롤러가 ${p.seconds}초 동안 rollout "${p.name}"에 반응하지 않았습니다 (status 미갱신, observedGeneration 뒤처짐): 컨트롤러가 실행 중인지 확인하세요.`,
+  'wait.staleReplicaSet': (p) =>
+    `rollout "${p.name}"의 ReplicaSet ${p.replicaSet}이(가) 이미 사용 가능(${p.ready})한데도 Argo Rollouts 컨트롤러가 ${p.seconds}초 동안 아무 조치도 하지 않았습니다.`,
+  'wait.timeoutStale': (p) =>
+    `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now} (${p.seconds}초 동안 변화 없음). 그 rollout의 ReplicaSet ${p.replicaSet}은(는) 이미 사용 가능(${p.ready})합니다.`,
+  'wait.staleCacheKnown': (p) =>
+    `컨트롤러가 실행 중인지 확인하세요. 실행 중이라면: Argo Rollouts ${p.release}은(는) ReplicaSet이 다시 바뀔 때까지 캐시에 그 ReplicaSet의 오래된 사본을 유지할 수 있습니다 (argoproj/argo-rollouts#4044, v1.8.0에서 수정; 업그레이드하면 해결됩니다). ReplicaSet을 바꾸면 컨트롤러가 깨어납니다: kubectl annotate replicaset ${p.replicaSet} -n ${p.namespace} bluegreen.kubectl.io/touched-at="$(date +%s)" --overwrite`,
+  'wait.staleCacheMaybe': (p) =>
+    `컨트롤러가 실행 중인지 확인하세요. v1.7.x라면 캐시에 ReplicaSet의 오래된 사본을 유지할 수 있으며 (argoproj/argo-rollouts#4044, v1.8.0에서 수정), ReplicaSet을 바꾸면 컨트롤러가 깨어납니다: kubectl annotate replicaset ${p.replicaSet} -n ${p.namespace} bluegreen.kubectl.io/touched-at="$(date +%s)" --overwrite`,
+  'wait.controllerCheck': (p) => `컨트롤러(${p.where})가 실행 중인지 확인하고 로그를 보세요.`,
   'wait.for.healthy': () => 'healthy',
   'wait.for.paused': () => 'promote 대기(paused)',
   'wait.for.promoted': () => 'promote 완료',

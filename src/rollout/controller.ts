@@ -25,11 +25,17 @@ export interface ControllerRelease {
 
 export type Generation = 'before-1.10' | '1.10+' | 'unknown';
 
+/** Major and minor of a release tag ("v1.10.2", "1.9.3-patched"); null for a tag that is not a release. */
+function releaseNumbers(release: ControllerRelease | null | undefined): [number, number] | null {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:$|[-+])/.exec(release?.version ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
 /** Which generation of behaviour a controller version belongs to; a tag that is not a release is unknown. */
 export function generation(release: ControllerRelease | null | undefined): Generation {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:$|[-+])/.exec(release?.version ?? '');
-  if (!m) return 'unknown';
-  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const n = releaseNumbers(release);
+  if (!n) return 'unknown';
+  const [major, minor] = n;
   if (major !== 1) return major > 1 ? '1.10+' : 'unknown';
   return minor >= 10 ? '1.10+' : 'before-1.10';
 }
@@ -51,4 +57,17 @@ export function fastRollback(release: ControllerRelease | null | undefined, crea
   if (createdBeforeStable === true) return 'yes';
   if (g === '1.10+' && createdBeforeStable === false) return 'no';
   return 'unknown';
+}
+
+/**
+ * Whether the controller can keep a stale copy of a ReplicaSet (and so sit still with the preview
+ * available): up to v1.7.x it writes the answers to its own ReplicaSet patches back into its informer
+ * cache, over any newer status that arrived meanwhile, until that ReplicaSet changes again (seen on
+ * v1.7.2 in this project's cluster tests; removed by argoproj/argo-rollouts#4044, in v1.8.0).
+ */
+export function keepsStaleReplicaSets(release: ControllerRelease | null | undefined): 'yes' | 'no' | 'unknown' {
+  const n = releaseNumbers(release);
+  if (!n) return 'unknown';
+  const [major, minor] = n;
+  return major < 1 || (major === 1 && minor < 8) ? 'yes' : 'no';
 }

@@ -9,7 +9,7 @@
 // progress deadline (ProgressDeadlineExceeded), and an InvalidSpec that is not about a missing object
 // (a spec that no re-check can fix; a new spec is observed as a new generation first).
 import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
-import type { Rollout } from './types.js';
+import type { ReplicaSet, Rollout } from './types.js';
 
 export type WaitGoal = 'healthy' | 'paused' | 'promoted';
 
@@ -75,4 +75,32 @@ export function degraded(ro: Rollout, workloadGeneration?: number | null): Degra
 export function phaseText(ro: Rollout): string {
   const { phase, message } = getRolloutPhase(ro);
   return message ? `${phase} - ${message}` : phase;
+}
+
+const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+/**
+ * The hash of the ReplicaSet whose availability the controller's next step waits on, when that is all it
+ * waits on: the spec observed, an update not live yet (the active Service on another ReplicaSet), no pause
+ * (a person's turn), no abort, no pre-promotion analysis running, the phase Progressing. A controller that
+ * works acts within moments of that ReplicaSet becoming available; one whose status stays put while the API
+ * has it available is not acting (Argo Rollouts v1.7.x's stale ReplicaSet cache, or a controller that is
+ * down). null otherwise (the scale-down delay after a switch, for one, can be long and is not a stall).
+ */
+export function awaitedReplicaSet(ro: Rollout, workloadGeneration?: number | null): string | null {
+  const st = ro.status ?? {};
+  const hash = st.currentPodHash;
+  if (!hash || !observedAll(ro, workloadGeneration) || st.abort || ro.spec?.paused || st.controllerPause) return null;
+  if ((st.pauseConditions ?? []).length > 0 || st.blueGreen?.activeSelector === hash) return null;
+  const analysis = st.blueGreen?.prePromotionAnalysisRunStatus;
+  if (analysis && !ANALYSIS_DONE.has(analysis.status ?? '')) return null;
+  return getRolloutPhase(ro).phase === 'Progressing' ? hash : null;
+}
+
+/** Every replica the ReplicaSet wants (at least one) available, for its current generation. */
+export function replicaSetAvailable(rs: ReplicaSet): boolean {
+  const want = rs.spec?.replicas ?? 0;
+  const observed = rs.status?.observedGeneration;
+  if (typeof observed === 'number' && rs.metadata.generation !== undefined && observed < rs.metadata.generation) return false;
+  return want > 0 && (rs.status?.availableReplicas ?? 0) >= want;
 }

@@ -1141,6 +1141,142 @@ describe('history, diff, wait', () => {
   });
 });
 
+// A controller whose status stays put while the API has the ReplicaSet it waits on available: Argo Rollouts
+// v1.7.x's stale ReplicaSet cache (docs/ARGO-BEHAVIOUR.md), or a controller that is down. `wait` says which
+// ReplicaSet, what is known of the cause on the release it reads, and the command that wakes it; it writes nothing.
+describe('wait on a controller that does not act on an available ReplicaSet', () => {
+  /** The christmas rollout short of the pause: the preview (6c8d7f5b9d, 3/3 available) made, no pause yet. */
+  const cutoverPending = () => {
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    fake.put('rollouts', {
+      ...ro,
+      status: {
+        ...ro.status,
+        phase: 'Progressing',
+        message: 'active service cutover pending',
+        pauseConditions: undefined,
+        controllerPause: false,
+      },
+    });
+  };
+  const controller = (tag: string) =>
+    fake.put('deployments', {
+      metadata: { namespace: 'argo-rollouts', name: 'argo-rollouts', labels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
+      spec: { template: { spec: { containers: [{ image: `quay.io/argoproj/argo-rollouts:${tag}` }] } } },
+    });
+  const rsReads = () => fake.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/replicasets') && q.query.watch !== '1');
+
+  it('v1.7.x: exit 1 after the stall time, naming the ReplicaSet, argoproj/argo-rollouts#4044 and the annotate command; nothing written', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    controller('v1.7.2');
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1s', '--timeout', '30s']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /has not acted on rollout "frontend" for [1-4]s although its ReplicaSet frontend-6c8d7f5b9d is available \(3\/3\)/,
+    );
+    expect(r.stderr).toContain('If it is: Argo Rollouts v1.7.2 can keep a stale copy of a ReplicaSet');
+    expect(r.stderr).toContain('argoproj/argo-rollouts#4044');
+    expect(r.stderr).toContain('kubectl annotate replicaset frontend-6c8d7f5b9d -n apc-fe-ns bluegreen.kubectl.io/touched-at=');
+    expect(fake.writes()).toEqual([]);
+    expect(rsReads().length).toBe(1);
+  });
+
+  it('a later release: the same finding, and to check the controller; in Korean too', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    controller('v1.10.2');
+    const r = await run(['wait', 'frontend', '--for=promoted', '--stall-timeout', '1s', '--timeout', '30s', '--lang', 'ko']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('ReplicaSet frontend-6c8d7f5b9d이(가) 이미 사용 가능(3/3)한데도');
+    expect(r.stderr).toContain('컨트롤러(deployment argo-rollouts/argo-rollouts)가 실행 중인지 확인하고');
+    expect(r.stderr).not.toContain('#4044');
+  });
+
+  it('the release not visible: check the controller, and if it is v1.7.x the command', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1s', '--timeout', '30s']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('Check that the controller is running. If it is v1.7.x');
+  });
+
+  it('a timeout before the stall check ends says the same of the ReplicaSet, with exit 5', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    controller('v1.7.2');
+    // The check reads at 1.5-2 s and would end 2 s later; the timeout at 2.5 s reads and names it first.
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1.5s', '--timeout', '2.5s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(
+      'timed out after 2.5s waiting for rollout "frontend" to be paused for promotion; it is Progressing - active service cutover pending, unchanged for',
+    );
+    expect(r.stderr).toContain('although its ReplicaSet frontend-6c8d7f5b9d is available (3/3)');
+    expect(r.stderr).toContain('kubectl annotate replicaset frontend-6c8d7f5b9d');
+  });
+
+  it('a timeout with the status moved lately (under 10 s, or the stall time) reads nothing more and names no ReplicaSet', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    controller('v1.7.2');
+    const r = await run(['wait', 'frontend', '--for=paused', '--timeout', '1s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('timed out after 1s');
+    expect(r.stderr).not.toContain('although its ReplicaSet');
+    expect(rsReads().length).toBe(0);
+  });
+
+  it('a status that moves while the finding is confirmed is no finding: the stall time starts again', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    controller('v1.7.2');
+    // The first check reads at 1-1.5 s and confirms 2 s later; the status moves at 2 s, in between. The next
+    // check cannot end before 4 s, when the wait times out (and names the ReplicaSet, still available).
+    setTimeout(() => {
+      const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+      fake.put('rollouts', { ...ro, status: { ...ro.status, readyReplicas: 4 } });
+    }, 2000);
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1s', '--timeout', '4s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('although its ReplicaSet frontend-6c8d7f5b9d is available (3/3)');
+  });
+
+  it('a ReplicaSet still coming up is no finding: the wait goes on, reading it at most once per stall time', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    const rs = loadFixture('christmas.yaml').replicaSets.find((x: any) => x.metadata.name === 'frontend-6c8d7f5b9d')!;
+    fake.put('replicasets', {
+      ...rs,
+      metadata: { ...rs.metadata, namespace: 'apc-fe-ns' },
+      status: { replicas: 3, readyReplicas: 1, availableReplicas: 1 },
+    });
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '2s', '--timeout', '3s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).not.toContain('although its ReplicaSet');
+    // One read after 2 s of the same status, one more at the timeout (it says what it found then).
+    expect(rsReads().length).toBe(2);
+  });
+
+  it('ReplicaSets and Deployments not readable (RBAC): no finding, the wait goes on to a plain timeout, nothing written', async () => {
+    await startWith('christmas.yaml', { noController: true, deny: ['list replicasets', 'list deployments'] });
+    cutoverPending();
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1s', '--timeout', '3s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('timed out after 3s');
+    expect(r.stderr).not.toContain('although its ReplicaSet');
+    expect(r.stderr).not.toMatch(/\bat .+\.(js|ts):\d+/);
+    expect(rsReads().length).toBeGreaterThanOrEqual(1);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("paused for promotion is a person's turn, not a stall: no ReplicaSet read", async () => {
+    await startWith('christmas.yaml', { noController: true });
+    const r = await run(['wait', 'frontend', '--for=promoted', '--stall-timeout', '1s', '--timeout', '2s']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(rsReads().length).toBe(0);
+  });
+});
+
 describe('terminal safety', () => {
   it('control sequences from the cluster are stripped from what people see', async () => {
     await startWith('christmas.yaml');

@@ -2,7 +2,7 @@
 // the questions the pipeline asks between two reads of a rollout.
 import { describe, expect, it } from 'vitest';
 import { auditValue, eventFor, lastChange, recordedRequests, workloadOf, type Audit } from '../../src/rollout/audit.js';
-import { degraded, reached } from '../../src/rollout/goals.js';
+import { awaitedReplicaSet, degraded, reached, replicaSetAvailable } from '../../src/rollout/goals.js';
 import { getRolloutPhase, isWorkloadGenerationObserved } from '../../src/rollout/phase.js';
 import type { JsonPatchOp, PlannedRequest } from '../../src/rollout/plan.js';
 import { changedWithin, changeReflected, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
@@ -319,5 +319,61 @@ describe('workloadRef: the template lives in a Deployment', () => {
     expect(all[0]!.body).toEqual(setImage);
     expect(JSON.parse(auditValue(a)).workload).toEqual({ kind: 'Deployment', name: 'frontend' });
     expect(eventFor(ro(paused), a).message).toBe('set-image (Deployment frontend) by alice: users none -> frontend:v2');
+  });
+});
+
+describe('a controller that has not acted on an available ReplicaSet', () => {
+  // What v1.7.2 looked like in the stall it can get into (docs/ARGO-BEHAVIOUR.md): the new ReplicaSet made,
+  // the preview on it, no pause yet, "active service cutover pending".
+  const cutoverPending: RolloutStatus = {
+    phase: 'Progressing',
+    message: 'active service cutover pending',
+    currentPodHash: 'new',
+    stableRS: 'old',
+    blueGreen: { activeSelector: 'old', previewSelector: 'new' },
+  };
+  it('waits on its desired ReplicaSet while it is not paused and the update is not live', () => {
+    expect(awaitedReplicaSet(ro(cutoverPending))).toBe('new');
+  });
+  it.each([
+    ['paused for promotion (waiting for a person)', paused],
+    ['the update live (the scale-down delay of the old one can be long)', { ...cutoverPending, blueGreen: { activeSelector: 'new' } }],
+    ['aborted', { ...cutoverPending, abort: true }],
+    [
+      'a pre-promotion analysis running',
+      { ...cutoverPending, blueGreen: { activeSelector: 'old', prePromotionAnalysisRunStatus: { name: 'a', status: 'Running' } } },
+    ],
+    ['no desired ReplicaSet yet', { ...cutoverPending, currentPodHash: undefined }],
+    ['a promote the controller has not taken up (the other stall)', { ...cutoverPending, controllerPause: true, pauseConditions: [] }],
+    ['Degraded', { ...cutoverPending, phase: 'Degraded', message: 'ProgressDeadlineExceeded: x' }],
+  ] as const)('not when %s', (_n, st) => {
+    expect(awaitedReplicaSet(ro(st as RolloutStatus))).toBeNull();
+  });
+  it('a pre-promotion analysis that has ended no longer holds the controller back', () => {
+    const done = {
+      ...cutoverPending,
+      blueGreen: { activeSelector: 'old', prePromotionAnalysisRunStatus: { name: 'a', status: 'Successful' } },
+    };
+    expect(awaitedReplicaSet(ro(done))).toBe('new');
+  });
+  it('not while the spec is not observed, nor when paused by hand', () => {
+    expect(awaitedReplicaSet(ro(cutoverPending, { generation: 6 }))).toBeNull();
+    expect(awaitedReplicaSet({ ...ro(cutoverPending), spec: { paused: true, replicas: 2 } })).toBeNull();
+  });
+  it('a ReplicaSet is available when every replica it wants is, for its current generation', () => {
+    const rs = (replicas: number | undefined, available: number | undefined, observed = 3) =>
+      replicaSetAvailable({
+        metadata: { name: 'x', generation: 3 },
+        spec: { replicas },
+        status: { availableReplicas: available, observedGeneration: observed },
+      });
+    expect(rs(2, 2)).toBe(true);
+    expect(rs(2, 1)).toBe(false);
+    expect(rs(0, 0)).toBe(false);
+    expect(rs(undefined, undefined)).toBe(false);
+    expect(rs(2, 2, 2)).toBe(false);
+    expect(replicaSetAvailable({ metadata: { name: 'x', generation: 3 }, spec: { replicas: 2 }, status: { availableReplicas: 2 } })).toBe(
+      true,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { loadFixture, type Fixture } from '../fixtures/load.js';
 import { buildRolloutView } from '../../src/rollout/view.js';
 import { normalizeReplicaSet, normalizeRollout, normalizeService } from '../../src/rollout/normalize.js';
 import { planUndo } from '../../src/rollout/plan.js';
-import { fastRollback, generation, mayLosePromote } from '../../src/rollout/controller.js';
+import { fastRollback, generation, keepsStaleReplicaSets, mayLosePromote } from '../../src/rollout/controller.js';
 
 describe('release generations', () => {
   it.each([
@@ -30,6 +30,16 @@ describe('release generations', () => {
     expect(mayLosePromote({ version: 'v1.10.2' })).toBe(false);
     expect(mayLosePromote(null)).toBe(true);
     expect(mayLosePromote({ version: 'main' })).toBe(true);
+  });
+
+  it('a stale ReplicaSet cache: v1.7.x and before (argoproj/argo-rollouts#4044 is in v1.8.0); unknown when the release is', () => {
+    expect(keepsStaleReplicaSets({ version: 'v1.7.2' })).toBe('yes');
+    expect(keepsStaleReplicaSets({ version: 'v1.6.0' })).toBe('yes');
+    expect(keepsStaleReplicaSets({ version: 'v1.8.0' })).toBe('no');
+    expect(keepsStaleReplicaSets({ version: 'v1.10.2' })).toBe('no');
+    expect(keepsStaleReplicaSets({ version: 'v2.0.0' })).toBe('no');
+    expect(keepsStaleReplicaSets({ version: 'latest' })).toBe('unknown');
+    expect(keepsStaleReplicaSets(null)).toBe('unknown');
   });
 
   it('fast rollback: before v1.10 within the delay is enough; from v1.10 the target must be older', () => {

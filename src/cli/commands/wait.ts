@@ -1,13 +1,16 @@
 // wait ROLLOUT --for=healthy|paused|promoted [--timeout 5m]: for CI. Uses the watch API; fails fast when
 // the rollout needs a person (aborted, analysis failed, progress deadline, an invalid spec), keeps
 // waiting (and says for what) while the controller reports a referenced object missing, and says so
-// when the controller stops reacting instead of waiting forever.
-import type { Ctx } from '../../ctx.js';
+// when the controller stops reacting instead of waiting forever: a promote or spec it has not taken up,
+// or a ReplicaSet it waits on that the API has available while its status stays put (Argo Rollouts v1.7.x's
+// stale ReplicaSet cache: then it names the cause and the command that wakes it; `wait` itself only reads).
+import type { Ctx, Kube } from '../../ctx.js';
 import { CliError, EXIT, Interrupted, type ExitCode } from '../../errors.js';
 import { translate } from '../../kube/errors.js';
-import { degraded, observedAll, phaseText, reached, type WaitGoal } from '../../rollout/goals.js';
+import { keepsStaleReplicaSets, type ControllerRelease } from '../../rollout/controller.js';
+import { awaitedReplicaSet, degraded, observedAll, phaseText, reached, replicaSetAvailable, type WaitGoal } from '../../rollout/goals.js';
 import { isUnpausing } from '../../rollout/phase.js';
-import type { Rollout } from '../../rollout/types.js';
+import type { ReplicaSet, Rollout } from '../../rollout/types.js';
 import { strategyOf } from '../../rollout/view.js';
 import type { Handler } from '../dispatch.js';
 import { durationFlag, monotonicMs } from '../duration.js';
@@ -19,6 +22,12 @@ import { startSpinner } from '../spinner.js';
 const DEFAULT_STALL = '60s';
 /** How often the stall is checked. */
 const STALL_CHECK_MS = 500;
+/** After the ReplicaSet is read available: how long the status must still not move (a controller that was about to act does). */
+const STALE_GRACE_MS = 2_000;
+/** At --timeout: how long the status must have stood still for the ReplicaSet to be read and named (at most the stall time). */
+const STALE_AT_TIMEOUT_MS = 10_000;
+/** The reads of a stale-cache check are cut off after this, so that a timeout is not held up by them. */
+const STALE_READ_MS = 5_000;
 
 export const wait: Handler<'wait'> = (ctx, args) =>
   waitForGoal(ctx, {
@@ -56,6 +65,11 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   let missing: string | null = null;
   let stalledSince: number | null = null;
   let lastStatus = '';
+  /** When the status last changed (or the wait began). */
+  let sameStatusSince = monotonicMs();
+  /** When the last stale-cache check began (at most one per stall time), and whether one runs now. */
+  let checkedAt: number | null = null;
+  let checking = false;
   /** workloadRef: the Deployment's generation when the wait began; the controller must reach it. */
   let workloadGeneration: number | null = null;
   const spinner = await startSpinner(ctx, '');
@@ -84,6 +98,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     // its status has not changed since. Any status change means the controller is alive.
     const waitingOnController = !observedAll(ro, workloadGeneration) || isUnpausing(ro);
     const fingerprint = JSON.stringify(ro.status ?? {});
+    if (fingerprint !== lastStatus) sameStatusSince = monotonicMs();
     if (!waitingOnController) stalledSince = null;
     else if (fingerprint !== lastStatus || stalledSince === null) stalledSince = monotonicMs();
     lastStatus = fingerprint;
@@ -104,10 +119,35 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
         timers.push(
           setTimeout(() => {
             const now = current ? phaseText(current) : '?';
-            const error = missing
-              ? new CliError(EXIT.TIMEOUT, 'wait.timeoutMissing', { name, for: goalText, timeout: o.timeoutText, object: missing })
-              : new CliError(EXIT.TIMEOUT, 'wait.timeout', { name, for: goalText, timeout: o.timeoutText, now });
-            finish({ code: EXIT.TIMEOUT, error });
+            const plain = () =>
+              missing
+                ? new CliError(EXIT.TIMEOUT, 'wait.timeoutMissing', { name, for: goalText, timeout: o.timeoutText, object: missing })
+                : new CliError(EXIT.TIMEOUT, 'wait.timeout', { name, for: goalText, timeout: o.timeoutText, now });
+            // A rollout whose status has stood still while it waits on a ReplicaSet: if the API has that
+            // ReplicaSet available, say so, and what wakes the controller.
+            const still = stallMs > 0 && monotonicMs() - sameStatusSince >= Math.min(stallMs, STALE_AT_TIMEOUT_MS);
+            const hash = current && !missing && still ? awaitedReplicaSet(current, workloadGeneration) : null;
+            if (!hash) return finish({ code: EXIT.TIMEOUT, error: plain() });
+            void staleReplicaSet(kube, name, hash, signal).then(
+              (stale) => {
+                const seconds = String(Math.round((monotonicMs() - sameStatusSince) / 1000));
+                const error = stale
+                  ? staleError(
+                      new CliError(EXIT.TIMEOUT, 'wait.timeoutStale', {
+                        name,
+                        for: goalText,
+                        timeout: o.timeoutText,
+                        now,
+                        seconds,
+                        ...stale.found,
+                      }),
+                      stale,
+                    )
+                  : plain();
+                finish({ code: EXIT.TIMEOUT, error });
+              },
+              () => finish({ code: EXIT.TIMEOUT, error: plain() }),
+            );
           }, o.timeoutMs),
         );
       }
@@ -120,6 +160,30 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
               error: new CliError(EXIT.FAILURE, 'wait.controllerStalled', { name, seconds: String(Math.round(stallMs / 1000)) }),
             });
           }
+          // The status has not moved for the stall time while the rollout waits on a ReplicaSet: read it
+          // (at most once per stall time); if the API has it available and the Rollout, read again a moment
+          // later, still has the same status, the controller is not acting on it.
+          const hash = current && stallMs > 0 ? awaitedReplicaSet(current, workloadGeneration) : null;
+          const now = monotonicMs();
+          if (!hash || checking || outcome || now - sameStatusSince < stallMs || (checkedAt !== null && now - checkedAt < stallMs)) return;
+          const readFor = lastStatus;
+          checkedAt = now;
+          checking = true;
+          void staleReplicaSet(kube, name, hash, signal)
+            .then(async (stale) => {
+              if (!stale) return;
+              await new Promise((r) => setTimeout(r, STALE_GRACE_MS));
+              if (outcome || lastStatus !== readFor) return;
+              const again = await kube.client.getRollout(kube.namespace, name, signal).catch(() => null);
+              if (!again || JSON.stringify(again.status ?? {}) !== readFor) return;
+              const seconds = String(Math.round((monotonicMs() - sameStatusSince) / 1000));
+              finish({
+                code: EXIT.FAILURE,
+                error: staleError(new CliError(EXIT.FAILURE, 'wait.staleReplicaSet', { name, seconds, ...stale.found }), stale),
+              });
+            })
+            .catch(() => undefined)
+            .finally(() => (checking = false));
         }, STALL_CHECK_MS),
       );
       await watch.run();
@@ -139,4 +203,46 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   if (end.error) throw end.error;
   ctx.out(`${t('wait.reached', { name, for: goalText, now: current ? phaseText(current) : '' })}\n`);
   return EXIT.OK;
+}
+
+interface Stale {
+  found: { replicaSet: string; ready: string };
+  namespace: string;
+  release: ControllerRelease | null;
+}
+
+/**
+ * The rollout's ReplicaSet of `hash` when the API has it available (with the controller's release, for
+ * what to say), else null. Two reads (the ReplicaSet by its hash label, the controller's Deployments), made
+ * only while the status has not moved for the stall time (at most once per stall time) and at a timeout
+ * after 10 s of it; a read that fails or takes over 5 s is no finding (the wait goes on as before).
+ */
+async function staleReplicaSet(kube: Kube, rollout: string, hash: string, signal: AbortSignal): Promise<Stale | null> {
+  const ns = kube.namespace;
+  const cut = AbortSignal.any([signal, AbortSignal.timeout(STALE_READ_MS)]);
+  const cutOff = new Promise<null>((r) => (cut.aborted ? r(null) : cut.addEventListener('abort', () => r(null), { once: true })));
+  const within = <T>(p: Promise<T>): Promise<T | null> => Promise.race([p.catch(() => null), cutOff]);
+  const [list, release] = await Promise.all([
+    within(kube.client.listReplicaSets(ns, `rollouts-pod-template-hash=${hash}`, cut)),
+    within(kube.client.controllerVersion()),
+  ]);
+  const rs = list?.items.find((r: ReplicaSet) =>
+    (r.metadata.ownerReferences ?? []).some((o) => o.kind === 'Rollout' && o.name === rollout),
+  );
+  if (!rs || !replicaSetAvailable(rs)) return null;
+  const ready = `${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0}`;
+  return { found: { replicaSet: rs.metadata.name ?? '', ready }, namespace: ns, release };
+}
+
+/** The error, with what is known of the cause on the controller's release and the command that wakes it. */
+function staleError(e: CliError, s: Stale): CliError {
+  const wake = { replicaSet: s.found.replicaSet, namespace: s.namespace };
+  switch (keepsStaleReplicaSets(s.release)) {
+    case 'yes':
+      return e.with('wait.staleCacheKnown', { release: s.release?.version ?? '', ...wake });
+    case 'unknown':
+      return e.with('wait.staleCacheMaybe', wake);
+    case 'no':
+      return e.with('wait.controllerCheck', { where: s.release?.where ?? '' });
+  }
 }
