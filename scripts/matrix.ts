@@ -73,10 +73,16 @@ const SUITES: Record<string, Suite> = {
     about: 'workloadRef rollouts: set-image and undo through the Deployment, scaleDown modes',
   },
   faults: { project: 'cluster', files: ['test/cluster/faults.test.ts'], about: 'API server and controller outages' },
+  'stale-preview': {
+    project: 'cluster',
+    files: ['test/cluster/faults.test.ts'],
+    filter: 'a controller that does not act on an available preview',
+    about: "wait on a controller that sits still with the preview available (what v1.7.x's stale ReplicaSet cache looks like)",
+  },
   security: { project: 'cluster', files: ['test/cluster/security.test.ts'], about: 'credentials, RBAC, terminal safety' },
   harness: { project: 'cluster', files: ['test/cluster/harness-smoke.test.ts'], about: 'the local control plane' },
 };
-const DEFAULT_SUITES = ['bluegreen', 'reference', 'guard', 'controller', 'promote-loss', 'preview', 'workloadref'];
+const DEFAULT_SUITES = ['bluegreen', 'reference', 'guard', 'controller', 'promote-loss', 'preview', 'workloadref', 'stale-preview'];
 
 const RESULTS_FILE = join(REPO_ROOT, 'docs', 'compatibility.json');
 const DOC_FILE = join(REPO_ROOT, 'docs', 'COMPATIBILITY.md');

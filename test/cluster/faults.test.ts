@@ -11,6 +11,7 @@ import {
   clusterEnv,
   clusterView,
   deploy,
+  getJson,
   newNamespace,
   newPreview,
   pluginEnv,
@@ -112,6 +113,71 @@ describe('Argo Rollouts controller stopped', () => {
       case: 'promote --wait while the controller is down',
       outcome:
         'exit 1 after the stall timeout: "the controller has not reacted"; status said the promote was not acted on; users switched once the controller was back',
+    });
+  });
+});
+
+describe('a controller that does not act on an available preview', () => {
+  // What Argo Rollouts v1.7.x's stale ReplicaSet cache looks like from outside (docs/ARGO-BEHAVIOUR.md), made
+  // on every release: the controller made the preview's ReplicaSet and is stopped before its pods are ready
+  // (kwok stopped meanwhile), then kwok makes them ready. The status stays short of the pause with the
+  // ReplicaSet available in the API.
+  it('wait names the available ReplicaSet, says what is known of the cause on this release and what wakes it, and writes nothing', async () => {
+    const ns = await newNamespace('fault-stale');
+    await deploy(ns);
+    const release = clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '';
+    let stopped: Array<'kwok' | 'rollouts-controller'> = [];
+    let hash = '';
+    try {
+      await stopComponent('kwok');
+      stopped.push('kwok');
+      await setImageRaw(ns, 'v1.054');
+      hash = await until('the preview ReplicaSet scaled up', async () => {
+        const v = await clusterView(ns);
+        const h = v.status?.currentPodHash;
+        const rs = v.rs.find((r) => r.hash === h);
+        return h && rs && rs.image.endsWith(':v1.054') && rs.replicas > 0 && rs.available === 0 ? (h as string) : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1000)); // the controller's status write after the scale-up
+      await stopComponent('rollouts-controller');
+      stopped.push('rollouts-controller');
+      await startComponent('kwok');
+      stopped = stopped.filter((c) => c !== 'kwok');
+      await until('the preview available', async () => {
+        const rs = (await clusterView(ns)).rs.find((r) => r.hash === hash);
+        return rs && rs.available >= rs.replicas;
+      });
+      const before = await getJson('rollout', 'frontend', ns);
+      const rsBefore = await getJson('replicaset', `frontend-${hash}`, ns);
+      const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--stall-timeout', '5s', '--timeout', '60s']);
+      expect(w.code, w.stderr).toBe(1);
+      expect(w.stderr).toMatch(
+        new RegExp(`has not acted on rollout "frontend" for \\d+s although its ReplicaSet frontend-${hash} is available \\(2/2\\)`),
+      );
+      if (/^v1\.7\./.test(release)) {
+        expect(w.stderr).toContain(
+          `Check that the controller is running. If it is: Argo Rollouts ${release} can keep a stale copy of a ReplicaSet`,
+        );
+        expect(w.stderr).toContain(`kubectl annotate replicaset frontend-${hash} -n ${ns} bluegreen.kubectl.io/touched-at=`);
+      } else {
+        expect(w.stderr).toContain('Check that the controller (deployment argo-rollouts/argo-rollouts) is running');
+        expect(w.stderr).not.toContain('#4044');
+      }
+      const after = await getJson('rollout', 'frontend', ns);
+      expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      expect((await getJson('replicaset', `frontend-${hash}`, ns)).metadata.resourceVersion).toBe(rsBefore.metadata.resourceVersion);
+    } finally {
+      for (const c of stopped) await startComponent(c);
+    }
+    // Back, the controller takes the available preview up and pauses for promotion.
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(0);
+    expect((await clusterView(ns)).status.currentPodHash).toBe(hash);
+    record({
+      kind: 'fault',
+      area: `a controller that does not act on an available preview (as Argo Rollouts v1.7.x's stale ReplicaSet cache; this is ${release})`,
+      case: 'wait --for=paused with the controller stopped after making the preview, the preview then ready',
+      outcome: `exit 1 after the stall time, naming frontend-${hash} available 2/2 and ${/^v1\.7\./.test(release) ? 'argoproj/argo-rollouts#4044 with the annotate command' : 'to check the controller'}; nothing written; the controller, back, paused for promotion`,
     });
   });
 });
