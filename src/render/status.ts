@@ -12,7 +12,12 @@ export interface StatusExtras {
   now: Date;
   /** The terminal's width, when stdout is a terminal that knows it: the boxes are fitted into it. */
   columns?: number;
+  /** The preview available while the rollout waits on it, and when the controller last recorded anything. */
+  still?: { replicaSet: string; ready: string; since: string } | null;
 }
+
+/** A controller that has recorded nothing this long with the preview available is said to sit still. */
+const STILL_MS = 60_000;
 
 /** Boxes are fitted to terminals at least this wide; a narrower one wraps them. */
 const MIN_COLUMNS = 40;
@@ -182,6 +187,11 @@ export function renderStatus(t: T, rawView: RolloutView, actions: NextAction[], 
   if (w?.supported && w.found === null) notes.push(t('status.workloadUnread', { kind: w.kind, workload: w.name }));
   if (w?.found && (w.replicas ?? 0) > 0) {
     notes.push(t('status.workloadPods', { workload: w.name, ready: String(w.readyReplicas ?? 0), want: String(w.replicas) }));
+  }
+  const still = extras.still;
+  const stillMs = still ? now.getTime() - Date.parse(still.since) : NaN;
+  if (still && stillMs >= STILL_MS) {
+    notes.push(p.yellow(t('status.controllerStill', { ...still, ago: duration(t, stillMs), name: v.name, ns: v.namespace })));
   }
   if (v.paused.controllerPause && v.paused.reasons.length === 0 && !v.paused.manual) {
     notes.push(t('status.unpausing', { since: extras.lastChange?.action === 'promote' ? extras.lastChange.at : '' }));

@@ -104,3 +104,20 @@ export function replicaSetAvailable(rs: ReplicaSet): boolean {
   if (typeof observed === 'number' && rs.metadata.generation !== undefined && observed < rs.metadata.generation) return false;
   return want > 0 && (rs.status?.availableReplicas ?? 0) >= want;
 }
+
+/**
+ * When the controller last recorded something with a time in the Rollout's status: the newest of its
+ * conditions' lastUpdateTime and lastTransitionTime (RFC 3339). A condition's times move only when the
+ * controller changes it, so a status that is still keeps them. null when no condition carries one.
+ */
+export function lastRecorded(ro: Rollout): string | null {
+  let best: string | null = null;
+  let bestMs = -Infinity;
+  for (const c of ro.status?.conditions ?? []) {
+    for (const at of [c.lastUpdateTime, c.lastTransitionTime]) {
+      const ms = at ? Date.parse(at) : NaN;
+      if (!Number.isNaN(ms) && ms > bestMs) [best, bestMs] = [at!, ms];
+    }
+  }
+  return best;
+}

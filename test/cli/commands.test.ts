@@ -1257,6 +1257,67 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(rsReads().length).toBe(2);
   });
 
+  // status reads the ReplicaSets anyway: it says the same from the controller's own record of time (the newest
+  // of the Rollout's condition times), with no request more.
+  const stillSince = (ago: number, available = 3) => {
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    const at = new Date(NOW.getTime() - ago).toISOString().replace(/\.\d+Z$/, 'Z');
+    fake.put('rollouts', {
+      ...ro,
+      status: {
+        ...ro.status,
+        conditions: [
+          { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', lastUpdateTime: at, lastTransitionTime: at },
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'AvailableReason',
+            lastUpdateTime: '2026-11-01T00:00:00Z',
+            lastTransitionTime: '2026-11-01T00:00:00Z',
+          },
+        ],
+      },
+    });
+    const rs = loadFixture('christmas.yaml').replicaSets.find((x: any) => x.metadata.name === 'frontend-6c8d7f5b9d')!;
+    fake.put('replicasets', {
+      ...rs,
+      metadata: { ...rs.metadata, namespace: 'apc-fe-ns' },
+      status: { replicas: 3, readyReplicas: available, availableReplicas: available },
+    });
+    return at;
+  };
+
+  it('status: a preview available and nothing recorded by the controller for over a minute is said, with what to run', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    const at = stillSince(5 * 60_000);
+    const before = fake.requests.length;
+    const r = await run(['status', 'frontend']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `The preview (ReplicaSet frontend-6c8d7f5b9d) is available (3/3), but the controller has recorded nothing for this rollout since ${at} (5m ago)`,
+    );
+    expect(r.stdout).toContain('kubectl bluegreen wait frontend -n apc-fe-ns --for=paused');
+    const ko = await run(['status', 'frontend', '--lang', 'ko']);
+    expect(ko.stdout).toContain(`preview(ReplicaSet frontend-6c8d7f5b9d)가 이미 사용 가능(3/3)한데도 컨트롤러가 ${at}`);
+    // Two status runs, the same requests each: nothing read for the note.
+    expect((fake.requests.length - before) % 2).toBe(0);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('status: not within the first minute, nor while the preview is coming up, nor when paused for promotion', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    const paused = await run(['status', 'frontend']);
+    expect(paused.stdout).not.toContain('has recorded nothing');
+    cutoverPending();
+    stillSince(30_000);
+    const recent = await run(['status', 'frontend']);
+    expect(recent.stdout).not.toContain('has recorded nothing');
+    stillSince(5 * 60_000, 2);
+    const coming = await run(['status', 'frontend']);
+    expect(coming.stdout).not.toContain('has recorded nothing');
+  });
+
   it('ReplicaSets and Deployments not readable (RBAC): no finding, the wait goes on to a plain timeout, nothing written', async () => {
     await startWith('christmas.yaml', { noController: true, deny: ['list replicasets', 'list deployments'] });
     cutoverPending();

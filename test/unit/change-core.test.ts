@@ -2,7 +2,7 @@
 // the questions the pipeline asks between two reads of a rollout.
 import { describe, expect, it } from 'vitest';
 import { auditValue, eventFor, lastChange, recordedRequests, workloadOf, type Audit } from '../../src/rollout/audit.js';
-import { awaitedReplicaSet, degraded, reached, replicaSetAvailable } from '../../src/rollout/goals.js';
+import { awaitedReplicaSet, degraded, lastRecorded, reached, replicaSetAvailable } from '../../src/rollout/goals.js';
 import { getRolloutPhase, isWorkloadGenerationObserved } from '../../src/rollout/phase.js';
 import type { JsonPatchOp, PlannedRequest } from '../../src/rollout/plan.js';
 import { changedWithin, changeReflected, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
@@ -359,6 +359,20 @@ describe('a controller that has not acted on an available ReplicaSet', () => {
   it('not while the spec is not observed, nor when paused by hand', () => {
     expect(awaitedReplicaSet(ro(cutoverPending, { generation: 6 }))).toBeNull();
     expect(awaitedReplicaSet({ ...ro(cutoverPending), spec: { paused: true, replicas: 2 } })).toBeNull();
+  });
+  it("the controller's last record: the newest condition time, unparseable ones skipped, null without any", () => {
+    const cond = (lastUpdateTime?: string, lastTransitionTime?: string) => ({
+      type: 'X',
+      status: 'True',
+      lastUpdateTime,
+      lastTransitionTime,
+    });
+    expect(lastRecorded(ro({ conditions: [cond('2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'), cond('2026-11-15T00:00:00Z')] }))).toBe(
+      '2026-12-01T00:00:00Z',
+    );
+    expect(lastRecorded(ro({ conditions: [cond('not a time'), cond(undefined, '2026-11-02T00:00:00Z')] }))).toBe('2026-11-02T00:00:00Z');
+    expect(lastRecorded(ro({ conditions: [] }))).toBeNull();
+    expect(lastRecorded(ro({}))).toBeNull();
   });
   it('a ReplicaSet is available when every replica it wants is, for its current generation', () => {
     const rs = (replicas: number | undefined, available: number | undefined, observed = 3) =>

@@ -4,6 +4,7 @@
 import type { Ctx } from '../../ctx.js';
 import { CliError, EXIT } from '../../errors.js';
 import { lastChange } from '../../rollout/audit.js';
+import { awaitedReplicaSet, lastRecorded } from '../../rollout/goals.js';
 import { nextActions } from '../../rollout/actions.js';
 import { serialize, statusJson } from '../../render/formats.js';
 import { renderStatus } from '../../render/status.js';
@@ -21,7 +22,22 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
     now,
     lastChange: lastChange(l.ro),
     columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined,
+    still: stillOnPreview(l),
   });
+}
+
+/**
+ * The rollout waits on its preview alone (src/rollout/goals.ts awaitedReplicaSet), the ReplicaSets read
+ * have it available, and when the controller last recorded anything: what the single view says of a
+ * controller that sits still (Argo Rollouts v1.7.x's stale ReplicaSet cache, or one that is down) once
+ * that is over a minute old. From what status reads anyway: no request more.
+ */
+function stillOnPreview(l: Loaded): { replicaSet: string; ready: string; since: string } | null {
+  const p = l.view.preview;
+  if (!p?.replicaSet || p.replicas <= 0 || p.availableReplicas < p.replicas) return null;
+  if (awaitedReplicaSet(l.ro) !== p.podTemplateHash) return null;
+  const since = lastRecorded(l.ro);
+  return since ? { replicaSet: p.replicaSet, ready: `${p.availableReplicas}/${p.replicas}`, since } : null;
 }
 
 export const status: Handler<'status'> = async (ctx, args) => {
