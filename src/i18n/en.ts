@@ -299,8 +299,8 @@ export const en = {
   'status.stableDiffers': (p: { v: S }) => `Stable (last fully promoted) is still ${p.v}: post-promotion checks are running.`,
   'status.unpausing': (p: { since: S }) =>
     `A promote was sent${p.since ? ` at ${p.since}` : ''} and the controller has not acted on it yet; if this stays, the Argo Rollouts controller is not reconciling (is it running?).`,
-  'status.controllerStill': (p: { replicaSet: S; ready: S; since: S; ago: S; name: S; ns: S }) =>
-    `The preview (ReplicaSet ${p.replicaSet}) is available (${p.ready}), but the controller has recorded nothing for this rollout since ${p.since} (${p.ago} ago): it may be stopped, or (Argo Rollouts v1.7.x) holding a stale copy of that ReplicaSet. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=paused says which, and what wakes it.`,
+  'status.controllerStill': (p: { replicaSet: S; ready: S; since: S; ago: S; name: S; ns: S; goal: S }) =>
+    `The preview (ReplicaSet ${p.replicaSet}) is available (${p.ready}), and neither it nor the rollout's status has changed since ${p.since} (${p.ago} ago): the controller has not moved the rollout on. It may be stopped or failing, or (Argo Rollouts v1.7.x) holding a stale copy of that ReplicaSet. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=${p.goal} watches it for a minute, then says what is known of the cause on this release and what wakes it.`,
   'status.manualPause': () => 'Manually paused (spec.paused): nothing switches until it is promoted.',
   'status.argoCD': (p: { app: S }) => `Managed by Argo CD (application "${p.app}"): changes made here may be reverted by auto-sync.`,
   'status.lastChange': (p: { by: S; action: S; at: S; reason: S }) =>

@@ -284,7 +284,7 @@ export const ko: Catalog = {
   'status.unpausing': (p) =>
     `promote${p.since ? `(${p.since})` : ''}가 전달되었지만 컨트롤러가 아직 처리하지 않았습니다. 계속 이 상태라면 Argo Rollouts 컨트롤러가 동작하지 않는 것입니다 (실행 중인가요?).`,
   'status.controllerStill': (p) =>
-    `preview(ReplicaSet ${p.replicaSet})가 이미 사용 가능(${p.ready})한데도 컨트롤러가 ${p.since} 이후 (${p.ago} 전부터) 이 rollout에 아무것도 기록하지 않았습니다: 컨트롤러가 멈췄거나, (Argo Rollouts v1.7.x) 그 ReplicaSet의 오래된 사본을 캐시에 유지하고 있을 수 있습니다. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=paused 가 어느 쪽인지, 무엇으로 깨우는지 알려 줍니다.`,
+    `preview(ReplicaSet ${p.replicaSet})는 사용 가능한 상태(${p.ready})인데, 그것도 rollout의 status도 ${p.since}(${p.ago} 전) 이후로 바뀌지 않았습니다: 컨트롤러가 rollout을 진행시키지 않고 있습니다. 컨트롤러가 멈췄거나 오류 상태이거나, Argo Rollouts v1.7.x라면 그 ReplicaSet의 오래된 사본을 캐시에 들고 있을 수 있습니다. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=${p.goal} 로 1분간 지켜보면 이 버전에서 알려진 원인과 다시 움직이게 하는 방법을 알려 줍니다.`,
   'status.manualPause': () => '수동 일시정지 (spec.paused): promote 전까지 아무것도 전환되지 않습니다.',
   'status.argoCD': (p) => `Argo CD가 관리 중 (애플리케이션 "${p.app}"): 여기서 한 변경은 auto-sync로 되돌려질 수 있습니다.`,
   'status.lastChange': (p) => `마지막 변경: ${p.at}에 ${p.by}의 ${p.action}${p.reason ? ` ("${p.reason}")` : ''}`,

@@ -13,7 +13,7 @@ export interface StatusExtras {
   /** The terminal's width, when stdout is a terminal that knows it: the boxes are fitted into it. */
   columns?: number;
   /** The preview available while the rollout waits on it, and when the controller last recorded anything. */
-  still?: { replicaSet: string; ready: string; since: string } | null;
+  still?: { replicaSet: string; ready: string; since: string; goal: 'paused' | 'promoted' } | null;
 }
 
 /** A controller that has recorded nothing this long with the preview available is said to sit still. */

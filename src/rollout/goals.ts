@@ -9,7 +9,7 @@
 // progress deadline (ProgressDeadlineExceeded), and an InvalidSpec that is not about a missing object
 // (a spec that no re-check can fix; a new spec is observed as a new generation first).
 import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
-import type { ReplicaSet, Rollout } from './types.js';
+import type { ObjectMeta, ReplicaSet, Rollout } from './types.js';
 
 export type WaitGoal = 'healthy' | 'paused' | 'promoted';
 
@@ -105,19 +105,31 @@ export function replicaSetAvailable(rs: ReplicaSet): boolean {
   return want > 0 && (rs.status?.availableReplicas ?? 0) >= want;
 }
 
-/**
- * When the controller last recorded something with a time in the Rollout's status: the newest of its
- * conditions' lastUpdateTime and lastTransitionTime (RFC 3339). A condition's times move only when the
- * controller changes it, so a status that is still keeps them. null when no condition carries one.
- */
-export function lastRecorded(ro: Rollout): string | null {
+/** The newest of some RFC 3339 times (unparseable ones skipped); null when there is none. */
+export function newest(times: ReadonlyArray<string | null | undefined>): string | null {
   let best: string | null = null;
   let bestMs = -Infinity;
-  for (const c of ro.status?.conditions ?? []) {
-    for (const at of [c.lastUpdateTime, c.lastTransitionTime]) {
-      const ms = at ? Date.parse(at) : NaN;
-      if (!Number.isNaN(ms) && ms > bestMs) [best, bestMs] = [at!, ms];
-    }
+  for (const at of times) {
+    const ms = at ? Date.parse(at) : NaN;
+    if (!Number.isNaN(ms) && ms > bestMs) [best, bestMs] = [at!, ms];
   }
   return best;
+}
+
+/**
+ * When the controller last recorded something with a time in the Rollout's status: the newest of its
+ * conditions' lastUpdateTime and lastTransitionTime. A condition's times move only when the controller
+ * changes it, so a status that is still keeps them. null when no condition carries one.
+ */
+export function lastRecorded(ro: Rollout): string | null {
+  return newest((ro.status?.conditions ?? []).flatMap((c) => [c.lastUpdateTime, c.lastTransitionTime]));
+}
+
+/**
+ * When the object's status was last written (by anyone): the newest managedFields entry of its status
+ * subresource. Its time moves whenever that writer changes a value it owns (a ReplicaSet's counts as pods
+ * become ready, a Rollout's status as the controller acts). null when no such entry is recorded.
+ */
+export function lastStatusWrite(meta: ObjectMeta): string | null {
+  return newest((meta.managedFields ?? []).filter((f) => f.subresource === 'status').map((f) => (f.time ? String(f.time) : null)));
 }

@@ -1259,9 +1259,13 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
 
   // status reads the ReplicaSets anyway: it says the same from the controller's own record of time (the newest
   // of the Rollout's condition times), with no request more.
-  const stillSince = (ago: number, available = 3) => {
+  // status reads the ReplicaSets anyway: it says the same from the times the API server recorded (the
+  // preview's last status write, the Rollout's, its conditions'), with no request more.
+  const iso = (ago: number) => new Date(NOW.getTime() - ago).toISOString().replace(/\.\d+Z$/, 'Z');
+  /** The rollout's conditions last moved `ago` ms before NOW; the preview's status last written `rsAgo` before (undefined: not recorded). */
+  const stillSince = (ago: number, o: { available?: number; rsAgo?: number | undefined } = { rsAgo: ago }) => {
     const ro = fake.rollout('apc-fe-ns', 'frontend')!;
-    const at = new Date(NOW.getTime() - ago).toISOString().replace(/\.\d+Z$/, 'Z');
+    const at = iso(ago);
     fake.put('rollouts', {
       ...ro,
       status: {
@@ -1272,50 +1276,86 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
             type: 'Available',
             status: 'True',
             reason: 'AvailableReason',
-            lastUpdateTime: '2026-11-01T00:00:00Z',
-            lastTransitionTime: '2026-11-01T00:00:00Z',
+            lastUpdateTime: iso(86_400_000),
+            lastTransitionTime: iso(86_400_000),
           },
         ],
       },
     });
     const rs = loadFixture('christmas.yaml').replicaSets.find((x: any) => x.metadata.name === 'frontend-6c8d7f5b9d')!;
+    const available = o.available ?? 3;
+    const managedFields =
+      o.rsAgo === undefined
+        ? undefined
+        : [
+            { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', time: iso(o.rsAgo), subresource: 'status' },
+            { manager: 'rollouts-controller', operation: 'Update', apiVersion: 'apps/v1', time: iso(1_000) },
+          ];
     fake.put('replicasets', {
       ...rs,
-      metadata: { ...rs.metadata, namespace: 'apc-fe-ns' },
+      metadata: { ...rs.metadata, namespace: 'apc-fe-ns', managedFields },
       status: { replicas: 3, readyReplicas: available, availableReplicas: available },
     });
     return at;
   };
+  const NOTE = 'the controller has not moved the rollout on';
 
-  it('status: a preview available and nothing recorded by the controller for over a minute is said, with what to run', async () => {
+  it('status: a preview available and nothing moved for over a minute is said, with what to run; no request more', async () => {
     await startWith('christmas.yaml', { noController: true });
     cutoverPending();
-    const at = stillSince(5 * 60_000);
+    stillSince(30_000);
     const before = fake.requests.length;
+    const quiet = await run(['status', 'frontend']);
+    expect(quiet.stdout).not.toContain(NOTE);
+    const between = fake.requests.length;
+    const at = stillSince(5 * 60_000);
     const r = await run(['status', 'frontend']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      `The preview (ReplicaSet frontend-6c8d7f5b9d) is available (3/3), but the controller has recorded nothing for this rollout since ${at} (5m ago)`,
+      `The preview (ReplicaSet frontend-6c8d7f5b9d) is available (3/3), and neither it nor the rollout's status has changed since ${at} (5m ago): ${NOTE}.`,
     );
-    expect(r.stdout).toContain('kubectl bluegreen wait frontend -n apc-fe-ns --for=paused');
+    expect(r.stdout).toContain('kubectl bluegreen wait frontend -n apc-fe-ns --for=paused watches it for a minute');
+    expect(fake.requests.length - between).toBe(between - before);
     const ko = await run(['status', 'frontend', '--lang', 'ko']);
-    expect(ko.stdout).toContain(`preview(ReplicaSet frontend-6c8d7f5b9d)가 이미 사용 가능(3/3)한데도 컨트롤러가 ${at}`);
-    // Two status runs, the same requests each: nothing read for the note.
-    expect((fake.requests.length - before) % 2).toBe(0);
+    expect(ko.stdout).toContain(
+      `preview(ReplicaSet frontend-6c8d7f5b9d)는 사용 가능한 상태(3/3)인데, 그것도 rollout의 status도 ${at}(5분 전) 이후로`,
+    );
     expect(fake.writes()).toEqual([]);
   });
 
-  it('status: not within the first minute, nor while the preview is coming up, nor when paused for promotion', async () => {
+  it('status: a rollout that promotes itself is pointed to --for=promoted', async () => {
     await startWith('christmas.yaml', { noController: true });
-    const paused = await run(['status', 'frontend']);
-    expect(paused.stdout).not.toContain('has recorded nothing');
     cutoverPending();
-    stillSince(30_000);
-    const recent = await run(['status', 'frontend']);
-    expect(recent.stdout).not.toContain('has recorded nothing');
-    stillSince(5 * 60_000, 2);
-    const coming = await run(['status', 'frontend']);
-    expect(coming.stdout).not.toContain('has recorded nothing');
+    const ro = fake.rollout('apc-fe-ns', 'frontend')!;
+    const bg = ro.spec.strategy.blueGreen;
+    fake.put('rollouts', { ...ro, spec: { ...ro.spec, strategy: { blueGreen: { ...bg, autoPromotionEnabled: true } } } });
+    stillSince(5 * 60_000);
+    const r = await run(['status', 'frontend']);
+    expect(r.stdout).toContain('kubectl bluegreen wait frontend -n apc-fe-ns --for=promoted watches it');
+  });
+
+  it.each([
+    ["paused for promotion (a person's turn)", false, 5 * 60_000, { rsAgo: 5 * 60_000 }],
+    ['within the first minute', true, 30_000, { rsAgo: 30_000 }],
+    ['a preview still coming up', true, 5 * 60_000, { rsAgo: 5 * 60_000, available: 2 }],
+    ['a preview that became available a moment ago (its pods took minutes)', true, 5 * 60_000, { rsAgo: 2_000 }],
+    ["the preview's status write not recorded (no managedFields): when it became available is unknown", true, 5 * 60_000, {}],
+  ] as const)('status: nothing said when %s', async (_n, cutover, ago, o) => {
+    await startWith('christmas.yaml', { noController: true });
+    if (cutover) cutoverPending();
+    stillSince(ago, o);
+    const r = await run(['status', 'frontend']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain(NOTE);
+  });
+
+  it('status --watch draws on changes only: it does not say it (its "ago" would not move)', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    stillSince(5 * 60_000);
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 600 });
+    expect(r.stdout).toContain('frontend-6c8d7f5b9d');
+    expect(r.stdout).not.toContain(NOTE);
   });
 
   it('ReplicaSets and Deployments not readable (RBAC): no finding, the wait goes on to a plain timeout, nothing written', async () => {

@@ -163,17 +163,17 @@ describe('a controller that does not act on an available preview', () => {
         expect(w.stderr).toContain('Check that the controller (deployment argo-rollouts/argo-rollouts) is running');
         expect(w.stderr).not.toContain('#4044');
       }
-      // status says it too, once the controller's newest condition time is over a minute old.
+      // status says it too, once nothing has moved for a minute (the preview's status, the Rollout's).
       const s = await until(
         'status to say the controller sits still',
         async () => {
           const r = await bluegreen(['status', 'frontend', '-n', ns]);
-          return r.stdout.includes('but the controller has recorded nothing for this rollout since') ? r.stdout : undefined;
+          return r.stdout.includes('the controller has not moved the rollout on') ? r.stdout : undefined;
         },
         120_000,
       );
       expect(s).toContain(`The preview (ReplicaSet frontend-${hash}) is available (2/2)`);
-      expect(s).toContain(`kubectl bluegreen wait frontend -n ${ns} --for=paused`);
+      expect(s).toContain(`kubectl bluegreen wait frontend -n ${ns} --for=paused watches it for a minute`);
       const after = await getJson('rollout', 'frontend', ns);
       expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
       expect((await getJson('replicaset', `frontend-${hash}`, ns)).metadata.resourceVersion).toBe(rsBefore.metadata.resourceVersion);
@@ -188,7 +188,7 @@ describe('a controller that does not act on an available preview', () => {
       kind: 'fault',
       area: `a controller that does not act on an available preview (as Argo Rollouts v1.7.x's stale ReplicaSet cache; this is ${release})`,
       case: 'wait --for=paused with the controller stopped after making the preview, the preview then ready',
-      outcome: `wait: exit 1 after the stall time, naming frontend-${hash} available 2/2 and ${/^v1\.7\./.test(release) ? 'argoproj/argo-rollouts#4044 with the annotate command' : 'to check the controller'}; status: the same, once the controller's newest condition time was a minute old; nothing written; the controller, back, paused for promotion`,
+      outcome: `wait: exit 1 after the stall time, naming frontend-${hash} available 2/2 and ${/^v1\.7\./.test(release) ? 'argoproj/argo-rollouts#4044 with the annotate command' : 'to check the controller'}; status: the same, once nothing had moved for a minute; nothing written; the controller, back, paused for promotion`,
     });
   });
 });

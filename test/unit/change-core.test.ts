@@ -2,7 +2,7 @@
 // the questions the pipeline asks between two reads of a rollout.
 import { describe, expect, it } from 'vitest';
 import { auditValue, eventFor, lastChange, recordedRequests, workloadOf, type Audit } from '../../src/rollout/audit.js';
-import { awaitedReplicaSet, degraded, lastRecorded, reached, replicaSetAvailable } from '../../src/rollout/goals.js';
+import { awaitedReplicaSet, degraded, lastRecorded, lastStatusWrite, reached, replicaSetAvailable } from '../../src/rollout/goals.js';
 import { getRolloutPhase, isWorkloadGenerationObserved } from '../../src/rollout/phase.js';
 import type { JsonPatchOp, PlannedRequest } from '../../src/rollout/plan.js';
 import { changedWithin, changeReflected, changeVisible, reacted, whatChanged } from '../../src/rollout/reaction.js';
@@ -373,6 +373,15 @@ describe('a controller that has not acted on an available ReplicaSet', () => {
     expect(lastRecorded(ro({ conditions: [cond('not a time'), cond(undefined, '2026-11-02T00:00:00Z')] }))).toBe('2026-11-02T00:00:00Z');
     expect(lastRecorded(ro({ conditions: [] }))).toBeNull();
     expect(lastRecorded(ro({}))).toBeNull();
+  });
+  it("an object's last status write: the newest managedFields entry of its status subresource, by any manager", () => {
+    const f = (time: string, subresource?: string) => ({ manager: 'm', operation: 'Update', time: time as unknown as Date, subresource });
+    const meta = (managedFields?: ReturnType<typeof f>[]) => ({ name: 'x', managedFields });
+    expect(
+      lastStatusWrite(meta([f('2026-12-01T00:00:05Z', 'status'), f('2026-12-01T00:00:09Z'), f('2026-12-01T00:00:07Z', 'status')])),
+    ).toBe('2026-12-01T00:00:07Z');
+    expect(lastStatusWrite(meta([f('2026-12-01T00:00:09Z')]))).toBeNull();
+    expect(lastStatusWrite(meta())).toBeNull();
   });
   it('a ReplicaSet is available when every replica it wants is, for its current generation', () => {
     const rs = (replicas: number | undefined, available: number | undefined, observed = 3) =>

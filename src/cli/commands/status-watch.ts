@@ -112,6 +112,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
       ctx,
       { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view },
       'table',
+      true,
     );
     if (frame === lastFrame && !force) return;
     lastFrame = frame;

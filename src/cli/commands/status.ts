@@ -4,17 +4,21 @@
 import type { Ctx } from '../../ctx.js';
 import { CliError, EXIT } from '../../errors.js';
 import { lastChange } from '../../rollout/audit.js';
-import { awaitedReplicaSet, lastRecorded } from '../../rollout/goals.js';
+import { awaitedReplicaSet, lastRecorded, lastStatusWrite, newest, replicaSetAvailable } from '../../rollout/goals.js';
+import { hashOf, ownedBy } from '../../rollout/view.js';
 import { nextActions } from '../../rollout/actions.js';
 import { serialize, statusJson } from '../../render/formats.js';
-import { renderStatus } from '../../render/status.js';
+import { renderStatus, type StatusExtras } from '../../render/status.js';
 import type { Handler } from '../dispatch.js';
 import { loadBlueGreen, validateName, type Loaded } from '../load.js';
 
 export type StatusFormat = 'table' | 'wide' | 'json' | 'yaml';
 
-/** One rollout as text or as the JSON/YAML document, with the next steps from the planners. */
-export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat): string {
+/**
+ * One rollout as text or as the JSON/YAML document, with the next steps from the planners. `watching`:
+ * a frame of --watch, drawn on changes only, so nothing that depends on time passing without one.
+ */
+export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat, watching = false): string {
   const now = ctx.io.now();
   const actions = nextActions(l.view, l.ro, now);
   if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
@@ -22,22 +26,30 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
     now,
     lastChange: lastChange(l.ro),
     columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined,
-    still: stillOnPreview(l),
+    still: watching ? null : stillOnPreview(l),
   });
 }
 
 /**
  * The rollout waits on its preview alone (src/rollout/goals.ts awaitedReplicaSet), the ReplicaSets read
- * have it available, and when the controller last recorded anything: what the single view says of a
- * controller that sits still (Argo Rollouts v1.7.x's stale ReplicaSet cache, or one that is down) once
- * that is over a minute old. From what status reads anyway: no request more.
+ * have it available, and the last time anything moved: the newest of the preview ReplicaSet's last status
+ * write (so a preview that became available a moment ago is not blamed on a controller that has had no
+ * time to act), the Rollout's last status write and its conditions' times. What the single view says of
+ * a controller that sits still (Argo Rollouts v1.7.x's stale ReplicaSet cache, or one that is down) once
+ * that is over a minute old. From what status reads anyway: no request more. Without the ReplicaSet's
+ * status write recorded (managedFields), when it became available is unknown: nothing is said.
  */
-function stillOnPreview(l: Loaded): { replicaSet: string; ready: string; since: string } | null {
+function stillOnPreview(l: Loaded): StatusExtras['still'] {
   const p = l.view.preview;
-  if (!p?.replicaSet || p.replicas <= 0 || p.availableReplicas < p.replicas) return null;
-  if (awaitedReplicaSet(l.ro) !== p.podTemplateHash) return null;
-  const since = lastRecorded(l.ro);
-  return since ? { replicaSet: p.replicaSet, ready: `${p.availableReplicas}/${p.replicas}`, since } : null;
+  if (!p?.replicaSet || awaitedReplicaSet(l.ro) !== p.podTemplateHash) return null;
+  const rs = l.replicaSets.find((r) => hashOf(r) === p.podTemplateHash && ownedBy(r, l.ro));
+  if (!rs || !replicaSetAvailable(rs)) return null;
+  const available = lastStatusWrite(rs.metadata);
+  const since = available && newest([available, lastStatusWrite(l.ro.metadata), lastRecorded(l.ro)]);
+  if (!since) return null;
+  const auto = l.view.autoPromotion;
+  const goal = auto.enabled && auto.seconds === 0 ? 'promoted' : 'paused';
+  return { replicaSet: p.replicaSet, ready: `${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0}`, since, goal };
 }
 
 export const status: Handler<'status'> = async (ctx, args) => {
