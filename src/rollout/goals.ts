@@ -8,7 +8,7 @@
 // go Healthy by itself. Final are: an aborted update (RolloutAborted; failed analysis aborts too), a
 // progress deadline (ProgressDeadlineExceeded), and an InvalidSpec that is not about a missing object
 // (a spec that no re-check can fix; a new spec is observed as a new generation first).
-import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
+import { COMPLETED_ANALYSIS, getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import type { ObjectMeta, ReplicaSet, Rollout } from './types.js';
 
 export type WaitGoal = 'healthy' | 'paused' | 'promoted';
@@ -77,8 +77,6 @@ export function phaseText(ro: Rollout): string {
   return message ? `${phase} - ${message}` : phase;
 }
 
-const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
-
 /**
  * The hash of the ReplicaSet whose availability the controller's next step waits on, when that is all it
  * waits on: the spec observed, an update not live yet (the active Service on another ReplicaSet), no pause
@@ -93,7 +91,7 @@ export function awaitedReplicaSet(ro: Rollout, workloadGeneration?: number | nul
   if (!hash || !observedAll(ro, workloadGeneration) || st.abort || ro.spec?.paused || st.controllerPause) return null;
   if ((st.pauseConditions ?? []).length > 0 || st.blueGreen?.activeSelector === hash) return null;
   const analysis = st.blueGreen?.prePromotionAnalysisRunStatus;
-  if (analysis && !ANALYSIS_DONE.has(analysis.status ?? '')) return null;
+  if (analysis && !COMPLETED_ANALYSIS.has(analysis.status ?? '')) return null;
   return getRolloutPhase(ro).phase === 'Progressing' ? hash : null;
 }
 
@@ -103,6 +101,11 @@ export function replicaSetAvailable(rs: ReplicaSet): boolean {
   const observed = rs.status?.observedGeneration;
   if (typeof observed === 'number' && rs.metadata.generation !== undefined && observed < rs.metadata.generation) return false;
   return want > 0 && (rs.status?.availableReplicas ?? 0) >= want;
+}
+
+/** "available/wanted" of a ReplicaSet, as the messages about it show it. */
+export function availableText(rs: ReplicaSet): string {
+  return `${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0}`;
 }
 
 /** The newest of some RFC 3339 times (unparseable ones skipped); null when there is none. */

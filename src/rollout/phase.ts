@@ -9,7 +9,8 @@ export interface PhaseResult {
   message: string;
 }
 
-const COMPLETED_ANALYSIS = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+/** The AnalysisRun phases after which it runs no more. */
+export const COMPLETED_ANALYSIS = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 
 /** Go's strconv.Atoi on observedGeneration: undefined when it is not a plain integer. */
 function atoi(s: string | undefined): number | undefined {

@@ -4,7 +4,7 @@
 import type { Ctx } from '../../ctx.js';
 import { CliError, EXIT } from '../../errors.js';
 import { lastChange } from '../../rollout/audit.js';
-import { awaitedReplicaSet, lastRecorded, lastStatusWrite, newest, replicaSetAvailable } from '../../rollout/goals.js';
+import { availableText, awaitedReplicaSet, lastRecorded, lastStatusWrite, newest, replicaSetAvailable } from '../../rollout/goals.js';
 import { hashOf, ownedBy } from '../../rollout/view.js';
 import { nextActions } from '../../rollout/actions.js';
 import { serialize, statusJson } from '../../render/formats.js';
@@ -49,7 +49,7 @@ function stillOnPreview(l: Loaded): StatusExtras['still'] {
   if (!since) return null;
   const auto = l.view.autoPromotion;
   const goal = auto.enabled && auto.seconds === 0 ? 'promoted' : 'paused';
-  return { replicaSet: p.replicaSet, ready: `${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0}`, since, goal };
+  return { replicaSet: p.replicaSet, ready: availableText(rs), since, goal };
 }
 
 export const status: Handler<'status'> = async (ctx, args) => {

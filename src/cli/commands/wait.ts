@@ -8,10 +8,19 @@ import type { Ctx, Kube } from '../../ctx.js';
 import { CliError, EXIT, Interrupted, type ExitCode } from '../../errors.js';
 import { translate } from '../../kube/errors.js';
 import { keepsStaleReplicaSets, type ControllerRelease } from '../../rollout/controller.js';
-import { awaitedReplicaSet, degraded, observedAll, phaseText, reached, replicaSetAvailable, type WaitGoal } from '../../rollout/goals.js';
+import {
+  availableText,
+  awaitedReplicaSet,
+  degraded,
+  observedAll,
+  phaseText,
+  reached,
+  replicaSetAvailable,
+  type WaitGoal,
+} from '../../rollout/goals.js';
 import { isUnpausing } from '../../rollout/phase.js';
-import type { ReplicaSet, Rollout } from '../../rollout/types.js';
-import { strategyOf } from '../../rollout/view.js';
+import { POD_TEMPLATE_HASH, type Rollout } from '../../rollout/types.js';
+import { ownedBy, strategyOf } from '../../rollout/view.js';
 import type { Handler } from '../dispatch.js';
 import { durationFlag, monotonicMs } from '../duration.js';
 import { errorContext, readWorkload, requireBlueGreen, validateName } from '../load.js';
@@ -127,8 +136,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
             // ReplicaSet available, say so, and what wakes the controller.
             const still = stallMs > 0 && monotonicMs() - sameStatusSince >= Math.min(stallMs, STALE_AT_TIMEOUT_MS);
             const hash = current && !missing && still ? awaitedReplicaSet(current, workloadGeneration) : null;
-            if (!hash) return finish({ code: EXIT.TIMEOUT, error: plain() });
-            void staleReplicaSet(kube, name, hash, signal).then(
+            if (!current || !hash) return finish({ code: EXIT.TIMEOUT, error: plain() });
+            void staleReplicaSet(kube, current, hash, signal).then(
               (stale) => {
                 const seconds = String(Math.round((monotonicMs() - sameStatusSince) / 1000));
                 const error = stale
@@ -165,11 +174,19 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
           // later, still has the same status, the controller is not acting on it.
           const hash = current && stallMs > 0 ? awaitedReplicaSet(current, workloadGeneration) : null;
           const now = monotonicMs();
-          if (!hash || checking || outcome || now - sameStatusSince < stallMs || (checkedAt !== null && now - checkedAt < stallMs)) return;
+          if (
+            !current ||
+            !hash ||
+            checking ||
+            outcome ||
+            now - sameStatusSince < stallMs ||
+            (checkedAt !== null && now - checkedAt < stallMs)
+          )
+            return;
           const readFor = lastStatus;
           checkedAt = now;
           checking = true;
-          void staleReplicaSet(kube, name, hash, signal)
+          void staleReplicaSet(kube, current, hash, signal)
             .then(async (stale) => {
               if (!stale) return;
               await new Promise((r) => setTimeout(r, STALE_GRACE_MS));
@@ -217,21 +234,18 @@ interface Stale {
  * only while the status has not moved for the stall time (at most once per stall time) and at a timeout
  * after 10 s of it; a read that fails or takes over 5 s is no finding (the wait goes on as before).
  */
-async function staleReplicaSet(kube: Kube, rollout: string, hash: string, signal: AbortSignal): Promise<Stale | null> {
+async function staleReplicaSet(kube: Kube, rollout: Rollout, hash: string, signal: AbortSignal): Promise<Stale | null> {
   const ns = kube.namespace;
   const cut = AbortSignal.any([signal, AbortSignal.timeout(STALE_READ_MS)]);
   const cutOff = new Promise<null>((r) => (cut.aborted ? r(null) : cut.addEventListener('abort', () => r(null), { once: true })));
   const within = <T>(p: Promise<T>): Promise<T | null> => Promise.race([p.catch(() => null), cutOff]);
   const [list, release] = await Promise.all([
-    within(kube.client.listReplicaSets(ns, `rollouts-pod-template-hash=${hash}`, cut)),
+    within(kube.client.listReplicaSets(ns, `${POD_TEMPLATE_HASH}=${hash}`, cut)),
     within(kube.client.controllerVersion()),
   ]);
-  const rs = list?.items.find((r: ReplicaSet) =>
-    (r.metadata.ownerReferences ?? []).some((o) => o.kind === 'Rollout' && o.name === rollout),
-  );
+  const rs = list?.items.find((r) => ownedBy(r, rollout));
   if (!rs || !replicaSetAvailable(rs)) return null;
-  const ready = `${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0}`;
-  return { found: { replicaSet: rs.metadata.name ?? '', ready }, namespace: ns, release };
+  return { found: { replicaSet: rs.metadata.name ?? '', ready: availableText(rs) }, namespace: ns, release };
 }
 
 /** The error, with what is known of the cause on the controller's release and the command that wakes it. */
