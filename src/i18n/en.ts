@@ -424,7 +424,7 @@ export const en = {
   'help.opt.noColor': () => 'No colour (also NO_COLOR, or when stdout is not a terminal)',
   'help.opt.verbose': () => "Log requests to stderr (credentials are never shown); -vv also their bodies. kubectl's -v=6 and -v=8 work too",
   'help.opt.lang': () => 'Language of messages (default from LANG/LC_ALL)',
-  'help.opt.watch': () => 'Redraw whenever the rollout changes (watch API)',
+  'help.opt.watch': () => 'Redraw whenever the rollout changes (watch API); on a terminal, also as its ages move',
   'help.opt.yes': () => 'Do not ask for confirmation',
   'help.opt.dryRun': () => 'Show the guard and the exact requests; send no change ("server" asks the API server to validate them)',
   'help.opt.reason': () => 'Why: recorded in the annotation and Event',

@@ -405,7 +405,7 @@ export const ko: Catalog = {
   'help.opt.noColor': () => '색 없이 출력 (NO_COLOR, 또는 stdout이 터미널이 아닐 때도)',
   'help.opt.verbose': () => '요청을 stderr에 기록 (인증 정보는 절대 표시하지 않음). -vv는 본문까지. kubectl의 -v=6, -v=8도 됨',
   'help.opt.lang': () => '메시지 언어 (기본: LANG/LC_ALL)',
-  'help.opt.watch': () => 'rollout이 바뀔 때마다 다시 그림 (watch API)',
+  'help.opt.watch': () => 'rollout이 바뀔 때마다 다시 그림 (watch API); 터미널에서는 경과 시간이 바뀔 때도 다시 그림',
   'help.opt.yes': () => '확인하지 않고 진행',
   'help.opt.dryRun': () => '가드와 정확한 요청만 보여 주고 변경하지 않음 ("server"는 API 서버에 검증을 요청)',
   'help.opt.reason': () => '이유: annotation과 Event에 기록됩니다',

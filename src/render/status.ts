@@ -17,7 +17,7 @@ export interface StatusExtras {
 }
 
 /** A controller that has recorded nothing this long with the preview available is said to sit still. */
-const STILL_MS = 60_000;
+export const STILL_MS = 60_000;
 
 /** Boxes are fitted to terminals at least this wide; a narrower one wraps them. */
 const MIN_COLUMNS = 40;

@@ -1257,8 +1257,6 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(rsReads().length).toBe(2);
   });
 
-  // status reads the ReplicaSets anyway: it says the same from the controller's own record of time (the newest
-  // of the Rollout's condition times), with no request more.
   // status reads the ReplicaSets anyway: it says the same from the times the API server recorded (the
   // preview's last status write, the Rollout's, its conditions'), with no request more.
   const iso = (ago: number) => new Date(NOW.getTime() - ago).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -1349,12 +1347,60 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(r.stdout).not.toContain(NOTE);
   });
 
-  it('status --watch draws on changes only: it does not say it (its "ago" would not move)', async () => {
+  /** A clock that starts at NOW and moves with real time: --watch's picture moves with it. */
+  const movingClock = () => {
+    const t0 = Date.now();
+    return () => new Date(NOW.getTime() + Date.now() - t0);
+  };
+  const CLEAR = '\u001b[H\u001b[2J';
+  const otherReads = () => fake.requests.filter((q) => q.method === 'GET' && q.query.watch !== '1').length;
+
+  it('status --watch, not on a terminal: says it when the minute is over, in one frame more, with no request more', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    stillSince(30_000);
+    const early = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2500, now: movingClock() });
+    const earlyReads = otherReads();
+    expect(early.stdout.split('Rollout frontend').length - 1).toBe(1);
+    expect(early.stdout).not.toContain(NOTE);
+    await fake.stop();
+
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    stillSince(59_000);
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2500, now: movingClock() });
+    expect(r.code, r.stderr).toBe(130);
+    const frames = r.stdout.split(/(?=Rollout frontend)/);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).not.toContain(NOTE);
+    expect(frames[1]).toContain(`${NOTE}.`);
+    expect(frames[1]).toMatch(/\(1m(1s)? ago\)/);
+    expect(otherReads()).toBe(earlyReads);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('status --watch on a terminal: the note and its age move with the clock, drawn again only when the text changes', async () => {
     await startWith('christmas.yaml', { noController: true });
     cutoverPending();
     stillSince(5 * 60_000);
-    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 600 });
-    expect(r.stdout).toContain('frontend-6c8d7f5b9d');
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2600, stdoutTTY: true, now: movingClock() });
+    expect(r.code, r.stderr).toBe(130);
+    const drawn = r.stdout.split(CLEAR).slice(1);
+    // Drawn at once, then at most once a second (2.6 s: 5m, 5m1s, 5m2s, and 5m3s on a slow machine).
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+    expect(drawn.length).toBeLessThanOrEqual(4);
+    expect(drawn.every((f) => f.includes(NOTE))).toBe(true);
+    expect(drawn[0]).toContain('(5m ago)');
+    expect(drawn.at(-1)).toMatch(/\(5m[1-3]s ago\)/);
+    expect(new Set(drawn).size).toBe(drawn.length);
+  });
+
+  it('status --watch on a terminal: a picture with nothing that moves within seconds is drawn once', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    stillSince(5 * 60_000);
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2600, stdoutTTY: true, now: movingClock() });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout.split(CLEAR).length - 1).toBe(1);
     expect(r.stdout).not.toContain(NOTE);
   });
 

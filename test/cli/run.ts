@@ -17,7 +17,8 @@ export interface RunOptions {
   stdoutTTY?: boolean;
   /** Typed at the prompt. */
   input?: string;
-  now?: Date;
+  /** The clock the command reads: a fixed time, or a function (a clock that moves). */
+  now?: Date | (() => Date);
   /** Fires the interrupt handler after this many ms (Ctrl-C). */
   interruptAfterMs?: number;
 }
@@ -35,7 +36,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Run
     stdin,
     stdinIsTTY: opts.tty === true,
     env: { HOME: '/nonexistent', ...opts.env },
-    now: () => opts.now ?? new Date(),
+    now: () => (typeof opts.now === 'function' ? opts.now() : (opts.now ?? new Date())),
     onInterrupt(h) {
       handlers.push(h);
       return () => handlers.splice(handlers.indexOf(h), 1);

@@ -1,7 +1,7 @@
 // Faults injected into the real control plane: the API server stopped and restarted under a watch and
 // under a confirmed change, the Argo Rollouts controller stopped under a promote, output cut short.
 // Each outcome is recorded for docs/RELIABILITY.md.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startComponent, stopComponent } from '../../tools/cluster/harness.js';
 import { record } from '../reliability.js';
@@ -122,12 +122,13 @@ describe('a controller that does not act on an available preview', () => {
   // on every release: the controller made the preview's ReplicaSet and is stopped before its pods are ready
   // (kwok stopped meanwhile), then kwok makes them ready. The status stays short of the pause with the
   // ReplicaSet available in the API.
-  it('wait names the available ReplicaSet, says what is known of the cause on this release and what wakes it, status says it too, and nothing is written', async () => {
+  it('wait names the available ReplicaSet, says what is known of the cause on this release and what wakes it, status and status --watch say it too, and nothing is written', async () => {
     const ns = await newNamespace('fault-stale');
     await deploy(ns);
     const release = clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '';
     let stopped: Array<'kwok' | 'rollouts-controller'> = [];
     let hash = '';
+    let watcher: ChildProcess | undefined;
     try {
       await stopComponent('kwok');
       stopped.push('kwok');
@@ -149,6 +150,13 @@ describe('a controller that does not act on an available preview', () => {
       });
       const before = await getJson('rollout', 'frontend', ns);
       const rsBefore = await getJson('replicaset', `frontend-${hash}`, ns);
+      // status --watch, from before the minute is over: no event comes, and it says it when the minute is.
+      watcher = spawn(clusterEnv().KUBECTL_BIN!, ['bluegreen', 'status', 'frontend', '-n', ns, '--watch'], {
+        env: { ...process.env, ...pluginEnv() },
+      });
+      const watched = { out: '', code: null as number | null };
+      watcher.stdout!.on('data', (d: Buffer) => (watched.out += d.toString()));
+      const watchEnded = new Promise<void>((res) => watcher!.on('close', (code) => ((watched.code = code), res())));
       const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--stall-timeout', '5s', '--timeout', '60s']);
       expect(w.code, w.stderr).toBe(1);
       expect(w.stderr).toMatch(
@@ -174,10 +182,18 @@ describe('a controller that does not act on an available preview', () => {
       );
       expect(s).toContain(`The preview (ReplicaSet frontend-${hash}) is available (2/2)`);
       expect(s).toContain(`kubectl bluegreen wait frontend -n ${ns} --for=paused watches it for a minute`);
+      await until('status --watch to say it too', async () => watched.out.includes('the controller has not moved the rollout on') || undefined, 15_000);
+      const frames = watched.out.split(/(?=Rollout frontend)/);
+      expect(frames[0]).not.toContain('the controller has not moved the rollout on');
+      expect(frames.at(-1)).toContain(`The preview (ReplicaSet frontend-${hash}) is available (2/2)`);
+      watcher.kill('SIGINT');
+      await watchEnded;
+      expect(watched.code).toBe(130);
       const after = await getJson('rollout', 'frontend', ns);
       expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
       expect((await getJson('replicaset', `frontend-${hash}`, ns)).metadata.resourceVersion).toBe(rsBefore.metadata.resourceVersion);
     } finally {
+      if (watcher && watcher.exitCode === null) watcher.kill('SIGKILL');
       for (const c of stopped) await startComponent(c);
     }
     // Back, the controller takes the available preview up and pauses for promotion.
@@ -188,7 +204,7 @@ describe('a controller that does not act on an available preview', () => {
       kind: 'fault',
       area: `a controller that does not act on an available preview (as Argo Rollouts v1.7.x's stale ReplicaSet cache; this is ${release})`,
       case: 'wait --for=paused with the controller stopped after making the preview, the preview then ready',
-      outcome: `wait: exit 1 after the stall time, naming frontend-${hash} available 2/2 and ${/^v1\.7\./.test(release) ? 'argoproj/argo-rollouts#4044 with the annotate command' : 'to check the controller'}; status: the same, once nothing had moved for a minute; nothing written; the controller, back, paused for promotion`,
+      outcome: `wait: exit 1 after the stall time, naming frontend-${hash} available 2/2 and ${/^v1\.7\./.test(release) ? 'argoproj/argo-rollouts#4044 with the annotate command' : 'to check the controller'}; status and status --watch (with no event): the same, once nothing had moved for a minute; nothing written; the controller, back, paused for promotion`,
     });
   });
 });

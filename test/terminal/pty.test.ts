@@ -234,6 +234,27 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
       });
     });
 
+    it('status --watch draws its picture again at most once a second as its ages move, through a resize to 0x0', async () => {
+      await session(t, async (s) => {
+        const run = s.start(['status', 'frontend', '--watch']);
+        await run.waitFor(/watching for changes/);
+        await watching(s.fake);
+        const from = Date.now();
+        run.resize(0, 0);
+        await new Promise((r) => setTimeout(r, 1500));
+        run.resize(24, 100);
+        await new Promise((r) => setTimeout(r, 1500));
+        const seconds = (Date.now() - from) / 1000;
+        const { r } = await ctrlC(run);
+        checkOutput(t, r);
+        expect(r.code, r.output).toBe(130);
+        const frames = r.output.split(`${ESC}[H${ESC}[2J`).length - 1;
+        // The first frame, then at most one a second (its text changed), with one second of slack.
+        if (t.term === 'dumb') expect(frames).toBe(0);
+        else expect(frames).toBeLessThanOrEqual(2 + Math.ceil(seconds));
+      });
+    });
+
     it('ends wait long before its --timeout (exit 130)', async () => {
       await session(t, async (s) => {
         const run = s.start(['wait', 'frontend', '--for=healthy', '--timeout', '60s']);

@@ -1,5 +1,5 @@
 // status ROLLOUT --watch: the picture, redrawn when it changes (the watch API, never polling), from the
-// shared rollout watch. A watch the user may not make (403), or credentials that stay rejected (401),
+// shared rollout watch; on a terminal also as the clock moves its ages (see `armClock`). A watch the user may not make (403), or credentials that stay rejected (401),
 // end with the error `status` gives; a lost connection shows "reconnecting" until it is back.
 import type { Ctx, Kube } from '../../ctx.js';
 import { CliError, EXIT, type ExitCode } from '../../errors.js';
@@ -9,13 +9,16 @@ import { ApiError } from '../../kube/http.js';
 import type { WatcherState } from '../../kube/watcher.js';
 import type { Deployment, Service } from '../../rollout/types.js';
 import { buildRolloutView } from '../../rollout/view.js';
+import { STILL_MS } from '../../render/status.js';
 import { paint } from '../../render/text.js';
 import { errorContext, readWorkload, type Loaded } from '../load.js';
 import { RolloutWatch } from '../rollout-watch.js';
-import { renderOne } from './status.js';
+import { renderOne, stillOnPreview } from './status.js';
 
 /** Changes that arrive together (the Rollout and its ReplicaSets) are drawn once. */
 const REDRAW_DEBOUNCE_MS = 30;
+/** How often a terminal's picture is drawn again for its ages alone (only when its text changed). */
+const CLOCK_MS = 1000;
 
 export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCode> {
   const ns = first.view.namespace;
@@ -36,6 +39,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   let banner = '';
   let lastFrame = '';
   let scheduled: NodeJS.Timeout | null = null;
+  let clock: NodeJS.Timeout | null = null;
 
   const rw = new RolloutWatch({
     kube,
@@ -108,16 +112,36 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     if (!ro) return;
     const replicaSets = rw.replicaSets;
     const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview, workload });
-    const frame = renderOne(
-      ctx,
-      { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view },
-      'table',
-      true,
-    );
+    const loaded: Loaded = { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view };
+    armClock(loaded);
+    const frame = renderOne(ctx, loaded, 'table');
     if (frame === lastFrame && !force) return;
     lastFrame = frame;
     if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);
     else ctx.out(`${frame}\n`);
+  }
+
+  /**
+   * The picture says things that change with no event: ages ("created 40s ago"), the auto-promotion's
+   * countdown, and a controller that has sat still for a minute with the preview available (the single
+   * view's note). On a terminal it is drawn again each second, and shown only when its text changed (an
+   * age in minutes or days leaves it alone). Where frames follow each other (a pipe, a log), a frame is
+   * added for the note alone, when its minute is over, not for an age.
+   */
+  function armClock(l: Loaded) {
+    if (clock) clearTimeout(clock);
+    clock = null;
+    let ms = tty ? CLOCK_MS : null;
+    if (!tty) {
+      const still = stillOnPreview(l);
+      const due = still ? Date.parse(still.since) + STILL_MS - ctx.io.now().getTime() : NaN;
+      if (due > 0) ms = due;
+    }
+    if (ms === null || ctx.signal.aborted) return;
+    clock = setTimeout(() => {
+      clock = null;
+      draw(false);
+    }, ms);
   }
 
   rw.seed(first.ro, first.replicaSets);
@@ -129,6 +153,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     throw translate(e, errorContext(ctx, kube, name));
   } finally {
     if (scheduled) clearTimeout(scheduled);
+    if (clock) clearTimeout(clock);
   }
   return EXIT.INTERRUPTED;
 }

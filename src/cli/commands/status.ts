@@ -15,10 +15,10 @@ import { loadBlueGreen, validateName, type Loaded } from '../load.js';
 export type StatusFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 /**
- * One rollout as text or as the JSON/YAML document, with the next steps from the planners. `watching`:
- * a frame of --watch, drawn on changes only, so nothing that depends on time passing without one.
+ * One rollout as text or as the JSON/YAML document, with the next steps from the planners. Its ages and
+ * notes are as of ctx.io.now(): --watch draws it again as the clock moves them (status-watch.ts).
  */
-export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat, watching = false): string {
+export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat): string {
   const now = ctx.io.now();
   const actions = nextActions(l.view, l.ro, now);
   if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
@@ -26,7 +26,7 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
     now,
     lastChange: lastChange(l.ro),
     columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined,
-    still: watching ? null : stillOnPreview(l),
+    still: stillOnPreview(l),
   });
 }
 
@@ -39,7 +39,7 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
  * that is over a minute old. From what status reads anyway: no request more. Without the ReplicaSet's
  * status write recorded (managedFields), when it became available is unknown: nothing is said.
  */
-function stillOnPreview(l: Loaded): StatusExtras['still'] {
+export function stillOnPreview(l: Loaded): StatusExtras['still'] {
   const p = l.view.preview;
   if (!p?.replicaSet || awaitedReplicaSet(l.ro) !== p.podTemplateHash) return null;
   const rs = l.replicaSets.find((r) => hashOf(r) === p.podTemplateHash && ownedBy(r, l.ro));
