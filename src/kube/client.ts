@@ -324,7 +324,7 @@ export class KubeClient {
    * in both places: the last refusal (403/404) is thrown, which `version` explains and a change's plan takes
    * as an unknown release; anything else (401, TLS, unreachable) throws at once.
    */
-  async controllerVersion(): Promise<{ version: string; where: string } | null> {
+  async controllerVersion(signal?: AbortSignal): Promise<{ version: string; where: string } | null> {
     const tries: Array<string | null> = [null, 'argo-rollouts'];
     let lastError: unknown = null;
     for (const ns of tries) {
@@ -339,6 +339,7 @@ export class KubeClient {
           path: ns ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : '/apis/apps/v1/deployments',
           query: { labelSelector: 'app.kubernetes.io/name=argo-rollouts' },
           target: { verb: 'list', resource: 'deployments', group: 'apps', namespace: ns ?? undefined },
+          signal,
         });
         for (const d of list?.items ?? []) {
           const image = d.spec?.template?.spec?.containers?.[0]?.image ?? '';

@@ -1213,7 +1213,28 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     );
     expect(r.stderr).toContain('although its ReplicaSet frontend-6c8d7f5b9d is available (3/3)');
     expect(r.stderr).toContain('kubectl annotate replicaset frontend-6c8d7f5b9d');
+    // The timeout takes the check's finding (same status): the ReplicaSet is read once.
+    expect(rsReads().length).toBe(1);
   });
+
+  it("a controller-version read that hangs: given up with the check, not left open; the wait still names the ReplicaSet", async () => {
+    await startWith('christmas.yaml', {
+      noController: true,
+      fault: (q) => (q.resource === 'deployments' ? { kind: 'delay', ms: 30_000 } : undefined),
+    });
+    cutoverPending();
+    controller('v1.7.2');
+    const r = await run(['wait', 'frontend', '--for=paused', '--stall-timeout', '1s', '--timeout', '30s']);
+    const ended = Date.now();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('although its ReplicaSet frontend-6c8d7f5b9d is available (3/3)');
+    // The release unknown: both causes are named.
+    expect(r.stderr).toContain('kubectl annotate replicaset frontend-6c8d7f5b9d');
+    // Aborted when the check gave up on it (5 s), not left open until the command ended (2 s later).
+    const gaveUp = fake.abandoned.find((q) => q.path.endsWith('/deployments'));
+    expect(gaveUp).toBeDefined();
+    expect(ended - gaveUp!.at).toBeGreaterThan(1000);
+  }, 45_000);
 
   it('a timeout with the status moved lately (under 10 s, or the stall time) reads nothing more and names no ReplicaSet', async () => {
     await startWith('christmas.yaml', { noController: true });

@@ -162,6 +162,8 @@ export interface FakeOptions {
 
 export class FakeApiServer {
   readonly requests: Recorded[] = [];
+  /** Requests under a `delay` fault whose client went away before the answer (an aborted request), and when. */
+  readonly abandoned: Array<Recorded & { at: number }> = [];
   readonly rollouts = new Map<string, Obj>();
   readonly replicaSets = new Map<string, Obj>();
   readonly services = new Map<string, Obj>();
@@ -396,7 +398,11 @@ export class FakeApiServer {
         }),
       );
     }
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'delay') {
+      const gone = new Promise<boolean>((r) => res.once('close', () => r(true)));
+      if (await Promise.race([new Promise<boolean>((r) => setTimeout(() => r(false), fault.ms)), gone]))
+        return void this.abandoned.push({ ...rec, at: Date.now() });
+    }
     if (fault?.kind === 'dropBefore') return void req.socket.destroy();
     if (fault?.kind === 'dropAfter') this.opts.dropResponseTo = rec.method;
     if (fault?.kind === 'watchClose' || fault?.kind === 'watchJunk') this.watchFault = fault;

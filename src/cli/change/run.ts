@@ -77,8 +77,8 @@ interface Read {
  * The controller's release, read alongside the Rollout (one request, in parallel). Not visible (no
  * permission, no Deployment) or not readable: null, and the plan assumes the least safe behaviour.
  */
-function readController(kube: Kube): Promise<ControllerRelease | null> {
-  return kube.client.controllerVersion().then(
+function readController(kube: Kube, signal: AbortSignal): Promise<ControllerRelease | null> {
+  return kube.client.controllerVersion(signal).then(
     (c) => c,
     () => null,
   );
@@ -86,7 +86,7 @@ function readController(kube: Kube): Promise<ControllerRelease | null> {
 
 async function readAndPlan(ctx: Ctx, kube: Kube, name: string, planner: Planner, byRelease: boolean): Promise<Read> {
   // Only a plan that differs by release reads it (undo, promote, abort, retry; not set-image).
-  const release = byRelease ? readController(kube) : Promise.resolve(null);
+  const release = byRelease ? readController(kube, ctx.signal) : Promise.resolve(null);
   // A workloadRef's Deployment holds the template a change writes: it must be read (or the command fails).
   const loaded = await loadRollout(ctx, kube, name, { requireWorkload: true });
   const app = loaded.view.argoCD?.application;

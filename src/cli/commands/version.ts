@@ -19,7 +19,7 @@ export const version: Handler<'version'> = async (ctx, args) => {
   try {
     const kube = await ctx.kube();
     try {
-      controller = await kube.client.controllerVersion();
+      controller = await kube.client.controllerVersion(ctx.signal);
     } catch (e) {
       const { translate } = await import('../../kube/errors.js');
       throw translate(e, errorContext(ctx, kube));

@@ -79,6 +79,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   /** When the last stale-cache check began (at most one per stall time), and whether one runs now. */
   let checkedAt: number | null = null;
   let checking = false;
+  /** That check: the status it was made for, and its finding (pending while it runs). */
+  let lastCheck: { readFor: string; found: Promise<Stale | null> } | null = null;
   /** workloadRef: the Deployment's generation when the wait began; the controller must reach it. */
   let workloadGeneration: number | null = null;
   const spinner = await startSpinner(ctx, '');
@@ -137,7 +139,12 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
             const still = stallMs > 0 && monotonicMs() - sameStatusSince >= Math.min(stallMs, STALE_AT_TIMEOUT_MS);
             const hash = current && !missing && still ? awaitedReplicaSet(current, workloadGeneration) : null;
             if (!current || !hash) return finish({ code: EXIT.TIMEOUT, error: plain() });
-            void staleReplicaSet(kube, current, hash, signal).then(
+            // A stall check made for this same status within the last 10 s that found the ReplicaSet
+            // available (running, or in its grace before it confirms) answers it: no second read. One that
+            // found it not available yet is read again: it may be now.
+            const read = () => staleReplicaSet(kube, current!, hash, signal);
+            const fresh = lastCheck?.readFor === lastStatus && checkedAt !== null && monotonicMs() - checkedAt < STALE_AT_TIMEOUT_MS;
+            void (fresh ? lastCheck!.found.then((f) => f ?? read()) : read()).then(
               (stale) => {
                 const seconds = String(Math.round((monotonicMs() - sameStatusSince) / 1000));
                 const error = stale
@@ -186,7 +193,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
           const readFor = lastStatus;
           checkedAt = now;
           checking = true;
-          void staleReplicaSet(kube, current, hash, signal)
+          lastCheck = { readFor, found: staleReplicaSet(kube, current, hash, signal) };
+          void lastCheck.found
             .then(async (stale) => {
               if (!stale) return;
               await new Promise((r) => setTimeout(r, STALE_GRACE_MS));
@@ -232,7 +240,8 @@ interface Stale {
  * The rollout's ReplicaSet of `hash` when the API has it available (with the controller's release, for
  * what to say), else null. Two reads (the ReplicaSet by its hash label, the controller's Deployments), made
  * only while the status has not moved for the stall time (at most once per stall time) and at a timeout
- * after 10 s of it; a read that fails or takes over 5 s is no finding (the wait goes on as before).
+ * after 10 s of it; a read that fails or takes over 5 s is no finding (the wait goes on as before), and
+ * is aborted then. Never rejects.
  */
 async function staleReplicaSet(kube: Kube, rollout: Rollout, hash: string, signal: AbortSignal): Promise<Stale | null> {
   const ns = kube.namespace;
@@ -241,7 +250,7 @@ async function staleReplicaSet(kube: Kube, rollout: Rollout, hash: string, signa
   const within = <T>(p: Promise<T>): Promise<T | null> => Promise.race([p.catch(() => null), cutOff]);
   const [list, release] = await Promise.all([
     within(kube.client.listReplicaSets(ns, `${POD_TEMPLATE_HASH}=${hash}`, cut)),
-    within(kube.client.controllerVersion()),
+    within(kube.client.controllerVersion(cut)),
   ]);
   const rs = list?.items.find((r) => ownedBy(r, rollout));
   if (!rs || !replicaSetAvailable(rs)) return null;
