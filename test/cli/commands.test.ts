@@ -1416,6 +1416,24 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(new Set(drawn).size).toBe(drawn.length);
   });
 
+  it("status --watch, not on a terminal, with the API server's clock 30 days ahead: no timer past Node's limit (it would fire at once, again and again)", async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    stillSince(-30 * 86_400_000);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 1500, now: movingClock() });
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stdout.split('Rollout frontend').length - 1).toBe(1);
+      expect(r.stdout).not.toContain(NOTE);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
   it('status --watch on a terminal: a picture with nothing that moves within seconds is drawn once', async () => {
     await startWith('christmas.yaml', { noController: true });
     stillSince(5 * 60_000);

@@ -19,6 +19,11 @@ import { renderOne, stillOnPreview } from './status.js';
 const REDRAW_DEBOUNCE_MS = 30;
 /** How often a terminal's picture is drawn again for its ages alone (only when its text changed). */
 const CLOCK_MS = 1000;
+/**
+ * The longest timer set for the note: a time far ahead (an API server's clock days ahead of this one) is
+ * looked at again after this, not set as is: past Node's limit (~24.8 days) a timer fires at once.
+ */
+const MAX_NOTE_WAIT_MS = 3_600_000;
 
 export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCode> {
   const ns = first.view.namespace;
@@ -135,7 +140,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     if (!tty) {
       const still = stillOnPreview(l);
       const due = still ? Date.parse(still.since) + STILL_MS - ctx.io.now().getTime() : NaN;
-      if (due > 0) ms = due;
+      if (due > 0) ms = Math.min(due, MAX_NOTE_WAIT_MS);
     }
     if (ms === null || ctx.signal.aborted) return;
     clock = setTimeout(() => {
