@@ -19,10 +19,19 @@ export function parseDuration(s: string): number | null {
   return Math.round(total);
 }
 
-/** The duration of a flag, or a usage error that names the flag. */
+/**
+ * The longest a timer can run in Node (2^31 - 1 ms, ~24.8 days): Node fires a longer one at once, with a
+ * warning, so `wait --timeout 1000h` timed out in 0.2 s. In the flags' own terms: 596h31m, the longest
+ * whole minute under it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_TEXT = '596h31m';
+
+/** The duration of a flag, or a usage error that names the flag (not a duration, or longer than a timer can run). */
 export function durationFlag(flag: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === null) throw new CliError(EXIT.USAGE, 'usage.badDuration', { flag, value });
+  if (ms > MAX_TIMER_MS) throw new CliError(EXIT.USAGE, 'usage.durationTooLong', { flag, value, max: MAX_TIMER_TEXT });
   return ms;
 }
 

@@ -1144,6 +1144,33 @@ describe('history, diff, wait', () => {
 // A controller whose status stays put while the API has the ReplicaSet it waits on available: Argo Rollouts
 // v1.7.x's stale ReplicaSet cache (docs/ARGO-BEHAVIOUR.md), or a controller that is down. `wait` says which
 // ReplicaSet, what is known of the cause on the release it reads, and the command that wakes it; it writes nothing.
+describe("durations past what Node can time (2^31 - 1 ms, ~24.8 days)", () => {
+  // Node fires a longer timer at once, with a warning: `wait --timeout 1000h` timed out in 0.2 s.
+  it.each([
+    [['wait', 'frontend', '--for=paused', '--timeout', '1000h'], 'timeout', '1000h'],
+    [['wait', 'frontend', '--for=paused', '--stall-timeout', '600h'], 'stall-timeout', '600h'],
+    [['promote', 'frontend', '--yes', '--wait', '--timeout', '2147484s'], 'timeout', '2147484s'],
+    [['status', 'frontend', '--request-timeout', '9999h'], 'request-timeout', '9999h'],
+  ])('%j: a usage error (exit 2) that names the flag and the longest, nothing read or written', async (argv, flag, value) => {
+    await startWith('christmas.yaml');
+    const r = await run(argv);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`--${flag} "${value}" is longer than the longest this can time (596h31m, about 24 days); give 596h31m or less.`);
+    expect(r.stderr).not.toContain('TimeoutOverflowWarning');
+    expect(fake.requests.filter((q) => q.path.includes('/rollouts'))).toEqual([]);
+    expect(fake.writes()).toEqual([]);
+    const ko = await run([...argv, '--lang', 'ko']);
+    expect(ko.stderr).toContain(`--${flag} "${value}"`);
+    expect(ko.stderr).toContain('596h31m');
+  });
+
+  it('the longest itself is taken', async () => {
+    await startWith('christmas.yaml');
+    const r = await run(['wait', 'frontend', '--for=paused', '--timeout', '596h31m']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
 describe('wait on a controller that does not act on an available ReplicaSet', () => {
   /** The christmas rollout short of the pause: the preview (6c8d7f5b9d, 3/3 available) made, no pause yet. */
   const cutoverPending = () => {
