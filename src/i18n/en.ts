@@ -59,7 +59,7 @@ export const en = {
     `the ${p.what} name "${p.value}" is ${p.length} characters long; Kubernetes allows at most ${p.max}.`,
   'usage.badDuration': (p: { flag: S; value: S }) => `--${p.flag} "${p.value}" is not a duration (for example 30s, 5m, 1h30m).`,
   'usage.durationTooLong': (p: { flag: S; value: S; max: S }) =>
-    `--${p.flag} "${p.value}" is longer than the longest this can time (${p.max}, about 24 days); give ${p.max} or less.`,
+    `--${p.flag} "${p.value}" is longer than this tool can time (at most ${p.max}, about 25 days); give ${p.max} or less.`,
   'usage.badRevision': (p: { value: S }) => `--to-revision "${p.value}" is not a revision number (a whole number from 1).`,
   'usage.allNamespaces': () => `-A/--all-namespaces lists rollouts; it cannot be used with a rollout name.`,
   'usage.reasonTooLong': (p: { max: S }) => `--reason is longer than ${p.max} characters; shorten it.`,

@@ -50,7 +50,7 @@ export const ko: Catalog = {
   'usage.nameTooLong': (p) => `${p.what} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
   'usage.badDuration': (p) => `--${p.flag} "${p.value}"은(는) 시간 길이가 아닙니다 (예: 30s, 5m, 1h30m).`,
   'usage.durationTooLong': (p) =>
-    `--${p.flag} "${p.value}"은(는) 이 도구가 잴 수 있는 가장 긴 시간(${p.max}, 약 24일)보다 깁니다. ${p.max} 이하로 주십시오.`,
+    `--${p.flag} "${p.value}"은(는) 이 도구가 잴 수 있는 가장 긴 시간(${p.max}, 약 25일)보다 깁니다. ${p.max} 이하로 주세요.`,
   'usage.badRevision': (p) => `--to-revision "${p.value}"은(는) revision 번호가 아닙니다 (1 이상의 정수).`,
   'usage.allNamespaces': () => `-A/--all-namespaces는 목록용입니다. rollout 이름과 함께 쓸 수 없습니다.`,
   'usage.reasonTooLong': (p) => `--reason이 ${p.max}자를 넘습니다. 줄여 주세요.`,

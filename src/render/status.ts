@@ -191,7 +191,8 @@ export function renderStatus(t: T, rawView: RolloutView, actions: NextAction[], 
   const still = extras.still;
   const stillMs = still ? now.getTime() - Date.parse(still.since) : NaN;
   if (still && stillMs >= STILL_MS) {
-    notes.push(p.yellow(t('status.controllerStill', { ...still, ago: duration(t, stillMs), name: v.name, ns: v.namespace })));
+    // Its age as the boxes' (seconds, then whole minutes): a watch's picture does not change each second for it.
+    notes.push(p.yellow(t('status.controllerStill', { ...still, ago: age(t, still.since, now), name: v.name, ns: v.namespace })));
   }
   if (v.paused.controllerPause && v.paused.reasons.length === 0 && !v.paused.manual) {
     notes.push(t('status.unpausing', { since: extras.lastChange?.action === 'promote' ? extras.lastChange.at : '' }));

@@ -1144,18 +1144,21 @@ describe('history, diff, wait', () => {
 // A controller whose status stays put while the API has the ReplicaSet it waits on available: Argo Rollouts
 // v1.7.x's stale ReplicaSet cache (docs/ARGO-BEHAVIOUR.md), or a controller that is down. `wait` says which
 // ReplicaSet, what is known of the cause on the release it reads, and the command that wakes it; it writes nothing.
-describe("durations past what Node can time (2^31 - 1 ms, ~24.8 days)", () => {
+describe('durations past what Node can time (2^31 - 1 ms, ~24.8 days)', () => {
   // Node fires a longer timer at once, with a warning: `wait --timeout 1000h` timed out in 0.2 s.
   it.each([
     [['wait', 'frontend', '--for=paused', '--timeout', '1000h'], 'timeout', '1000h'],
     [['wait', 'frontend', '--for=paused', '--stall-timeout', '600h'], 'stall-timeout', '600h'],
     [['promote', 'frontend', '--yes', '--wait', '--timeout', '2147484s'], 'timeout', '2147484s'],
+    [['promote', 'frontend', '--yes', '--wait', '--stall-timeout', '600h'], 'stall-timeout', '600h'],
     [['status', 'frontend', '--request-timeout', '9999h'], 'request-timeout', '9999h'],
   ])('%j: a usage error (exit 2) that names the flag and the longest, nothing read or written', async (argv, flag, value) => {
     await startWith('christmas.yaml');
     const r = await run(argv);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`--${flag} "${value}" is longer than the longest this can time (596h31m, about 24 days); give 596h31m or less.`);
+    expect(r.stderr).toContain(
+      `--${flag} "${value}" is longer than this tool can time (at most 596h31m, about 25 days); give 596h31m or less.`,
+    );
     expect(r.stderr).not.toContain('TimeoutOverflowWarning');
     expect(fake.requests.filter((q) => q.path.includes('/rollouts'))).toEqual([]);
     expect(fake.writes()).toEqual([]);
@@ -1244,7 +1247,7 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(rsReads().length).toBe(1);
   });
 
-  it("a controller-version read that hangs: given up with the check, not left open; the wait still names the ReplicaSet", async () => {
+  it('a controller-version read that hangs: given up with the check, not left open; the wait still names the ReplicaSet', async () => {
     await startWith('christmas.yaml', {
       noController: true,
       fault: (q) => (q.resource === 'deployments' ? { kind: 'delay', ms: 30_000 } : undefined),
@@ -1309,7 +1312,7 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
   // preview's last status write, the Rollout's, its conditions'), with no request more.
   const iso = (ago: number) => new Date(NOW.getTime() - ago).toISOString().replace(/\.\d+Z$/, 'Z');
   /** The rollout's conditions last moved `ago` ms before NOW; the preview's status last written `rsAgo` before (undefined: not recorded). */
-  const stillSince = (ago: number, o: { available?: number; rsAgo?: number | undefined } = { rsAgo: ago }) => {
+  const stillSince = (ago: number, o: { available?: number; rsAgo?: number | undefined; createdAgo?: number } = { rsAgo: ago }) => {
     const ro = fake.rollout('apc-fe-ns', 'frontend')!;
     const at = iso(ago);
     fake.put('rollouts', {
@@ -1339,7 +1342,12 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
           ];
     fake.put('replicasets', {
       ...rs,
-      metadata: { ...rs.metadata, namespace: 'apc-fe-ns', managedFields },
+      metadata: {
+        ...rs.metadata,
+        namespace: 'apc-fe-ns',
+        managedFields,
+        ...(o.createdAgo === undefined ? {} : { creationTimestamp: iso(o.createdAgo) }),
+      },
       status: { replicas: 3, readyReplicas: available, availableReplicas: available },
     });
     return at;
@@ -1397,8 +1405,8 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
 
   /** A clock that starts at NOW and moves with real time: --watch's picture moves with it. */
   const movingClock = () => {
-    const t0 = Date.now();
-    return () => new Date(NOW.getTime() + Date.now() - t0);
+    let t0: number | undefined;
+    return () => new Date(NOW.getTime() + Date.now() - (t0 ??= Date.now()));
   };
   const CLEAR = '\u001b[H\u001b[2J';
   const otherReads = () => fake.requests.filter((q) => q.method === 'GET' && q.query.watch !== '1').length;
@@ -1422,25 +1430,54 @@ describe('wait on a controller that does not act on an available ReplicaSet', ()
     expect(frames).toHaveLength(2);
     expect(frames[0]).not.toContain(NOTE);
     expect(frames[1]).toContain(`${NOTE}.`);
-    expect(frames[1]).toMatch(/\(1m(1s)? ago\)/);
+    expect(frames[1]).toMatch(/\((60|61)s ago\)/);
     expect(otherReads()).toBe(earlyReads);
     expect(fake.writes()).toEqual([]);
   });
 
-  it('status --watch on a terminal: the note and its age move with the clock, drawn again only when the text changes', async () => {
+  it('status --watch on a terminal: ages move with the clock, drawn again only when the text changes; the note with them', async () => {
     await startWith('christmas.yaml', { noController: true });
     cutoverPending();
     stillSince(5 * 60_000);
+    // The preview made 30 s before: its "created 30s ago" moves each second; the note's "5m" does not.
+    stillSince(5 * 60_000, { rsAgo: 5 * 60_000, createdAgo: 30_000 });
     const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2600, stdoutTTY: true, now: movingClock() });
     expect(r.code, r.stderr).toBe(130);
     const drawn = r.stdout.split(CLEAR).slice(1);
-    // Drawn at once, then at most once a second (2.6 s: 5m, 5m1s, 5m2s, and 5m3s on a slow machine).
+    // Drawn at once, then at most once a second (2.6 s: 30s, 31s, 32s, and 33s on a slow machine).
     expect(drawn.length).toBeGreaterThanOrEqual(2);
     expect(drawn.length).toBeLessThanOrEqual(4);
-    expect(drawn.every((f) => f.includes(NOTE))).toBe(true);
-    expect(drawn[0]).toContain('(5m ago)');
-    expect(drawn.at(-1)).toMatch(/\(5m[1-3]s ago\)/);
+    expect(drawn.every((f) => f.includes(NOTE) && f.includes('(5m ago)'))).toBe(true);
+    expect(drawn[0]).toContain('created 30s ago');
+    expect(drawn.at(-1)).toMatch(/created 3[1-3]s ago/);
     expect(new Set(drawn).size).toBe(drawn.length);
+  });
+
+  it('status --watch on a terminal of no width (as `script` in CI): frames on changes only, the note once its minute is over', async () => {
+    await startWith('christmas.yaml', { noController: true });
+    cutoverPending();
+    stillSince(59_000);
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2500, stdoutTTY: true, columns: 0, now: movingClock() });
+    expect(r.code, r.stderr).toBe(130);
+    const drawn = r.stdout.split(CLEAR).slice(1);
+    expect(drawn).toHaveLength(2);
+    expect(drawn[0]).not.toContain(NOTE);
+    expect(drawn[1]).toContain(NOTE);
+  });
+
+  it('status --watch while it reconnects says nothing of a controller that sits still (only the watch may be)', async () => {
+    await startWith('christmas.yaml', {
+      noController: true,
+      fault: (q) => (q.verb === 'watch' ? { kind: 'status', status: 503 } : undefined),
+    });
+    cutoverPending();
+    stillSince(5 * 60_000);
+    const r = await run(['status', 'frontend', '--watch'], { interruptAfterMs: 2500, now: movingClock() });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('reconnecting');
+    const frames = r.stdout.split(/(?=Rollout frontend)/);
+    expect(frames[0]).toContain(NOTE);
+    expect(frames.at(-1)).not.toContain(NOTE);
   });
 
   it("status --watch, not on a terminal, with the API server's clock 30 days ahead: no timer past Node's limit (it would fire at once, again and again)", async () => {

@@ -15,6 +15,8 @@ export interface RunOptions {
   tty?: boolean;
   /** Pretend stdout is a terminal (colour). */
   stdoutTTY?: boolean;
+  /** Its width (120 unless given; 0 as a terminal of no size). */
+  columns?: number;
   /** Typed at the prompt. */
   input?: string;
   /** The clock the command reads: a fixed time, or a function (a clock that moves). */
@@ -31,7 +33,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Run
   if (opts.input !== undefined) stdin.end(opts.input);
   const handlers: Array<() => void> = [];
   const io: IO = {
-    stdout: { write: (s: string) => ((stdout += s), true), isTTY: opts.stdoutTTY === true, columns: 120 },
+    stdout: { write: (s: string) => ((stdout += s), true), isTTY: opts.stdoutTTY === true, columns: opts.columns ?? 120 },
     stderr: { write: (s: string) => ((stderr += s), true), isTTY: opts.tty === true },
     stdin,
     stdinIsTTY: opts.tty === true,

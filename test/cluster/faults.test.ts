@@ -182,7 +182,11 @@ describe('a controller that does not act on an available preview', () => {
       );
       expect(s).toContain(`The preview (ReplicaSet frontend-${hash}) is available (2/2)`);
       expect(s).toContain(`kubectl bluegreen wait frontend -n ${ns} --for=paused watches it for a minute`);
-      await until('status --watch to say it too', async () => watched.out.includes('the controller has not moved the rollout on') || undefined, 15_000);
+      await until(
+        'status --watch to say it too',
+        async () => watched.out.includes('the controller has not moved the rollout on') || undefined,
+        15_000,
+      );
       const frames = watched.out.split(/(?=Rollout frontend)/);
       expect(frames[0]).not.toContain('the controller has not moved the rollout on');
       expect(frames.at(-1)).toContain(`The preview (ReplicaSet frontend-${hash}) is available (2/2)`);

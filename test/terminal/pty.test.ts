@@ -234,24 +234,40 @@ describe.concurrent.each(TERMINALS.map((t) => ({ ...t, label: `${t.cols}x${t.row
       });
     });
 
-    it('status --watch draws its picture again at most once a second as its ages move, through a resize to 0x0', async () => {
+    it('status --watch: ages that move are drawn at most once a second; with no width, on changes only; given one, again', async () => {
       await session(t, async (s) => {
+        // The preview made 30 s before: its "created 30s ago" moves each second.
+        const rs = loadFixture('christmas.yaml').replicaSets.find((x: any) => x.metadata.name === 'frontend-6c8d7f5b9d')!;
+        s.fake.put('replicasets', {
+          ...rs,
+          metadata: { ...rs.metadata, namespace: 'apc-fe-ns', creationTimestamp: new Date(Date.now() - 30_000).toISOString() },
+        });
+        const frames = () => run.text().split(`${ESC}[H${ESC}[2J`).length - 1;
+        const pause = () => new Promise((r) => setTimeout(r, 3000));
         const run = s.start(['status', 'frontend', '--watch']);
         await run.waitFor(/watching for changes/);
         await watching(s.fake);
-        const from = Date.now();
+        await pause();
+        const atSize = frames();
         run.resize(0, 0);
-        await new Promise((r) => setTimeout(r, 1500));
+        await pause();
+        const noWidth = frames() - atSize;
         run.resize(24, 100);
-        await new Promise((r) => setTimeout(r, 1500));
-        const seconds = (Date.now() - from) / 1000;
+        await pause();
+        const grown = frames() - atSize - noWidth;
         const { r } = await ctrlC(run);
         checkOutput(t, r);
         expect(r.code, r.output).toBe(130);
-        const frames = r.output.split(`${ESC}[H${ESC}[2J`).length - 1;
-        // The first frame, then at most one a second (its text changed), with one second of slack.
-        if (t.term === 'dumb') expect(frames).toBe(0);
-        else expect(frames).toBeLessThanOrEqual(2 + Math.ceil(seconds));
+        if (t.term === 'dumb') return void expect(frames()).toBe(0);
+        // 3 s at each size. With a width: the first frame, the watch's first events, then one a second as
+        // the age moves. With none: the first frame and the events' only (the resize's, and a tick racing it).
+        if (t.cols > 0) expect(atSize).toBeGreaterThanOrEqual(3);
+        else expect(atSize).toBeLessThanOrEqual(2);
+        expect(atSize).toBeLessThanOrEqual(6);
+        expect(noWidth).toBeLessThanOrEqual(2);
+        // Given a width again: drawn at it, and the clock runs again.
+        expect(grown).toBeGreaterThanOrEqual(3);
+        expect(grown).toBeLessThanOrEqual(5);
       });
     });
 

@@ -10,6 +10,8 @@ import { noInvalidInput } from './change-inputs.js';
 export const promote: Handler<'promote'> = async (ctx, args) => {
   // One deadline for the whole command: --timeout covers the wait for the controller's reaction too.
   const timeoutMs = args.wait ? durationFlag('timeout', args.timeout) : 0;
+  // Every flag of the wait is checked before the write: a usage error (exit 2) means nothing was done.
+  if (args.wait && args.stallTimeout !== undefined) durationFlag('stall-timeout', args.stallTimeout);
   const started = monotonicMs();
   const code = await runChange(
     ctx,

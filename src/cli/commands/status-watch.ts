@@ -1,5 +1,6 @@
 // status ROLLOUT --watch: the picture, redrawn when it changes (the watch API, never polling), from the
-// shared rollout watch; on a terminal also as the clock moves its ages (see `armClock`). A watch the user may not make (403), or credentials that stay rejected (401),
+// shared rollout watch; on a terminal also as the clock moves its ages, and where frames follow each
+// other when the still-controller note's minute is over (see `armClock`). A watch the user may not make (403), or credentials that stay rejected (401),
 // end with the error `status` gives; a lost connection shows "reconnecting" until it is back.
 import type { Ctx, Kube } from '../../ctx.js';
 import { CliError, EXIT, type ExitCode } from '../../errors.js';
@@ -42,6 +43,8 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   let reading = false;
   let again = false;
   let banner = '';
+  /** The watch is reconnecting: what it holds may be behind. */
+  let behind = false;
   let lastFrame = '';
   let scheduled: NodeJS.Timeout | null = null;
   let clock: NodeJS.Timeout | null = null;
@@ -61,9 +64,11 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
 
   function state(s: WatcherState) {
     banner = s.kind === 'reconnecting' ? p.yellow(`⟳ ${ctx.t('status.reconnecting', { detail: s.detail })}`) : '';
+    behind = s.kind === 'reconnecting';
     if (s.kind === 'synced') ctx.err(`${p.green(ctx.t('status.reconnected'))}\n`);
     else ctx.err(`${banner}\n`);
-    if (tty) draw(true);
+    // A frame that follows the last (a pipe) only when its text changed: back in sync, the note may be due.
+    draw(tty);
   }
 
   /**
@@ -119,7 +124,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview, workload });
     const loaded: Loaded = { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view };
     armClock(loaded);
-    const frame = renderOne(ctx, loaded, 'table');
+    const frame = renderOne(ctx, loaded, 'table', !behind);
     if (frame === lastFrame && !force) return;
     lastFrame = frame;
     if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);
@@ -130,24 +135,40 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
    * The picture says things that change with no event: ages ("created 40s ago"), the auto-promotion's
    * countdown, and a controller that has sat still for a minute with the preview available (the single
    * view's note). On a terminal it is drawn again each second, and shown only when its text changed (an
-   * age in minutes or days leaves it alone). Where frames follow each other (a pipe, a log), a frame is
-   * added for the note alone, when its minute is over, not for an age.
+   * age in minutes or days leaves it alone). Where frames follow each other (a pipe, a log, a terminal
+   * of no width, as `script` in CI gives), a frame is added for the note alone when its minute is over,
+   * not for an age; nothing is said of it while the watch reconnects.
    */
   function armClock(l: Loaded) {
     if (clock) clearTimeout(clock);
     clock = null;
-    let ms = tty ? CLOCK_MS : null;
-    if (!tty) {
-      const still = stillOnPreview(l);
-      const due = still ? Date.parse(still.since) + STILL_MS - ctx.io.now().getTime() : NaN;
-      if (due > 0) ms = Math.min(due, MAX_NOTE_WAIT_MS);
+    if (ctx.signal.aborted) return;
+    if (tty && (ctx.io.stdout.columns ?? 0) > 0) {
+      clock = setTimeout(() => {
+        clock = null;
+        draw(false);
+      }, CLOCK_MS);
+      return;
     }
-    if (ms === null || ctx.signal.aborted) return;
-    clock = setTimeout(() => {
-      clock = null;
-      draw(false);
-    }, ms);
+    const still = behind ? null : stillOnPreview(l);
+    const due = still ? Date.parse(still.since) + STILL_MS - ctx.io.now().getTime() : NaN;
+    if (!(due > 0)) return;
+    // Far ahead (an API server's clock days ahead of this one): look again later, drawing nothing then.
+    const far = due > MAX_NOTE_WAIT_MS;
+    clock = setTimeout(
+      () => {
+        clock = null;
+        if (far) armClock(l);
+        else draw(false);
+      },
+      far ? MAX_NOTE_WAIT_MS : due,
+    );
   }
+
+  // A terminal resized (a 0x0 one given a size too): drawn again at its new width, and the clock resumes.
+  const out = ctx.io.stdout as Partial<Pick<NodeJS.WriteStream, 'on' | 'off'>>;
+  const resized = () => schedule();
+  if (tty && typeof out.on === 'function') out.on('resize', resized);
 
   rw.seed(first.ro, first.replicaSets);
   draw(true);
@@ -159,6 +180,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   } finally {
     if (scheduled) clearTimeout(scheduled);
     if (clock) clearTimeout(clock);
+    if (tty && typeof out.off === 'function') out.off('resize', resized);
   }
   return EXIT.INTERRUPTED;
 }

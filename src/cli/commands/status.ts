@@ -17,8 +17,10 @@ export type StatusFormat = 'table' | 'wide' | 'json' | 'yaml';
 /**
  * One rollout as text or as the JSON/YAML document, with the next steps from the planners. Its ages and
  * notes are as of ctx.io.now(): --watch draws it again as the clock moves them (status-watch.ts).
+ * `current`: false while a watch reconnects (its objects may be behind): nothing is said then of a
+ * controller that sits still, which only the watch may be.
  */
-export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat): string {
+export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, format: StatusFormat, current = true): string {
   const now = ctx.io.now();
   const actions = nextActions(l.view, l.ro, now);
   if (format === 'json' || format === 'yaml') return serialize(statusJson(l.view, actions), format);
@@ -26,7 +28,7 @@ export function renderOne(ctx: Pick<Ctx, 'io' | 't' | 'color'>, l: Loaded, forma
     now,
     lastChange: lastChange(l.ro),
     columns: ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined,
-    still: stillOnPreview(l),
+    still: current ? stillOnPreview(l) : null,
   });
 }
 

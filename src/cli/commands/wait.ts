@@ -79,8 +79,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   /** When the last stale-cache check began (at most one per stall time), and whether one runs now. */
   let checkedAt: number | null = null;
   let checking = false;
-  /** That check: the status it was made for, and its finding (pending while it runs). */
-  let lastCheck: { readFor: string; found: Promise<Stale | null> } | null = null;
+  /** That check's finding once it has one: the ReplicaSet available, for this status. */
+  let lastFinding: { readFor: string; stale: Stale } | null = null;
   /** workloadRef: the Deployment's generation when the wait began; the controller must reach it. */
   let workloadGeneration: number | null = null;
   const spinner = await startSpinner(ctx, '');
@@ -139,12 +139,11 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
             const still = stallMs > 0 && monotonicMs() - sameStatusSince >= Math.min(stallMs, STALE_AT_TIMEOUT_MS);
             const hash = current && !missing && still ? awaitedReplicaSet(current, workloadGeneration) : null;
             if (!current || !hash) return finish({ code: EXIT.TIMEOUT, error: plain() });
-            // A stall check made for this same status within the last 10 s that found the ReplicaSet
-            // available (running, or in its grace before it confirms) answers it: no second read. One that
-            // found it not available yet is read again: it may be now.
-            const read = () => staleReplicaSet(kube, current!, hash, signal);
-            const fresh = lastCheck?.readFor === lastStatus && checkedAt !== null && monotonicMs() - checkedAt < STALE_AT_TIMEOUT_MS;
-            void (fresh ? lastCheck!.found.then((f) => f ?? read()) : read()).then(
+            // A stall check that found the ReplicaSet available for this same status within the last 10 s
+            // (in its grace before it confirms) answers it: no second read. Otherwise one read, within its
+            // own 5 s, whatever a check still running does.
+            const fresh = lastFinding?.readFor === lastStatus && checkedAt !== null && monotonicMs() - checkedAt < STALE_AT_TIMEOUT_MS;
+            void (fresh ? Promise.resolve(lastFinding!.stale) : staleReplicaSet(kube, current, hash, signal)).then(
               (stale) => {
                 const seconds = String(Math.round((monotonicMs() - sameStatusSince) / 1000));
                 const error = stale
@@ -193,10 +192,10 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
           const readFor = lastStatus;
           checkedAt = now;
           checking = true;
-          lastCheck = { readFor, found: staleReplicaSet(kube, current, hash, signal) };
-          void lastCheck.found
+          void staleReplicaSet(kube, current, hash, signal)
             .then(async (stale) => {
               if (!stale) return;
+              lastFinding = { readFor, stale };
               await new Promise((r) => setTimeout(r, STALE_GRACE_MS));
               if (outcome || lastStatus !== readFor) return;
               const again = await kube.client.getRollout(kube.namespace, name, signal).catch(() => null);
@@ -245,13 +244,17 @@ interface Stale {
  */
 async function staleReplicaSet(kube: Kube, rollout: Rollout, hash: string, signal: AbortSignal): Promise<Stale | null> {
   const ns = kube.namespace;
-  const cut = AbortSignal.any([signal, AbortSignal.timeout(STALE_READ_MS)]);
+  // A timer of our own, not AbortSignal.timeout(): inside AbortSignal.any() on Node 20 nothing holds that
+  // signal, and a garbage collection can drop it before it fires (nodejs/node#57736): the cut never came.
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), STALE_READ_MS);
+  const cut = AbortSignal.any([signal, ac.signal]);
   const cutOff = new Promise<null>((r) => (cut.aborted ? r(null) : cut.addEventListener('abort', () => r(null), { once: true })));
   const within = <T>(p: Promise<T>): Promise<T | null> => Promise.race([p.catch(() => null), cutOff]);
   const [list, release] = await Promise.all([
     within(kube.client.listReplicaSets(ns, `${POD_TEMPLATE_HASH}=${hash}`, cut)),
     within(kube.client.controllerVersion(cut)),
-  ]);
+  ]).finally(() => clearTimeout(timer));
   const rs = list?.items.find((r) => ownedBy(r, rollout));
   if (!rs || !replicaSetAvailable(rs)) return null;
   return { found: { replicaSet: rs.metadata.name ?? '', ready: availableText(rs) }, namespace: ns, release };
