@@ -24,7 +24,7 @@ export function parseDuration(s: string): number | null {
  * warning, so `wait --timeout 1000h` timed out in 0.2 s. In the flags' own terms: 596h31m, the longest
  * whole minute under it.
  */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_TIMER_TEXT = '596h31m';
 
 /** The duration of a flag, or a usage error that names the flag (not a duration, or longer than a timer can run). */

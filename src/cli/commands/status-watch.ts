@@ -1,7 +1,8 @@
 // status ROLLOUT --watch: the picture, redrawn when it changes (the watch API, never polling), from the
 // shared rollout watch; on a terminal also as the clock moves its ages, and where frames follow each
-// other when the still-controller note's minute is over (see `armClock`). A watch the user may not make (403), or credentials that stay rejected (401),
-// end with the error `status` gives; a lost connection shows "reconnecting" until it is back.
+// other when the still-controller note's minute is over (see `armClock`). A watch the user may not make
+// (403), or credentials that stay rejected (401), end with the error `status` gives; a lost connection
+// shows "reconnecting" until it is back.
 import type { Ctx, Kube } from '../../ctx.js';
 import { CliError, EXIT, type ExitCode } from '../../errors.js';
 import { labelSelector } from '../../kube/client.js';
@@ -42,9 +43,8 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
   /** A read of the Services is in flight; `again`: a change came during it. */
   let reading = false;
   let again = false;
+  /** Set while the watch reconnects: then what it holds may be behind. */
   let banner = '';
-  /** The watch is reconnecting: what it holds may be behind. */
-  let behind = false;
   let lastFrame = '';
   let scheduled: NodeJS.Timeout | null = null;
   let clock: NodeJS.Timeout | null = null;
@@ -64,7 +64,6 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
 
   function state(s: WatcherState) {
     banner = s.kind === 'reconnecting' ? p.yellow(`⟳ ${ctx.t('status.reconnecting', { detail: s.detail })}`) : '';
-    behind = s.kind === 'reconnecting';
     if (s.kind === 'synced') ctx.err(`${p.green(ctx.t('status.reconnected'))}\n`);
     else ctx.err(`${banner}\n`);
     // A frame that follows the last (a pipe) only when its text changed: back in sync, the note may be due.
@@ -124,7 +123,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
     const view = buildRolloutView({ rollout: ro, replicaSets, activeService: services.active, previewService: services.preview, workload });
     const loaded: Loaded = { ro, replicaSets, activeService: services.active, previewService: services.preview, workload, view };
     armClock(loaded);
-    const frame = renderOne(ctx, loaded, 'table', !behind);
+    const frame = renderOne(ctx, loaded, 'table', !banner);
     if (frame === lastFrame && !force) return;
     lastFrame = frame;
     if (tty) ctx.out(`\u001b[H\u001b[2J${banner ? `${banner}\n\n` : ''}${frame}`);
@@ -150,7 +149,7 @@ export async function watch(ctx: Ctx, kube: Kube, first: Loaded): Promise<ExitCo
       }, CLOCK_MS);
       return;
     }
-    const still = behind ? null : stillOnPreview(l);
+    const still = banner ? null : stillOnPreview(l);
     const due = still ? Date.parse(still.since) + STILL_MS - ctx.io.now().getTime() : NaN;
     if (!(due > 0)) return;
     // Far ahead (an API server's clock days ahead of this one): look again later, drawing nothing then.
