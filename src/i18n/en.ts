@@ -166,6 +166,13 @@ export const en = {
     `Argo CD manages this rollout (application "${p.app}", no auto-sync): it will show it OutOfSync until Git matches.`,
   'guard.undoKeepsActive': (p: { dropped: S }) =>
     `That is the revision users get now: the controller keeps users there and drops the preview${p.dropped ? ` (${p.dropped})` : ''}.`,
+  'guard.sameImagesNewTemplate': (p: { before: V; paths: S }) =>
+    `These are the images users get now (${p.before}), but not its pod template: it differs from the active ReplicaSet's in ${p.paths}. The controller makes a NEW ReplicaSet of it, a new preview, and once it is promoted users get these images without what differs.`,
+  'guard.sameImagesTemplateUnknown': (p: { before: V }) =>
+    `These are the images users get now (${p.before}); whether the rest of the pod template is the active ReplicaSet's cannot be told (the ReplicaSet of the current template was not read, or the controller has not caught up). If it differs, the controller makes a NEW ReplicaSet of it, a new preview, and users get it once it is promoted.`,
+  'guard.sameImagesUndo': (p: { revision: S; before: V }) =>
+    `To bring back exactly what users get now (${p.before}), run undo --to-revision ${p.revision} instead.`,
+  'guard.morePaths': (p: { count: S }) => ` and ${p.count} more`,
   'guard.undoFastRollback': (p: { deadline: S }) =>
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
   'guard.undoNewPreview': () => `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
@@ -178,6 +185,10 @@ export const en = {
   'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,
   'guard.abortLeavesDegraded': (p: { preview: S }) =>
     `The preview ${p.preview} is scaled down and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
+  'guard.abortToStable': (p: { before: V; stable: V }) =>
+    `The stable revision is ${p.stable}, not what users get now: ${p.before} has not passed its post-promotion checks, and on an abort the controller points the active Service at the stable revision. Users are sent back to ${p.stable}.`,
+  'guard.abortToStableGone': (p: { before: V; hash: S }) =>
+    `The stable revision (ReplicaSet hash ${p.hash}) is not what users get now (${p.before}), and its ReplicaSet was not found: on an abort the controller points the active Service at it, and users may reach no pods.`,
   'guard.abortedPromoteFull': () => `The rollout was aborted; --full overrides the abort.`,
   'guard.retryAnalysis': () => `Its pre-promotion analysis runs again before it can be promoted.`,
   'guard.ephemeralStripped': (p: { keys: S }) =>
@@ -204,6 +215,8 @@ export const en = {
 
   // ---- results ----
   'result.promoted': (p: { name: S; v: V }) => `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
+  'result.abortedToStable': (p: { name: S; v: V }) =>
+    `rollout "${p.name}" aborted: users are sent back to the stable revision ${p.v}; the preview is scaling down.`,
   'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
   'result.retried': (p: { name: S; v: V; users: V }) =>
     `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
@@ -271,6 +284,7 @@ export const en = {
   'status.next.undoFast': (p: { v: V }) => `users switch to ${p.v} at once (fast rollback)`,
   'status.next.undoPreview': (p: { v: V }) => `${p.v} becomes a new preview; users get it after a promote`,
   'status.next.undoAuto': (p: { v: V }) => `${p.v} becomes a new preview; users switch to it automatically`,
+  'status.next.abortToStable': (p: { v: V }) => `users are sent back to the stable revision ${p.v}; the preview is scaled down`,
   'status.next.abort': (p: { v: V }) => `users stay on ${p.v}; the preview is scaled down`,
   'status.next.setImage': () => `start a new version as a preview: set-image ROLLOUT CONTAINER=IMAGE`,
   'status.next.wait': () => `wait until the preview is ready for promotion`,

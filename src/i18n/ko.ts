@@ -155,6 +155,13 @@ export const ko: Catalog = {
     `Argo CD가 이 rollout을 관리합니다 (애플리케이션 "${p.app}", auto-sync 없음): Git과 맞을 때까지 OutOfSync로 표시됩니다.`,
   'guard.undoKeepsActive': (p) =>
     `그 revision이 지금 사용자가 접속 중인 버전입니다: 컨트롤러는 사용자를 그대로 두고 preview를 버립니다${p.dropped ? ` (${p.dropped})` : ''}.`,
+  'guard.sameImagesNewTemplate': (p) =>
+    `지금 사용자가 받는 이미지(${p.before})와 같지만 pod 템플릿은 다릅니다: 활성 ReplicaSet의 템플릿과 ${p.paths}이(가) 다릅니다. 컨트롤러는 이것으로 새 ReplicaSet, 즉 새 preview를 만들고, promote되면 사용자는 이 이미지를 받지만 다른 부분은 사라집니다.`,
+  'guard.sameImagesTemplateUnknown': (p) =>
+    `지금 사용자가 받는 이미지(${p.before})와 같습니다. 나머지 pod 템플릿이 활성 ReplicaSet의 것과 같은지는 알 수 없습니다 (현재 템플릿의 ReplicaSet을 읽지 못했거나 컨트롤러가 아직 반영하지 않았습니다). 다르다면 컨트롤러는 새 ReplicaSet, 즉 새 preview를 만들고, promote되면 사용자가 그것을 받습니다.`,
+  'guard.sameImagesUndo': (p) =>
+    `지금 사용자가 받는 것(${p.before})을 그대로 되돌리려면 대신 undo --to-revision ${p.revision}을(를) 실행하세요.`,
+  'guard.morePaths': (p) => ` 외 ${p.count}개`,
   'guard.undoFastRollback': (p) =>
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
   'guard.undoNewPreview': () => `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
@@ -167,6 +174,10 @@ export const ko: Catalog = {
   'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,
   'guard.abortLeavesDegraded': (p) =>
     `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
+  'guard.abortToStable': (p) =>
+    `stable revision은 ${p.stable}이며, 지금 사용자가 받는 버전이 아닙니다: ${p.before}은(는) post-promotion 검사를 아직 통과하지 못했고, abort하면 컨트롤러가 active Service를 stable revision으로 돌립니다. 사용자는 ${p.stable}(으)로 되돌아갑니다.`,
+  'guard.abortToStableGone': (p) =>
+    `stable revision(ReplicaSet 해시 ${p.hash})은 지금 사용자가 받는 버전(${p.before})이 아니며, 그 ReplicaSet을 찾지 못했습니다: abort하면 컨트롤러가 active Service를 그곳으로 돌리므로 사용자가 어떤 pod에도 닿지 못할 수 있습니다.`,
   'guard.abortedPromoteFull': () => `rollout이 abort된 상태입니다. --full은 abort를 무시하고 진행합니다.`,
   'guard.retryAnalysis': () => `promote하기 전에 pre-promotion 분석이 다시 실행됩니다.`,
   'guard.ephemeralStripped': (p) =>
@@ -193,6 +204,8 @@ export const ko: Catalog = {
 
   // ---- 결과 ----
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
+  'result.abortedToStable': (p) =>
+    `rollout "${p.name}" abort 완료: 사용자는 stable revision ${p.v}(으)로 되돌아가고, preview는 축소되고 있습니다.`,
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
   'result.retried': (p) =>
     `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
@@ -257,6 +270,7 @@ export const ko: Catalog = {
   'status.next.undoFast': (p) => `사용자가 즉시 ${p.v}(으)로 전환 (빠른 롤백)`,
   'status.next.undoPreview': (p) => `${p.v}이(가) 새 preview가 됨, promote 후 사용자에게 나감`,
   'status.next.undoAuto': (p) => `${p.v}이(가) 새 preview가 되고 사용자가 자동으로 전환됨`,
+  'status.next.abortToStable': (p) => `사용자는 stable revision ${p.v}(으)로 되돌아감, preview는 축소`,
   'status.next.abort': (p) => `사용자는 ${p.v} 유지, preview는 축소`,
   'status.next.setImage': () => `새 버전을 preview로 시작: set-image ROLLOUT CONTAINER=IMAGE`,
   'status.next.wait': () => `preview가 promote 가능한 상태가 될 때까지 대기`,

@@ -30,6 +30,9 @@ export function unknownText(t: T, u: OlderUnknown): string {
   });
 }
 
+/** How many of a template's differing paths the guard names. */
+const MAX_PATHS = 5;
+
 export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
   const before = versionText(t, plan.before);
   const after = versionText(t, plan.after);
@@ -62,6 +65,15 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
     }
     case 'undoKeepsActive':
       return [t('guard.undoKeepsActive', { dropped: c.dropped ? versionText(t, c.dropped) : '' })];
+    case 'sameImagesNewTemplate': {
+      const shown = c.paths?.slice(0, MAX_PATHS).join(', ') ?? '';
+      const more = c.paths && c.paths.length > MAX_PATHS ? t('guard.morePaths', { count: String(c.paths.length - MAX_PATHS) }) : '';
+      const lines = [
+        c.paths ? t('guard.sameImagesNewTemplate', { before, paths: shown + more }) : t('guard.sameImagesTemplateUnknown', { before }),
+      ];
+      if (c.activeRevision !== null) lines.push(t('guard.sameImagesUndo', { revision: String(c.activeRevision), before }));
+      return lines;
+    }
     case 'undoFastRollback':
       return [t('guard.undoFastRollback', { deadline: c.deadline })];
     case 'undoNewPreview':
@@ -78,6 +90,12 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.clearsManualPause')];
     case 'abortLeavesDegraded':
       return [t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', ') })];
+    case 'abortToStable':
+      return [
+        c.stable
+          ? t('guard.abortToStable', { before, stable: versionText(t, c.stable) })
+          : t('guard.abortToStableGone', { before, hash: c.hash }),
+      ];
     case 'abortedPromoteFull':
       return [t('guard.abortedPromoteFull')];
     case 'retryAnalysis':
@@ -106,6 +124,8 @@ const WARN: ReadonlySet<Consequence['kind']> = new Set([
   'argoCD',
   'countdown',
   'workloadPodsRoll',
+  'sameImagesNewTemplate',
+  'abortToStable',
 ]);
 
 export interface GuardInput {

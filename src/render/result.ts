@@ -12,7 +12,9 @@ export function resultLine(t: T, plan: Plan): string {
     case 'promote':
       return t('result.promoted', { name, v: versionText(t, plan.after) });
     case 'abort':
-      return t('result.aborted', { name, v: versionText(t, plan.before) });
+      return plan.consequences.some((c) => c.kind === 'abortToStable')
+        ? t('result.abortedToStable', { name, v: versionText(t, plan.after) })
+        : t('result.aborted', { name, v: versionText(t, plan.before) });
     case 'retry':
       return t('result.retried', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) });
     case 'undo':

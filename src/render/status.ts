@@ -252,7 +252,7 @@ export function renderStatus(t: T, rawView: RolloutView, actions: NextAction[], 
           ? t('status.next.setImage')
           : a.effect === 'wait'
             ? t('status.next.wait')
-            : a.effect === 'promoteDowngrade' || a.effect === 'fullDowngrade'
+            : a.effect === 'promoteDowngrade' || a.effect === 'fullDowngrade' || a.effect === 'abortToStable'
               ? p.yellow(t(`status.next.${a.effect}`, { v: vt }))
               : t(`status.next.${a.effect}`, { v: vt });
       out.push(`  ${padEnd(a.action, col)}${effect}`);

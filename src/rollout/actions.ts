@@ -15,6 +15,7 @@ export type Effect =
   | 'undoPreview'
   | 'undoAuto'
   | 'abort'
+  | 'abortToStable'
   | 'full'
   | 'fullDowngrade'
   | 'retry'
@@ -78,7 +79,10 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
     out.push({ action: 'undo', effect, version: effect === 'undoKeeps' ? u.plan.before : u.plan.after, command: cmd('undo') });
   }
   const a = planAbort(v, ro, { now });
-  if (a.kind === 'plan') out.push({ action: 'abort', effect: 'abort', version: a.plan.before, command: cmd('abort') });
+  if (a.kind === 'plan') {
+    const toStable = a.plan.consequences.some((c) => c.kind === 'abortToStable');
+    out.push({ action: 'abort', effect: toStable ? 'abortToStable' : 'abort', version: a.plan.after, command: cmd('abort') });
+  }
   if (!v.preview) {
     out.push({
       action: 'set-image',

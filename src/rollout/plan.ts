@@ -13,9 +13,10 @@ import {
   type RolloutView,
   type ScaleDown,
 } from './view.js';
-import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
+import type { PodTemplateSpec, Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 import { fastRollback, type ControllerRelease } from './controller.js';
+import { matchActive, undoTemplate, type ImageTarget } from './template-match.js';
 
 export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value: unknown } | { op: 'remove'; path: string };
 
@@ -48,6 +49,11 @@ export type Consequence =
   | { kind: 'countdown'; promotesAt: string }
   | { kind: 'argoCD'; application: string | null; autoSync: boolean | null }
   | { kind: 'undoKeepsActive'; dropped: Version | null }
+  /**
+   * set-image to the images users get, in a template that differs from the active ReplicaSet's at these
+   * paths (null: cannot be told): the controller makes a new ReplicaSet of it, not the active one.
+   */
+  | { kind: 'sameImagesNewTemplate'; paths: string[] | null; activeRevision: number | null }
   | { kind: 'undoFastRollback'; deadline: string }
   /** The target's ReplicaSet is scaled down: it comes back as a new preview, renumbered. */
   | { kind: 'undoNewPreview' }
@@ -59,6 +65,8 @@ export type Consequence =
   | { kind: 'fullSkipsAnalysis' }
   | { kind: 'clearsManualPause' }
   | { kind: 'abortLeavesDegraded'; previewImages: string[] }
+  /** The stable revision is not the active one: abort sends users to it (null: its ReplicaSet is gone). */
+  | { kind: 'abortToStable'; stable: Version | null; hash: string }
   | { kind: 'abortedPromoteFull' }
   | { kind: 'ephemeralStripped'; keys: string[] }
   /** retry: the pre-promotion analysis runs again before the preview can be promoted. */
@@ -324,13 +332,31 @@ export function planAbort(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
   if (!v.preview) return refused('abort', v, { key: 'nothingToAbort' });
   if (v.aborted) return refused('abort', v, { key: 'alreadyAborted' });
   if (!v.observed) return refused('abort', v, { key: 'notObserved' });
-  // Abort keeps users on the stable revision (which is the active one while a preview waits).
   const plan = emptyPlan('abort', v);
   plan.after = plan.before;
+  // On an abort the controller points the active Service at status.stableRS (reconcileActiveService,
+  // v1.7 to v1.10). That is the active ReplicaSet, except while the active one's post-promotion analysis
+  // has not passed: then abort sends users back to the stable revision.
+  const stable = abortTarget(v);
+  if (stable !== undefined) {
+    plan.after = versionOf(stable);
+    plan.switchesWhen = 'immediately';
+    plan.consequences.push({ kind: 'abortToStable', stable: plan.after, hash: v.stable!.podTemplateHash });
+    if (stable && v.active) plan.consequences.push(...olderConsequences(stable, v.active));
+  }
   plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: v.preview.images.map(shortImage) });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'add', path: '/status/abort', value: true }], 'status'));
   return { kind: 'plan', plan };
+}
+
+/**
+ * Where an abort sends users when it is not the active revision: the stable ReplicaSet (null when it
+ * is gone); undefined when stable is the active one (or not recorded), and users stay.
+ */
+function abortTarget(v: RolloutView): RevisionView | null | undefined {
+  if (!v.stable || !v.active || v.stable.podTemplateHash === v.active.podTemplateHash) return undefined;
+  return v.history.find((h) => h.podTemplateHash === v.stable!.podTemplateHash) ?? null;
 }
 
 /**
@@ -382,23 +408,6 @@ export function ephemeralKeys(r: RevisionView): string[] {
   const e = r.ephemeralMetadata;
   if (!e) return [];
   return [...Object.keys(e.labels).map((k) => `label ${k}`), ...Object.keys(e.annotations).map((k) => `annotation ${k}`)];
-}
-
-/** The target ReplicaSet's pod template as undo writes it: no pod-template-hash, no injected metadata. */
-export function undoTemplate(r: RevisionView & { template: PodTemplateSpec }): PodTemplateSpec {
-  const copy = JSON.parse(JSON.stringify(r.template)) as PodTemplateSpec;
-  const meta = (copy.metadata ??= {});
-  if (meta.labels) delete meta.labels[POD_TEMPLATE_HASH];
-  const eph = r.ephemeralMetadata;
-  if (eph) {
-    for (const [k, val] of Object.entries(eph.labels)) if (meta.labels?.[k] === val) delete meta.labels[k];
-    for (const [k, val] of Object.entries(eph.annotations)) if (meta.annotations?.[k] === val) delete meta.annotations[k];
-  }
-  if (meta.labels && Object.keys(meta.labels).length === 0) delete meta.labels;
-  if (meta.annotations && Object.keys(meta.annotations).length === 0) delete meta.annotations;
-  // The API server drops creationTimestamp: null on write; keep the template as the RS has it otherwise.
-  delete (meta as Record<string, unknown>).creationTimestamp;
-  return copy;
 }
 
 export interface UndoOptions extends Omit<PlanOptions, 'full'> {
@@ -493,12 +502,12 @@ export interface SetImageOptions extends Omit<PlanOptions, 'full'> {
   includeInit?: boolean;
 }
 
-/** The pod spec after the changes: JSON Patch ops, and each regular container's image afterwards. */
+/** The pod spec after the changes: JSON Patch ops, each regular container's image afterwards, the containers changed. */
 function applyImageChanges(
   template: PodTemplateSpec | undefined,
   changes: ImageChange[],
   includeInit: boolean,
-): { ops: JsonPatchOp[]; images: Map<string, string>; changed: number } | SetImageInputError {
+): { ops: JsonPatchOp[]; images: Map<string, string>; changed: number; targets: ImageTarget[] } | SetImageInputError {
   const podSpec = template?.spec;
   const lists: Array<['containers' | 'initContainers', Array<{ name?: string; image?: string }>]> = [
     ['containers', podSpec?.containers ?? []],
@@ -506,6 +515,7 @@ function applyImageChanges(
   ];
   const known = lists.flatMap(([, l]) => l.map((c) => String(c.name)));
   const ops: JsonPatchOp[] = [];
+  const targets: ImageTarget[] = [];
   const images = new Map<string, string>((podSpec?.containers ?? []).map((c) => [String(c.name), String(c.image ?? '')]));
   let changed = 0;
   for (const change of changes) {
@@ -519,13 +529,14 @@ function applyImageChanges(
         if (field === 'containers') images.set(String(c.name), change.image);
         if (c.image === change.image) return;
         changed++;
+        targets.push({ field, name: String(c.name), image: change.image });
         ops.push({ op: 'test', path: pointer('spec', 'template', 'spec', field, i, 'name'), value: c.name });
         ops.push({ op: 'replace', path: pointer('spec', 'template', 'spec', field, i, 'image'), value: change.image });
       });
     }
     if (matched === 0 && change.container !== '*') return { kind: 'unknownContainer', container: change.container, known };
   }
-  return { ops, images, changed };
+  return { ops, images, changed, targets };
 }
 
 /** Does this revision run exactly these images in its regular containers? */
@@ -555,13 +566,22 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
   const plan = emptyPlan('set-image', v);
   plan.after = { images: afterImages, revision: null };
   plan.consequences.push(...home.consequences(afterImages));
-  if (runs(v.active, applied.images)) {
+  const antiAffinity = ro.spec?.strategy?.blueGreen?.antiAffinity != null;
+  const match = runs(v.active, applied.images) ? matchActive(v, home.template, applied.targets, antiAffinity) : null;
+  if (match?.kind === 'same') {
     // Back to what users already get: the controller fast-tracks it and drops any waiting preview.
     plan.after = plan.before;
     plan.switchesWhen = 'never';
     plan.consequences.push({ kind: 'undoKeepsActive', dropped: versionOf(v.preview) });
   } else {
     newPreviewSwitch(plan, v);
+    // The images users get, in another template: a new ReplicaSet, and users lose what differs.
+    if (match)
+      plan.consequences.push({
+        kind: 'sameImagesNewTemplate',
+        paths: match.kind === 'differs' ? match.paths : null,
+        activeRevision: v.active?.revision ?? null,
+      });
     if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     if (v.active) {
       const candidate: RevisionView = {
@@ -595,6 +615,6 @@ export function keepActiveCommands(v: RolloutView): Array<{ command: string; lea
   } else if (undoable && v.active.revision !== null) {
     out.push({ command: `kubectl bluegreen undo ${v.name} --to-revision ${v.active.revision} ${ns}`, leadsTo: active });
   }
-  if (!v.aborted) out.push({ command: `kubectl bluegreen abort ${v.name} ${ns}`, leadsTo: active });
+  if (!v.aborted && abortTarget(v) === undefined) out.push({ command: `kubectl bluegreen abort ${v.name} ${ns}`, leadsTo: active });
   return out;
 }

@@ -25,6 +25,8 @@ export interface BlueGreenStrategy {
   postPromotionAnalysis?: unknown;
   activeMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   previewMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Pod anti-affinity the controller injects into each new ReplicaSet's template. */
+  antiAffinity?: unknown;
 }
 
 export interface PauseCondition {

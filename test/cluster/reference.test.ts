@@ -191,6 +191,116 @@ describe('§2.1 promote --full and abort', () => {
   });
 });
 
+/** Replaces the Rollout's one container, as a `kubectl apply` of another manifest would. */
+async function setContainer(ns: string, container: Record<string, unknown>): Promise<void> {
+  await kubectlOk([
+    'patch',
+    'rollout',
+    'frontend',
+    '-n',
+    ns,
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0', value: { name: 'frontend', ...container } }]),
+  ]);
+}
+
+describe('set-image to the images users get, in a template that differs (found by a hostile review)', () => {
+  it('the guard says a new preview, not "users stay"; the controller makes a new ReplicaSet and users stay on theirs', async () => {
+    const ns = await newNamespace('ref-sametag');
+    await deploy(ns);
+    // Users get v1.054 with a banner (an env); the template then goes back to v1.053 without it.
+    const banner = { image: IMAGE('v1.054'), env: [{ name: 'BANNER', value: 'christmas' }] };
+    await setContainer(ns, banner);
+    expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '90s'])).code).toBe(0);
+    await promoteAndWait(ns);
+    await setContainer(ns, { image: IMAGE('v1.053') });
+    expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '90s'])).code).toBe(0);
+    const users = (await clusterView(ns)).activeHash;
+
+    const dry = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.054')}`, '-n', ns, '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.switchesWhen).toBe('afterPromote');
+    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toContain('sameImagesNewTemplate');
+
+    const r = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.054')}`, '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('which users already get');
+    // A third ReplicaSet with v1.054 and no env: the preview; users stay on the one with the banner.
+    const v = await until('a new preview of v1.054 without the env', async () => {
+      const c = await clusterView(ns);
+      const fresh = c.rs.filter((x) => x.image === IMAGE('v1.054') && x.hash !== users);
+      return fresh.length === 1 && c.previewHash === fresh[0]!.hash ? c : undefined;
+    });
+    expect(v.activeHash).toBe(users);
+  });
+});
+
+describe('abort while a post-promotion analysis holds the stable revision back (found by a hostile review)', () => {
+  it('the guard says users go back to the stable revision, a downgrade; the controller points the active Service there', async () => {
+    const ns = await newNamespace('ref-abortstable');
+    // An analysis that stays Running: one measurement now (an error, under its limit of 5), the next in an hour
+    // (the controller wants count >= failureLimit + consecutiveSuccessLimit).
+    await kubectlOk(
+      ['apply', '-n', ns, '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name: 'hold' },
+        spec: {
+          metrics: [
+            {
+              name: 'hold',
+              interval: '1h',
+              count: 2,
+              failureLimit: 1,
+              consecutiveErrorLimit: 5,
+              provider: { web: { url: 'http://127.0.0.1:9/', jsonPath: '{$.ok}' } },
+            },
+          ],
+        },
+      }),
+    );
+    await deploy(ns);
+    await kubectlOk([
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { strategy: { blueGreen: { postPromotionAnalysis: { templates: [{ templateName: 'hold' }] } } } } }),
+    ]);
+    await laterSecondThan(ns, 'v1.052');
+    await newPreview(ns, 'v1.053');
+    const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
+    expect(p.code, p.stderr).toBe(0);
+    const stable = rsOf(await clusterView(ns), 'v1.052').hash;
+    await until('users on v1.053, stable still v1.052', async () => {
+      const c = await clusterView(ns);
+      return c.activeHash === rsOf(c, 'v1.053').hash && c.status.stableRS === stable;
+    });
+    await newPreview(ns, 'v1.054');
+    const before = await clusterView(ns);
+    expect(before.activeHash).toBe(rsOf(before, 'v1.053').hash);
+    expect(before.status.stableRS).toBe(stable);
+
+    const dry = await bluegreen(['abort', 'frontend', '-n', ns, '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.after.images).toEqual(['frontend:v1.052']);
+    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(['abortToStable', 'downgrade']));
+
+    const r = await bluegreen(['abort', 'frontend', '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    await until('users sent back to the stable v1.052', async () => (await clusterView(ns)).activeHash === stable, 30_000);
+  });
+});
+
 describe('promote right after the pause appears (measured: v1.9.1 can lose it)', () => {
   it('ten promotes, each right after wait --for=paused: every one switches users (the plugin nudges a stuck controller)', async () => {
     const ns = await newNamespace('ref-rapid');

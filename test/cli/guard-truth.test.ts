@@ -1,0 +1,119 @@
+// What the guard says users will get, in states a hostile review found it wrong (stop 47), through the real
+// command line against the HTTPS test server. Each failed before its fix.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeApiServer, type FakeOptions } from './fake-apiserver.js';
+import { runCli } from './run.js';
+import { loadFixture } from '../fixtures/load.js';
+
+const TOKEN = 'sekret-token-0123456789abcdef';
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+type Obj = Record<string, any>;
+interface Fixture {
+  rollout: Obj;
+  replicaSets: Obj[];
+  services: { active?: Obj | null; preview?: Obj | null };
+}
+
+let fake: FakeApiServer;
+let env: Record<string, string>;
+
+async function start(fixture: string, edit?: (f: Fixture) => void, opts: Partial<FakeOptions> = {}): Promise<void> {
+  fake = await FakeApiServer.start({ token: TOKEN, ...opts });
+  const f = loadFixture(fixture) as unknown as Fixture;
+  edit?.(f);
+  fake.load(f as never);
+  env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-guard-'))), LANG: 'en_US.UTF-8' };
+}
+
+const run = (argv: string[], o: Parameters<typeof runCli>[1] = {}) => runCli(argv, { now: NOW, ...o, env: { ...env, ...o.env } });
+const rs = (f: Fixture, hash: string) => f.replicaSets.find((r) => r.metadata.name.endsWith(hash))!;
+const V1054 = 'registry.example.com/apc/frontend:v1.054';
+
+afterEach(async () => {
+  await fake?.stop();
+});
+
+describe('set-image to the images users get, in another template', () => {
+  it('christmas: back to v1.054 without the banner env is a new preview, not "users stay" (the incident again)', async () => {
+    await start('christmas.yaml');
+    const r = await run(['set-image', 'frontend', `frontend=${V1054}`, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('the controller keeps users there');
+    expect(r.stdout + r.stderr).toContain('but not its pod template');
+    expect(r.stdout + r.stderr).toContain('spec.containers[frontend].env[BANNER]');
+    expect(r.stdout + r.stderr).not.toContain('env[BANNER].value');
+    expect(r.stdout + r.stderr).toContain('undo --to-revision 8');
+  });
+
+  it('christmas --yes: the template is written and the result does not say users already get it', async () => {
+    await start('christmas.yaml');
+    const r = await run(['set-image', 'frontend', `frontend=${V1054}`, '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('which users already get');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template.spec.containers[0].image).toBe(V1054);
+  });
+
+  it('the same template as the active one (defaulted fields aside): users stay, as before', async () => {
+    await start('christmas.yaml', (f) => {
+      // ReplicaSets as the API server stores them: imagePullPolicy defaulted. The Rollout's template
+      // leaves it out, as written.
+      for (const r of f.replicaSets) r.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+      delete rs(f, '5f6d8c9b77').spec.template.spec.containers[0].env;
+    });
+    const r = await run(['set-image', 'frontend', `frontend=${V1054}`, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain('the controller keeps users there');
+    expect(r.stdout + r.stderr).not.toContain('but not its pod template');
+  });
+
+  it('to :latest, which users get with pull policy Always (its default): the same template, users stay', async () => {
+    const latest = 'registry.example.com/apc/frontend:latest';
+    await start('christmas.yaml', (f) => {
+      for (const r of f.replicaSets) r.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+      delete rs(f, '5f6d8c9b77').spec.template.spec.containers[0].env;
+      rs(f, '5f6d8c9b77').spec.template.spec.containers[0].image = latest;
+      rs(f, '5f6d8c9b77').spec.template.spec.containers[0].imagePullPolicy = 'Always';
+    });
+    const r = await run(['set-image', 'frontend', `frontend=${latest}`, '--dry-run']);
+    expect(r.stdout + r.stderr).toContain('the controller keeps users there');
+  });
+
+  it('an init container changed back alone: the regular images match, the template does not', async () => {
+    await start('settled.yaml', (f) => {
+      f.rollout.spec.template.spec.initContainers = [{ name: 'migrate', image: 'registry.example.com/apc/migrate:v7' }];
+      for (const r of f.replicaSets)
+        r.spec.template.spec.initContainers = [{ name: 'migrate', image: 'registry.example.com/apc/migrate:v7' }];
+    });
+    const r = await run(['set-image', 'frontend', 'migrate=registry.example.com/apc/migrate:v6', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('the controller keeps users there');
+    expect(r.stdout + r.stderr).toContain('spec.initContainers[migrate].image');
+  });
+});
+
+describe('abort while the stable revision is not the active one (post-promotion analysis not passed)', () => {
+  it('says users go back to the stable v1.053, asks for it to be typed, and takes no plain y', async () => {
+    await start('post-promotion-running.yaml', undefined, { noController: true });
+    const r = await run(['abort', 'frontend'], { tty: true, input: 'y\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Users are sent back to frontend:v1.053');
+    expect(r.stderr).toContain('DOWNGRADE');
+    expect(r.stderr).not.toContain('still get frontend:v1.054');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('typed, it aborts and says where users went; status names the same', async () => {
+    await start('post-promotion-running.yaml', undefined, { noController: true });
+    const s = await run(['status', 'frontend']);
+    expect(s.stdout).toContain('users are sent back to the stable revision frontend:v1.053');
+    expect(s.stdout).not.toMatch(/abort frontend[^\n]*\n[^\n]*users stay on/);
+    const r = await run(['abort', 'frontend'], { tty: true, input: 'v1.053\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('users are sent back to the stable revision frontend:v1.053');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.status.abort).toBe(true);
+  });
+});
