@@ -175,6 +175,10 @@ export const en = {
   'guard.morePaths': (p: { count: S }) => ` and ${p.count} more`,
   'guard.undoFastRollback': (p: { deadline: S }) =>
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
+  'guard.undoRollbackWindow': (p: { revisions: S }) =>
+    `spec.rollbackWindow (${p.revisions} revisions) covers it: the controller skips the pause and any analysis, and users are switched to it as soon as its pods are ready, with no promote.`,
+  'guard.undoToStable': (p: { release: S }) =>
+    `It is the stable revision (the last fully promoted one): from Argo Rollouts v1.10 (this controller: ${p.release}) going back to it is a fast rollback, and users are switched to it as soon as its pods are ready, with no promote.`,
   'guard.undoNewPreview': () => `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,
   'guard.undoNotRollback': (p: { release: S; target: S; stable: S }) =>
     `Its ReplicaSet still runs within its scale-down delay, but it was not created before the one users get (${p.target}, not before ${p.stable}), so the controller (Argo Rollouts ${p.release}) does not treat this as a rollback: it comes back as a NEW preview, and users get it only after a promote.`,

@@ -76,6 +76,10 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
     }
     case 'undoFastRollback':
       return [t('guard.undoFastRollback', { deadline: c.deadline })];
+    case 'undoRollbackWindow':
+      return [t('guard.undoRollbackWindow', { revisions: String(c.revisions) })];
+    case 'undoToStable':
+      return [t('guard.undoToStable', { release: c.release ?? '?' })];
     case 'undoNewPreview':
       return [t('guard.undoNewPreview')];
     case 'undoNotRollback':

@@ -184,6 +184,7 @@ export function normalizeRollout(raw: unknown): Rollout {
         : undefined,
       selector: isObj(spec.selector) ? spec.selector : undefined,
       template: template(spec.template),
+      rollbackWindow: isObj(spec.rollbackWindow) ? defined({ revisions: asNumber(spec.rollbackWindow.revisions) }) : undefined,
       strategy: defined({
         ...strategy,
         blueGreen: bg ? defined({ ...bg, ...blueGreenStrategy(bg) }) : undefined,

@@ -15,7 +15,7 @@ import {
 } from './view.js';
 import type { PodTemplateSpec, Rollout } from './types.js';
 import { rfc3339 } from './time.js';
-import { fastRollback, type ControllerRelease } from './controller.js';
+import { fastRollback, generation, type ControllerRelease } from './controller.js';
 import { matchActive, undoTemplate, type ImageTarget } from './template-match.js';
 
 export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value: unknown } | { op: 'remove'; path: string };
@@ -55,6 +55,10 @@ export type Consequence =
    */
   | { kind: 'sameImagesNewTemplate'; paths: string[] | null; activeRevision: number | null }
   | { kind: 'undoFastRollback'; deadline: string }
+  /** spec.rollbackWindow covers the target: no pause, no analysis, users switch once it is ready. */
+  | { kind: 'undoRollbackWindow'; revisions: number }
+  /** The target is the stable ReplicaSet (not the active one): from v1.10 a fast rollback (null: release unknown). */
+  | { kind: 'undoToStable'; release: string | null }
   /** The target's ReplicaSet is scaled down: it comes back as a new preview, renumbered. */
   | { kind: 'undoNewPreview' }
   /** Within its delay, but on Argo Rollouts v1.10+ not a rollback (not created before the stable ReplicaSet). */
@@ -268,6 +272,16 @@ export interface PlanOptions {
   controller?: ControllerRelease | null;
 }
 
+/**
+ * Argo's isRollbackWithinWindow: the target was created before the stable ReplicaSet, and fewer than
+ * spec.rollbackWindow.revisions ReplicaSets were created between the two.
+ */
+function withinRollbackWindow(v: RolloutView, target: RevisionView, stable: RevisionView | null): boolean {
+  if (v.spec.rollbackWindow <= 0 || !stable || createdBefore(target, stable) !== true) return false;
+  const between = v.history.filter((h) => createdBefore(target, h) === true && createdBefore(h, stable) === true);
+  return between.length < v.spec.rollbackWindow;
+}
+
 /** Whether `a` was created in an earlier second than `b` (creationTimestamp has whole seconds); null if unknown. */
 function createdBefore(a: RevisionView, b: RevisionView | null): boolean | null {
   const x = a.createdAt ? Date.parse(a.createdAt) : NaN;
@@ -444,7 +458,20 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
     const withinDelay = stillUp && Number.isFinite(deadline) && deadline > opts.now.getTime();
     const stableRS = v.history.find((h) => h.podTemplateHash === (v.stable?.podTemplateHash ?? activeHash)) ?? v.active;
     const fast = withinDelay ? fastRollback(opts.controller, createdBefore(target, stableRS)) : 'no';
-    if (fast === 'yes' || fast === 'unknown') {
+    // From v1.10 a rollback to the stable ReplicaSet (while it is not the active one) is a fast rollback
+    // whatever its delay (isFastRollback's rollbackToStable); unknown release: the least safe case.
+    const toStable = v.stable?.podTemplateHash === target.podTemplateHash && generation(opts.controller) !== 'before-1.10';
+    if (withinRollbackWindow(v, target, stableRS)) {
+      // spec.rollbackWindow: the controller clears the pause and skips analysis (syncRolloutStatusBlueGreen,
+      // v1.7 to v1.10), so users switch once its pods are ready, with no promote.
+      plan.switchesWhen = 'immediately';
+      plan.consequences.push({ kind: 'undoRollbackWindow', revisions: v.spec.rollbackWindow });
+      if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
+    } else if (toStable) {
+      plan.switchesWhen = 'immediately';
+      plan.consequences.push({ kind: 'undoToStable', release: opts.controller?.version ?? null });
+      if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
+    } else if (fast === 'yes' || fast === 'unknown') {
       // Unknown release: the least safe case is said and planned for, users switched at once.
       plan.switchesWhen = 'immediately';
       plan.consequences.push({ kind: 'undoFastRollback', deadline: target.scaleDownDeadline! });

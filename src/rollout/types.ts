@@ -66,6 +66,8 @@ export interface RolloutSpec {
   paused?: boolean;
   restartAt?: string;
   revisionHistoryLimit?: number;
+  /** A rollback to one of the last `revisions` revisions skips pauses and analysis (v1.7+). */
+  rollbackWindow?: { revisions?: number };
   strategy?: { blueGreen?: BlueGreenStrategy; canary?: unknown };
 }
 

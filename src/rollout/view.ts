@@ -133,6 +133,8 @@ export interface RolloutView {
     abortScaleDownDelaySeconds: number;
     previewReplicaCount: number | null;
     workloadRef: boolean;
+    /** spec.rollbackWindow.revisions; 0 without a window. */
+    rollbackWindow: number;
   };
   /** spec.workloadRef, when the pod template comes from another object; null otherwise. */
   workload: WorkloadView | null;
@@ -492,6 +494,7 @@ export function buildRolloutView(input: ViewInput): RolloutView {
       abortScaleDownDelaySeconds: bg?.abortScaleDownDelaySeconds ?? 30,
       previewReplicaCount: bg?.previewReplicaCount ?? null,
       workloadRef: spec.workloadRef != null,
+      rollbackWindow: spec.rollbackWindow?.revisions ?? 0,
     },
     workload,
     history,

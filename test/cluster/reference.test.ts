@@ -301,6 +301,39 @@ describe('abort while a post-promotion analysis holds the stable revision back (
   });
 });
 
+describe('undo within spec.rollbackWindow (found by a hostile review)', () => {
+  it('the guard says users switch with no promote once it is ready; the controller does that, from a scaled-down ReplicaSet', async () => {
+    const ns = await newNamespace('ref-window');
+    await deploy(ns);
+    await kubectlOk([
+      'patch',
+      'rollout',
+      'frontend',
+      '-n',
+      ns,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { rollbackWindow: { revisions: 3 } } }),
+    ]);
+    await laterSecondThan(ns, 'v1.052');
+    await newPreview(ns, 'v1.054');
+    await promoteAndWait(ns);
+    await until('v1.052 scaled down', async () => rsOf(await clusterView(ns), 'v1.052').replicas === 0);
+    const dry = await bluegreen(['undo', 'frontend', '-n', ns, '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.switchesWhen).toBe('immediately');
+    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(['undoRollbackWindow', 'downgrade']));
+    const r = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    await until('users back on v1.052 with no promote', async () => {
+      const c = await clusterView(ns);
+      return c.activeHash === rsOf(c, 'v1.052').hash;
+    });
+  });
+});
+
 describe('promote right after the pause appears (measured: v1.9.1 can lose it)', () => {
   it('ten promotes, each right after wait --for=paused: every one switches users (the plugin nudges a stuck controller)', async () => {
     const ns = await newNamespace('ref-rapid');

@@ -107,6 +107,18 @@ describe.each(files)('scenario %s', (file) => {
     expect(pick(summarize(planUndo(v, f.rollout, { now })), e.undo)).toEqual(e.undo);
   });
 
+  if (e.undoToStable)
+    it('plans undo to the stable revision (v1.10: a fast rollback)', () => {
+      const stable = v.history.find((h) => h.podTemplateHash === v.stable?.podTemplateHash)!;
+      const controller = { version: 'v1.10.2' };
+      expect(pick(summarize(planUndo(v, f.rollout, { now, toRevision: stable.revision!, controller })), e.undoToStable)).toEqual(
+        e.undoToStable,
+      );
+      // Before v1.10 it waits for a promote.
+      const older = planUndo(v, f.rollout, { now, toRevision: stable.revision!, controller: { version: 'v1.9.3' } });
+      expect(older.kind === 'plan' && older.plan.switchesWhen).toBe('afterPromote');
+    });
+
   it('plans abort', () => {
     expect(pick(summarize(planAbort(v, f.rollout, { now })), e.abort)).toEqual(e.abort);
   });
