@@ -269,6 +269,11 @@ export const en = {
   'status.signal.tagLower': (p: { preview: S; active: S }) => `tag ${p.preview} < ${p.active}`,
   'status.olderUnknown': () => 'Whether the preview is older than what users get cannot be told:',
   'older.unknown': (p: { preview: S; active: S; why: S }) => `tags ${p.preview} and ${p.active}: ${p.why}, so their order is unknown`,
+  'older.unknownImages': (p: { preview: S; active: S; why: S }) =>
+    `images ${p.preview} and ${p.active}: ${p.why}, so their order is unknown`,
+  'older.why.differentRepository': () => 'they come from different repositories',
+  'older.why.nothingToCompare': () =>
+    'the images users get are not known here (no container of the same name, or the active ReplicaSet was not found)',
   'older.why.noTag': () => 'one of them has no tag (pinned by digest only)',
   'older.why.floating': () => 'a moving tag (like latest) names no version',
   'older.why.sha': () => 'commit hashes have no order',

@@ -255,6 +255,10 @@ export const ko: Catalog = {
   'status.signal.tagLower': (p) => `태그 ${p.preview} < ${p.active}`,
   'status.olderUnknown': () => 'preview가 사용자가 받는 버전보다 이전 버전인지 알 수 없습니다:',
   'older.unknown': (p) => `태그 ${p.preview}와(과) ${p.active}: ${p.why}. 그래서 순서를 알 수 없습니다`,
+  'older.unknownImages': (p) => `이미지 ${p.preview}와(과) ${p.active}: ${p.why}. 그래서 순서를 알 수 없습니다`,
+  'older.why.differentRepository': () => '서로 다른 저장소의 이미지입니다',
+  'older.why.nothingToCompare': () =>
+    '사용자가 받는 이미지를 여기서 알 수 없습니다 (같은 이름의 컨테이너가 없거나, 활성 ReplicaSet을 찾지 못했습니다)',
   'older.why.noTag': () => '한쪽에 태그가 없습니다 (다이제스트로만 고정)',
   'older.why.floating': () => '움직이는 태그(latest 등)는 버전을 나타내지 않습니다',
   'older.why.sha': () => '커밋 해시에는 순서가 없습니다',

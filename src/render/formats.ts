@@ -5,8 +5,8 @@ import type { Audit } from '../rollout/audit.js';
 import type { Plan } from '../rollout/plan.js';
 import type { WireRequest } from './guard.js';
 import type { NextAction } from '../rollout/actions.js';
-import type { HistoryEntry, OlderSignal, RevisionView, RolloutView, WorkloadView } from '../rollout/view.js';
-import { tagComparisonText } from '../rollout/tags.js';
+import type { HistoryEntry, OlderSignal, OlderUnknown, RevisionView, RolloutView, WorkloadView } from '../rollout/view.js';
+import { tagComparisonText, type TagUnknownReason } from '../rollout/tags.js';
 
 /** The `olderBecause` strings of the JSON document (English, part of the contract). */
 export function olderBecauseText(s: OlderSignal): string {
@@ -72,7 +72,7 @@ export function statusJson(v: RolloutView, actions: NextAction[] | null) {
     olderBecause: v.olderSignals.map(olderBecauseText),
     olderSignals: v.olderSignals,
     /** When previewIsOlder is null: why the tags could not decide. */
-    olderUnknownBecause: v.olderUnknown.map((u) => tagComparisonText(u.previewTag, u.activeTag, u.comparison)),
+    olderUnknownBecause: v.olderUnknown.map(olderUnknownText),
     services: v.services,
     autoPromotion: v.autoPromotion,
     paused: v.paused,
@@ -154,4 +154,14 @@ export function changeResultJson(
     recordError: applied.recordFailed,
     controller,
   };
+}
+
+/** Why the order is unknown, in the JSON's stable English. */
+function olderUnknownText(u: OlderUnknown): string {
+  const c = u.comparison;
+  if (c.reason === 'differentRepository')
+    return `images ${u.previewImage} and ${u.activeImage} come from different repositories: their order is unknown`;
+  if (c.reason === 'nothingToCompare')
+    return `no image of the preview has a counterpart in what users get (${u.activeImage}): their order is unknown`;
+  return tagComparisonText(u.previewTag, u.activeTag, c as Extract<typeof c, { reason: TagUnknownReason }>);
 }

@@ -23,6 +23,9 @@ export function signalsText(t: T, signals: OlderSignal[]): string {
 
 /** Why two tags cannot be ordered, in words. */
 export function unknownText(t: T, u: OlderUnknown): string {
+  const reason = u.comparison.reason;
+  if (reason === 'differentRepository' || reason === 'nothingToCompare')
+    return t('older.unknownImages', { preview: u.previewImage, active: u.activeImage, why: t(`older.why.${reason}`) });
   return t('older.unknown', {
     preview: u.previewTag ?? u.previewImage,
     active: u.activeTag ?? u.activeImage,

@@ -60,6 +60,19 @@ export function repositoryOf(ref: string): string {
   return domain ? `${domain}/${path}` : path;
 }
 
+/**
+ * The repository's path as the registry serves it, whatever registry it comes from: Docker Hub's
+ * official images under library/ ("nginx" and "docker.io/library/nginx" are one). Two references with the
+ * same path are the same repository, or a copy of it in another registry (a mirror): their tags compare.
+ */
+export function repositoryPath(ref: string): string {
+  const parsed = parseImage(ref);
+  if (!parsed.ok) return ref;
+  const { domain, path } = parsed.image;
+  const hub = domain === undefined || domain === 'docker.io' || domain === 'index.docker.io';
+  return hub && !path.includes('/') ? `library/${path}` : path;
+}
+
 /** The short form people talk about: last path component plus tag, e.g. "frontend:v1.054". */
 export function shortImage(ref: string): string {
   const parsed = parseImage(ref);

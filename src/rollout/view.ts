@@ -3,7 +3,7 @@
 import { byCodeUnits } from '../order.js';
 import { getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import { normalizeTime, rfc3339 } from './time.js';
-import { compareImageVersions, repositoryOf, tagOf, type TagComparison } from './image.js';
+import { compareImageVersions, repositoryPath, tagOf, type TagComparison } from './image.js';
 import {
   ARGOCD_INSTANCE_LABEL,
   ARGOCD_TRACKING_ID,
@@ -262,7 +262,10 @@ export interface OlderUnknown {
   activeImage: string;
   previewTag: string | undefined;
   activeTag: string | undefined;
-  comparison: Extract<TagComparison, { kind: 'unknown' }>;
+  comparison:
+    | Extract<TagComparison, { kind: 'unknown' }>
+    /** Not the tags: images of different repositories, or no image of what users get to compare with. */
+    | { kind: 'unknown'; reason: 'differentRepository' | 'nothingToCompare'; about: 'both' };
 }
 
 /**
@@ -291,7 +294,18 @@ export function olderThan(
     const a =
       active.containers.find((c) => c.name === p.name) ??
       (preview.containers.length === 1 && active.containers.length === 1 ? active.containers[0] : undefined);
-    if (!a || repositoryOf(a.image) !== repositoryOf(p.image)) continue;
+    if (!a) continue;
+    if (repositoryPath(a.image) !== repositoryPath(p.image)) {
+      unknown.push({
+        container: p.name,
+        previewImage: p.image,
+        activeImage: a.image,
+        previewTag: undefined,
+        activeTag: undefined,
+        comparison: { kind: 'unknown', reason: 'differentRepository', about: 'both' },
+      });
+      continue;
+    }
     const r = compareImageVersions(p.image, a.image);
     if (r.kind === 'ordered') {
       if (r.order === -1)
@@ -315,7 +329,18 @@ export function olderThan(
   }
   if (signals.length > 0) return { older: true, signals, unknown };
   const createdAfter = pc > ac;
-  return { older: createdAfter || (tagsNotLower && unknown.length === 0) ? false : null, signals, unknown };
+  const older = createdAfter || (tagsNotLower && unknown.length === 0) ? false : null;
+  // Nothing was compared (a container renamed, or the active ReplicaSet not found): say so, not nothing.
+  if (older === null && unknown.length === 0)
+    unknown.push({
+      container: preview.containers[0]?.name ?? '',
+      previewImage: preview.images.join(', '),
+      activeImage: active.images.join(', ') || '?',
+      previewTag: undefined,
+      activeTag: undefined,
+      comparison: { kind: 'unknown', reason: 'nothingToCompare', about: 'both' },
+    });
+  return { older, signals, unknown };
 }
 
 /** The signals that say the preview is an older build than what users get, strongest first. */

@@ -117,3 +117,41 @@ describe('abort while the stable revision is not the active one (post-promotion 
     expect(fake.rollout('apc-fe-ns', 'frontend')!.status.abort).toBe(true);
   });
 });
+
+describe('tags compare across registries spelling the same repository', () => {
+  it('a mirror of the same path with a lower tag is a DOWNGRADE to be typed', async () => {
+    await start('settled.yaml');
+    const r = await run(['set-image', 'frontend', 'frontend=mirror.example.com/apc/frontend:v1.053'], { tty: true, input: 'y\n' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('DOWNGRADE');
+    expect(r.stderr).toContain('tag v1.053 < v1.054');
+    expect(fake.writes()).toHaveLength(0);
+  });
+
+  it('Docker Hub spelled two ways (nginx, docker.io/library/nginx) is one repository', async () => {
+    await start('settled.yaml', (f) => {
+      f.rollout.spec.template.spec.containers[0].image = 'nginx:1.25';
+      for (const r of f.replicaSets) r.spec.template.spec.containers[0].image = 'nginx:1.25';
+    });
+    const r = await run(['set-image', 'frontend', 'frontend=docker.io/library/nginx:1.24', '--dry-run']);
+    expect(r.stderr).toContain('DOWNGRADE');
+  });
+
+  it('another repository: the reason is said, never an empty "cannot be told ()"', async () => {
+    await start('settled.yaml');
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/other:v1.055', '--dry-run']);
+    expect(r.stderr).toContain('come from different repositories');
+    expect(r.stderr).not.toContain('()');
+  });
+
+  it('the active ReplicaSet gone: status says why the order is unknown, not an empty list', async () => {
+    await start('christmas.yaml', (f) => {
+      f.replicaSets = f.replicaSets.filter((x) => !x.metadata.name.endsWith('5f6d8c9b77'));
+    });
+    const r = await run(['status', 'frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cannot be told:\n\s+· images .*the images users get are not known here/);
+    const j = JSON.parse((await run(['status', 'frontend', '-o', 'json'])).stdout);
+    expect(j.olderUnknownBecause[0]).toContain('no image of the preview has a counterpart');
+  });
+});
