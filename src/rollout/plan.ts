@@ -13,7 +13,7 @@ import {
   type RolloutView,
   type ScaleDown,
 } from './view.js';
-import type { PodTemplateSpec, Rollout } from './types.js';
+import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 import { fastRollback, generation, type ControllerRelease } from './controller.js';
 import { matchActive, undoTemplate, type ImageTarget } from './template-match.js';
@@ -358,7 +358,10 @@ export function planAbort(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
     plan.consequences.push({ kind: 'abortToStable', stable: plan.after, hash: v.stable!.podTemplateHash });
     if (stable && v.active) plan.consequences.push(...olderConsequences(stable, v.active));
   }
-  plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: v.preview.images.map(shortImage) });
+  // Its ReplicaSet not found (no images to name): named by its hash, never by a blank.
+  const previewNames =
+    v.preview.images.length > 0 ? v.preview.images.map(shortImage) : [`${POD_TEMPLATE_HASH}=${v.preview.podTemplateHash}`];
+  plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: previewNames });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'add', path: '/status/abort', value: true }], 'status'));
   return { kind: 'plan', plan };

@@ -155,3 +155,14 @@ describe('tags compare across registries spelling the same repository', () => {
     expect(j.olderUnknownBecause[0]).toContain('no image of the preview has a counterpart');
   });
 });
+
+describe('abort with the preview ReplicaSet gone', () => {
+  it('names the preview by its hash, never by a blank', async () => {
+    await start('christmas.yaml', (f) => {
+      f.replicaSets = f.replicaSets.filter((x) => !x.metadata.name.endsWith('6c8d7f5b9d'));
+    });
+    const r = await run(['abort', 'frontend', '--dry-run']);
+    expect(r.stderr).toContain('The preview rollouts-pod-template-hash=6c8d7f5b9d is scaled down');
+    expect(r.stderr).not.toMatch(/preview {2}is|names ,/);
+  });
+});
