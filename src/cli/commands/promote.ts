@@ -1,6 +1,6 @@
 // promote ROLLOUT [--full] [--wait]: makes the preview serve users. Not a rollback: the guard says so in
 // versions when the preview is older.
-import { EXIT } from '../../errors.js';
+import { EXIT, Interrupted } from '../../errors.js';
 import { planPromote } from '../../rollout/plan.js';
 import { runChange } from '../change/run.js';
 import type { Handler } from '../dispatch.js';
@@ -23,11 +23,21 @@ export const promote: Handler<'promote'> = async (ctx, args) => {
   if (code !== EXIT.OK || !args.wait || dryRun || ctx.signal.aborted) return code;
   const { waitForGoal } = await import('./wait.js');
   const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (monotonicMs() - started)) : 0;
-  return waitForGoal(ctx, {
-    rollout: args.rollout,
-    goal: 'promoted',
-    timeoutMs: left,
-    timeoutText: args.timeout,
-    stallTimeout: args.stallTimeout,
-  });
+  try {
+    return await waitForGoal(ctx, {
+      rollout: args.rollout,
+      goal: 'promoted',
+      timeoutMs: left,
+      timeoutText: args.timeout,
+      stallTimeout: args.stallTimeout,
+    });
+  } catch (e) {
+    // The promote was sent: Ctrl-C or a failure now ends the wait, not the change, and says so.
+    if (e instanceof Interrupted || ctx.signal.aborted) {
+      ctx.err(`${ctx.t('result.stoppedWaiting')}\n`);
+      return EXIT.INTERRUPTED;
+    }
+    ctx.err(`${ctx.t('result.madeWaitFailed')}\n`);
+    throw e;
+  }
 };
