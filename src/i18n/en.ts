@@ -177,6 +177,8 @@ export const en = {
     `Its ReplicaSet is still running within its scale-down delay (until ${p.deadline}): users are switched to it at once, with no promote (fast rollback).`,
   'guard.undoRollbackWindow': (p: { revisions: S }) =>
     `spec.rollbackWindow (${p.revisions} revisions) covers it: the controller skips the pause and any analysis, and users are switched to it as soon as its pods are ready, with no promote.`,
+  'guard.undoRollbackWindowStuck': (p: { release: S }) =>
+    `spec.rollbackWindow covers it, but before Argo Rollouts v1.10 (this controller: ${p.release}) the controller then neither pauses nor switches a blue-green rollout: it stays Progressing ("active service cutover pending"), and users get it only with kubectl bluegreen promote --full.`,
   'guard.undoToStable': (p: { release: S }) =>
     `It is the stable revision (the last fully promoted one): from Argo Rollouts v1.10 (this controller: ${p.release}) going back to it is a fast rollback, and users are switched to it as soon as its pods are ready, with no promote.`,
   'guard.undoNewPreview': () => `Its ReplicaSet is scaled down, so it comes back as a NEW preview, renumbered as the newest revision.`,

@@ -166,6 +166,8 @@ export const ko: Catalog = {
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
   'guard.undoRollbackWindow': (p) =>
     `spec.rollbackWindow(${p.revisions}개 revision)에 포함됩니다: 컨트롤러는 pause와 분석을 건너뛰고, pod가 준비되는 즉시 promote 없이 사용자를 전환합니다.`,
+  'guard.undoRollbackWindowStuck': (p) =>
+    `spec.rollbackWindow에 포함되지만, Argo Rollouts v1.10 이전(이 컨트롤러: ${p.release})에는 컨트롤러가 blue-green rollout을 pause하지도 전환하지도 않습니다: Progressing("active service cutover pending") 상태로 남고, kubectl bluegreen promote --full로만 사용자가 전환됩니다.`,
   'guard.undoToStable': (p) =>
     `stable revision(마지막으로 완전히 promote된 것)입니다: Argo Rollouts v1.10부터(이 컨트롤러: ${p.release}) 여기로 되돌리는 것은 빠른 롤백이어서, pod가 준비되는 즉시 promote 없이 사용자가 전환됩니다.`,
   'guard.undoNewPreview': () => `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,

@@ -81,6 +81,8 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.undoFastRollback', { deadline: c.deadline })];
     case 'undoRollbackWindow':
       return [t('guard.undoRollbackWindow', { revisions: String(c.revisions) })];
+    case 'undoRollbackWindowStuck':
+      return [t('guard.undoRollbackWindowStuck', { release: c.release || '?' })];
     case 'undoToStable':
       return [t('guard.undoToStable', { release: c.release ?? '?' })];
     case 'undoNewPreview':

@@ -57,6 +57,8 @@ export type Consequence =
   | { kind: 'undoFastRollback'; deadline: string }
   /** spec.rollbackWindow covers the target: no pause, no analysis, users switch once it is ready. */
   | { kind: 'undoRollbackWindow'; revisions: number }
+  /** Within the window before v1.10: no pause and no switch; only promote --full switches users. */
+  | { kind: 'undoRollbackWindowStuck'; release: string }
   /** The target is the stable ReplicaSet (not the active one): from v1.10 a fast rollback (null: release unknown). */
   | { kind: 'undoToStable'; release: string | null }
   /** The target's ReplicaSet is scaled down: it comes back as a new preview, renumbered. */
@@ -282,6 +284,23 @@ function withinRollbackWindow(v: RolloutView, target: RevisionView, stable: Revi
   return between.length < v.spec.rollbackWindow;
 }
 
+/**
+ * What a rollback within the window does, measured on the real controllers: from v1.10 a fast rollback;
+ * before, the controller clears the pause on each reconcile without switching (no pause to complete), so
+ * the rollout sits Progressing ("active service cutover pending") until promote --full, unless
+ * auto-promotion with no delay switches it as any update. 'none': not within a window.
+ */
+function rollbackWindowMode(
+  v: RolloutView,
+  target: RevisionView,
+  stable: RevisionView | null,
+  release: ControllerRelease | null | undefined,
+): 'fast' | 'stuck' | 'none' {
+  if (!withinRollbackWindow(v, target, stable)) return 'none';
+  if (generation(release) !== 'before-1.10') return 'fast';
+  return v.autoPromotion.enabled && v.autoPromotion.seconds === 0 ? 'none' : 'stuck';
+}
+
 /** Whether `a` was created in an earlier second than `b` (creationTimestamp has whole seconds); null if unknown. */
 function createdBefore(a: RevisionView, b: RevisionView | null): boolean | null {
   const x = a.createdAt ? Date.parse(a.createdAt) : NaN;
@@ -464,11 +483,16 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
     // From v1.10 a rollback to the stable ReplicaSet (while it is not the active one) is a fast rollback
     // whatever its delay (isFastRollback's rollbackToStable); unknown release: the least safe case.
     const toStable = v.stable?.podTemplateHash === target.podTemplateHash && generation(opts.controller) !== 'before-1.10';
-    if (withinRollbackWindow(v, target, stableRS)) {
-      // spec.rollbackWindow: the controller clears the pause and skips analysis (syncRolloutStatusBlueGreen,
-      // v1.7 to v1.10), so users switch once its pods are ready, with no promote.
+    const window = rollbackWindowMode(v, target, stableRS, opts.controller);
+    if (window === 'fast') {
+      // spec.rollbackWindow, from v1.10: a fast rollback (isFastRollback), no pause, no analysis, users
+      // switch once its pods are ready. An unknown release: the least safe case.
       plan.switchesWhen = 'immediately';
       plan.consequences.push({ kind: 'undoRollbackWindow', revisions: v.spec.rollbackWindow });
+      if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
+    } else if (window === 'stuck') {
+      plan.switchesWhen = 'afterPromote';
+      plan.consequences.push({ kind: 'undoRollbackWindowStuck', release: opts.controller?.version ?? '' });
       if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     } else if (toStable) {
       plan.switchesWhen = 'immediately';

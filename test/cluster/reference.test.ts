@@ -302,7 +302,7 @@ describe('abort while a post-promotion analysis holds the stable revision back (
 });
 
 describe('undo within spec.rollbackWindow (found by a hostile review)', () => {
-  it('the guard says users switch with no promote once it is ready; the controller does that, from a scaled-down ReplicaSet', async () => {
+  it('the guard says what the release does (v1.10: users switch with no promote; before: only promote --full), and it does it', async () => {
     const ns = await newNamespace('ref-window');
     await deploy(ns);
     await kubectlOk([
@@ -320,17 +320,32 @@ describe('undo within spec.rollbackWindow (found by a hostile review)', () => {
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     await until('v1.052 scaled down', async () => rsOf(await clusterView(ns), 'v1.052').replicas === 0);
+    // Before v1.10 the controller clears the pause without switching: only promote --full does.
+    const fast = !/^v1\.[789]\./.test(clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '');
     const dry = await bluegreen(['undo', 'frontend', '-n', ns, '--dry-run', '-o', 'json']);
     expect(dry.code, dry.stderr).toBe(0);
     const plan = JSON.parse(dry.stdout);
-    expect(plan.switchesWhen).toBe('immediately');
-    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(['undoRollbackWindow', 'downgrade']));
+    expect(plan.switchesWhen).toBe(fast ? 'immediately' : 'afterPromote');
+    const said = fast ? 'undoRollbackWindow' : 'undoRollbackWindowStuck';
+    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining([said, 'downgrade']));
     const r = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    await until('users back on v1.052 with no promote', async () => {
+    const back = async () => {
       const c = await clusterView(ns);
       return c.activeHash === rsOf(c, 'v1.052').hash;
-    });
+    };
+    if (!fast) {
+      await until('v1.052 ready, the cutover pending', async () => {
+        const c = await clusterView(ns);
+        return rsOf(c, 'v1.052').available === 2 && /cutover pending/.test(c.status.message ?? '') ? c : undefined;
+      });
+      await sleep(3000);
+      expect(await back()).toBe(false);
+      expect((await clusterView(ns)).status.pauseConditions ?? []).toEqual([]);
+      const full = await bluegreen(['promote', 'frontend', '-n', ns, '--full', '--yes']);
+      expect(full.code, full.stderr).toBe(0);
+    }
+    await until(fast ? 'users back on v1.052 with no promote' : 'users on v1.052 after promote --full', back);
   });
 });
 

@@ -107,6 +107,11 @@ describe.each(files)('scenario %s', (file) => {
     expect(pick(summarize(planUndo(v, f.rollout, { now })), e.undo)).toEqual(e.undo);
   });
 
+  if (e.undoOnV193)
+    it('plans undo on a controller before v1.10', () => {
+      expect(pick(summarize(planUndo(v, f.rollout, { now, controller: { version: 'v1.9.3' } })), e.undoOnV193)).toEqual(e.undoOnV193);
+    });
+
   if (e.undoToStable)
     it('plans undo to the stable revision (v1.10: a fast rollback)', () => {
       const stable = v.history.find((h) => h.podTemplateHash === v.stable?.podTemplateHash)!;
