@@ -116,10 +116,21 @@ export function runProcess(): void {
   process.on('SIGHUP', onTerminalGone);
   // Output piped into `head`: a closed stdout is not an error. Any other write error (EIO from a
   // terminal that is gone, EPIPE on stderr) ends the command; writing on would only fail again.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  // Any other failure to write a file or a pipe (a full disk: ENOSPC; a file too large: EFBIG) loses
+  // the output: said once on stderr, and the command fails at once (exit 1), never exit 0 with an empty
+  // file (found by a hostile review).
+  let outputFailed = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' && !terminalGone) process.exit(0);
-    onTerminalGone();
-  });
+    if (e.code === 'EIO' || terminalGone || isatty(1)) return onTerminalGone();
+    if (outputFailed) return;
+    outputFailed = true;
+    const lang = detectLang(prescan(process.argv.slice(2)).lang === 'ko' ? 'ko' : undefined, process.env);
+    // stdout carries only data written after any change was made (the guard and progress are on
+    // stderr), so ending here cuts no request short.
+    process.stderr.write(`error: ${translator(lang)('outputFailed', { code: e.code ?? e.message })}\n`, () => process.exit(EXIT.FAILURE));
+  };
+  process.stdout.on('error', onStdoutError);
   process.stderr.on('error', onTerminalGone);
   // A process in a background job may get no SIGHUP when its terminal closes, and may write nothing
   // for minutes (a quiet watch): a terminal that has hung up stops being one (isatty fails with EIO).
@@ -129,7 +140,16 @@ export function runProcess(): void {
       if (ttys.some((fd) => !isatty(fd))) onTerminalGone();
     }, 500).unref();
   }
-  const finish = (code: number) => (terminalGone ? endAfterHangup(code) : exitWhenWritten(code));
+  // Ends once everything written to stdout and stderr so far is written out; a write to a file that
+  // failed (its error not emitted yet) is found here.
+  const finish = (code: number) => {
+    if (terminalGone) return endAfterHangup(code);
+    process.stdout.write('', () => {
+      const failed = process.stdout.errored as NodeJS.ErrnoException | null;
+      if (failed) return onStdoutError(failed);
+      process.stderr.write('', () => process.exit(code));
+    });
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
@@ -165,9 +185,4 @@ function endAfterHangup(code: number): void {
     }
   }
   process.exit(code);
-}
-
-/** Exits once everything written to stdout and stderr so far is written out. */
-function exitWhenWritten(code: number): void {
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

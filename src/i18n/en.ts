@@ -238,6 +238,7 @@ export const en = {
     `warning: the Argo Rollouts controller has not acted on it yet (it may be busy, or not running). Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.cannotConfirm': () => `The change was made, but whether the Argo Rollouts controller took it up cannot be watched:`,
   'result.madeWaitFailed': () => `The change was made; waiting for the controller failed:`,
+  outputFailed: (p: { code: S }) => `the output could not be written (${p.code}: a full disk, or a file too large?); it is incomplete.`,
   'result.stoppedWaiting': () => `Stopped waiting for the controller (Ctrl-C); the change was made.`,
   'result.follow': (p: { name: S; ns: S }) => `Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p: { name: S }) =>

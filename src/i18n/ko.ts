@@ -225,6 +225,7 @@ export const ko: Catalog = {
     `경고: Argo Rollouts 컨트롤러가 아직 처리하지 않았습니다 (바쁘거나 실행 중이 아닐 수 있습니다). 진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.cannotConfirm': () => `변경은 적용되었지만, Argo Rollouts 컨트롤러가 반영했는지는 지켜볼 수 없습니다:`,
   'result.madeWaitFailed': () => `변경은 적용되었습니다. 컨트롤러를 기다리는 중 실패했습니다:`,
+  outputFailed: (p) => `출력을 쓸 수 없습니다 (${p.code}: 디스크가 가득 찼거나 파일이 너무 큰가요?). 출력이 완전하지 않습니다.`,
   'result.stoppedWaiting': () => `컨트롤러 기다리기를 멈췄습니다 (Ctrl-C). 변경은 적용되었습니다.`,
   'result.follow': (p) => `진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,
   'result.writeUnknown': (p) => `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 rollout "${p.name}"을(를) 다시 읽어 확인합니다.`,

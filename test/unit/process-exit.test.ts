@@ -39,3 +39,26 @@ describe('the process ends when the command is done', () => {
     expect(held.stderr).toMatch(/^error: .*missing/m);
   });
 });
+
+// Found by a hostile review: stdout a file on a full disk gave exit 0 and an empty file (and a stack trace
+// for --version). Linux's /dev/full fails every write with ENOSPC.
+describe.runIf(process.platform === 'linux')('output that cannot be written (a full disk)', () => {
+  const toFull = (argv: string[]) => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'en_US.UTF-8', NODE_DISABLE_COMPILE_CACHE: '1' };
+    return spawnSync('sh', ['-c', `exec "$0" "$@" > /dev/full`, process.execPath, BIN, ...argv], {
+      env,
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+  };
+
+  it.each([[['--help']], [['version', '--client']], [['--version']], [['completion', 'bash']]])(
+    '%j: exit 1, one sentence, no stack',
+    (argv) => {
+      const r = toFull(argv);
+      expect(r.status).toBe(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      if (!argv[0]!.includes('version')) expect(r.stderr).toContain('error: the output could not be written (ENOSPC');
+    },
+  );
+});
