@@ -17,6 +17,30 @@ export function clean(s: string): string {
   );
 }
 
+/**
+ * Characters a terminal acts on or that reorder what is shown, as they may stand in JSON and YAML
+ * strings: DEL and the C1 controls (U+009B is a CSI to xterm), the bidi marks, embeddings and isolates,
+ * and the line and paragraph separators.
+ */
+const HIDDEN = /[\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * Data output (-o json, -o yaml, a dry run's request bodies) keeps every value, but writes these
+ * characters as \uXXXX escapes: the same value to a parser, nothing for a terminal to act on. Valid only
+ * where they can stand in a string that takes such escapes (JSON; YAML's double-quoted scalars).
+ */
+export function escapeHidden(text: string): string {
+  return text.replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Whether the text holds any of them. */
+export function hasHidden(text: string): boolean {
+  HIDDEN.lastIndex = 0;
+  const found = HIDDEN.test(text);
+  HIDDEN.lastIndex = 0;
+  return found;
+}
+
 /** Deep copy with every string cleaned. */
 export function cleanDeep<T>(x: T): T {
   if (typeof x === 'string') return clean(x) as T;

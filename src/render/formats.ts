@@ -1,6 +1,7 @@
 // Machine output: the versioned JSON documents (apiVersion bluegreen/v1, see docs/JSON.md), and YAML
 // of the same. Stable field names; never coloured.
 import { dump } from 'js-yaml';
+import { escapeHidden, hasHidden } from '../sanitize.js';
 import type { Audit } from '../rollout/audit.js';
 import type { Plan } from '../rollout/plan.js';
 import type { WireRequest } from './guard.js';
@@ -102,8 +103,12 @@ export function listJson(items: ReturnType<typeof statusJson>[]) {
 }
 
 export function serialize(doc: unknown, format: 'json' | 'yaml'): string {
-  if (format === 'json') return JSON.stringify(doc, null, 2) + '\n';
-  return dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false });
+  const json = JSON.stringify(doc, null, 2);
+  if (format === 'json') return escapeHidden(json) + '\n';
+  // A document with such characters (rare: they come from the cluster) is written with every string
+  // double-quoted, where YAML takes \u escapes; any other keeps YAML's plain style.
+  if (!hasHidden(json)) return dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false });
+  return escapeHidden(dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false, forceQuotes: true, quotingType: '"' }));
 }
 
 /** `--dry-run -o json`: what the change would do and every request it would send. */

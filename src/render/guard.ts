@@ -4,6 +4,7 @@ import type { T } from '../i18n/index.js';
 import type { Consequence, Plan } from '../rollout/plan.js';
 import type { OlderSignal, OlderUnknown } from '../rollout/view.js';
 import { cleanDeep, paint, versionText } from './text.js';
+import { escapeHidden } from '../sanitize.js';
 
 /** One reason the preview is older, in words. */
 export function signalText(t: T, s: OlderSignal): string {
@@ -191,6 +192,8 @@ export interface WireRequest {
 /** The requests, exactly as they would be sent. */
 export function renderRequests(requests: WireRequest[]): string {
   return (
-    requests.map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${JSON.stringify(r.body, null, 2)}`).join('\n\n') + '\n'
+    requests
+      .map((r) => `${r.method} ${r.path}\nContent-Type: ${r.contentType}\n${escapeHidden(JSON.stringify(r.body, null, 2))}`)
+      .join('\n\n') + '\n'
   );
 }

@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import type { Ctx } from '../../ctx.js';
 import { describeError } from '../../describe.js';
+import { escapeHidden } from '../../sanitize.js';
 import { CliError, EXIT, type ExitCode } from '../../errors.js';
 import { labelSelector } from '../../kube/client.js';
 import { translate } from '../../kube/errors.js';
@@ -290,7 +291,7 @@ export async function runPreview(ctx: Ctx, args: PreviewOptions): Promise<ExitCo
   });
   const say = (event: string, headline: string | null) => {
     if (json) {
-      ctx.out(`${JSON.stringify(shownJson(event, shown()))}\n`);
+      ctx.out(`${escapeHidden(JSON.stringify(shownJson(event, shown())))}\n`);
       return;
     }
     ctx.out(`${headline ? `${headline}\n` : ''}${renderShown(ctx, shown())}`);
