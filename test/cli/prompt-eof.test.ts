@@ -40,3 +40,17 @@ it.each([
   expect(r.code).toBe(code);
   expect(fake.writes().length > 0).toBe(code === 0);
 });
+
+it.each([
+  ['v1.053', 0],
+  ['frontend:v1.053', 0],
+  ['registry.example.com/apc/frontend:v1.053', 0],
+  ['registry.example.com:5000/apc/frontend:v1.053@sha256:' + 'e'.repeat(64), 0],
+  ['registry.example.com/apc/frontend:v1.054', 3],
+  ['y', 3],
+])('the typed version of a downgrade: %j', async (typed, code) => {
+  // Found by a hostile review: the whole reference with a digest after the tag was refused.
+  const r = await asked('christmas.yaml', ['promote', 'frontend'], `${typed}\n`);
+  expect(r.code).toBe(code);
+  expect(fake.writes().length > 0).toBe(code === 0);
+});

@@ -10,6 +10,7 @@ import { requestPath } from '../../kube/paths.js';
 import { auditValue, recordedRequests, workloadOf, type Audit } from '../../rollout/audit.js';
 import type { InputError, Plan, PlanResult, PlannedRequest } from '../../rollout/plan.js';
 import { rfc3339 } from '../../rollout/time.js';
+import { shortImage } from '../../rollout/image.js';
 import { mayLosePromote, type ControllerRelease } from '../../rollout/controller.js';
 import { changePlanJson, changeResultJson, serialize } from '../../render/formats.js';
 import { consequenceLines, renderGuard, renderRequests, type WireRequest } from '../../render/guard.js';
@@ -162,7 +163,9 @@ export function typedConfirmation(plan: Plan): { expected: string; accepts(answe
   const tag = (short: string) => /:([^:/@]+)$/.exec(short)?.[1] ?? short;
   return {
     expected: tag(shorts[0] ?? '?'),
-    accepts: (answer) => shorts.some((short) => answer === short || answer === tag(short) || answer.endsWith(`/${short}`)),
+    // The whole reference as written, a digest after the tag included (found by a hostile review: refused).
+    accepts: (answer) =>
+      shorts.some((short) => answer === short || answer === tag(short) || (answer.includes('/') && shortImage(answer) === short)),
   };
 }
 
