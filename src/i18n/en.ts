@@ -62,6 +62,7 @@ export const en = {
     `--${p.flag} "${p.value}" is longer than this tool can time (at most ${p.max}, about 25 days); give ${p.max} or less.`,
   'usage.badRevision': (p: { value: S }) => `--to-revision "${p.value}" is not a revision number (a whole number from 1).`,
   'usage.allNamespaces': () => `-A/--all-namespaces lists rollouts; it cannot be used with a rollout name.`,
+  'usage.reasonControl': () => `--reason holds control characters (an escape sequence?); write it as plain text.`,
   'usage.reasonTooLong': (p: { max: S }) => `--reason is longer than ${p.max} characters; shorten it.`,
   'usage.watchOutput': () => `--watch draws the status for people; it cannot be combined with -o json or yaml.`,
   'usage.watchNeedsName': () => `--watch follows one rollout: give its name, e.g. kubectl bluegreen status frontend --watch.`,

@@ -53,6 +53,7 @@ export const ko: Catalog = {
     `--${p.flag} "${p.value}"은(는) 이 도구가 잴 수 있는 가장 긴 시간(${p.max}, 약 25일)보다 깁니다. ${p.max} 이하로 주세요.`,
   'usage.badRevision': (p) => `--to-revision "${p.value}"은(는) revision 번호가 아닙니다 (1 이상의 정수).`,
   'usage.allNamespaces': () => `-A/--all-namespaces는 목록용입니다. rollout 이름과 함께 쓸 수 없습니다.`,
+  'usage.reasonControl': () => `--reason에 제어 문자가 있습니다 (이스케이프 시퀀스?). 일반 텍스트로 쓰세요.`,
   'usage.reasonTooLong': (p) => `--reason이 ${p.max}자를 넘습니다. 줄여 주세요.`,
   'usage.watchOutput': () => `--watch는 사람이 보는 화면입니다. -o json이나 yaml과 함께 쓸 수 없습니다.`,
   'usage.watchNeedsName': () => `--watch는 rollout 하나를 따라갑니다. 이름을 주세요. 예: kubectl bluegreen status frontend --watch.`,

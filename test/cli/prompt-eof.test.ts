@@ -54,3 +54,18 @@ it.each([
   expect(r.code).toBe(code);
   expect(fake.writes().length > 0).toBe(code === 0);
 });
+
+it.each([['\u001b[31mred'], ['a\u009bb'], ['\u202eevil']])(
+  '--reason with a terminal control (%j): exit 2, nothing read or written',
+  async (reason) => {
+    const r = await asked('forward-paused.yaml', ['promote', 'frontend', '--yes', '--reason', reason], '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--reason holds control characters');
+    expect(fake.requests).toHaveLength(0);
+  },
+);
+
+it('--reason over two lines is text: accepted', async () => {
+  const r = await asked('forward-paused.yaml', ['promote', 'frontend', '--yes', '--reason', 'INC-42\nrollback per on-call'], '');
+  expect(r.code).toBe(0);
+});

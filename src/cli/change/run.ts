@@ -61,6 +61,10 @@ function validate(args: ChangeArgs): DryRun {
   validateName('rollout', args.rollout);
   if (args.reason !== undefined && args.reason.length > REASON_MAX)
     throw new CliError(EXIT.USAGE, 'usage.reasonTooLong', { max: String(REASON_MAX) });
+  // Stored in the annotation and the Event, which kubectl describe prints raw: no terminal controls
+  // (ESC, C1, bidi overrides); tabs and newlines are text (found by a hostile review).
+  if (args.reason !== undefined && /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(args.reason))
+    throw new CliError(EXIT.USAGE, 'usage.reasonControl');
   return dryRunMode(args.dryRun);
 }
 
