@@ -134,15 +134,23 @@ describe('RBAC', () => {
 });
 
 describe('terminal safety', () => {
-  it('a reason with escape sequences is stored escaped and never reaches the terminal', async () => {
+  it('a reason with escape sequences is refused (exit 2, nothing changed); one written by another tool never reaches the terminal', async () => {
     const ns = await newNamespace('sec-escape');
     await deploy(ns);
     await newPreview(ns, 'v1.054');
     const evil = `${ESC}[2J${ESC}]0;owned${'\u0007'}fake prompt> `;
+    // kubectl describe prints an Event's message raw: the plugin does not store terminal controls.
     const p = await bluegreen(['abort', 'frontend', '-n', ns, '--yes', '--reason', evil]);
-    expect(p.code, p.stderr).toBe(0);
-    const ro = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json']));
-    expect(JSON.parse(ro.metadata.annotations['bluegreen.kubectl.io/last-change']).reason).toBe(evil); // kept, as data
+    expect(p.code, p.stderr).toBe(2);
+    expect(p.stderr).toContain('--reason holds control characters');
+    let ro = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json']));
+    expect(ro.status.abort ?? false).toBe(false);
+    expect(ro.metadata.annotations?.['bluegreen.kubectl.io/last-change']).not.toContain('abort');
+    // The same record written by another tool: shown without its controls.
+    const record_ = JSON.stringify({ by: 'mallory', at: new Date().toISOString(), action: 'abort', reason: evil });
+    await kubectlOk(['annotate', 'rollout', 'frontend', '-n', ns, '--overwrite', `bluegreen.kubectl.io/last-change=${record_}`]);
+    ro = JSON.parse(await kubectlOk(['get', 'rollout', 'frontend', '-n', ns, '-o', 'json']));
+    expect(JSON.parse(ro.metadata.annotations['bluegreen.kubectl.io/last-change']).reason).toBe(evil);
     const s = await bluegreen(['status', 'frontend', '-n', ns]);
     expect(s.stdout).toContain('fake prompt');
     expect(s.stdout).not.toContain(ESC);
@@ -152,8 +160,9 @@ describe('terminal safety', () => {
     record({
       kind: 'security',
       area: 'terminal control sequences',
-      case: 'a --reason with CSI, OSC and BEL, shown back by status',
-      outcome: 'stored as data (JSON-escaped), stripped from every printed line; a reason over 512 characters is exit 2',
+      case: 'a --reason with CSI, OSC and BEL; the same reason in a record written by another tool, shown back by status',
+      outcome:
+        'the plugin refuses it (exit 2, nothing changed); from the cluster it is stripped from every printed line; a reason over 512 characters is exit 2',
     });
   });
 });
