@@ -887,10 +887,11 @@ async function upLocked(opts: UpOptions, log: (msg: string) => void): Promise<Up
     return await upOnce(opts, log);
   } catch (e) {
     // Seen once on a loaded machine: a component that exited at once during its health wait, with an
-    // empty log. Start the whole cluster once more (new ports, new run dir) before giving up; a build
-    // failure or an interrupt is not retried.
+    // empty log; and once tinyproxy "Could not create listening sockets" on the port picked for it (taken
+    // meanwhile), which reads "exited (no such process); see". Start the whole cluster once more (new
+    // ports, new run dir) before giving up; a build failure or an interrupt is not retried.
     const message = String((e as Error)?.message ?? e);
-    if (!/ exited; see /.test(message)) throw e;
+    if (!/ exited(?: \(.*\))?; see /.test(message)) throw e;
     log(`start-up failed (${message.split('\n')[0]}); trying once more with new ports`);
     return upOnce({ ...opts, fresh: true }, log);
   }
