@@ -249,6 +249,10 @@ export const en = {
     `the connection failed while the change was being sent; re-reading Deployment "${p.workload}" to see whether it was made.`,
   'result.writeDoneWorkload': (p: { workload: S }) => `The change was made (confirmed by reading Deployment "${p.workload}" again).`,
   'result.writeNotDone': () => `The change was NOT made; running the command again is safe.`,
+  'result.writeNotSeen': () =>
+    `The change is not visible in the object read again, but the API server may still apply a request whose answer was lost. Check with kubectl bluegreen status before running it again.`,
+  'result.writeMoved': () =>
+    `Whether the change was made cannot be told: the rollout moved to another preview meanwhile (another change). Check with kubectl bluegreen status before running it again.`,
   'result.writeStillUnknown': () =>
     `Whether the change was made is unknown: the API server cannot be reached. Check with kubectl bluegreen status before running it again.`,
 

@@ -235,6 +235,10 @@ export const ko: Catalog = {
     `변경을 보내는 중에 연결이 끊겼습니다. 변경되었는지 Deployment "${p.workload}"을(를) 다시 읽어 확인합니다.`,
   'result.writeDoneWorkload': (p) => `변경되었습니다 (Deployment "${p.workload}"을(를) 다시 읽어 확인함).`,
   'result.writeNotDone': () => `변경되지 않았습니다. 명령을 다시 실행해도 안전합니다.`,
+  'result.writeNotSeen': () =>
+    `다시 읽은 객체에는 변경이 보이지 않지만, 응답을 잃은 요청을 API 서버가 아직 적용할 수 있습니다. 다시 실행하기 전에 kubectl bluegreen status로 확인하세요.`,
+  'result.writeMoved': () =>
+    `변경이 적용되었는지 알 수 없습니다: 그 사이 rollout이 다른 preview로 바뀌었습니다 (다른 변경). 다시 실행하기 전에 kubectl bluegreen status로 확인하세요.`,
   'result.writeStillUnknown': () =>
     `변경 여부를 알 수 없습니다: API 서버에 연결할 수 없습니다. 다시 실행하기 전에 kubectl bluegreen status로 확인하세요.`,
 

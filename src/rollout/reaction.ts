@@ -16,18 +16,24 @@ export function reacted(before: Rollout, now: Rollout): boolean {
   );
 }
 
-/** After a write whose answer was lost: is the change visible in `after`? */
-export function changeVisible(action: Action, before: Rollout, after: Rollout, auditValue: string): boolean {
+/**
+ * After a write whose answer was lost: is the change visible in `after`? null when that cannot be told:
+ * the rollout moved to another preview meanwhile (someone else's change), so a cleared pause is not
+ * proof of this one (found by a hostile review: a lost promote was reported made).
+ */
+export function changeVisible(action: Action, before: Rollout, after: Rollout, auditValue: string): boolean | null {
   const st = after.status ?? {};
+  const pinned = before.status?.currentPodHash;
+  const moved = st.currentPodHash !== pinned;
   switch (action) {
     case 'promote':
-      return (
-        (st.pauseConditions ?? []).length === 0 || st.promoteFull === true || st.blueGreen?.activeSelector === before.status?.currentPodHash
-      );
+      if (pinned && st.blueGreen?.activeSelector === pinned) return true;
+      if (moved) return null;
+      return (st.pauseConditions ?? []).length === 0 || st.promoteFull === true;
     case 'abort':
-      return st.abort === true;
+      return st.abort === true ? true : moved ? null : false;
     case 'retry':
-      return st.abort !== true;
+      return st.abort !== true ? true : moved ? null : false;
     default:
       // Template changes carry their audit annotation in the same patch: it is there iff the patch was.
       return after.metadata.annotations?.[AUDIT_ANNOTATION] === auditValue;

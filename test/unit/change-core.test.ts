@@ -46,6 +46,20 @@ describe('changeVisible: after a lost answer, was the change made?', () => {
     ['abort: abort set', 'abort', { ...paused, abort: true }, true],
     ['abort: not set', 'abort', paused, false],
     ['retry: abort cleared', 'retry', { ...paused, abort: false }, true],
+    // Found by a hostile review: a lost promote, then someone else's new preview (no pause yet) was "made".
+    [
+      'promote: another preview since, no pause yet: cannot be told',
+      'promote',
+      { ...paused, currentPodHash: 'other', pauseConditions: undefined },
+      null,
+    ],
+    [
+      'promote: another preview since, users on ours: made',
+      'promote',
+      { ...paused, currentPodHash: 'other', blueGreen: { activeSelector: 'new' } },
+      true,
+    ],
+    ['abort: another preview since, not aborted: cannot be told', 'abort', { ...paused, currentPodHash: 'other' }, null],
   ] as const)('%s', (_n, action, after, want) => {
     expect(changeVisible(action, ro(paused), ro(after as RolloutStatus), 'x')).toBe(want);
   });

@@ -15,6 +15,7 @@ import { conflict, workloadPin } from './refuse.js';
 
 /** After a lost answer, re-read for ~20 s (the API server may be restarting): 10 tries, 0.5 s doubling to 4 s. */
 const LOST_ANSWER_TRIES = 10;
+const LOST_ANSWER_MS = 20_000;
 const lostAnswerPause = (i: number) => Math.min(500 * 2 ** i, 4000);
 
 export interface Applied {
@@ -79,16 +80,29 @@ export async function applyPlan(
   return { rollout: last, sent, recordFailed: failures.length ? failures.join('; ') : null };
 }
 
-/** Reads until an answer comes (the API server may be restarting); null when none came. */
-async function rereadPatiently<T>(signal: AbortSignal, read: () => Promise<T>): Promise<T | null> {
-  for (let i = 0; i < LOST_ANSWER_TRIES && !signal.aborted; i++) {
-    try {
-      return await read();
-    } catch {
-      await abortableSleep(lostAnswerPause(i), signal);
+/**
+ * Reads until an answer comes (the API server may be restarting), for LOST_ANSWER_MS at most in all (each
+ * read retries on its own: without the bound, 10 tries took ~65 s against 503s); null when none came.
+ */
+async function rereadPatiently<T>(outer: AbortSignal, read: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+  // A timer of its own (not AbortSignal.timeout inside any(), which Node 20 can collect: nodejs/node#57736).
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(), LOST_ANSWER_MS);
+  const stop = () => bound.abort();
+  outer.addEventListener('abort', stop, { once: true });
+  try {
+    for (let i = 0; i < LOST_ANSWER_TRIES && !bound.signal.aborted; i++) {
+      try {
+        return await read(bound.signal);
+      } catch {
+        await abortableSleep(lostAnswerPause(i), bound.signal);
+      }
     }
+    return null;
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', stop);
   }
-  return null;
 }
 
 /**
@@ -106,16 +120,22 @@ async function recoverLostAnswer(
   if (req.resource === 'deployments') {
     const workload = req.name ?? '';
     ctx.err(`${ctx.t('result.writeUnknownWorkload', { workload })}\n`);
-    const read = await rereadPatiently(ctx.signal, async () => ({ dep: await kube.client.getDeployment(plan.namespace, workload) }));
+    const read = await rereadPatiently(ctx.signal, async (signal) => ({
+      dep: await kube.client.getDeployment(plan.namespace, workload, signal),
+    }));
     if (read === null) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown');
-    if (!read.dep || !changeReflected(req.body as JsonPatchOp[], read.dep)) throw new CliError(EXIT.FAILURE, 'result.writeNotDone');
+    if (!read.dep || !changeReflected(req.body as JsonPatchOp[], read.dep)) throw new CliError(EXIT.FAILURE, 'result.writeNotSeen');
     ctx.err(`${ctx.t('result.writeDoneWorkload', { workload })}\n`);
     return loaded.ro;
   }
   ctx.err(`${ctx.t('result.writeUnknown', { name: plan.name })}\n`);
-  const after = await rereadPatiently(ctx.signal, () => kube.client.getRollout(plan.namespace, plan.name));
+  const after = await rereadPatiently(ctx.signal, (signal) => kube.client.getRollout(plan.namespace, plan.name, signal));
   if (!after) throw new CliError(EXIT.FAILURE, 'result.writeStillUnknown');
-  if (!changeVisible(plan.action, loaded.ro, after, auditValue)) throw new CliError(EXIT.FAILURE, 'result.writeNotDone');
+  // Not seen is not "not made": the API server may still apply a request whose answer was lost (a
+  // --request-timeout on our side; a proxy that dropped it). Only a request that never left is certain.
+  const visible = changeVisible(plan.action, loaded.ro, after, auditValue);
+  if (visible === null) throw new CliError(EXIT.FAILURE, 'result.writeMoved');
+  if (!visible) throw new CliError(EXIT.FAILURE, 'result.writeNotSeen');
   ctx.err(`${ctx.t('result.writeDone')}\n`);
   return after;
 }
