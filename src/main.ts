@@ -7,6 +7,7 @@ import { describeError } from './describe.js';
 import { detectLang, translator } from './i18n/index.js';
 import type { GlobalArgs } from './cli/spec.js';
 import { verbosityToken } from './cli/verbosity.js';
+import { redactUserinfo } from './sanitize.js';
 import { isatty } from 'node:tty';
 
 /** What must be known before the arguments are parsed: the language of a usage error, and -v. */
@@ -161,7 +162,7 @@ export function runProcess(): void {
       finish(code);
     },
     (e) => {
-      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`error: ${redactUserinfo(e instanceof Error ? e.message : String(e))}\n`);
       process.exitCode = EXIT.FAILURE;
       finish(EXIT.FAILURE);
     },

@@ -53,10 +53,20 @@ export function cleanDeep<T>(x: T): T {
   return x;
 }
 
-/** Message parameters: every string cleaned and bounded (a 20 KB annotation is not a sentence). */
+/**
+ * A URL's user information (https://user:password@host) written as "***@": a kubeconfig's server or
+ * proxy-url can carry a password, and it must never be printed (found by a hostile review: the server
+ * URL in "cannot reach the API server at ..." showed it, with or without -v). An e-mail address has no
+ * "://" before it and stays.
+ */
+export function redactUserinfo(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"']*@/gi, '$1***@');
+}
+
+/** Message parameters: every string cleaned, bounded (a 20 KB annotation is not a sentence), and without a URL's password. */
 export function cleanParams<P>(p: P): P {
   if (!p || typeof p !== 'object') return p;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'string' ? clean(v).slice(0, 2000) : v;
+  for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'string' ? redactUserinfo(clean(v).slice(0, 2000)) : v;
   return out as P;
 }

@@ -574,6 +574,8 @@ export const en = {
     `impersonation of a uid, groups or user-extra needs a user to impersonate as well (as, or --as) for user "${p.user}"; kubectl refuses this too.`,
   'err.certWithoutKey': (p: { user: S }) =>
     `the kubeconfig's user "${p.user}" has a client certificate but no client key (client-key or client-key-data).`,
+  'err.tokenControl': (p: { from: S }) =>
+    `the token from ${p.from} holds a line break or another control character, so it cannot be sent; fix the token.`,
   'err.badProxyUrl': (p: { cluster: S; url: S; reason: S; schemes: S }) =>
     `the kubeconfig's cluster "${p.cluster}" has an invalid proxy-url "${p.url}": ${
       p.reason === 'scheme' ? `the scheme must be one of ${p.schemes}` : p.reason === 'host' ? 'it names no host' : 'it is not a URL'

@@ -549,6 +549,7 @@ export const ko: Catalog = {
     `user "${p.user}": uid, 그룹, user-extra를 가장하려면 가장할 사용자(as 또는 --as)도 있어야 합니다. kubectl도 이를 거부합니다.`,
   'err.certWithoutKey': (p) =>
     `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
+  'err.tokenControl': (p) => `${p.from}의 토큰에 줄바꿈이나 다른 제어 문자가 있어 보낼 수 없습니다. 토큰을 고치세요.`,
   'err.badProxyUrl': (p) =>
     `kubeconfig의 cluster "${p.cluster}"의 proxy-url "${p.url}"이(가) 잘못되었습니다: ${
       p.reason === 'scheme' ? `스킴은 ${p.schemes} 중 하나여야 합니다` : p.reason === 'host' ? '호스트가 없습니다' : 'URL이 아닙니다'

@@ -129,16 +129,28 @@ function readTokenFile(path: string, readFile: (p: string) => Buffer): string {
   }
 }
 
+/**
+ * "Bearer TOKEN", the token trimmed (a YAML block scalar or an exec plugin's output can end in a line
+ * break). A token that still holds a control character cannot be a header: said as such, naming where it
+ * came from (found by a hostile review: "unexpected error: Invalid character in header content").
+ */
+function bearer(token: string, from: string): string {
+  const t = token.trim();
+  if (/[\u0000-\u001f\u007f]/.test(t)) throw new CliError(EXIT.FAILURE, 'err.tokenControl', { from });
+  return `Bearer ${t}`;
+}
+
 /** The credential the resolved kubeconfig describes; runs an exec plugin or auth-provider once. */
 export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: string) => Buffer)): Promise<Credentials> {
   const d: AuthDeps = typeof deps === 'function' ? { readFile: deps } : deps;
   const now = d.now ?? Date.now;
   const headers = impersonationHeaders(cfg);
   const certs = cfg.cert && cfg.key ? { cert: cfg.cert, key: cfg.key } : {};
-  if (cfg.token) return new Credentials(headers, { authorization: `Bearer ${cfg.token}`, ...certs }, null, null, now);
+  const user = `the kubeconfig user "${cfg.userName ?? '?'}"`;
+  if (cfg.token) return new Credentials(headers, { authorization: bearer(cfg.token, user), ...certs }, null, null, now);
   if (cfg.tokenFile) {
     const path = cfg.tokenFile;
-    const read = async (): Promise<AuthState> => ({ authorization: `Bearer ${readTokenFile(path, d.readFile)}`, ...certs });
+    const read = async (): Promise<AuthState> => ({ authorization: bearer(readTokenFile(path, d.readFile), path), ...certs });
     return new Credentials(headers, await read(), read, { kind: 'tokenFile', name: path }, now);
   }
   if (cfg.cert) return new Credentials(headers, certs, null, null, now);
@@ -152,7 +164,7 @@ export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: str
       try {
         const got = await run(exec, cfg.execCluster, { env: exec.parentEnv, stdinIsTTY });
         return {
-          authorization: got.token ? `Bearer ${got.token}` : undefined,
+          authorization: got.token ? bearer(got.token, `the exec plugin of ${user}`) : undefined,
           cert: got.cert,
           key: got.key,
           expiresAt: got.expiresAt,

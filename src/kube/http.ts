@@ -25,6 +25,7 @@ import type { ResolvedConfig } from './kubeconfig.js';
 import { ListStream } from './list-stream.js';
 import { Credentials, credentials as resolveCredentials, type AuthState } from './auth.js';
 import { CliError, EXIT } from '../errors.js';
+import { redactUserinfo } from '../sanitize.js';
 import { systemCertificates } from './system-ca.js';
 import { bare } from './proxy.js';
 import { EarlyConnectAgent, startEarly } from './early-connect.js';
@@ -429,7 +430,7 @@ export class KubeHttp {
   }
 
   private log(level: number, line: string): void {
-    if (this.opts.verbose >= level) this.opts.log(line);
+    if (this.opts.verbose >= level) this.opts.log(redactUserinfo(line));
   }
 
   private get via(): { display: string; source: string } | undefined {
