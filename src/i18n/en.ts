@@ -576,7 +576,8 @@ export const en = {
     `the kubeconfig's user "${p.user}" has a client certificate but no client key (client-key or client-key-data).`,
   'err.tokenControl': (p: { from: S }) =>
     `the token from ${p.from} holds a line break or another control character, so it cannot be sent; fix the token.`,
-  'err.continueLoop': () => `the API server gave the same continue token twice while listing page by page, which would never end: check the API server (or a proxy in front of it), or list in one request (--chunk-size=0).`,
+  'err.continueLoop': () =>
+    `the API server gave the same continue token twice while listing page by page, which would never end: check the API server (or a proxy in front of it), or list in one request (--chunk-size=0).`,
   'err.badProxyUrl': (p: { cluster: S; url: S; reason: S; schemes: S }) =>
     `the kubeconfig's cluster "${p.cluster}" has an invalid proxy-url "${p.url}": ${
       p.reason === 'scheme' ? `the scheme must be one of ${p.schemes}` : p.reason === 'host' ? 'it names no host' : 'it is not a URL'

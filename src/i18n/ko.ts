@@ -550,7 +550,8 @@ export const ko: Catalog = {
   'err.certWithoutKey': (p) =>
     `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
   'err.tokenControl': (p) => `${p.from}의 토큰에 줄바꿈이나 다른 제어 문자가 있어 보낼 수 없습니다. 토큰을 고치세요.`,
-  'err.continueLoop': () => `페이지 단위로 나열하는 중 API 서버가 같은 continue 토큰을 두 번 주었습니다. 끝나지 않으므로 멈춥니다: API 서버(또는 앞의 프록시)를 확인하거나 한 번에 나열하세요 (--chunk-size=0).`,
+  'err.continueLoop': () =>
+    `페이지 단위로 나열하는 중 API 서버가 같은 continue 토큰을 두 번 주었습니다. 끝나지 않으므로 멈춥니다: API 서버(또는 앞의 프록시)를 확인하거나 한 번에 나열하세요 (--chunk-size=0).`,
   'err.badProxyUrl': (p) =>
     `kubeconfig의 cluster "${p.cluster}"의 proxy-url "${p.url}"이(가) 잘못되었습니다: ${
       p.reason === 'scheme' ? `스킴은 ${p.schemes} 중 하나여야 합니다` : p.reason === 'host' ? '호스트가 없습니다' : 'URL이 아닙니다'
