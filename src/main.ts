@@ -27,6 +27,11 @@ function prescan(argv: string[]): { lang?: string; verbose: number } {
   return r;
 }
 
+/** The language of the messages: --lang when it names one, else the environment's. */
+function langOf(pre: { lang?: string }, env: Record<string, string | undefined>) {
+  return detectLang(pre.lang === 'ko' || pre.lang === 'en' ? pre.lang : undefined, env);
+}
+
 export async function main(argv: string[], io: IO): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
@@ -36,7 +41,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
     if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
   });
   const pre = prescan(argv);
-  const lang = detectLang(pre.lang === 'ko' || pre.lang === 'en' ? pre.lang : undefined, io.env);
+  const lang = langOf(pre, io.env);
   const t = translator(lang);
   let ctx: (Ctx & { closeKube(): void }) | null = null;
   try {
@@ -115,18 +120,18 @@ export function runProcess(): void {
     },
   };
   process.on('SIGHUP', onTerminalGone);
-  // Output piped into `head`: a closed stdout is not an error. Any other write error (EIO from a
-  // terminal that is gone, EPIPE on stderr) ends the command; writing on would only fail again.
-  // Any other failure to write a file or a pipe (a full disk: ENOSPC; a file too large: EFBIG) loses
-  // the output: said once on stderr, and the command fails at once (exit 1), never exit 0 with an empty
-  // file (found by a hostile review).
+  // Output piped into `head`: a closed stdout is not an error. A terminal that is gone (EIO, EPIPE on
+  // stderr) ends the command as a hang-up; writing on would only fail again. Any other failure to write
+  // a file or a pipe (a full disk: ENOSPC; a file too large: EFBIG) loses the output: said once on
+  // stderr, and the command fails at once (exit 1), never exit 0 with an empty file (found by a hostile
+  // review).
   let outputFailed = false;
   const onStdoutError = (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' && !terminalGone) process.exit(0);
     if (e.code === 'EIO' || terminalGone || isatty(1)) return onTerminalGone();
     if (outputFailed) return;
     outputFailed = true;
-    const lang = detectLang(prescan(process.argv.slice(2)).lang === 'ko' ? 'ko' : undefined, process.env);
+    const lang = langOf(prescan(process.argv.slice(2)), process.env);
     // stdout carries only data written after any change was made (the guard and progress are on
     // stderr), so ending here cuts no request short.
     process.stderr.write(`error: ${translator(lang)('outputFailed', { code: e.code ?? e.message })}\n`, () => process.exit(EXIT.FAILURE));

@@ -92,6 +92,11 @@ export function tagOf(ref: string): string | undefined {
 export { compareTagVersions, parseTag, tagComparisonText } from './tags.js';
 export type { TagComparison, TagScheme, TagUnknownReason } from './tags.js';
 
+/** The tag a reference pulls: its own, "latest" when it has neither tag nor digest, none for a digest alone. */
+export function pulledTag(i: ImageRef): string | undefined {
+  return i.tag ?? (i.digest ? undefined : 'latest');
+}
+
 /**
  * Orders the versions of two image references of the same repository. Beyond the tags: the same
  * digest is the same image (order 0, whatever the tags say); a reference with neither tag nor digest
@@ -103,8 +108,7 @@ export function compareImageVersions(a: string, b: string): TagComparison {
   const ia = pa.ok ? pa.image : undefined;
   const ib = pb.ok ? pb.image : undefined;
   if (ia?.digest && ia.digest === ib?.digest) return { kind: 'ordered', order: 0, scheme: 'digest' };
-  const tagOfRef = (i: ImageRef | undefined) => (i === undefined ? undefined : (i.tag ?? (i.digest ? undefined : 'latest')));
-  return compareTagVersions(tagOfRef(ia), tagOfRef(ib));
+  return compareTagVersions(ia && pulledTag(ia), ib && pulledTag(ib));
 }
 
 /**

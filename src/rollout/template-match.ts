@@ -7,7 +7,7 @@
 // the desired ReplicaSet (spec.template as the API server defaulted it), changes there what set-image
 // changes, and compares that with the active ReplicaSet's template. Pure.
 import { diffTemplates } from './diff.js';
-import { parseImage } from './image.js';
+import { parseImage, pulledTag } from './image.js';
 import { POD_TEMPLATE_HASH, type PodTemplateSpec } from './types.js';
 import type { RevisionView, RolloutView } from './view.js';
 
@@ -30,8 +30,7 @@ type Container = { name?: string; image?: string; imagePullPolicy?: string };
 /** Kubernetes' default imagePullPolicy (SetDefaults_Container): Always for `latest` or no tag, else IfNotPresent. */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const parsed = parseImage(image);
-  const tag = parsed.ok ? (parsed.image.tag ?? (parsed.image.digest ? '' : 'latest')) : '';
-  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+  return parsed.ok && pulledTag(parsed.image) === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
 function list(t: PodTemplateSpec | null | undefined, field: ImageTarget['field']): Container[] {

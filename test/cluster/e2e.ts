@@ -222,19 +222,28 @@ export async function deploy(ns: string, o: DeployOptions = {}): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
 }
 
+/** Patches the Rollout with kubectl (not the plugin), as another tool would. */
+export async function patchRollout(ns: string, type: 'json' | 'merge', patch: unknown): Promise<void> {
+  await kubectlOk(['patch', 'rollout', 'frontend', '-n', ns, '--type', type, '-p', JSON.stringify(patch)]);
+}
+
 /** Changes the image with kubectl (not the plugin), as a Git revert or another tool would. */
 export async function setImageRaw(ns: string, tag: string): Promise<void> {
-  await kubectlOk([
-    'patch',
-    'rollout',
-    'frontend',
-    '-n',
-    ns,
-    '--type',
-    'json',
-    '-p',
-    JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(tag) }]),
-  ]);
+  await patchRollout(ns, 'json', [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: IMAGE(tag) }]);
+}
+
+export interface ChangePlan {
+  before: { images: string[]; revision: number | null } | null;
+  after: { images: string[]; revision: number | null } | null;
+  switchesWhen: 'immediately' | 'afterPromote' | 'automatically' | 'never';
+  consequences: Array<{ kind: string }>;
+}
+
+/** What a change would do, from `--dry-run -o json` (the same planner as the real run). */
+export async function planOf(ns: string, args: string[]): Promise<ChangePlan> {
+  const r = await bluegreen([...args, '-n', ns, '--dry-run', '-o', 'json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as ChangePlan;
 }
 
 /** set-image + wait paused, through the plugin. */

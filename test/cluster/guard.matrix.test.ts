@@ -11,6 +11,7 @@ import {
   IMAGE,
   newNamespace,
   newPreview,
+  planOf,
   printLogsOnFailure,
   promoteAndWait,
   rsOf,
@@ -19,19 +20,6 @@ import {
 } from './e2e.js';
 
 printLogsOnFailure();
-
-interface ChangePlan {
-  before: { images: string[]; revision: number | null } | null;
-  after: { images: string[]; revision: number | null } | null;
-  switchesWhen: 'immediately' | 'afterPromote' | 'automatically' | 'never';
-  consequences: Array<{ kind: string }>;
-}
-
-async function planOf(ns: string, args: string[]): Promise<ChangePlan> {
-  const r = await bluegreen([...args, '-n', ns, '--dry-run', '-o', 'json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as ChangePlan;
-}
 
 /** A refused command changes nothing: same generation, same status (apart from heartbeat fields). */
 async function refusedAndUnchanged(ns: string, args: string[], message: RegExp): Promise<void> {

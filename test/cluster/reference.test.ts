@@ -18,6 +18,8 @@ import {
   laterSecondThan,
   newNamespace,
   newPreview,
+  patchRollout,
+  planOf,
   printLogsOnFailure,
   promoteAndWait,
   rsOf,
@@ -192,19 +194,8 @@ describe('§2.1 promote --full and abort', () => {
 });
 
 /** Replaces the Rollout's one container, as a `kubectl apply` of another manifest would. */
-async function setContainer(ns: string, container: Record<string, unknown>): Promise<void> {
-  await kubectlOk([
-    'patch',
-    'rollout',
-    'frontend',
-    '-n',
-    ns,
-    '--type',
-    'json',
-    '-p',
-    JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0', value: { name: 'frontend', ...container } }]),
-  ]);
-}
+const setContainer = (ns: string, container: Record<string, unknown>) =>
+  patchRollout(ns, 'json', [{ op: 'replace', path: '/spec/template/spec/containers/0', value: { name: 'frontend', ...container } }]);
 
 describe('set-image to the images users get, in a template that differs (found by a hostile review)', () => {
   it('the guard says a new preview, not "users stay"; the controller makes a new ReplicaSet and users stay on theirs', async () => {
@@ -219,11 +210,9 @@ describe('set-image to the images users get, in a template that differs (found b
     expect((await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '90s'])).code).toBe(0);
     const users = (await clusterView(ns)).activeHash;
 
-    const dry = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.054')}`, '-n', ns, '--dry-run', '-o', 'json']);
-    expect(dry.code, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout);
+    const plan = await planOf(ns, ['set-image', 'frontend', `frontend=${IMAGE('v1.054')}`]);
     expect(plan.switchesWhen).toBe('afterPromote');
-    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toContain('sameImagesNewTemplate');
+    expect(plan.consequences.map((c) => c.kind)).toContain('sameImagesNewTemplate');
 
     const r = await bluegreen(['set-image', 'frontend', `frontend=${IMAGE('v1.054')}`, '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
@@ -264,17 +253,9 @@ describe('abort while a post-promotion analysis holds the stable revision back (
       }),
     );
     await deploy(ns);
-    await kubectlOk([
-      'patch',
-      'rollout',
-      'frontend',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { strategy: { blueGreen: { postPromotionAnalysis: { templates: [{ templateName: 'hold' }] } } } } }),
-    ]);
+    await patchRollout(ns, 'merge', {
+      spec: { strategy: { blueGreen: { postPromotionAnalysis: { templates: [{ templateName: 'hold' }] } } } },
+    });
     await laterSecondThan(ns, 'v1.052');
     await newPreview(ns, 'v1.053');
     const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
@@ -289,11 +270,9 @@ describe('abort while a post-promotion analysis holds the stable revision back (
     expect(before.activeHash).toBe(rsOf(before, 'v1.053').hash);
     expect(before.status.stableRS).toBe(stable);
 
-    const dry = await bluegreen(['abort', 'frontend', '-n', ns, '--dry-run', '-o', 'json']);
-    expect(dry.code, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout);
-    expect(plan.after.images).toEqual(['frontend:v1.052']);
-    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(['abortToStable', 'downgrade']));
+    const plan = await planOf(ns, ['abort', 'frontend']);
+    expect(plan.after?.images).toEqual(['frontend:v1.052']);
+    expect(plan.consequences.map((c) => c.kind)).toEqual(expect.arrayContaining(['abortToStable', 'downgrade']));
 
     const r = await bluegreen(['abort', 'frontend', '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
@@ -305,29 +284,17 @@ describe('undo within spec.rollbackWindow (found by a hostile review)', () => {
   it('the guard says what the release does (v1.10: users switch with no promote; before: only promote --full), and it does it', async () => {
     const ns = await newNamespace('ref-window');
     await deploy(ns);
-    await kubectlOk([
-      'patch',
-      'rollout',
-      'frontend',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { rollbackWindow: { revisions: 3 } } }),
-    ]);
+    await patchRollout(ns, 'merge', { spec: { rollbackWindow: { revisions: 3 } } });
     await laterSecondThan(ns, 'v1.052');
     await newPreview(ns, 'v1.054');
     await promoteAndWait(ns);
     await until('v1.052 scaled down', async () => rsOf(await clusterView(ns), 'v1.052').replicas === 0);
     // Before v1.10 the controller clears the pause without switching: only promote --full does.
     const fast = !/^v1\.[789]\./.test(clusterEnv().CLUSTER_ARGO_ROLLOUTS_VERSION ?? '');
-    const dry = await bluegreen(['undo', 'frontend', '-n', ns, '--dry-run', '-o', 'json']);
-    expect(dry.code, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout);
+    const plan = await planOf(ns, ['undo', 'frontend']);
     expect(plan.switchesWhen).toBe(fast ? 'immediately' : 'afterPromote');
     const said = fast ? 'undoRollbackWindow' : 'undoRollbackWindowStuck';
-    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining([said, 'downgrade']));
+    expect(plan.consequences.map((c) => c.kind)).toEqual(expect.arrayContaining([said, 'downgrade']));
     const r = await bluegreen(['undo', 'frontend', '-n', ns, '--yes']);
     expect(r.code, r.stderr).toBe(0);
     const back = async () => {
