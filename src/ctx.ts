@@ -28,7 +28,7 @@ export interface IO {
   env: Record<string, string | undefined>;
   now(): Date;
   /** Subscribes to Ctrl-C (SIGINT/SIGTERM) and a lost terminal (SIGHUP); returns the unsubscribe function. */
-  onInterrupt(handler: () => void): () => void;
+  onInterrupt(handler: (signal?: NodeJS.Signals) => void): () => void;
   /** Counts API requests (benchmark, tests). */
   onRequest?: (method: string, path: string) => void;
 }
@@ -111,12 +111,16 @@ export function createCtx(
         const { resolveKubeconfig } = await import('./kube/kubeconfig.js');
         const { KubeClient } = await import('./kube/client.js');
         const cfg = resolveKubeconfig(frozen, io.env);
-        const client = await KubeClient.create(cfg, {
-          timeoutMs,
-          verbose: args.verbose,
-          log: (line) => io.stderr.write(`I ${new Date().toISOString().slice(11, 23)} ${line}\n`),
-          onRequest: io.onRequest,
-        });
+        const client = await KubeClient.create(
+          cfg,
+          {
+            timeoutMs,
+            verbose: args.verbose,
+            log: (line) => io.stderr.write(`I ${new Date().toISOString().slice(11, 23)} ${line}\n`),
+            onRequest: io.onRequest,
+          },
+          signal,
+        );
         created = { client, cfg, namespace: cfg.namespace, user: cfg.userName ?? 'unknown' };
         return created;
       })();

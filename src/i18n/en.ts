@@ -24,6 +24,12 @@ export const en = {
   'err.api': (p: { code: S; what: S; message: S }) => `the API server answered ${p.code} to ${p.what}: ${p.message}`,
   'err.noKubeconfig': () => `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
   'err.kubeconfigRead': (p: { path: S; detail: S }) => `cannot read the kubeconfig ${p.path}: ${p.detail}.`,
+  'err.credentialFile': (p: { path: S; field: S; detail: S }) =>
+    `cannot read ${p.path}, named by ${p.field}: ${p.detail}. Check the path (a relative one is read from the kubeconfig file's directory).`,
+  'err.kubeconfigBase64': (p: { kind: S; name: S; field: S }) =>
+    `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" that is not base64; kubectl refuses it too. It holds the PEM file's contents in base64 (base64 -w0 FILE), or name the file with "${p.field.replace(/-data$/, '')}".`,
+  'err.caNotPem': (p: { cluster: S }) =>
+    `the certificate authority of the cluster "${p.cluster}" holds no PEM certificate (kubectl: "unable to parse bytes as PEM block"). It must be the CA's certificate in PEM ("-----BEGIN CERTIFICATE-----"), base64-encoded once in certificate-authority-data.`,
   'err.contextNotFound': (p: { context: S; available: S }) =>
     `context "${p.context}" is not in the kubeconfig. Available contexts: ${p.available || 'none'}.`,
   'err.noCurrentContext': (p: { available: S }) =>
@@ -234,6 +240,8 @@ export const en = {
     `rollout "${p.name}": image set back to ${p.v}${p.where}, which users already get.`,
   'result.where': (p: { kind: S; workload: S }) => ` in ${p.kind} ${p.workload}`,
   'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
+  'result.recordLost': (p: { detail: S }) =>
+    `warning: the change was made; the answer to its record (annotation bluegreen.kubectl.io/last-change, or its Event) was lost (${p.detail}): it may have been written or not. kubectl get events shows whether it was.`,
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
   'result.notActedYet': (p: { name: S; ns: S }) =>
     `warning: the Argo Rollouts controller has not acted on it yet (it may be busy, or not running). Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,

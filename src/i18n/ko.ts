@@ -21,6 +21,12 @@ export const ko: Catalog = {
   'err.api': (p) => `API 서버가 ${p.what} 요청에 ${p.code}(으)로 응답했습니다: ${p.message}`,
   'err.noKubeconfig': () => `kubeconfig가 없습니다: KUBECONFIG를 설정하거나, --kubeconfig를 주거나, ~/.kube/config를 만드세요.`,
   'err.kubeconfigRead': (p) => `kubeconfig ${p.path}을(를) 읽을 수 없습니다: ${p.detail}.`,
+  'err.credentialFile': (p) =>
+    `${p.field}에 적힌 ${p.path}을(를) 읽을 수 없습니다: ${p.detail}. 경로를 확인하세요 (상대 경로는 kubeconfig 파일이 있는 디렉터리 기준입니다).`,
+  'err.kubeconfigBase64': (p) =>
+    `kubeconfig의 ${p.kind} "${p.name}"의 "${p.field}"이(가) base64가 아닙니다. kubectl도 거부합니다. PEM 파일 내용을 base64로 넣거나 (base64 -w0 FILE), "${p.field.replace(/-data$/, '')}"로 파일을 지정하세요.`,
+  'err.caNotPem': (p) =>
+    `cluster "${p.cluster}"의 인증 기관(CA)에 PEM 인증서가 없습니다 (kubectl: "unable to parse bytes as PEM block"). CA 인증서를 PEM("-----BEGIN CERTIFICATE-----")으로, certificate-authority-data에는 base64로 한 번 인코딩해 넣으세요.`,
   'err.contextNotFound': (p) => `kubeconfig에 context "${p.context}"이(가) 없습니다. 사용할 수 있는 context: ${p.available || '없음'}.`,
   'err.noCurrentContext': (p) => `kubeconfig에 현재 context가 없습니다: --context를 주세요 (사용 가능: ${p.available || '없음'}).`,
   'err.clusterNotFound': (p) => `kubeconfig에 cluster "${p.cluster}"이(가) 없습니다. context의 cluster나 --cluster를 확인하세요.`,
@@ -221,6 +227,8 @@ export const ko: Catalog = {
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다${p.where}.`,
   'result.where': (p) => ` (${p.kind} ${p.workload})`,
   'result.recorded': (p) => `${p.by}(으)로 기록했습니다 (annotation bluegreen.kubectl.io/last-change와 Event).`,
+  'result.recordLost': (p) =>
+    `경고: 변경은 되었지만 기록(annotation bluegreen.kubectl.io/last-change 또는 Event) 요청의 응답을 받지 못했습니다 (${p.detail}): 기록되었을 수도, 아닐 수도 있습니다. kubectl get events로 확인하세요.`,
   'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
   'result.notActedYet': (p) =>
     `경고: Argo Rollouts 컨트롤러가 아직 처리하지 않았습니다 (바쁘거나 실행 중이 아닐 수 있습니다). 진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,

@@ -11,8 +11,8 @@
 // auth-provider. KubeHttp asks `current()` before each request and `renew()` after a 401; a credential
 // that is rejected right after renewal ends the command ("credentials expired or rejected").
 import { isatty } from 'node:tty';
-import type { ResolvedConfig } from './kubeconfig.js';
-import { CliError, EXIT } from '../errors.js';
+import { readCredentialFile, type ResolvedConfig } from './kubeconfig.js';
+import { CliError, EXIT, Interrupted } from '../errors.js';
 
 export interface AuthState {
   /** The Authorization header value, if the credential is a token. */
@@ -32,6 +32,8 @@ export interface AuthDeps {
   /** Whether our stdin is a terminal (exec plugins may then be interactive). */
   stdinIsTTY?: boolean;
   now?: () => number;
+  /** Ctrl-C: stops an exec plugin that is still running (it may be waiting on a login that never comes). */
+  signal?: AbortSignal;
   /** For tests: replaces running the exec plugin. */
   runExec?: typeof import('./exec.js').runExecPlugin;
 }
@@ -122,11 +124,7 @@ export function impersonationHeaders(cfg: Pick<ResolvedConfig, 'impersonate'>): 
 }
 
 function readTokenFile(path: string, readFile: (p: string) => Buffer): string {
-  try {
-    return readFile(path).toString('utf8').trim();
-  } catch (e) {
-    throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path, detail: (e as Error).message });
-  }
+  return readCredentialFile({ readFile }, path, 'tokenFile').toString('utf8').trim();
 }
 
 /**
@@ -162,7 +160,7 @@ export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: str
     const stdinIsTTY = d.stdinIsTTY ?? isatty(0);
     const once = async (): Promise<AuthState> => {
       try {
-        const got = await run(exec, cfg.execCluster, { env: exec.parentEnv, stdinIsTTY });
+        const got = await run(exec, cfg.execCluster, { env: exec.parentEnv, stdinIsTTY, signal: d.signal });
         return {
           authorization: got.token ? bearer(got.token, `the exec plugin of ${user}`) : undefined,
           cert: got.cert,
@@ -170,6 +168,7 @@ export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: str
           expiresAt: got.expiresAt,
         };
       } catch (e) {
+        if (d.signal?.aborted) throw new Interrupted();
         if (e instanceof ExecError) {
           const err = new CliError(EXIT.FAILURE, 'err.execFailed', { command: e.command, code: e.code }).causedBy(e);
           throw e.installHint ? err.with('err.execInstallHint', { hint: e.installHint }) : err;

@@ -66,8 +66,9 @@ export function labelSelector(
 export class KubeClient {
   constructor(readonly http: KubeHttp) {}
 
-  static async create(cfg: ResolvedConfig, opts: HttpOptions): Promise<KubeClient> {
-    const creds = await credentials(cfg, (p) => readFileSync(p));
+  /** signal: the command's (Ctrl-C), for the credential plugin it may run. */
+  static async create(cfg: ResolvedConfig, opts: HttpOptions, signal?: AbortSignal): Promise<KubeClient> {
+    const creds = await credentials(cfg, { readFile: (p) => readFileSync(p), signal });
     return new KubeClient(new KubeHttp(cfg, creds, opts));
   }
 

@@ -1,6 +1,7 @@
 // Translates what the API (or the network) said into one CliError with the contract's exit code and a
 // sentence that names the object and the way out. Never includes credentials: only the server URL,
 // the user's name and the API server's own message (which holds no secrets).
+import { STATUS_CODES } from 'node:http';
 import { ApiError, NetworkError } from './http.js';
 import { CliError, EXIT, Interrupted } from '../errors.js';
 
@@ -25,6 +26,17 @@ export function isConflict(e: unknown): boolean {
       text,
     )
   );
+}
+
+/**
+ * Why the server refused: its Status message; else the first line of a plain-text answer (a Go
+ * server's "431 Request Header Fields Too Large"); else the status code's name (an answer with no body).
+ */
+function apiReason(e: ApiError): string {
+  if (e.body.message) return e.body.message.slice(0, 300);
+  const line = e.rawText.trim().split('\n')[0]!.trim();
+  if (line && !line.startsWith('<') && !line.startsWith('{')) return line.slice(0, 300);
+  return STATUS_CODES[e.status] ?? 'no reason given';
 }
 
 export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted | unknown {
@@ -70,9 +82,7 @@ export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted
       }
     }
     const what = `${t.verb} ${t.resource}${t.name ? ` "${t.name}"` : ''}${t.namespace ? ` in namespace "${t.namespace}"` : ''}`;
-    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: (e.body.message ?? '').slice(0, 300) }).causedBy(
-      e,
-    );
+    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: apiReason(e) }).causedBy(e);
   }
   return e;
 }

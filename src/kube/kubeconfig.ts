@@ -260,16 +260,49 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
 // ---------------------------------------------------------------------------------------------------
 // Pieces shared by the kubeconfig and the in-cluster paths
 
-function readData(fs: FsLike, data: string | undefined, file: string | undefined, what: string): Buffer | undefined {
-  if (data) return Buffer.from(data, 'base64');
-  if (file) {
-    try {
-      return fs.readFile(file);
-    } catch (e) {
-      throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: file, detail: `${what}: ${(e as Error).message}` });
+/** Where a certificate or key comes from: a kubeconfig entry's field, or a command-line flag. */
+type DataSource = { where: Where; field: string } | { flag: string };
+
+function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+}
+
+/**
+ * A certificate, key or token file's contents, or its -data field decoded. Go decodes the -data fields
+ * strictly as standard base64, ignoring only line breaks (encoding/json's []byte): Node's lenient decoder
+ * turned a typo into random bytes, reported later as a server signed by an unknown authority.
+ */
+function readData(fs: FsLike, data: string | undefined, file: string | undefined, from: DataSource): Buffer | undefined {
+  const field = 'flag' in from ? from.flag : from.field;
+  if (data) {
+    const b64 = data.replace(/[\r\n]/g, '');
+    if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
+      const where = 'where' in from ? from.where : { kind: 'cluster' as const, name: '' };
+      throw new CliError(EXIT.FAILURE, 'err.kubeconfigBase64', { kind: where.kind, name: where.name, field: `${field}-data` });
     }
+    return Buffer.from(b64, 'base64');
   }
+  if (file) return readCredentialFile(fs, file, field);
   return undefined;
+}
+
+/** A file a kubeconfig or a flag names (a CA, a client certificate or key, a token). */
+export function readCredentialFile(fs: Pick<FsLike, 'readFile'>, path: string, field: string): Buffer {
+  try {
+    return fs.readFile(path);
+  } catch (e) {
+    throw new CliError(EXIT.FAILURE, 'err.credentialFile', { path, field, detail: fileProblem(e) });
+  }
+}
+
+/** client-go's rootCertPool: a CA that holds no PEM certificate is refused ("unable to parse bytes as PEM block"). */
+function checkCa(ca: Buffer | undefined, cluster: string): Buffer | undefined {
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(EXIT.FAILURE, 'err.caNotPem', { cluster });
+  return ca;
 }
 
 function impersonation(flags: KubeFlags, u: Fields | undefined, userName: string): Impersonation | undefined {
@@ -323,7 +356,7 @@ function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | nul
   }
   const server = flags.server ?? `https://${h}:${port}`;
   const ca = flags.certificateAuthority
-    ? readData(fs, undefined, flags.certificateAuthority, 'certificate-authority')
+    ? checkCa(readData(fs, undefined, flags.certificateAuthority, { flag: '--certificate-authority' }), server)
     : fs.exists(`${root}/ca.crt`)
       ? fs.readFile(`${root}/ca.crt`)
       : undefined;
@@ -436,16 +469,20 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   let ca: Buffer | undefined;
   let insecure: boolean;
   if (flags.certificateAuthority !== undefined || flags.insecureSkipTlsVerify) {
-    ca = flags.certificateAuthority ? readData(fs, undefined, flags.certificateAuthority, 'certificate-authority') : undefined;
+    ca = flags.certificateAuthority ? readData(fs, undefined, flags.certificateAuthority, { flag: '--certificate-authority' }) : undefined;
     insecure = flags.insecureSkipTlsVerify === true;
   } else {
     const caData = c.string('certificate-authority-data');
     const caFile = resolvePath(cdir, c.string('certificate-authority'));
-    ca = readData(fs, caData, caData ? undefined : caFile, 'certificate-authority');
+    ca = readData(fs, caData, caData ? undefined : caFile, {
+      where: { kind: 'cluster', name: clusterName ?? '' },
+      field: 'certificate-authority',
+    });
     insecure = c.boolean('insecure-skip-tls-verify');
   }
   // client-go transport.TLSConfigFor: "specifying a root certificates file with the insecure flag is not allowed".
   if (ca && insecure) throw new CliError(EXIT.FAILURE, 'err.insecureWithCa', { cluster: clusterName ?? server });
+  checkCa(ca, clusterName ?? server);
   // --server clears the kubeconfig's tls-server-name unless --tls-server-name is given too.
   const tlsServerName = flags.tlsServerName ?? (flags.server ? undefined : c.string('tls-server-name'));
 
@@ -482,8 +519,14 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   const keyData = flags.clientKey ? undefined : u.string('client-key-data');
   const certFile = flags.clientCertificate ?? (certData ? undefined : resolvePath(udir, u.string('client-certificate')));
   const keyFile = flags.clientKey ?? (keyData ? undefined : resolvePath(udir, u.string('client-key')));
-  const cert = readData(fs, certData, certFile, 'client-certificate');
-  const key = readData(fs, keyData, keyFile, 'client-key');
+  const userWhere = { kind: 'user' as const, name: uName };
+  const cert = readData(
+    fs,
+    certData,
+    certFile,
+    flags.clientCertificate ? { flag: '--client-certificate' } : { where: userWhere, field: 'client-certificate' },
+  );
+  const key = readData(fs, keyData, keyFile, flags.clientKey ? { flag: '--client-key' } : { where: userWhere, field: 'client-key' });
   if (cert && !key) throw new CliError(EXIT.FAILURE, 'err.certWithoutKey', { user: uName });
 
   const token = flags.token ?? u.string('token');

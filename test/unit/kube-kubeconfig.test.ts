@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { dump } from 'js-yaml';
 import { http2Off, resolveKubeconfig, kubeconfigFiles, contextNames, type FsLike, type KubeFlags } from '../../src/kube/kubeconfig.js';
+
+/** A CA as the kubeconfig holds it: PEM (a CA without a PEM certificate is refused, as client-go refuses it). */
+const pem = (s: string) => `-----BEGIN CERTIFICATE-----\n${s}\n-----END CERTIFICATE-----\n`;
 import { CliError } from '../../src/errors.js';
 
 function memFs(files: Record<string, string | object>): FsLike {
@@ -82,11 +85,11 @@ describe('which files, and how they merge (clientcmd)', () => {
         cluster: { 'certificate-authority': 'pki/ca.crt' },
         user: { token: undefined, 'client-certificate': 'me.crt', 'client-key': '/abs/me.key', exec: undefined },
       }),
-      '/k/pki/ca.crt': 'CA',
+      '/k/pki/ca.crt': pem('CA'),
       '/k/me.crt': 'CERT',
       '/abs/me.key': 'KEY',
     });
-    expect(cfg.ca?.toString()).toBe('CA');
+    expect(cfg.ca?.toString()).toBe(pem('CA'));
     expect(cfg.cert?.toString()).toBe('CERT');
     expect(cfg.key?.toString()).toBe('KEY');
   });
@@ -129,8 +132,8 @@ describe('which files, and how they merge (clientcmd)', () => {
 
 describe('flags override the kubeconfig as kubectl', () => {
   const files = {
-    '/k/config': config({ cluster: { 'certificate-authority-data': b64('KCA'), 'tls-server-name': 'kube.internal' } }),
-    '/flag-ca': 'FLAGCA',
+    '/k/config': config({ cluster: { 'certificate-authority-data': b64(pem('KCA')), 'tls-server-name': 'kube.internal' } }),
+    '/flag-ca': pem('FLAGCA'),
     '/c.crt': 'C',
     '/c.key': 'K',
   };
@@ -142,7 +145,7 @@ describe('flags override the kubeconfig as kubectl', () => {
   });
 
   it('--certificate-authority replaces the CA; with --insecure-skip-tls-verify too it is refused', () => {
-    expect(resolve(files, { certificateAuthority: '/flag-ca' }).ca?.toString()).toBe('FLAGCA');
+    expect(resolve(files, { certificateAuthority: '/flag-ca' }).ca?.toString()).toBe(pem('FLAGCA'));
     expect(failure(() => resolve(files, { certificateAuthority: '/flag-ca', insecureSkipTlsVerify: true })).key).toBe('err.insecureWithCa');
   });
 
@@ -291,7 +294,7 @@ describe('exec plugin settings and cluster info', () => {
       {
         '/k/config': config({
           cluster: {
-            'certificate-authority-data': b64('CA'),
+            'certificate-authority-data': b64(pem('CA')),
             'proxy-url': 'http://proxy:3128',
             extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'prod' } }],
           },
@@ -323,7 +326,7 @@ describe('exec plugin settings and cluster info', () => {
     expect(cfg.exec?.parentEnv.PATH).toBe('/bin');
     expect(cfg.execCluster).toEqual({
       server: 'https://api.example.com:6443',
-      'certificate-authority-data': b64('CA'),
+      'certificate-authority-data': b64(pem('CA')),
       'proxy-url': 'http://proxy:3128',
       config: { audience: 'prod' },
     });
