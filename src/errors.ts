@@ -3,7 +3,7 @@
 // Anything else is a bug: printed as one line, with the stack only under --verbose.
 import type { Key, ParamsOf } from './i18n/index.js';
 
-/** The contract's exit codes (README "Exit codes"). 130 is Ctrl-C before anything was changed. */
+/** The contract's exit codes (README "Exit codes"). 130 is Ctrl-C; 143 the same stop by SIGTERM. */
 export const EXIT = {
   OK: 0,
   FAILURE: 1,
@@ -12,6 +12,8 @@ export const EXIT = {
   STATE: 4,
   TIMEOUT: 5,
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + 15), before anything was changed or after, as for 130. */
+  TERMINATED: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

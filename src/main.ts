@@ -35,48 +35,58 @@ function langOf(pre: { lang?: string }, env: Record<string, string | undefined>)
 export async function main(argv: string[], io: IO): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
-  const off = io.onInterrupt(() => {
+  // Stopped by SIGTERM (kill, a CI runner's cancel): 143, as a shell reports a process SIGTERM ended;
+  // Ctrl-C (SIGINT): 130.
+  let terminated = false;
+  const interruptedCode = () => (terminated ? EXIT.TERMINATED : EXIT.INTERRUPTED);
+  const off = io.onInterrupt((signal) => {
     interrupts++;
+    if (signal === 'SIGTERM') terminated = true;
     controller.abort();
-    if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
+    if (interrupts > 1) process.exit(interruptedCode());
   });
-  const pre = prescan(argv);
-  const lang = langOf(pre, io.env);
-  const t = translator(lang);
-  let ctx: (Ctx & { closeKube(): void }) | null = null;
-  try {
-    if (argv[0] === '__complete') {
-      // kubectl's plugin completion protocol (kubectl_complete-bluegreen): one candidate per line,
-      // then ":4" (no file completion).
-      const { complete } = await import('./cli/complete.js');
-      const words = argv.slice(1);
-      const got = await complete(io, words.slice(0, -1), words[words.length - 1] ?? '');
-      io.stdout.write(`${got.join('\n')}${got.length ? '\n' : ''}:4\n`);
-      return EXIT.OK;
+  const code = await run();
+  return code === EXIT.INTERRUPTED ? interruptedCode() : code;
+
+  async function run(): Promise<number> {
+    const pre = prescan(argv);
+    const lang = langOf(pre, io.env);
+    const t = translator(lang);
+    let ctx: (Ctx & { closeKube(): void }) | null = null;
+    try {
+      if (argv[0] === '__complete') {
+        // kubectl's plugin completion protocol (kubectl_complete-bluegreen): one candidate per line,
+        // then ":4" (no file completion).
+        const { complete } = await import('./cli/complete.js');
+        const words = argv.slice(1);
+        const got = await complete(io, words.slice(0, -1), words[words.length - 1] ?? '');
+        io.stdout.write(`${got.join('\n')}${got.length ? '\n' : ''}:4\n`);
+        return EXIT.OK;
+      }
+      const { parseArgv } = await import('./cli/parse.js');
+      const parsed = parseArgv(argv);
+      if (parsed.kind === 'help') {
+        const { helpText } = await import('./cli/help.js');
+        io.stdout.write(await helpText(argv, { t, lang, columns: io.stdout.columns }));
+        return EXIT.OK;
+      }
+      ctx = createCtx(io, parsed.args as GlobalArgs, controller.signal, lang);
+      const { dispatch } = await import('./cli/dispatch.js');
+      return await dispatch(ctx, parsed.command.name, parsed.args);
+    } catch (e) {
+      if (e instanceof Interrupted || (controller.signal.aborted && !(e instanceof CliError))) {
+        io.stderr.write(`${t('interrupted')}\n`);
+        return EXIT.INTERRUPTED;
+      }
+      const { code, text } = await describeError(t, e);
+      io.stderr.write(`error: ${text}\n`);
+      // A stack only for what was not expected (a bug), and only when asked for with -v.
+      if (pre.verbose > 0 && e instanceof Error && !(e instanceof CliError) && e.stack) io.stderr.write(`${e.stack}\n`);
+      return code;
+    } finally {
+      off();
+      ctx?.closeKube();
     }
-    const { parseArgv } = await import('./cli/parse.js');
-    const parsed = parseArgv(argv);
-    if (parsed.kind === 'help') {
-      const { helpText } = await import('./cli/help.js');
-      io.stdout.write(await helpText(argv, { t, lang, columns: io.stdout.columns }));
-      return EXIT.OK;
-    }
-    ctx = createCtx(io, parsed.args as GlobalArgs, controller.signal, lang);
-    const { dispatch } = await import('./cli/dispatch.js');
-    return await dispatch(ctx, parsed.command.name, parsed.args);
-  } catch (e) {
-    if (e instanceof Interrupted || (controller.signal.aborted && !(e instanceof CliError))) {
-      io.stderr.write(`${t('interrupted')}\n`);
-      return EXIT.INTERRUPTED;
-    }
-    const { code, text } = await describeError(t, e);
-    io.stderr.write(`error: ${text}\n`);
-    // A stack only for what was not expected (a bug), and only when asked for with -v.
-    if (pre.verbose > 0 && e instanceof Error && !(e instanceof CliError) && e.stack) io.stderr.write(`${e.stack}\n`);
-    return code;
-  } finally {
-    off();
-    ctx?.closeKube();
   }
 }
 

@@ -53,3 +53,17 @@ it.each([false, true])(
     expect(r.stderr).toContain('the API server may still apply');
   },
 );
+
+it('the record written, its answer lost: "may have been written", never "recording it failed"', async () => {
+  let dropped = 0;
+  const env = await start({
+    fault: (r) => (r.verb === 'create' && r.resource === 'events' && dropped++ === 0 ? { kind: 'dropAfter' } : undefined),
+  });
+  const r = await runCli(['promote', 'frontend', '--yes'], { env });
+  expect(r.code, r.stderr).toBe(0);
+  expect(dropped).toBe(1);
+  expect(r.stderr).not.toContain('recording it failed');
+  expect(r.stderr).toContain('it may have been written or not');
+  // The Event was written once (the API server applied it before the connection dropped), never twice.
+  expect(fake.writes().filter((w) => w.method === 'POST' && w.path.includes('/events'))).toHaveLength(1);
+});

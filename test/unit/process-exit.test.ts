@@ -62,3 +62,42 @@ describe.runIf(process.platform === 'linux')('output that cannot be written (a f
     },
   );
 });
+
+// SIGTERM (kill, a CI runner's cancel) ended the process with 130, Ctrl-C's code; a shell reports a
+// process that SIGTERM ended as 143, and scripts tell the two apart by it.
+describe.runIf(process.platform !== 'win32')('stopped by a signal while a request hangs', () => {
+  const stopWith = async (signal: NodeJS.Signals) => {
+    const { createServer } = await import('node:net');
+    const { spawn } = await import('node:child_process');
+    const server = createServer(() => {}); // accepts, never answers
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as { port: number }).port;
+    const kc = join(dir, `kc-${signal}`);
+    writeFileSync(
+      kc,
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: c\n  context: {cluster: c, user: u, namespace: n}\n`,
+    );
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'en_US.UTF-8', KUBECONFIG: kc };
+    const child = spawn(process.execPath, [BIN, 'status', 'frontend', '--request-timeout=0'], { env });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Once the request is on its way (the server has a connection).
+    await new Promise<void>((res) => server.once('connection', () => res()));
+    child.kill(signal);
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    server.close();
+    return { code, stderr };
+  };
+
+  it('SIGTERM: exit 143, the interruption said', async () => {
+    const r = await stopWith('SIGTERM');
+    expect(r.code).toBe(143);
+    expect(r.stderr).toContain('interrupted');
+  });
+
+  it('SIGINT (Ctrl-C): exit 130', async () => {
+    const r = await stopWith('SIGINT');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted');
+  });
+});

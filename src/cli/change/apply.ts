@@ -25,7 +25,12 @@ export interface Applied {
   sent: number;
   /** Why recording the change failed, if it did. */
   recordFailed: string | null;
+  /** Every failed record request may have been written (it left, its answer was lost). */
+  recordLost: boolean;
 }
+
+/** A record request that left and whose answer was lost: the API server may have written it. */
+const answerLost = (e: unknown) => e instanceof NetworkError && e.maybeSent;
 
 function describeRecordError(e: unknown): string {
   if (e instanceof ApiError && e.status === 403) return `forbidden to ${e.target.verb} ${e.target.resource}`;
@@ -68,16 +73,21 @@ export async function applyPlan(
       throw sent > 0 && err instanceof CliError ? err.with('state.partial') : err;
     }
   }
-  const failures: string[] = [];
+  const failures: unknown[] = [];
   await Promise.all(
     record.map((req) =>
       kube.client.send(req).then(
         () => void sent++,
-        (e: unknown) => void failures.push(describeRecordError(e)),
+        (e: unknown) => void failures.push(e),
       ),
     ),
   );
-  return { rollout: last, sent, recordFailed: failures.length ? failures.join('; ') : null };
+  return {
+    rollout: last,
+    sent,
+    recordFailed: failures.length ? failures.map(describeRecordError).join('; ') : null,
+    recordLost: failures.length > 0 && failures.every(answerLost),
+  };
 }
 
 /**

@@ -201,8 +201,10 @@ function report(ctx: Ctx, plan: Plan, applied: Applied, audit: Audit, reaction: 
     ctx.err(`${t('result.cannotConfirm')} ${reaction.error.sentences.map((x) => render(t, x.key, x.params)).join(' ')}\n`);
   }
   if (reaction?.kind === 'interrupted') ctx.err(`${t('result.stoppedWaiting')}\n`);
-  if (applied.recordFailed) ctx.err(`${t('result.recordFailed', { detail: applied.recordFailed.slice(0, 300) })}\n`);
-  else ctx.err(`${t('result.recorded', { by: audit.by })}\n`);
+  if (applied.recordFailed) {
+    const key = applied.recordLost ? 'result.recordLost' : 'result.recordFailed';
+    ctx.err(`${t(key, { detail: applied.recordFailed.slice(0, 300) })}\n`);
+  } else ctx.err(`${t('result.recorded', { by: audit.by })}\n`);
   ctx.err(`${t('result.follow', { name: plan.name, ns: plan.namespace })}\n`);
   return EXIT.OK;
 }
