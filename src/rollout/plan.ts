@@ -571,24 +571,27 @@ function applyImageChanges(
   const ops: JsonPatchOp[] = [];
   const targets: ImageTarget[] = [];
   const images = new Map<string, string>((podSpec?.containers ?? []).map((c) => [String(c.name), String(c.image ?? '')]));
-  let changed = 0;
+  // A container named on the command line gets its own image whatever the order; `*` the rest (init
+  // containers only with includeInit). kubectl's `set image` leaves this to Go's map order.
   for (const change of changes) {
-    let matched = 0;
-    for (const [field, list] of lists) {
-      list.forEach((c, i) => {
-        const all = change.container === '*';
-        if (all && field === 'initContainers' && !includeInit) return;
-        if (!all && c.name !== change.container) return;
-        matched++;
-        if (field === 'containers') images.set(String(c.name), change.image);
-        if (c.image === change.image) return;
-        changed++;
-        targets.push({ field, name: String(c.name), image: change.image });
-        ops.push({ op: 'test', path: pointer('spec', 'template', 'spec', field, i, 'name'), value: c.name });
-        ops.push({ op: 'replace', path: pointer('spec', 'template', 'spec', field, i, 'image'), value: change.image });
-      });
+    if (change.container !== '*' && !known.includes(change.container)) {
+      return { kind: 'unknownContainer', container: change.container, known };
     }
-    if (matched === 0 && change.container !== '*') return { kind: 'unknownContainer', container: change.container, known };
+  }
+  const named = new Map(changes.filter((c) => c.container !== '*').map((c) => [c.container, c.image]));
+  const all = changes.find((c) => c.container === '*')?.image;
+  let changed = 0;
+  for (const [field, list] of lists) {
+    list.forEach((c, i) => {
+      const image = named.get(String(c.name)) ?? (field === 'containers' || includeInit ? all : undefined);
+      if (image === undefined) return;
+      if (field === 'containers') images.set(String(c.name), image);
+      if (c.image === image) return;
+      changed++;
+      targets.push({ field, name: String(c.name), image });
+      ops.push({ op: 'test', path: pointer('spec', 'template', 'spec', field, i, 'name'), value: c.name });
+      ops.push({ op: 'replace', path: pointer('spec', 'template', 'spec', field, i, 'image'), value: image });
+    });
   }
   return { ops, images, changed, targets };
 }

@@ -166,3 +166,36 @@ describe('abort with the preview ReplicaSet gone', () => {
     expect(r.stderr).not.toMatch(/preview {2}is|names ,/);
   });
 });
+
+// Found by a hostile review (commands): `*=IMAGE` then `CONTAINER=<its image now>` wrote IMAGE into that
+// container too while the guard, the result line and the record said it kept its image (the guard read
+// the last value given, the patch the first).
+describe('a named container and * in one set-image', () => {
+  const ENVOY = 'envoyproxy/envoy:v1.30.1';
+  const withSidecar = (f: Fixture) => {
+    for (const pod of [f.rollout.spec.template, ...f.replicaSets.map((r) => r.spec.template)]) {
+      pod.spec.containers.push({ name: 'sidecar', image: ENVOY });
+    }
+  };
+
+  it.each([
+    ['* first', ['*=registry.example.com/apc/frontend:v1.055', `sidecar=${ENVOY}`]],
+    ['* last', [`sidecar=${ENVOY}`, '*=registry.example.com/apc/frontend:v1.055']],
+  ])('%s: the named container keeps what is named for it, in the guard and in what is written', async (_order, pairs) => {
+    await start('settled.yaml', withSidecar);
+    const r = await run(['set-image', 'frontend', ...pairs, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    const containers = fake.rollout('apc-fe-ns', 'frontend')!.spec.template.spec.containers as Obj[];
+    expect(containers.find((c) => c.name === 'sidecar')!.image).toBe(ENVOY);
+    expect(containers.find((c) => c.name === 'frontend')!.image).toBe('registry.example.com/apc/frontend:v1.055');
+    expect(r.stdout + r.stderr).toContain('frontend:v1.055, envoy:v1.30.1');
+  });
+
+  it('* and the named container both at what runs now: nothing to change, nothing written', async () => {
+    await start('settled.yaml', withSidecar);
+    const r = await run(['set-image', 'frontend', `*=${V1054}`, `sidecar=${ENVOY}`, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('nothing to change');
+    expect(fake.writes()).toHaveLength(0);
+  });
+});
