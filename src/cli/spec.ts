@@ -288,6 +288,9 @@ export function finalizeArgs(command: CommandSpec, raw: Record<string, unknown>)
     const k = camel(o.name);
     let v = raw[k];
     if (o.type === 'string' && Array.isArray(v)) v = v[v.length - 1];
+    // kubectl's connection flags given empty are not given (clientcmd merges only non-empty values):
+    // `--as "$ROLE"` with ROLE unset keeps the kubeconfig's impersonation, `-n ""` its namespace.
+    if ('kube' in o && (v === '' || (Array.isArray(v) && v.every((x) => x === '')))) v = undefined;
     if (v === undefined) v = o.default;
     if (o.type === 'boolean') out[k] = v === undefined ? false : v === true || v === 'true';
     else if (o.type === 'count') out[k] = typeof v === 'number' ? v : 0;

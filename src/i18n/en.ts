@@ -30,6 +30,8 @@ export const en = {
     `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" that is not base64; kubectl refuses it too. It holds the PEM file's contents in base64 (base64 -w0 FILE), or name the file with "${p.field.replace(/-data$/, '')}".`,
   'err.caNotPem': (p: { cluster: S }) =>
     `the certificate authority of the cluster "${p.cluster}" holds no PEM certificate (kubectl: "unable to parse bytes as PEM block"). It must be the CA's certificate in PEM ("-----BEGIN CERTIFICATE-----"), base64-encoded once in certificate-authority-data.`,
+  'err.impersonationControl': () =>
+    `an impersonation value (--as, --as-group, --as-uid, or the kubeconfig's as, as-groups, as-uid, as-user-extra) holds a line break or another control character, which cannot be sent in a header. Remove it.`,
   'err.contextNotFound': (p: { context: S; available: S }) =>
     `context "${p.context}" is not in the kubeconfig. Available contexts: ${p.available || 'none'}.`,
   'err.noCurrentContext': (p: { available: S }) =>

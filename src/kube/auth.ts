@@ -109,16 +109,26 @@ export function headerKeyEscape(key: string): string {
   return out;
 }
 
+/**
+ * A header value as Go writes it: its UTF-8 bytes. Node writes a string's characters as latin1 bytes (and
+ * refuses any above U+00FF), so `--as müller` reached the API server as another name; given its UTF-8
+ * bytes as latin1 characters, Node writes those bytes. A control character cannot be in a header.
+ */
+function onWire(value: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new CliError(EXIT.FAILURE, 'err.impersonationControl', {});
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
 export function impersonationHeaders(cfg: Pick<ResolvedConfig, 'impersonate'>): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   const imp = cfg.impersonate;
   if (!imp) return headers;
-  headers['Impersonate-User'] = imp.user;
-  if (imp.uid) headers['Impersonate-Uid'] = imp.uid;
+  headers['Impersonate-User'] = onWire(imp.user);
+  if (imp.uid) headers['Impersonate-Uid'] = onWire(imp.uid);
   // One header line per value: the API server does not split a single value on commas.
-  if (imp.groups.length) headers['Impersonate-Group'] = [...imp.groups];
+  if (imp.groups.length) headers['Impersonate-Group'] = imp.groups.map(onWire);
   for (const [k, values] of Object.entries(imp.extra)) {
-    if (values.length) headers[`Impersonate-Extra-${headerKeyEscape(k)}`] = [...values];
+    if (values.length) headers[`Impersonate-Extra-${headerKeyEscape(k)}`] = values.map(onWire);
   }
   return headers;
 }
@@ -144,6 +154,9 @@ export async function credentials(cfg: ResolvedConfig, deps: AuthDeps | ((p: str
   const now = d.now ?? Date.now;
   const headers = impersonationHeaders(cfg);
   const certs = cfg.cert && cfg.key ? { cert: cfg.cert, key: cfg.key } : {};
+  // client-go reads a user's credentials only for a TLS server ("only try to read the auth information if
+  // we are secure"): over http:// a token would cross the network in the clear. Impersonation still goes.
+  if (/^http:/i.test(cfg.server)) return new Credentials(headers, {}, null, null, now);
   const user = `the kubeconfig user "${cfg.userName ?? '?'}"`;
   if (cfg.token) return new Credentials(headers, { authorization: bearer(cfg.token, user), ...certs }, null, null, now);
   if (cfg.tokenFile) {
