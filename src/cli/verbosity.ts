@@ -1,5 +1,5 @@
 // -v, -vv (this plugin's count) and kubectl's numeric verbosity, which users type from habit: -v=6,
-// --v=6, --v 6, -v6 (6 logs requests, 8 and up also their bodies). A level sets the verbosity, as a
+// --v=6, --v 6, -v 6, -v6 (6 logs requests, 8 and up also their bodies). A level sets the verbosity, as a
 // repeated flag's last value wins; -v adds to it. One reading for the parser and main's prescan.
 
 /** kubectl's verbosity levels, as a usage error says them (help says what 6 and 8 log). */
@@ -20,6 +20,8 @@ const count = (level: string) => {
 
 /** What `tok` (and, for `--v 6`, the argument after it) does to the verbosity; null when it is not about it. */
 export function verbosityToken(tok: string, next: string | undefined): VerbosityToken | null {
+  // -v 6: kubectl's -v takes a level, as --v does; -v before anything else adds one.
+  if (tok === '-v' && next !== undefined && /^\d+$/.test(next)) return { kind: 'set', n: count(next), consumed: true };
   if (/^-v+$/.test(tok)) return { kind: 'add', n: tok.length - 1 };
   if (tok === '--verbose') return { kind: 'add', n: 1 };
   if (tok === '--v')

@@ -32,6 +32,10 @@ export const en = {
     `the certificate authority of the cluster "${p.cluster}" holds no PEM certificate (kubectl: "unable to parse bytes as PEM block"). It must be the CA's certificate in PEM ("-----BEGIN CERTIFICATE-----"), base64-encoded once in certificate-authority-data.`,
   'err.impersonationControl': () =>
     `an impersonation value (--as, --as-group, --as-uid, or the kubeconfig's as, as-groups, as-uid, as-user-extra) holds a line break or another control character, which cannot be sent in a header. Remove it.`,
+  'err.kubeconfigDuplicate': (p: { path: S; kind: S; name: S }) =>
+    `the kubeconfig ${p.path} names the ${p.kind} "${p.name}" twice; kubectl refuses it too ("duplicate name"). Remove or rename one.`,
+  'err.kubeconfigBoth': (p: { kind: S; name: S; field: S }) =>
+    `the kubeconfig's ${p.kind} "${p.name}" sets both "${p.field}" and "${p.field}-data"; kubectl refuses it too ("both specified"). Keep one.`,
   'err.contextNotFound': (p: { context: S; available: S }) =>
     `context "${p.context}" is not in the kubeconfig. Available contexts: ${p.available || 'none'}.`,
   'err.noCurrentContext': (p: { available: S }) =>

@@ -29,6 +29,10 @@ export const ko: Catalog = {
     `cluster "${p.cluster}"의 인증 기관(CA)에 PEM 인증서가 없습니다 (kubectl: "unable to parse bytes as PEM block"). CA 인증서를 PEM("-----BEGIN CERTIFICATE-----")으로, certificate-authority-data에는 base64로 한 번 인코딩해 넣으세요.`,
   'err.impersonationControl': () =>
     `가장(impersonation) 값(--as, --as-group, --as-uid 또는 kubeconfig의 as, as-groups, as-uid, as-user-extra)에 줄바꿈이나 다른 제어 문자가 있어 헤더로 보낼 수 없습니다. 제거하세요.`,
+  'err.kubeconfigDuplicate': (p) =>
+    `kubeconfig ${p.path}에 ${p.kind} "${p.name}"이(가) 두 번 있습니다. kubectl도 거부합니다("duplicate name"). 하나를 지우거나 이름을 바꾸세요.`,
+  'err.kubeconfigBoth': (p) =>
+    `kubeconfig의 ${p.kind} "${p.name}"에 "${p.field}"와 "${p.field}-data"가 모두 있습니다. kubectl도 거부합니다("both specified"). 하나만 두세요.`,
   'err.contextNotFound': (p) => `kubeconfig에 context "${p.context}"이(가) 없습니다. 사용할 수 있는 context: ${p.available || '없음'}.`,
   'err.noCurrentContext': (p) => `kubeconfig에 현재 context가 없습니다: --context를 주세요 (사용 가능: ${p.available || '없음'}).`,
   'err.clusterNotFound': (p) => `kubeconfig에 cluster "${p.cluster}"이(가) 없습니다. context의 cluster나 --cluster를 확인하세요.`,

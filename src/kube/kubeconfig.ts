@@ -12,9 +12,31 @@
 // Relative paths are resolved against the directory of the file that holds them.
 import { readFileSync, existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { load as loadYaml } from 'js-yaml';
+import { load as loadYaml, DEFAULT_SCHEMA, Type } from 'js-yaml';
+
 import { CliError, EXIT } from '../errors.js';
 import { chooseProxy, parseProxyUrl, PROXY_SCHEMES, displayProxy, type ProxyChoice } from './proxy.js';
+
+/**
+ * go-yaml v2's booleans, as kubectl reads a kubeconfig: YAML 1.2's true and false and also y, yes, on and n,
+ * no, off, each in three casings (this type replaces js-yaml's own boolean, so it holds them all).
+ */
+const YAML11_BOOLS: Record<string, boolean> = {};
+for (const [words, value] of [
+  [['true', 'y', 'yes', 'on'], true],
+  [['false', 'n', 'no', 'off'], false],
+] as const) {
+  for (const w of words) for (const v of [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]) YAML11_BOOLS[v] = value;
+}
+const YAML11 = DEFAULT_SCHEMA.extend({
+  implicit: [
+    new Type('tag:yaml.org,2002:bool', {
+      kind: 'scalar',
+      resolve: (data: string | null) => data !== null && data in YAML11_BOOLS,
+      construct: (data: string) => YAML11_BOOLS[data],
+    }),
+  ],
+});
 import type { ExecClusterInfo } from './exec.js';
 
 export interface KubeFlags {
@@ -117,7 +139,7 @@ function str(x: unknown): string | undefined {
 
 function resolvePath(dir: string, p: string | undefined): string | undefined {
   if (!p) return undefined;
-  if (p.startsWith('~/')) return p; // kubectl does not expand ~ either
+  // As client-go's ResolvePaths: "~/x" is not expanded; like any relative path it is the kubeconfig's directory's.
   return isAbsolute(p) ? p : join(dir, p);
 }
 
@@ -234,17 +256,22 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
     let doc: Obj;
     try {
       const text = fs.readFile(file).toString('utf8');
-      doc = asObj(text.trim() === '' ? {} : loadYaml(text));
+      // As kubectl's YAML reader (go-yaml v2): a repeated key is the last one, and yes/no/on/off are booleans.
+      doc = asObj(text.trim() === '' ? {} : loadYaml(text, { json: true, schema: YAML11 }));
     } catch (e) {
       const detail = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: file, detail });
     }
     const dir = dirname(file);
-    const add = (target: Map<string, Named<Obj>>, list: unknown, field: string) => {
+    const add = (target: Map<string, Named<Obj>>, list: unknown, field: 'cluster' | 'user' | 'context') => {
       if (!Array.isArray(list)) return;
+      const inFile = new Set<string>();
       for (const entry of list) {
         const e = asObj(entry);
         const name = str(e.name);
+        // client-go refuses a name twice in one file ("duplicate name in list"), not across files.
+        if (name && inFile.has(name)) throw new CliError(EXIT.FAILURE, 'err.kubeconfigDuplicate', { path: file, kind: field, name });
+        if (name) inFile.add(name);
         if (!name || target.has(name)) continue; // first file wins, as in clientcmd
         target.set(name, { name, value: asObj(e[field]), dir });
       }
@@ -299,6 +326,11 @@ export function readCredentialFile(fs: Pick<FsLike, 'readFile'>, path: string, f
   }
 }
 
+/** client-go's validation: "certificate-authority-data and certificate-authority are both specified". */
+function bothSet(where: Where, field: string): CliError {
+  return new CliError(EXIT.FAILURE, 'err.kubeconfigBoth', { kind: where.kind, name: where.name, field });
+}
+
 /** client-go's rootCertPool: a CA that holds no PEM certificate is refused ("unable to parse bytes as PEM block"). */
 function checkCa(ca: Buffer | undefined, cluster: string): Buffer | undefined {
   if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(EXIT.FAILURE, 'err.caNotPem', { cluster });
@@ -339,21 +371,30 @@ function systemCaEnv(env: Env): ResolvedConfig['systemCaEnv'] {
   return { SSL_CERT_FILE: env.SSL_CERT_FILE || undefined, SSL_CERT_DIR: env.SSL_CERT_DIR || undefined };
 }
 
+const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** client-go's inClusterClientConfig.Possible: the service's address and the service account's token. */
+function inClusterPossible(env: Env, fs: FsLike): boolean {
+  return !!env.KUBERNETES_SERVICE_HOST && !!env.KUBERNETES_SERVICE_PORT && fs.exists(`${SERVICE_ACCOUNT}/token`);
+}
+
+/** client-go's inClusterClientConfig.Namespace: POD_NAMESPACE, then the service account's namespace. */
+function podNamespace(env: Env, fs: FsLike): string {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    return fs.readFile(`${SERVICE_ACCOUNT}/namespace`).toString('utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
 function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | null {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  const root = '/var/run/secrets/kubernetes.io/serviceaccount';
-  if (!host || !port || !fs.exists(`${root}/token`)) return null;
+  const root = SERVICE_ACCOUNT;
+  if (!host || !port || !inClusterPossible(env, fs)) return null;
   const h = host.includes(':') ? `[${host}]` : host;
-  // client-go's inClusterClientConfig.Namespace: POD_NAMESPACE, then the service account's namespace.
-  let ns = env.POD_NAMESPACE || 'default';
-  if (!env.POD_NAMESPACE) {
-    try {
-      ns = fs.readFile(`${root}/namespace`).toString('utf8').trim() || 'default';
-    } catch {
-      /* keep default */
-    }
-  }
+  const ns = podNamespace(env, fs);
   const server = flags.server ?? `https://${h}:${port}`;
   const ca = flags.certificateAuthority
     ? checkCa(readData(fs, undefined, flags.certificateAuthority, { flag: '--certificate-authority' }), server)
@@ -440,6 +481,11 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     throw new CliError(EXIT.FAILURE, 'err.noKubeconfig', {});
   }
   const merged = mergeKubeconfigs(files, fs);
+  // An empty kubeconfig in a pod: client-go's ErrEmptyConfig, then the in-cluster configuration.
+  if (merged.contexts.size === 0 && !merged.currentContext && !flags.context && !flags.server) {
+    const ic = inCluster(flags, env, fs);
+    if (ic) return ic;
+  }
   const available = [...merged.contexts.keys()].join(', ');
   const contextName = flags.context ?? merged.currentContext ?? null;
   let ctxFields = new Fields({}, { kind: 'context', name: contextName ?? '' });
@@ -460,9 +506,8 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   // ---- cluster
   const c = new Fields(cluster?.value ?? {}, { kind: 'cluster', name: clusterName ?? '' });
   const cdir = cluster?.dir ?? '.';
-  const server = flags.server ?? c.string('server');
-  if (!server) throw new CliError(EXIT.FAILURE, 'err.noServer', {});
-  if (!/^https?:\/\//i.test(server)) throw new CliError(EXIT.FAILURE, 'err.badServerUrl', { server });
+  const serverGiven = flags.server ?? c.string('server');
+  if (!serverGiven) throw new CliError(EXIT.FAILURE, 'err.noServer', {});
 
   // clientcmd: --certificate-authority or --insecure-skip-tls-verify on the command line replace both
   // the kubeconfig's CA and its insecure flag (so the flag works with a kubeconfig that has a CA).
@@ -474,6 +519,7 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   } else {
     const caData = c.string('certificate-authority-data');
     const caFile = resolvePath(cdir, c.string('certificate-authority'));
+    if (caData && caFile) throw bothSet({ kind: 'cluster', name: clusterName ?? '' }, 'certificate-authority');
     ca = readData(fs, caData, caData ? undefined : caFile, {
       where: { kind: 'cluster', name: clusterName ?? '' },
       field: 'certificate-authority',
@@ -481,8 +527,8 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     insecure = c.boolean('insecure-skip-tls-verify');
   }
   // client-go transport.TLSConfigFor: "specifying a root certificates file with the insecure flag is not allowed".
-  if (ca && insecure) throw new CliError(EXIT.FAILURE, 'err.insecureWithCa', { cluster: clusterName ?? server });
-  checkCa(ca, clusterName ?? server);
+  if (ca && insecure) throw new CliError(EXIT.FAILURE, 'err.insecureWithCa', { cluster: clusterName ?? serverGiven });
+  checkCa(ca, clusterName ?? serverGiven);
   // --server clears the kubeconfig's tls-server-name unless --tls-server-name is given too.
   const tlsServerName = flags.tlsServerName ?? (flags.server ? undefined : c.string('tls-server-name'));
 
@@ -515,6 +561,9 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     throw new CliError(EXIT.FAILURE, 'err.basicAuth', { user: uName });
   }
   // A client certificate from the command line replaces the kubeconfig's, file and data alike.
+  for (const field of ['client-certificate', 'client-key']) {
+    if (u.string(`${field}-data`) && u.string(field)) throw bothSet({ kind: 'user', name: uName }, field);
+  }
   const certData = flags.clientCertificate ? undefined : u.string('client-certificate-data');
   const keyData = flags.clientKey ? undefined : u.string('client-key-data');
   const certFile = flags.clientCertificate ?? (certData ? undefined : resolvePath(udir, u.string('client-certificate')));
@@ -528,6 +577,12 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   );
   const key = readData(fs, keyData, keyFile, flags.clientKey ? { flag: '--client-key' } : { where: userWhere, field: 'client-key' });
   if (cert && !key) throw new CliError(EXIT.FAILURE, 'err.certWithoutKey', { user: uName });
+  // A server without a scheme: https:// with a CA, a client certificate or insecure, else http://, as
+  // client-go's defaultServerUrlFor. Anything else that is not an http(s) URL is refused.
+  const server = /^[a-z][a-z0-9+.-]*:\/\//i.test(serverGiven)
+    ? serverGiven
+    : `${ca || cert || insecure ? 'https' : 'http'}://${serverGiven}`;
+  if (!/^https?:\/\//i.test(server)) throw new CliError(EXIT.FAILURE, 'err.badServerUrl', { server: serverGiven });
 
   const token = flags.token ?? u.string('token');
   const tokenFile = token ? undefined : resolvePath(udir, u.string('tokenFile'));
@@ -546,7 +601,8 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     contextName,
     clusterName,
     userName,
-    namespace: flags.namespace ?? ctxFields.string('namespace') ?? 'default',
+    // In a pod, a context that names no namespace takes the pod's (DeferredLoadingClientConfig.Namespace).
+    namespace: flags.namespace ?? ctxFields.string('namespace') ?? (inClusterPossible(env, fs) ? podNamespace(env, fs) : 'default'),
     namespaceFromFlag: flags.namespace !== undefined,
     ca,
     insecure,

@@ -370,3 +370,74 @@ describe('in-cluster', () => {
     expect(failure(() => resolve(files, {}, {})).key).toBe('err.noKubeconfig');
   });
 });
+
+// Found by a hostile review (kubeconfig and flags), each against client-go's clientcmd.
+describe('as clientcmd, where the plugin differed', () => {
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const pod = { [`${sa}/token`]: 'SATOKEN', [`${sa}/namespace`]: 'ci-ns\n' };
+  const podEnv = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', KUBECONFIG: '/k/config' };
+
+  it("in a pod, a context without a namespace takes the pod's (DeferredLoadingClientConfig.Namespace); one that names it keeps it", () => {
+    expect(resolve({ ...pod, '/k/config': config() }, {}, podEnv).namespace).toBe('ci-ns');
+    expect(resolve({ ...pod, '/k/config': config() }, {}, { ...podEnv, POD_NAMESPACE: 'pod-ns' }).namespace).toBe('pod-ns');
+    expect(resolve({ ...pod, '/k/config': config({ context: { namespace: 'default' } }) }, {}, podEnv).namespace).toBe('default');
+    expect(resolve({ ...pod, '/k/config': config() }, { namespace: 'flag-ns' }, podEnv).namespace).toBe('flag-ns');
+    expect(resolve({ '/k/config': config() }).namespace).toBe('default');
+  });
+
+  it('in a pod, an empty kubeconfig falls back to the service account (ErrEmptyConfig, then in-cluster)', () => {
+    const cfg = resolve({ ...pod, '/k/config': '' }, {}, podEnv);
+    expect(cfg).toMatchObject({ server: 'https://10.96.0.1:443', tokenFile: `${sa}/token`, namespace: 'ci-ns' });
+    expect(failure(() => resolve({ '/k/config': '' })).key).toBe('err.noCurrentContext');
+  });
+
+  it('a name twice in one file is refused, as client-go refuses it (duplicate name in list)', () => {
+    const doc = config() as { clusters: object[] };
+    doc.clusters.push({ name: 'c', cluster: { server: 'https://other.example.com' } });
+    const f = failure(() => resolve({ '/k/config': doc }));
+    expect(f.key).toBe('err.kubeconfigDuplicate');
+    expect(f.params).toMatchObject({ kind: 'cluster', name: 'c' });
+  });
+
+  it('a -data field and its file both set are refused, as client-go validation refuses them', () => {
+    const ca = failure(() =>
+      resolve({
+        '/k/config': config({ cluster: { 'certificate-authority-data': b64(pem('A')), 'certificate-authority': '/ca.crt' } }),
+        '/ca.crt': pem('B'),
+      }),
+    );
+    expect(ca).toMatchObject({ key: 'err.kubeconfigBoth', params: { kind: 'cluster', field: 'certificate-authority' } });
+    const cert = failure(() =>
+      resolve({
+        '/k/config': config({ user: { 'client-certificate-data': b64('C'), 'client-certificate': '/c.crt', 'client-key-data': b64('K') } }),
+        '/c.crt': 'C',
+      }),
+    );
+    expect(cert).toMatchObject({ key: 'err.kubeconfigBoth', params: { kind: 'user', field: 'client-certificate' } });
+  });
+
+  it('YAML kubectl reads: a repeated key (the last wins), yes/no/on/off for a boolean', () => {
+    const text = `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: https://api.example.com\n    insecure-skip-tls-verify: yes\nusers:\n- name: c\n  user: {token: t}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: c\n    namespace: first\n    namespace: second\n`;
+    const cfg = resolve({ '/k/config': text });
+    expect(cfg.namespace).toBe('second');
+    expect(cfg.insecure).toBe(true);
+    expect(resolve({ '/k/config': text.replace('verify: yes', 'verify: off') }).insecure).toBe(false);
+    // Quoted, it is a string, which kubectl refuses for a boolean.
+    expect(failure(() => resolve({ '/k/config': text.replace('verify: yes', 'verify: "yes"') })).key).toBe('err.kubeconfigField');
+  });
+
+  it('a server without a scheme gets https:// when there is a CA, a client certificate or insecure, else http:// (defaultServerUrlFor)', () => {
+    const server = (cluster: object, user: object = {}) => resolve({ '/k/config': config({ cluster, user }) }).server;
+    expect(server({ server: '127.0.0.1:6443', 'certificate-authority-data': b64(pem('A')) })).toBe('https://127.0.0.1:6443');
+    expect(server({ server: 'api.example.com:6443', 'insecure-skip-tls-verify': true })).toBe('https://api.example.com:6443');
+    expect(server({ server: 'api.example.com:6443' }, { 'client-certificate-data': b64('C'), 'client-key-data': b64('K') })).toBe(
+      'https://api.example.com:6443',
+    );
+    expect(server({ server: 'api.example.com:6443' })).toBe('http://api.example.com:6443');
+  });
+
+  it('"~/ca.crt" is relative to the kubeconfig\'s directory like any relative path (client-go does not expand ~)', () => {
+    const cfg = resolve({ '/k/config': config({ cluster: { 'certificate-authority': '~/ca.crt' } }), '/k/~/ca.crt': pem('T') });
+    expect(cfg.ca?.toString()).toBe(pem('T'));
+  });
+});

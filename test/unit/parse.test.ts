@@ -98,6 +98,10 @@ describe('parseArgv reads ordinary command lines as yargs does', () => {
     // --v takes the next argument as kubectl does; the rollout is still the positional.
     expect(level(['promote', '--v', '6', 'frontend'])).toEqual({ v: 1, rollout: 'frontend' });
     expect(level(['--v', '8', 'promote', 'frontend'])).toEqual({ v: 2, rollout: 'frontend' });
+    // -v 6 too, as kubectl's -v is a level flag (found by a hostile review: it read 6 as the rollout).
+    expect(level(['promote', '-v', '6', 'frontend'])).toEqual({ v: 1, rollout: 'frontend' });
+    expect(level(['status', 'frontend', '-v', '8'])).toEqual({ v: 2, rollout: 'frontend' });
+    expect(level(['status', '-v', 'frontend'])).toEqual({ v: 1, rollout: 'frontend' });
   });
 
   it('a level sets the verbosity (the last one wins, as for any repeated flag); -v adds to it', () => {
