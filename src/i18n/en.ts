@@ -414,6 +414,8 @@ export const en = {
     `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}; it is ${p.now}.`,
   'wait.timeoutMissing': (p: { name: S; for: S; timeout: S; object: S }) =>
     `timed out after ${p.timeout} waiting for rollout "${p.name}" to be ${p.for}: the controller still reports ${p.object} not found. Create it (or fix the name in the rollout), then wait again.`,
+  'wait.neverPauses': (p: { name: S; now: S }) =>
+    `rollout ${p.name} never pauses for promotion: its autoPromotionEnabled is not false and it sets no autoPromotionSeconds, so the controller promotes each preview as soon as it is ready (now ${p.now}). Wait with --for=promoted or --for=healthy, or set spec.strategy.blueGreen.autoPromotionEnabled: false.`,
   'wait.degraded': (p: { name: S; for: S; now: S }) =>
     `rollout "${p.name}" is ${p.now} and will not become ${p.for} without action. See kubectl bluegreen status ${p.name}.`,
   'wait.controllerStalled': (p: { name: S; seconds: S }) =>

@@ -395,6 +395,8 @@ export const ko: Catalog = {
     `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다. 지금 상태: ${p.now}.`,
   'wait.timeoutMissing': (p) =>
     `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다: 컨트롤러가 여전히 ${p.object}을(를) 찾지 못합니다. 그것을 만들거나(또는 rollout에서 이름을 고친 뒤) 다시 기다리세요.`,
+  'wait.neverPauses': (p) =>
+    `rollout ${p.name}은(는) 승격을 위해 멈추지 않습니다: autoPromotionEnabled가 false가 아니고 autoPromotionSeconds도 없어, 컨트롤러가 프리뷰가 준비되는 즉시 승격합니다 (현재 ${p.now}). --for=promoted 또는 --for=healthy로 기다리거나, spec.strategy.blueGreen.autoPromotionEnabled: false로 설정하세요.`,
   'wait.degraded': (p) =>
     `rollout "${p.name}"은(는) ${p.now} 상태라 조치 없이는 ${p.for} 상태가 되지 않습니다. kubectl bluegreen status ${p.name}을(를) 보세요.`,
   'wait.controllerStalled': (p) =>

@@ -3,7 +3,7 @@
 import { dump } from 'js-yaml';
 import { escapeHidden, hasHidden } from '../sanitize.js';
 import type { Audit } from '../rollout/audit.js';
-import type { Plan } from '../rollout/plan.js';
+import type { Plan, PlanResult } from '../rollout/plan.js';
 import type { WireRequest } from './guard.js';
 import type { NextAction } from '../rollout/actions.js';
 import type { HistoryEntry, OlderSignal, OlderUnknown, RevisionView, RolloutView, WorkloadView } from '../rollout/view.js';
@@ -158,6 +158,26 @@ export function changeResultJson(
     recorded: applied.recordFailed ? null : { by: audit.by, at: audit.at, reason: audit.reason },
     recordError: applied.recordFailed,
     controller,
+  };
+}
+
+/**
+ * `-o json|yaml` of a change with nothing to do (set-image to the images already set): the same document
+ * a change or a dry run prints, with no request, and `unchanged` saying why; a script always gets one.
+ */
+export function noopJson(r: Extract<PlanResult, { kind: 'noop' }>, dryRun: boolean) {
+  const common = { apiVersion: API_VERSION, action: r.action, name: r.name, namespace: r.namespace, before: r.before, after: r.after };
+  if (dryRun)
+    return { ...common, kind: 'ChangePlan', unchanged: r.why, switchesWhen: null, consequences: [], requests: [], nudgesAtMost: 0 };
+  return {
+    ...common,
+    kind: 'ChangeResult',
+    unchanged: r.why,
+    switchesWhen: null,
+    requestsSent: 0,
+    recorded: null,
+    recordError: null,
+    controller: null,
   };
 }
 

@@ -47,6 +47,16 @@ export function reached(ro: Rollout, goal: WaitGoal, workloadGeneration?: number
   }
 }
 
+/**
+ * Whether the controller ever pauses this rollout for promotion: only when autoPromotionEnabled is false or
+ * autoPromotionSeconds is set (needsBlueGreenControllerPause, v1.7 to v1.10). Otherwise it promotes a
+ * preview as soon as it is ready, and `wait --for=paused` could only time out.
+ */
+export function pausesForPromotion(ro: Rollout): boolean {
+  const bg = ro.spec?.strategy?.blueGreen;
+  return bg?.autoPromotionEnabled === false || (bg?.autoPromotionSeconds ?? 0) > 0;
+}
+
 export type Degraded =
   /** Needs a person: aborted, analysis failed, progress deadline, an invalid spec. */
   | { kind: 'final'; reason: string; message: string }

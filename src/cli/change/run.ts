@@ -12,7 +12,7 @@ import type { InputError, Plan, PlanResult, PlannedRequest } from '../../rollout
 import { rfc3339 } from '../../rollout/time.js';
 import { shortImage } from '../../rollout/image.js';
 import { mayLosePromote, type ControllerRelease } from '../../rollout/controller.js';
-import { changePlanJson, changeResultJson, serialize } from '../../render/formats.js';
+import { changePlanJson, changeResultJson, noopJson, serialize } from '../../render/formats.js';
 import { consequenceLines, renderGuard, renderRequests, type WireRequest } from '../../render/guard.js';
 import { noopLine, resultLine } from '../../render/result.js';
 import { errorContext, loadRollout, validateName, type Loaded } from '../load.js';
@@ -237,6 +237,7 @@ export async function runChange(
       throw await refuse(ctx, kube, loaded, result, read.now);
     case 'noop':
       ctx.err(`${noopLine(ctx.t, result)}\n`);
+      if (args.output) ctx.out(serialize(noopJson(result, mode !== 'none'), args.output));
       return EXIT.OK;
   }
   const plan = result.plan;

@@ -13,6 +13,7 @@ import {
   awaitedReplicaSet,
   degraded,
   observedAll,
+  pausesForPromotion,
   phaseText,
   reached,
   replicaSetAvailable,
@@ -95,6 +96,9 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     if (!ro || outcome) return;
     current = ro;
     if (reached(ro, o.goal, workloadGeneration)) return finish({ code: EXIT.OK });
+    if (o.goal === 'paused' && !pausesForPromotion(ro)) {
+      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.neverPauses', { name, now: phaseText(ro) }) });
+    }
     const d = degraded(ro, workloadGeneration);
     missing = d?.kind === 'missingObject' ? d.object : null;
     if (d?.kind === 'final') {

@@ -1,0 +1,50 @@
+// Commands off their tested paths, found by a hostile review (commands against the contract). Each case
+// failed before its fix.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { FakeApiServer } from './fake-apiserver.js';
+import { runCli } from './run.js';
+import { loadFixture } from '../fixtures/load.js';
+
+let fake: FakeApiServer | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+async function start(fixture: string): Promise<Record<string, string>> {
+  fake = await FakeApiServer.start({ token: 'tok-commands-review' });
+  fake.load(loadFixture(fixture) as never);
+  return { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-review-'))), LANG: 'en_US.UTF-8' };
+}
+
+it('wait --for=paused on a rollout that promotes itself (autoPromotionEnabled unset): exit 4 at once, not a timeout', async () => {
+  const env = await start('auto-promotion.yaml');
+  const started = Date.now();
+  const r = await runCli(['wait', 'frontend', '--for=paused', '--timeout', '30s'], { env });
+  expect(r.code).toBe(4);
+  expect(r.stderr).toContain('never pauses for promotion');
+  expect(r.stderr).toContain('--for=promoted');
+  expect(Date.now() - started).toBeLessThan(10_000);
+});
+
+it('wait --for=paused with autoPromotionSeconds (a countdown pause) is still reached', async () => {
+  const env = await start('countdown.yaml');
+  const r = await runCli(['wait', 'frontend', '--for=paused', '--timeout', '5s'], { env });
+  expect(r.code, r.stderr).toBe(0);
+});
+
+it.each([[[]], [['--dry-run']]])('set-image with nothing to change and -o json %j: a document on stdout, nothing written', async (extra) => {
+  const env = await start('settled.yaml');
+  const r = await runCli(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.054', '-o', 'json', '--yes', ...extra], {
+    env,
+  });
+  expect(r.code, r.stderr).toBe(0);
+  const doc = JSON.parse(r.stdout);
+  expect(doc).toMatchObject({ apiVersion: 'bluegreen/v1', action: 'set-image', name: 'frontend', unchanged: 'sameImages' });
+  expect(doc.kind).toBe(extra.length ? 'ChangePlan' : 'ChangeResult');
+  expect(doc.after.images).toEqual(['frontend:v1.054']);
+  expect(fake!.writes()).toHaveLength(0);
+});
