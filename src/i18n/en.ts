@@ -63,6 +63,10 @@ export const en = {
   'usage.unknownContainer': (p: { container: S; name: S; known: S }) =>
     `rollout "${p.name}" has no container "${p.container}". Its containers: ${p.known || 'none'}.`,
   'usage.duplicateContainer': (p: { container: S }) => `container "${p.container}" is given more than once.`,
+  'usage.revisionRenumbered': (p: { revision: S; now: S; images: S; name: S }) =>
+    `revision ${p.revision} of rollout "${p.name}" is now revision ${p.now} (${p.images}): Argo Rollouts gives a template the next number each time it comes back. To go back to it: kubectl bluegreen undo ${p.name} --to-revision ${p.now}`,
+  'usage.revisionRenumberedCurrent': (p: { revision: S; now: S; images: S; name: S }) =>
+    `revision ${p.revision} of rollout "${p.name}" is now revision ${p.now} (${p.images}), the template the rollout has now: Argo Rollouts gives a template the next number each time it comes back. There is nothing to undo to there; see kubectl bluegreen history ${p.name}.`,
   'usage.unknownRevision': (p: { revision: S; name: S; available: S }) =>
     `rollout "${p.name}" has no revision ${p.revision}. Its revisions: ${p.available || 'none'} (see kubectl bluegreen history ${p.name}).`,
   'usage.badName': (p: { what: S; value: S }) =>

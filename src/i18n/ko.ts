@@ -55,6 +55,10 @@ export const ko: Catalog = {
   'image.invalid': () => '[registry[:port]/]path[:tag][@sha256:digest] 형식이어야 합니다',
   'usage.unknownContainer': (p) => `rollout "${p.name}"에 컨테이너 "${p.container}"이(가) 없습니다. 컨테이너 목록: ${p.known || '없음'}.`,
   'usage.duplicateContainer': (p) => `컨테이너 "${p.container}"이(가) 두 번 이상 주어졌습니다.`,
+  'usage.revisionRenumbered': (p) =>
+    `rollout "${p.name}"의 리비전 ${p.revision}은(는) 이제 리비전 ${p.now}입니다 (${p.images}): Argo Rollouts는 템플릿이 다시 쓰일 때마다 다음 번호를 붙입니다. 그 버전으로 돌아가려면: kubectl bluegreen undo ${p.name} --to-revision ${p.now}`,
+  'usage.revisionRenumberedCurrent': (p) =>
+    `rollout "${p.name}"의 리비전 ${p.revision}은(는) 이제 리비전 ${p.now}(${p.images})이며, 지금 rollout의 템플릿입니다: Argo Rollouts는 템플릿이 다시 쓰일 때마다 다음 번호를 붙입니다. 그리로 되돌릴 것이 없습니다. kubectl bluegreen history ${p.name}을(를) 보세요.`,
   'usage.unknownRevision': (p) =>
     `rollout "${p.name}"에 revision ${p.revision}이(가) 없습니다. 있는 revision: ${p.available || '없음'} (kubectl bluegreen history ${p.name} 참고).`,
   'usage.badName': (p) =>

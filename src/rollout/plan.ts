@@ -129,7 +129,13 @@ export type SetImageInputError =
   | { kind: 'unknownContainer'; container: string; known: string[] }
   | { kind: 'duplicateContainer'; container: string };
 
-export type InputError = SetImageInputError | { kind: 'unknownRevision'; revision: number; available: number[] };
+export type InputError =
+  | SetImageInputError
+  /**
+   * `now`: the revision that template has now, when Argo renumbered it (its revision-history holds the
+   * number); `current`: it is the rollout's template now (nothing to undo to).
+   */
+  | { kind: 'unknownRevision'; revision: number; available: number[]; now: { revision: RevisionView; current: boolean } | null };
 
 interface Subject {
   action: Action;
@@ -422,6 +428,12 @@ export function planRetry(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
 }
 
 /** The revisions undo can go to, newest first. */
+/** The revision that once had number `n` (Argo renumbers a template that comes back), and whether it is the template now. */
+function renumbered(v: RolloutView, n: number): { revision: RevisionView; current: boolean } | null {
+  const r = revisions(v).find((h) => h.revisionHistory.includes(n));
+  return r ? { revision: r, current: r.podTemplateHash === v.desiredHash } : null;
+}
+
 function revisions(v: RolloutView): RevisionView[] {
   return v.history.filter((h) => h.revision !== null);
 }
@@ -459,7 +471,12 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   if (picked === 'unknownRevision') {
     return {
       kind: 'invalid',
-      error: { kind: 'unknownRevision', revision: opts.toRevision!, available: revisions(v).map((h) => h.revision!) },
+      error: {
+        kind: 'unknownRevision',
+        revision: opts.toRevision!,
+        available: revisions(v).map((h) => h.revision!),
+        now: renumbered(v, opts.toRevision!),
+      },
     };
   }
   const target = picked.target;

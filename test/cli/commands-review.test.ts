@@ -36,15 +36,47 @@ it('wait --for=paused with autoPromotionSeconds (a countdown pause) is still rea
   expect(r.code, r.stderr).toBe(0);
 });
 
-it.each([[[]], [['--dry-run']]])('set-image with nothing to change and -o json %j: a document on stdout, nothing written', async (extra) => {
-  const env = await start('settled.yaml');
-  const r = await runCli(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.054', '-o', 'json', '--yes', ...extra], {
-    env,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  const doc = JSON.parse(r.stdout);
-  expect(doc).toMatchObject({ apiVersion: 'bluegreen/v1', action: 'set-image', name: 'frontend', unchanged: 'sameImages' });
-  expect(doc.kind).toBe(extra.length ? 'ChangePlan' : 'ChangeResult');
-  expect(doc.after.images).toEqual(['frontend:v1.054']);
-  expect(fake!.writes()).toHaveLength(0);
+it.each([[[]], [['--dry-run']]])(
+  'set-image with nothing to change and -o json %j: a document on stdout, nothing written',
+  async (extra) => {
+    const env = await start('settled.yaml');
+    const r = await runCli(
+      ['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.054', '-o', 'json', '--yes', ...extra],
+      {
+        env,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ apiVersion: 'bluegreen/v1', action: 'set-image', name: 'frontend', unchanged: 'sameImages' });
+    expect(doc.kind).toBe(extra.length ? 'ChangePlan' : 'ChangeResult');
+    expect(doc.after.images).toEqual(['frontend:v1.054']);
+    expect(fake!.writes()).toHaveLength(0);
+  },
+);
+
+it('undo --to-revision N where Argo renumbered N: says which revision it is now (the incident: numbers move)', async () => {
+  const env = await start('christmas.yaml');
+  const r = await runCli(['undo', 'frontend', '--to-revision', '5', '--dry-run'], { env });
+  expect(r.code).toBe(2);
+  // Revision 9 is the template now (the preview, v1.053): nothing to undo to there, and it says so.
+  expect(r.stderr).toContain('revision 5 of rollout "frontend" is now revision 9 (frontend:v1.053), the template the rollout has now');
+  expect(r.stderr).not.toContain('--to-revision 9');
+  const none = await runCli(['undo', 'frontend', '--to-revision', '77', '--dry-run'], { env });
+  expect(none.code).toBe(2);
+  expect(none.stderr).toContain('has no revision 77');
+});
+
+it('undo --to-revision N renumbered to an earlier template: names the number it has now, and the command', async () => {
+  fake = await FakeApiServer.start({ token: 'tok-commands-review' });
+  const f = loadFixture('christmas.yaml') as unknown as { replicaSets: Array<{ metadata: { annotations: Record<string, string> } }> };
+  const rev8 = f.replicaSets.find((r) => r.metadata.annotations['rollout.argoproj.io/revision'] === '8')!;
+  rev8.metadata.annotations['rollout.argoproj.io/revision-history'] = '3';
+  fake.load(f as never);
+  const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-review-'))), LANG: 'en_US.UTF-8' };
+  const r = await runCli(['undo', 'frontend', '--to-revision', '3', '--dry-run'], { env });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('revision 3 of rollout "frontend" is now revision 8 (frontend:v1.054)');
+  expect(r.stderr).toContain('kubectl bluegreen undo frontend --to-revision 8');
+  expect(fake.writes()).toHaveLength(0);
 });

@@ -1,6 +1,7 @@
 // How each change command says that its input is wrong (exit 2), from the planners' InputError.
 import { CliError, EXIT } from '../../errors.js';
 import type { InputError } from '../../rollout/plan.js';
+import { shortImage } from '../../rollout/image.js';
 import type { DescribeInvalid } from '../change/run.js';
 
 export const describeInputError: DescribeInvalid = (e: InputError, name, t) => {
@@ -14,6 +15,14 @@ export const describeInputError: DescribeInvalid = (e: InputError, name, t) => {
     case 'duplicateContainer':
       return new CliError(EXIT.USAGE, 'usage.duplicateContainer', { container: e.container });
     case 'unknownRevision':
+      if (e.now) {
+        return new CliError(EXIT.USAGE, e.now.current ? 'usage.revisionRenumberedCurrent' : 'usage.revisionRenumbered', {
+          revision: String(e.revision),
+          now: String(e.now.revision.revision),
+          images: e.now.revision.images.map(shortImage).join(', '),
+          name,
+        });
+      }
       return new CliError(EXIT.USAGE, 'usage.unknownRevision', { revision: String(e.revision), name, available: e.available.join(', ') });
   }
 };
