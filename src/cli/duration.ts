@@ -4,7 +4,7 @@ import { CliError, EXIT } from '../errors.js';
 /** Parses 30s, 5m, 1h30m, 500ms, or a bare number of seconds; 0 means no limit. null when unreadable. */
 export function parseDuration(s: string): number | null {
   const text = s.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (/^\d+(\.\d+)?$/.test(text)) return roundUp(Number(text) * 1000);
   const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
   let total = 0;
   let consumed = 0;
@@ -16,7 +16,12 @@ export function parseDuration(s: string): number | null {
     total += m[2] === 'h' ? n * 3600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
   }
   if (consumed !== text.length || consumed === 0) return null;
-  return Math.round(total);
+  return roundUp(total);
+}
+
+/** Whole milliseconds; a duration above zero stays above zero (0.4ms rounded to 0, no limit, and waited forever). */
+function roundUp(ms: number): number {
+  return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
 }
 
 /**

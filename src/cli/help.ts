@@ -1,7 +1,7 @@
 // Help text, rendered by yargs from ./spec.ts (the parser itself is ./parse.ts). Loaded only for
 // --help, -h or a bare `kubectl bluegreen`: yargs costs more to load and configure than a whole `status`.
 import yargs, { type Argv } from 'yargs';
-import type { Lang, T } from '../i18n/index.js';
+import type { Key, Lang, T } from '../i18n/index.js';
 import { yargsKo } from '../i18n/yargs-ko.js';
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
@@ -57,7 +57,6 @@ export function buildYargs(
       (y) => {
         for (const p of c.positionals) y = y.positional(p.name, { type: 'string', choices: 'choices' in p ? [...p.choices] : undefined });
         y = addOptions(y, c.options, t);
-        for (const e of c.examples) y = y.example(e, '');
         return y;
       },
       (argv) => onCommand(c.name, argv as Record<string, unknown>),
@@ -78,5 +77,15 @@ export async function helpText(argv: string[], opts: { t: T; lang: Lang; columns
       output = out;
     },
   );
-  return output.endsWith('\n') ? output : `${output}\n`;
+  output = output.endsWith('\n') ? output : `${output}\n`;
+  // A command's examples, added here rather than by yargs, which wrapped them at the terminal's width: a
+  // wrapped command (`-n` / `apc-fe-ns`) or a comment's tail on a line of its own does not paste.
+  const command = COMMANDS.find((c) => argv.includes(c.name));
+  if (!command) return output;
+  const examples = `${opts.t('help.examplesTitle')}\n${command.examples
+    .map((e) => `  ${e.replace(/\{([\w.]+)\}/g, (_m, key: string) => opts.t(key as Key))}`)
+    .join('\n')}\n\n`;
+  const epilog = opts.t('help.epilog');
+  const at = output.lastIndexOf(epilog);
+  return at < 0 ? `${output}\n${examples}` : output.slice(0, at) + examples + output.slice(at);
 }

@@ -34,6 +34,7 @@ export interface CommandSpec {
   readonly describe: Key;
   readonly positionals: readonly PositionalSpec[];
   readonly options: readonly OptionSpec[];
+  /** Commands as typed; `{key}` is a message key, replaced in the help's language (a comment's text). */
   readonly examples: readonly string[];
 }
 
@@ -105,7 +106,7 @@ export const COMMANDS = [
     examples: [
       'kubectl bluegreen set-image frontend frontend=registry.example.com/apc/frontend:v1.055 -n apc-fe-ns',
       "kubectl bluegreen set-image frontend '*=registry.example.com/apc/frontend:v1.055' --dry-run",
-      '# spec.workloadRef: the image is set in the referenced Deployment, the record stays on the Rollout',
+      '# {help.ex.setImageWorkloadRef}',
       'kubectl bluegreen set-image web web=registry.example.com/apc/web:v2 --dry-run',
     ],
   },
@@ -138,7 +139,7 @@ export const COMMANDS = [
     examples: [
       'kubectl bluegreen undo frontend -n apc-fe-ns',
       'kubectl bluegreen undo frontend --to-revision 8 --dry-run',
-      "# spec.workloadRef: the revision's template is written back into the referenced Deployment",
+      '# {help.ex.undoWorkloadRef}',
       'kubectl bluegreen undo web --dry-run',
     ],
   },
@@ -192,9 +193,9 @@ export const COMMANDS = [
     ],
     examples: [
       'kubectl bluegreen preview frontend -n apc-fe-ns',
-      'kubectl bluegreen preview frontend --port 8080   # then open http://127.0.0.1:8080',
-      'kubectl bluegreen preview frontend --port 8080 --address 0.0.0.0   # others can reach it',
-      'kubectl bluegreen preview frontend -o json   # a JSON line when it listens, one per change',
+      'kubectl bluegreen preview frontend --port 8080   # {help.ex.previewOpen}',
+      'kubectl bluegreen preview frontend --port 8080 --address 0.0.0.0   # {help.ex.previewAddress}',
+      'kubectl bluegreen preview frontend -o json   # {help.ex.previewJson}',
     ],
   },
   {
@@ -209,7 +210,7 @@ export const COMMANDS = [
     describe: 'help.completion',
     positionals: [{ name: 'shell', required: false, choices: ['bash', 'zsh'] }],
     options: [],
-    examples: ['kubectl bluegreen completion bash >> ~/.bashrc', 'kubectl bluegreen completion zsh > "${fpath[1]}/_kubectl-bluegreen"'],
+    examples: ['kubectl bluegreen completion bash >> ~/.bashrc', 'kubectl bluegreen completion zsh >> ~/.zshrc'],
   },
 ] as const satisfies readonly CommandSpec[];
 

@@ -55,6 +55,7 @@ export const en = {
   'usage.badPair': (p: { arg: S }) =>
     `"${p.arg}" is not CONTAINER=IMAGE (for example frontend=registry.example.com/apc/frontend:v1.055, or *=IMAGE for every container).`,
   'usage.badImage': (p: { image: S; reason: S }) => `"${p.image}" is not a valid image reference: ${p.reason}.`,
+  'image.digestOnly': () => 'it is a digest without its repository: write REPOSITORY@sha256:…',
   'image.empty': () => 'it is empty',
   'image.whitespace': () => 'it contains whitespace',
   'image.uppercase': () => 'repository names must be lowercase',
@@ -488,11 +489,17 @@ export const en = {
   'help.opt.includeInit': () => 'With *=IMAGE, also change init containers',
   'help.opt.wait': () => 'After promoting, wait until users are switched (as wait --for=promoted)',
   'help.opt.for': () => 'State to wait for',
-  'help.opt.timeout': () => 'Give up after this long (exit 5)',
+  'help.opt.timeout': () => 'Give up after this long (exit 5); 0 = no limit',
   'help.opt.stallTimeout': () => 'Fail (exit 1) when the controller leaves a change unobserved this long (default 60s)',
   'help.opt.client': () => 'Print only the plugin version; do not contact the cluster',
+  'help.ex.setImageWorkloadRef': () => 'spec.workloadRef: the image is set in the referenced Deployment, the record stays on the Rollout',
+  'help.ex.undoWorkloadRef': () => "spec.workloadRef: the revision's template is written back into the referenced Deployment",
+  'help.ex.previewOpen': () => 'then open http://127.0.0.1:8080',
+  'help.ex.previewAddress': () => 'others can reach it',
+  'help.ex.previewJson': () => 'a JSON line when it listens, one per change',
+  'help.examplesTitle': () => 'Examples:',
   'help.epilog': () =>
-    'Exit codes: 0 done, 1 failure, 2 bad usage, 3 not confirmed, 4 the rollout state does not allow it, 5 wait timed out.',
+    'Exit codes: 0 done, 1 failure, 2 bad usage, 3 not confirmed, 4 the rollout state does not allow it, 5 wait timed out, 130 interrupted (143 by SIGTERM).',
 
   // ---- preview (kubectl bluegreen preview) ----
   'help.preview': () => 'Try the preview before users do: forward a local port to the preview Service',

@@ -48,6 +48,7 @@ export const ko: Catalog = {
   'usage.badPair': (p) =>
     `"${p.arg}"은(는) CONTAINER=IMAGE 형식이 아닙니다 (예: frontend=registry.example.com/apc/frontend:v1.055, 모든 컨테이너는 *=IMAGE).`,
   'usage.badImage': (p) => `"${p.image}"은(는) 올바른 이미지 참조가 아닙니다: ${p.reason}.`,
+  'image.digestOnly': () => '저장소 없는 다이제스트입니다: 저장소@sha256:… 형식으로 쓰세요',
   'image.empty': () => '비어 있습니다',
   'image.whitespace': () => '공백이 들어 있습니다',
   'image.uppercase': () => '저장소 이름은 소문자여야 합니다',
@@ -468,10 +469,17 @@ export const ko: Catalog = {
   'help.opt.includeInit': () => '*=IMAGE일 때 init 컨테이너도 변경',
   'help.opt.wait': () => 'promote 후 사용자가 전환될 때까지 대기 (wait --for=promoted와 같음)',
   'help.opt.for': () => '기다릴 상태',
-  'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5)',
+  'help.opt.timeout': () => '이 시간이 지나면 포기 (종료 코드 5); 0 = 제한 없음',
   'help.opt.stallTimeout': () => '컨트롤러가 변경을 이만큼 반영하지 않으면 실패 (종료 코드 1, 기본 60s)',
   'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',
-  'help.epilog': () => '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과.',
+  'help.ex.setImageWorkloadRef': () => 'spec.workloadRef: 이미지는 참조된 Deployment에 설정되고, 기록은 Rollout에 남습니다',
+  'help.ex.undoWorkloadRef': () => 'spec.workloadRef: 그 리비전의 템플릿이 참조된 Deployment에 다시 쓰입니다',
+  'help.ex.previewOpen': () => '그다음 http://127.0.0.1:8080 을 여세요',
+  'help.ex.previewAddress': () => '다른 사람도 접속할 수 있습니다',
+  'help.ex.previewJson': () => '열리면 JSON 한 줄, 바뀔 때마다 한 줄',
+  'help.examplesTitle': () => '예시:',
+  'help.epilog': () =>
+    '종료 코드: 0 완료, 1 실패, 2 잘못된 사용, 3 확인되지 않음, 4 rollout 상태상 불가, 5 wait 시간 초과, 130 중단 (SIGTERM이면 143).',
 
   // ---- preview (kubectl bluegreen preview) ----
   'help.preview': () => '사용자보다 먼저 preview를 확인: 로컬 포트를 preview Service로 포워딩',

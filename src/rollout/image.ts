@@ -25,7 +25,7 @@ const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{
 const FULL = new RegExp(`^(?:(${domainAndPort})/)?(${pathComponent}(?:/${pathComponent})*)(?::(${tag}))?(?:@(${digest}))?$`);
 const NAME_TOTAL_MAX = 255;
 
-export type ImageError = 'empty' | 'whitespace' | 'uppercase' | 'tooLong' | 'invalid';
+export type ImageError = 'empty' | 'whitespace' | 'uppercase' | 'tooLong' | 'invalid' | 'digestOnly';
 
 export function parseImage(ref: string): { ok: true; image: ImageRef } | { ok: false; error: ImageError } {
   if (ref.length === 0) return { ok: false, error: 'empty' };
@@ -46,6 +46,11 @@ export function parseImage(ref: string): { ok: true; image: ImageRef } | { ok: f
     domain = undefined;
     // The first component must then also be a valid path component.
     if (!new RegExp(`^${pathComponent}(?:/${pathComponent})*$`).test(path)) return { ok: false, error: 'invalid' };
+  }
+  // "sha256:<hex>" reads as the repository sha256 with a tag, which Kubernetes would pull from Docker Hub
+  // as library/sha256: a digest given without its repository (found by a hostile review).
+  if (!domain && /^sha(256|384|512)$/.test(path) && tagPart !== undefined && /^[0-9a-f]{64,128}$/.test(tagPart)) {
+    return { ok: false, error: 'digestOnly' };
   }
   const name = domain ? `${domain}/${path}` : path;
   if (name.length > NAME_TOTAL_MAX) return { ok: false, error: 'tooLong' };

@@ -80,3 +80,11 @@ it('undo --to-revision N renumbered to an earlier template: names the number it 
   expect(r.stderr).toContain('kubectl bluegreen undo frontend --to-revision 8');
   expect(fake.writes()).toHaveLength(0);
 });
+
+it('set-image NAME=sha256:<digest> (a digest without its repository) is refused with exit 2, nothing written', async () => {
+  const env = await start('settled.yaml');
+  const r = await runCli(['set-image', 'frontend', `frontend=sha256:${'a'.repeat(64)}`, '--yes'], { env });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('a digest without its repository');
+  expect(fake!.writes()).toHaveLength(0);
+});

@@ -1073,6 +1073,22 @@ describe('usage', () => {
     expect(r.stdout).toContain('kubectl bluegreen promote frontend -n apc-fe-ns');
   });
 
+  // Found by a hostile review: yargs wrapped examples at the terminal's width, so a command or a comment's
+  // tail landed on a line of its own (pasted, `Rollout` ran as a command); the comments stayed English in ko.
+  it.each([40, 80, 100])('examples are never wrapped (%i columns), each line a command or a comment', async (columns) => {
+    const r = await runCli(['set-image', '--help'], { env, columns });
+    const examples = r.stdout.slice(r.stdout.indexOf('Examples:')).trim().split('\n').slice(1);
+    expect(examples).toContain('  kubectl bluegreen set-image frontend frontend=registry.example.com/apc/frontend:v1.055 -n apc-fe-ns');
+    for (const line of examples) expect(line).toMatch(/^ {2}(kubectl bluegreen |# )/);
+  });
+
+  it("example comments are in the help's language", async () => {
+    const r = await runCli(['preview', '--help', '--lang', 'ko'], { env });
+    expect(r.stdout).toContain('예시:');
+    expect(r.stdout).toContain('# 다른 사람도 접속할 수 있습니다');
+    expect(r.stdout).not.toContain('others can reach it');
+  });
+
   it('an unknown flag exits 2 with one line', async () => {
     const r = await run(['status', 'frontend', '--bogus']);
     expect(r.code).toBe(2);

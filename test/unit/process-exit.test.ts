@@ -75,16 +75,21 @@ describe.runIf(process.platform !== 'win32')('stopped by a signal while a reques
     const kc = join(dir, `kc-${signal}`);
     writeFileSync(
       kc,
-      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: c\n  context: {cluster: c, user: u, namespace: n}\n`,
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: c\n  context: {cluster: c, user: u, namespace: ns1}\n`,
     );
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, LANG: 'en_US.UTF-8', KUBECONFIG: kc };
     const child = spawn(process.execPath, [BIN, 'status', 'frontend', '--request-timeout=0'], { env });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // Once the request is on its way (the server has a connection).
-    await new Promise<void>((res) => server.once('connection', () => res()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    // Once the request is on its way (the server has a connection); a process that ended before is a failure.
+    const connected = await Promise.race([
+      new Promise<boolean>((res) => server.once('connection', () => res(true))),
+      exited.then(() => false),
+    ]);
+    expect(connected, stderr).toBe(true);
     child.kill(signal);
-    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    const code = await exited;
     server.close();
     return { code, stderr };
   };

@@ -174,6 +174,16 @@ describe('names, revisions, durations', () => {
         expect(parseDuration(text)).toBe(parts.reduce((a, [n, [, ms]]) => a + n * ms, 0));
       },
     );
+    // Found by a hostile review: 0.4ms rounded to 0, which means no limit, so `wait --timeout 0.4ms` waited forever.
+    property(
+      '--timeout / --request-timeout',
+      'a duration above zero stays above zero',
+      fc.double({ min: 0.0001, max: 0.49, noNaN: true }),
+      (ms) => {
+        expect(parseDuration(`${ms.toFixed(4)}ms`)).toBe(1);
+        expect(parseDuration(`${(ms / 1000).toFixed(7)}`)! > 0 || ms / 1000 < 1e-7).toBe(true);
+      },
+    );
     property('--timeout / --request-timeout', 'arbitrary strings never throw', fc.string({ maxLength: 20 }), (s) => {
       const r = parseDuration(s);
       expect(r === null || Number.isFinite(r)).toBe(true);
