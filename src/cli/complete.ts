@@ -95,6 +95,7 @@ complete -F _kubectl_bluegreen kubectl-bluegreen
 `;
   if (shell === 'zsh') {
     return `# kubectl-bluegreen completion for zsh. Install: kubectl bluegreen completion zsh >> ~/.zshrc
+(( $+functions[compdef] )) || { autoload -U +X compinit && compinit }
 autoload -U +X bashcompinit && bashcompinit
 ${bash}`;
   }

@@ -80,12 +80,11 @@ export async function helpText(argv: string[], opts: { t: T; lang: Lang; columns
   output = output.endsWith('\n') ? output : `${output}\n`;
   // A command's examples, added here rather than by yargs, which wrapped them at the terminal's width: a
   // wrapped command (`-n` / `apc-fe-ns`) or a comment's tail on a line of its own does not paste.
-  const command = COMMANDS.find((c) => argv.includes(c.name));
+  const typed = argv.find((a) => COMMANDS.some((c) => c.name === a));
+  const command = COMMANDS.find((c) => c.name === typed);
   if (!command) return output;
   const examples = `${opts.t('help.examplesTitle')}\n${command.examples
     .map((e) => `  ${e.replace(/\{([\w.]+)\}/g, (_m, key: string) => opts.t(key as Key))}`)
-    .join('\n')}\n\n`;
-  const epilog = opts.t('help.epilog');
-  const at = output.lastIndexOf(epilog);
-  return at < 0 ? `${output}\n${examples}` : output.slice(0, at) + examples + output.slice(at);
+    .join('\n')}\n`;
+  return `${output}\n${examples}`;
 }

@@ -252,7 +252,7 @@ export const en = {
   'result.where': (p: { kind: S; workload: S }) => ` in ${p.kind} ${p.workload}`,
   'result.recorded': (p: { by: S }) => `Recorded as ${p.by} (annotation bluegreen.kubectl.io/last-change and an Event).`,
   'result.recordLost': (p: { detail: S }) =>
-    `warning: the change was made; the answer to its record (annotation bluegreen.kubectl.io/last-change, or its Event) was lost (${p.detail}): it may have been written or not. kubectl get events shows whether it was.`,
+    `warning: the change was made; the answer to its record (annotation bluegreen.kubectl.io/last-change, or its Event) was lost (${p.detail}): it may have been written or not. kubectl get events and the annotation show whether it was.`,
   'result.recordFailed': (p: { detail: S }) => `warning: the change was made, but recording it failed: ${p.detail}`,
   'result.notActedYet': (p: { name: S; ns: S }) =>
     `warning: the Argo Rollouts controller has not acted on it yet (it may be busy, or not running). Follow it with: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,

@@ -239,7 +239,7 @@ export const ko: Catalog = {
   'result.where': (p) => ` (${p.kind} ${p.workload})`,
   'result.recorded': (p) => `${p.by}(으)로 기록했습니다 (annotation bluegreen.kubectl.io/last-change와 Event).`,
   'result.recordLost': (p) =>
-    `경고: 변경은 되었지만 기록(annotation bluegreen.kubectl.io/last-change 또는 Event) 요청의 응답을 받지 못했습니다 (${p.detail}): 기록되었을 수도, 아닐 수도 있습니다. kubectl get events로 확인하세요.`,
+    `경고: 변경은 되었지만 기록(annotation bluegreen.kubectl.io/last-change 또는 Event) 요청의 응답을 받지 못했습니다 (${p.detail}): 기록되었을 수도, 아닐 수도 있습니다. kubectl get events와 annotation으로 확인하세요.`,
   'result.recordFailed': (p) => `경고: 변경은 되었지만 기록에 실패했습니다: ${p.detail}`,
   'result.notActedYet': (p) =>
     `경고: Argo Rollouts 컨트롤러가 아직 처리하지 않았습니다 (바쁘거나 실행 중이 아닐 수 있습니다). 진행 상황 보기: kubectl bluegreen status ${p.name} -n ${p.ns} --watch`,

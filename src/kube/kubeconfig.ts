@@ -577,11 +577,10 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
   );
   const key = readData(fs, keyData, keyFile, flags.clientKey ? { flag: '--client-key' } : { where: userWhere, field: 'client-key' });
   if (cert && !key) throw new CliError(EXIT.FAILURE, 'err.certWithoutKey', { user: uName });
-  // A server without a scheme: https:// with a CA, a client certificate or insecure, else http://, as
-  // client-go's defaultServerUrlFor. Anything else that is not an http(s) URL is refused.
-  const server = /^[a-z][a-z0-9+.-]*:\/\//i.test(serverGiven)
-    ? serverGiven
-    : `${ca || cert || insecure ? 'https' : 'http'}://${serverGiven}`;
+  // A server without a scheme is http://, as kubectl makes it: clientcmd asks IsConfigTransportTLS of a
+  // config that holds only the host, before any CA or certificate is merged, so it reads no credential
+  // either (none is sent over http://: src/kube/auth.ts). Anything else not an http(s) URL is refused.
+  const server = /^[a-z][a-z0-9+.-]*:\/\//i.test(serverGiven) ? serverGiven : `http://${serverGiven}`;
   if (!/^https?:\/\//i.test(server)) throw new CliError(EXIT.FAILURE, 'err.badServerUrl', { server: serverGiven });
 
   const token = flags.token ?? u.string('token');

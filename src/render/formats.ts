@@ -168,12 +168,20 @@ export function changeResultJson(
 export function noopJson(r: Extract<PlanResult, { kind: 'noop' }>, dryRun: boolean) {
   const common = { apiVersion: API_VERSION, action: r.action, name: r.name, namespace: r.namespace, before: r.before, after: r.after };
   if (dryRun)
-    return { ...common, kind: 'ChangePlan', unchanged: r.why, switchesWhen: null, consequences: [], requests: [], nudgesAtMost: 0 };
+    return {
+      ...common,
+      kind: 'ChangePlan',
+      unchanged: r.why,
+      switchesWhen: 'never' as const,
+      consequences: [],
+      requests: [],
+      nudgesAtMost: 0,
+    };
   return {
     ...common,
     kind: 'ChangeResult',
     unchanged: r.why,
-    switchesWhen: null,
+    switchesWhen: 'never' as const,
     requestsSent: 0,
     recorded: null,
     recordError: null,

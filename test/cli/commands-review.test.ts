@@ -58,7 +58,7 @@ it.each([[[]], [['--dry-run']]])(
 it('undo --to-revision N where Argo renumbered N: says which revision it is now (the incident: numbers move)', async () => {
   const env = await start('christmas.yaml');
   const r = await runCli(['undo', 'frontend', '--to-revision', '5', '--dry-run'], { env });
-  expect(r.code).toBe(2);
+  expect(r.code).toBe(4);
   // Revision 9 is the template now (the preview, v1.053): nothing to undo to there, and it says so.
   expect(r.stderr).toContain('revision 5 of rollout "frontend" is now revision 9 (frontend:v1.053), the template the rollout has now');
   expect(r.stderr).not.toContain('--to-revision 9');
@@ -87,4 +87,21 @@ it('set-image NAME=sha256:<digest> (a digest without its repository) is refused 
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('a digest without its repository');
   expect(fake!.writes()).toHaveLength(0);
+});
+
+it('wait --for=paused on a self-promoting rollout held by a manual pause (spec.paused) keeps waiting: the preview waits for a promote', async () => {
+  fake = await FakeApiServer.start({ token: 'tok-commands-review' });
+  const f = loadFixture('auto-promotion.yaml') as unknown as { rollout: { spec: { paused?: boolean } } };
+  f.rollout.spec.paused = true;
+  fake.load(f as never);
+  const env = { KUBECONFIG: fake.kubeconfig(mkdtempSync(join(tmpdir(), 'bluegreen-review-'))), LANG: 'en_US.UTF-8' };
+  const r = await runCli(['wait', 'frontend', '--for=paused', '--timeout', '1s'], { env });
+  expect(r.stderr).not.toContain('never pauses');
+  expect(r.code).toBe(5);
+});
+
+it('help shows the examples of the command typed, not of a rollout named like another command', async () => {
+  const r = await runCli(['promote', 'status', '--help'], { env: { LANG: 'en_US.UTF-8' } });
+  expect(r.stdout).toContain('kubectl bluegreen promote frontend -n apc-fe-ns');
+  expect(r.stdout).not.toContain('kubectl bluegreen status frontend -n');
 });

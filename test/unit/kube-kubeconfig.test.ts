@@ -426,14 +426,12 @@ describe('as clientcmd, where the plugin differed', () => {
     expect(failure(() => resolve({ '/k/config': text.replace('verify: yes', 'verify: "yes"') })).key).toBe('err.kubeconfigField');
   });
 
-  it('a server without a scheme gets https:// when there is a CA, a client certificate or insecure, else http:// (defaultServerUrlFor)', () => {
+  it('a server without a scheme is http:// whatever the CA, certificate or insecure flag, as kubectl makes it (and no credential goes there)', () => {
     const server = (cluster: object, user: object = {}) => resolve({ '/k/config': config({ cluster, user }) }).server;
-    expect(server({ server: '127.0.0.1:6443', 'certificate-authority-data': b64(pem('A')) })).toBe('https://127.0.0.1:6443');
-    expect(server({ server: 'api.example.com:6443', 'insecure-skip-tls-verify': true })).toBe('https://api.example.com:6443');
-    expect(server({ server: 'api.example.com:6443' }, { 'client-certificate-data': b64('C'), 'client-key-data': b64('K') })).toBe(
-      'https://api.example.com:6443',
-    );
+    expect(server({ server: '127.0.0.1:6443', 'certificate-authority-data': b64(pem('A')) })).toBe('http://127.0.0.1:6443');
+    expect(server({ server: 'api.example.com:6443', 'insecure-skip-tls-verify': true })).toBe('http://api.example.com:6443');
     expect(server({ server: 'api.example.com:6443' })).toBe('http://api.example.com:6443');
+    expect(failure(() => server({ server: 'ftp://api.example.com' })).key).toBe('err.badServerUrl');
   });
 
   it('"~/ca.crt" is relative to the kubeconfig\'s directory like any relative path (client-go does not expand ~)', () => {

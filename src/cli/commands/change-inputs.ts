@@ -15,13 +15,18 @@ export const describeInputError: DescribeInvalid = (e: InputError, name, t) => {
     case 'duplicateContainer':
       return new CliError(EXIT.USAGE, 'usage.duplicateContainer', { container: e.container });
     case 'unknownRevision':
+      // The current template: nothing to undo to there, the state's answer (4), as --to-revision with its number now.
       if (e.now) {
-        return new CliError(EXIT.USAGE, e.now.current ? 'usage.revisionRenumberedCurrent' : 'usage.revisionRenumbered', {
-          revision: String(e.revision),
-          now: String(e.now.revision.revision),
-          images: e.now.revision.images.map(shortImage).join(', '),
-          name,
-        });
+        return new CliError(
+          e.now.current ? EXIT.STATE : EXIT.USAGE,
+          e.now.current ? 'usage.revisionRenumberedCurrent' : 'usage.revisionRenumbered',
+          {
+            revision: String(e.revision),
+            now: String(e.now.revision.revision),
+            images: e.now.revision.images.map(shortImage).join(', '),
+            name,
+          },
+        );
       }
       return new CliError(EXIT.USAGE, 'usage.unknownRevision', { revision: String(e.revision), name, available: e.available.join(', ') });
   }

@@ -96,7 +96,8 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     if (!ro || outcome) return;
     current = ro;
     if (reached(ro, o.goal, workloadGeneration)) return finish({ code: EXIT.OK });
-    if (o.goal === 'paused' && !pausesForPromotion(ro)) {
+    // A manual pause (spec.paused) holds the preview for a promote too: only without one does it never wait.
+    if (o.goal === 'paused' && !pausesForPromotion(ro) && !ro.spec?.paused) {
       return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.neverPauses', { name, now: phaseText(ro) }) });
     }
     const d = degraded(ro, workloadGeneration);
