@@ -40,6 +40,28 @@ function upstream(args: string[]) {
   );
 }
 
+// needsBlueGreenControllerPause (v1.7 to v1.10, read in source): with autoPromotionEnabled unset and no
+// autoPromotionSeconds the controller never pauses a preview, so `wait --for=paused` could only time out
+// (found by a hostile review). Checked here: the new version goes live with no pause, and wait says so at once.
+describe('wait --for=paused on a rollout that promotes itself', () => {
+  it('the controller switches users with no pause; wait --for=paused ends at once with exit 4 and says why', async () => {
+    const ns = await newNamespace('ref-autopromote');
+    await deploy(ns, { autoPromotionEnabled: null });
+    await setImageRaw(ns, 'v1.054');
+    const started = Date.now();
+    const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=paused', '--timeout', '60s']);
+    expect(w.code, w.stderr).toBe(4);
+    expect(w.stderr).toContain('never pauses for promotion');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // And the controller did promote by itself, never pausing.
+    const p = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '90s']);
+    expect(p.code, p.stderr).toBe(0);
+    const v = await clusterView(ns);
+    expect(v.activeHash).toBe(rsOf(v, 'v1.054').hash);
+    expect(v.status.pauseConditions ?? []).toEqual([]);
+  });
+});
+
 describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
   it('clearing the pause (what upstream promote sends) restarts the countdown instead of switching', async () => {
     const ns = await newNamespace('ref-countdown');
