@@ -391,15 +391,14 @@ function podNamespace(env: Env, fs: FsLike): string {
 function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | null {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
-  const root = SERVICE_ACCOUNT;
   if (!host || !port || !inClusterPossible(env, fs)) return null;
   const h = host.includes(':') ? `[${host}]` : host;
   const ns = podNamespace(env, fs);
   const server = flags.server ?? `https://${h}:${port}`;
   const ca = flags.certificateAuthority
     ? checkCa(readData(fs, undefined, flags.certificateAuthority, { flag: '--certificate-authority' }), server)
-    : fs.exists(`${root}/ca.crt`)
-      ? fs.readFile(`${root}/ca.crt`)
+    : fs.exists(`${SERVICE_ACCOUNT}/ca.crt`)
+      ? fs.readFile(`${SERVICE_ACCOUNT}/ca.crt`)
       : undefined;
   return {
     server,
@@ -414,7 +413,7 @@ function inCluster(flags: KubeFlags, env: Env, fs: FsLike): ResolvedConfig | nul
     disableCompression: flags.disableCompression === true,
     systemCaEnv: systemCaEnv(env),
     disableHttp2: http2Off(env),
-    tokenFile: flags.token ? undefined : `${root}/token`,
+    tokenFile: flags.token ? undefined : `${SERVICE_ACCOUNT}/token`,
     token: flags.token,
     impersonate: impersonation(flags, undefined, 'serviceaccount'),
   };

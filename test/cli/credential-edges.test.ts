@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { dump, load } from 'js-yaml';
 import { FakeApiServer } from './fake-apiserver.js';
 import { runCli } from './run.js';
+import { writeKubeconfig } from './kubeconfig-file.js';
 import { loadFixture } from '../fixtures/load.js';
 
 type Obj = Record<string, any>;
@@ -138,19 +139,7 @@ it('an answer with no body (431 from a front proxy) is named by its status text,
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   try {
     const port = (server.address() as { port: number }).port;
-    const dir = mkdtempSync(join(tmpdir(), 'bluegreen-cred-'));
-    const file = join(dir, 'config');
-    writeFileSync(
-      file,
-      dump({
-        apiVersion: 'v1',
-        kind: 'Config',
-        'current-context': 'c',
-        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}` } }],
-        users: [{ name: 'u', user: { token: 'tok' } }],
-        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u', namespace: 'apc-fe-ns' } }],
-      }),
-    );
+    const file = writeKubeconfig({ server: `http://127.0.0.1:${port}` }, { token: 'tok' }, { namespace: 'apc-fe-ns' });
     const r = await runCli(['status', 'frontend'], { env: en(file) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('431');

@@ -3,12 +3,9 @@
 // what it was sent; it answers 404 to everything, so the commands themselves fail: what matters is who
 // they said they were.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dump } from 'js-yaml';
 import { TestServer, testPki } from '../unit/kube-testkit.js';
+import { writeKubeconfig } from './kubeconfig-file.js';
 import { runCli } from './run.js';
 
 type Obj = Record<string, any>;
@@ -17,24 +14,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-function kubeconfig(cluster: Obj, user: Obj, context: Obj = {}, extra: Obj = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-parity-'));
-  const file = join(dir, 'config');
-  writeFileSync(
-    file,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'c',
-      clusters: [{ name: 'c', cluster }],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u', ...context } }],
-      ...extra,
-    }),
-  );
-  return file;
-}
 
 async function https(): Promise<{ server: TestServer; cluster: Obj }> {
   server = await TestServer.start();
@@ -62,7 +41,7 @@ describe('no credential over plain http (client-go: "only try to read the auth i
     await new Promise<void>((res) => plain.listen(0, '127.0.0.1', res));
     try {
       const port = (plain.address() as { port: number }).port;
-      const file = kubeconfig({ server: `http://127.0.0.1:${port}` }, { ...user, as: 'bot' });
+      const file = writeKubeconfig({ server: `http://127.0.0.1:${port}` }, { ...user, as: 'bot' });
       const r = await runCli(['status', 'frontend', '-n', 'x'], { env: en(file) });
       expect(seen.length).toBeGreaterThan(0);
       for (const h of seen) {
@@ -79,7 +58,7 @@ describe('no credential over plain http (client-go: "only try to read the auth i
 describe('a flag given empty is a flag not given (kubectl: mergo never copies an empty value)', () => {
   it('--as "" keeps the kubeconfig user\'s impersonation', async () => {
     const { server, cluster } = await https();
-    const file = kubeconfig(cluster, { token: 'admin-tok', as: 'readonly-bot' });
+    const file = writeKubeconfig(cluster, { token: 'admin-tok', as: 'readonly-bot' });
     await runCli(['status', 'frontend', '-n', 'x', '--as', ''], { env: en(file) });
     expect(first(server)['impersonate-user']).toBe('readonly-bot');
   });
@@ -89,7 +68,7 @@ describe('a flag given empty is a flag not given (kubectl: mergo never copies an
     ['--user', ['--user', '']],
   ])('%s "" keeps the kubeconfig token', async (_flag, flags) => {
     const { server, cluster } = await https();
-    const file = kubeconfig(cluster, { token: 'admin-tok' });
+    const file = writeKubeconfig(cluster, { token: 'admin-tok' });
     await runCli(['status', 'frontend', '-n', 'x', ...flags], { env: en(file) });
     expect(first(server).authorization).toBe('Bearer admin-tok');
   });
@@ -98,7 +77,7 @@ describe('a flag given empty is a flag not given (kubectl: mergo never copies an
     '%s "" uses the kubeconfig as if it were not given',
     async (flag) => {
       const { server, cluster } = await https();
-      const file = kubeconfig(cluster, { token: 'admin-tok' });
+      const file = writeKubeconfig(cluster, { token: 'admin-tok' });
       await runCli(['status', 'frontend', '-n', 'x', `${flag}=`], { env: en(file) });
       expect(server.seen.length).toBeGreaterThan(0);
       expect(first(server).authorization).toBe('Bearer admin-tok');
@@ -107,7 +86,7 @@ describe('a flag given empty is a flag not given (kubectl: mergo never copies an
 
   it('-n "" is the context\'s namespace', async () => {
     const { server, cluster } = await https();
-    const file = kubeconfig(cluster, { token: 'admin-tok' }, { namespace: 'from-context' });
+    const file = writeKubeconfig(cluster, { token: 'admin-tok' }, { namespace: 'from-context' });
     const r = await runCli(['status', 'frontend', '-n', ''], { env: en(file) });
     expect(r.code).not.toBe(2);
     expect(server.seen[0]!.url).toContain('/namespaces/from-context/');
@@ -117,7 +96,7 @@ describe('a flag given empty is a flag not given (kubectl: mergo never copies an
 describe('impersonation names outside ASCII go out as UTF-8, as Go sends them', () => {
   it.each([['müller@example.com'], ['ılker@example.com']])('--as %s', async (name) => {
     const { server, cluster } = await https();
-    const file = kubeconfig(cluster, { token: 'admin-tok' });
+    const file = writeKubeconfig(cluster, { token: 'admin-tok' });
     const r = await runCli(['status', 'frontend', '-n', 'x', '--as', name, '--as-group', 'grüppe'], { env: en(file) });
     expect(r.stderr).not.toContain('unexpected error');
     const raw = server.seen[0]!.rawHeaders;
