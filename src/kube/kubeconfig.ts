@@ -480,11 +480,6 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     throw new CliError(EXIT.FAILURE, 'err.noKubeconfig', {});
   }
   const merged = mergeKubeconfigs(files, fs);
-  // An empty kubeconfig in a pod: client-go's ErrEmptyConfig, then the in-cluster configuration.
-  if (merged.contexts.size === 0 && !merged.currentContext && !flags.context && !flags.server) {
-    const ic = inCluster(flags, env, fs);
-    if (ic) return ic;
-  }
   const available = [...merged.contexts.keys()].join(', ');
   const contextName = flags.context ?? merged.currentContext ?? null;
   let ctxFields = new Fields({}, { kind: 'context', name: contextName ?? '' });
@@ -493,6 +488,10 @@ export function resolveKubeconfig(flags: KubeFlags, env: Env, fs: FsLike = realF
     if (!found) throw new CliError(EXIT.FAILURE, 'err.contextNotFound', { context: contextName, available });
     ctxFields = new Fields(found.value, { kind: 'context', name: contextName });
   } else if (!flags.server) {
+    // No context (an empty kubeconfig too) and no cluster of its own: clientcmd finds no server
+    // (ErrEmptyConfig), then tries the in-cluster configuration.
+    const ic = flags.cluster && merged.clusters.has(flags.cluster) ? null : inCluster(flags, env, fs);
+    if (ic) return ic;
     throw new CliError(EXIT.FAILURE, 'err.noCurrentContext', { available });
   }
   const clusterName = flags.cluster ?? ctxFields.string('cluster') ?? null;

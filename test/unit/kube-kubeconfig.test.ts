@@ -391,6 +391,15 @@ describe('as clientcmd, where the plugin differed', () => {
     expect(failure(() => resolve({ '/k/config': '' })).key).toBe('err.noCurrentContext');
   });
 
+  it('in a pod, contexts without a current-context fall back to the service account too (the empty cluster is ErrEmptyConfig)', () => {
+    const noCurrent = config({ current: null });
+    expect(resolve({ ...pod, '/k/config': noCurrent }, {}, podEnv)).toMatchObject({ server: 'https://10.96.0.1:443', tokenFile: `${sa}/token` });
+    // Not in a pod, or with a context or a cluster named on the command line: what the kubeconfig says.
+    expect(failure(() => resolve({ '/k/config': noCurrent })).key).toBe('err.noCurrentContext');
+    expect(resolve({ ...pod, '/k/config': noCurrent }, { context: 'c' }, podEnv).server).toBe('https://api.example.com:6443');
+    expect(failure(() => resolve({ ...pod, '/k/config': noCurrent }, { cluster: 'c' }, podEnv)).key).toBe('err.noCurrentContext');
+  });
+
   it('a name twice in one file is refused, as client-go refuses it (duplicate name in list)', () => {
     const doc = config() as { clusters: object[] };
     doc.clusters.push({ name: 'c', cluster: { server: 'https://other.example.com' } });
