@@ -1,12 +1,10 @@
 // A server that hands back the same continue token would be read forever (found by a hostile review:
 // 11,000 list requests in 10 s, no output, memory growing). The listing stops at the repeat, exit 1.
 import { createServer } from 'node:https';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { pki } from './fake-apiserver.js';
+import { writeKubeconfig } from './kubeconfig-file.js';
 import { runCli } from './run.js';
 
 let close: (() => void) | undefined;
@@ -23,13 +21,8 @@ it.each(['rollouts'])('status -A --chunk-size 1, the %s list always "continue: s
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   close = () => srv.close();
-  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-cont-'));
-  const file = join(dir, 'config');
   const server = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  writeFileSync(
-    file,
-    `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`,
-  );
+  const file = writeKubeconfig({ server, 'insecure-skip-tls-verify': true }, { token: 't' });
   const r = await runCli(['status', '-A', '--chunk-size', '1'], { env: { KUBECONFIG: file, LANG: 'en_US.UTF-8' } });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('the same continue token twice');

@@ -2,9 +2,10 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump, load } from 'js-yaml';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { readState } from '../../tools/cluster/harness.js';
+import { writeKubeconfig } from '../cli/kubeconfig-file.js';
 import { record } from '../reliability.js';
 import { bluegreen, clusterEnv, clusterView, deploy, kubectlOk, newNamespace, newPreview, printLogsOnFailure, rsOf } from './e2e.js';
 
@@ -20,21 +21,8 @@ function token(user: string): string {
 
 /** A kubeconfig whose only user is `user`, with the cluster (server, CA) of the harness's. */
 function kubeconfigWith(user: Record<string, unknown>): string {
-  const base = load(readFileSync(clusterEnv().KUBECONFIG!, 'utf8')) as { clusters: Array<{ name: string; cluster: unknown }> };
-  const dir = mkdtempSync(join(tmpdir(), 'bluegreen-sec-'));
-  const file = join(dir, 'kubeconfig');
-  writeFileSync(
-    file,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'c',
-      clusters: [base.clusters[0]],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: 'c', context: { cluster: base.clusters[0]!.name, user: 'u', namespace: 'default' } }],
-    }),
-  );
-  return file;
+  const base = load(readFileSync(clusterEnv().KUBECONFIG!, 'utf8')) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+  return writeKubeconfig(base.clusters[0]!.cluster, user, { namespace: 'default' });
 }
 
 function script(body: string): string {

@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readState, type ClusterState } from '../../tools/cluster/harness.js';
 import { putCredential, transportInfo, type TransportInfo } from '../../tools/cluster/transport.js';
 import { bundleCjs, buildSea } from '../../scripts/packaging/sea.js';
 import { nodeBinary } from '../../scripts/packaging/cache.js';
 import { NODE_VERSION, TARGETS } from '../../scripts/packaging/targets.js';
+import { writeKubeconfig } from '../cli/kubeconfig-file.js';
 import { record } from '../reliability.js';
 import {
   clusterEnv,
@@ -97,28 +97,11 @@ const adminCert = () => ({
   'client-key-data': readFileSync(state.tls.key).toString('base64'),
 });
 
-let kcCounter = 0;
 /** A kubeconfig with one context; `cluster` fields on top of the harness's server and CA. */
 function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unknown>, namespace = 'default'): string {
-  const file = join(tmp, `kubeconfig-${++kcCounter}`);
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  writeFileSync(
-    file,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'c',
-      clusters: [
-        {
-          name: 'c',
-          cluster: defined({ server: state.apiServerUrl, 'certificate-authority-data': caPem().toString('base64'), ...cluster }),
-        },
-      ],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u', namespace } }],
-    }),
-  );
-  return file;
+  const base = { server: state.apiServerUrl, 'certificate-authority-data': caPem().toString('base64') };
+  return writeKubeconfig(defined({ ...base, ...cluster }), user, { namespace });
 }
 
 function logText(component: keyof TransportInfo['logs']): string {
