@@ -25,7 +25,7 @@ export const en = {
   'err.noKubeconfig': () => `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
   'err.kubeconfigRead': (p: { path: S; detail: S }) => `cannot read the kubeconfig ${p.path}: ${p.detail}.`,
   'err.credentialFile': (p: { path: S; field: S; detail: S }) =>
-    `cannot read ${p.path}, named by ${p.field}: ${p.detail}. Check the path (a relative one is read from the kubeconfig file's directory).`,
+    `cannot read ${p.path}, named by ${p.field}: ${({ missing: 'no such file', denied: 'permission denied', directory: 'it is a directory' } as Record<string, string>)[p.detail] ?? p.detail}. Check the path (a relative one is read from the kubeconfig file's directory).`,
   'err.kubeconfigBase64': (p: { kind: S; name: S; field: S }) =>
     `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" that is not base64; kubectl refuses it too. It holds the PEM file's contents in base64 (base64 -w0 FILE), or name the file with "${p.field.replace(/-data$/, '')}".`,
   'err.caNotPem': (p: { cluster: S }) =>

@@ -22,7 +22,7 @@ export const ko: Catalog = {
   'err.noKubeconfig': () => `kubeconfig가 없습니다: KUBECONFIG를 설정하거나, --kubeconfig를 주거나, ~/.kube/config를 만드세요.`,
   'err.kubeconfigRead': (p) => `kubeconfig ${p.path}을(를) 읽을 수 없습니다: ${p.detail}.`,
   'err.credentialFile': (p) =>
-    `${p.field}에 적힌 ${p.path}을(를) 읽을 수 없습니다: ${p.detail}. 경로를 확인하세요 (상대 경로는 kubeconfig 파일이 있는 디렉터리 기준입니다).`,
+    `${p.field}에 적힌 ${p.path}을(를) 읽을 수 없습니다: ${({ missing: '파일이 없습니다', denied: '권한이 없습니다', directory: '디렉터리입니다' } as Record<string, string>)[p.detail] ?? p.detail}. 경로를 확인하세요 (상대 경로는 kubeconfig 파일이 있는 디렉터리 기준입니다).`,
   'err.kubeconfigBase64': (p) =>
     `kubeconfig의 ${p.kind} "${p.name}"의 "${p.field}"이(가) base64가 아닙니다. kubectl도 거부합니다. PEM 파일 내용을 base64로 넣거나 (base64 -w0 FILE), "${p.field.replace(/-data$/, '')}"로 파일을 지정하세요.`,
   'err.caNotPem': (p) =>

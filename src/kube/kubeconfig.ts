@@ -290,11 +290,12 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
 /** Where a certificate or key comes from: a kubeconfig entry's field, or a command-line flag. */
 type DataSource = { where: Where; field: string } | { flag: string };
 
+/** Why a file could not be read: a word the message translates (missing, denied, directory), else the error's code. */
 function fileProblem(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'ENOENT') return 'missing';
+  if (code === 'EACCES' || code === 'EPERM') return 'denied';
+  if (code === 'EISDIR') return 'directory';
   return code ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e));
 }
 

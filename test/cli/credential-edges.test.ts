@@ -95,6 +95,18 @@ it('a missing certificate-authority file is named as the CA file, not as the kub
   expect(r.stderr).not.toContain('cannot read the kubeconfig');
 });
 
+it('the reason a credential file cannot be read is said in the language of the message (it was English in Korean)', async () => {
+  const file = await kubeconfigWith((cfg, dir) => {
+    cfg.users[0].user = { tokenFile: join(dir, 'no-such-token') };
+  });
+  const ko = await runCli(['status', 'frontend'], { env: { KUBECONFIG: file, LANG: 'ko_KR.UTF-8' } });
+  expect(ko.code).toBe(1);
+  expect(ko.stderr).toContain('파일이 없습니다');
+  expect(ko.stderr).not.toContain('no such file');
+  const en1 = await runCli(['status', 'frontend'], { env: en(file) });
+  expect(en1.stderr).toContain('no such file');
+});
+
 it('Ctrl-C while an exec credential plugin hangs ends the command at once (130) and stops the plugin', async () => {
   let pidFile = '';
   const file = await kubeconfigWith((cfg, dir) => {
