@@ -21,11 +21,12 @@ export const en = {
     `forbidden: user "${p.user}" may not ${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} in all namespaces. A ClusterRole rule that grants it: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"]; or drop -A.`,
   'err.tls': (p: { server: S; detail: S }) =>
     `TLS verification of ${p.server} failed (${p.detail}). Check certificate-authority in the kubeconfig (or --certificate-authority).`,
-  'err.api': (p: { code: S; what: S; message: S }) => `the API server answered ${p.code} to ${p.what}: ${p.message}`,
+  'err.api': (p: { code: S; verb: S; resource: S; name: S; ns: S; message: S }) =>
+    `the API server answered ${p.code} to ${p.verb} ${p.resource}${p.name ? ` "${p.name}"` : ''}${p.ns ? ` in namespace "${p.ns}"` : ''}: ${p.message}`,
   'err.noKubeconfig': () => `no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config.`,
   'err.kubeconfigRead': (p: { path: S; detail: S }) => `cannot read the kubeconfig ${p.path}: ${p.detail}.`,
   'err.credentialFile': (p: { path: S; field: S; detail: S }) =>
-    `cannot read ${p.path}, named by ${p.field}: ${({ missing: 'no such file', denied: 'permission denied', directory: 'it is a directory' } as Record<string, string>)[p.detail] ?? p.detail}. Check the path (a relative one is read from the kubeconfig file's directory).`,
+    `cannot read ${p.path}, named by ${p.field}: ${p.detail}. Check the path (a relative one is read from the kubeconfig file's directory).`,
   'err.kubeconfigBase64': (p: { kind: S; name: S; field: S }) =>
     `the kubeconfig's ${p.kind} "${p.name}" has "${p.field}" that is not base64; kubectl refuses it too. It holds the PEM file's contents in base64 (base64 -w0 FILE), or name the file with "${p.field.replace(/-data$/, '')}".`,
   'err.caNotPem': (p: { cluster: S }) =>
@@ -175,7 +176,7 @@ export const en = {
   'guard.analysisNotPassed': (p: { status: S; message: S }) =>
     `Its pre-promotion analysis has not passed (${p.status}${p.message ? `: ${p.message}` : ''}).`,
   'guard.countdown': (p: { at: S }) =>
-    `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself. Promote ends the countdown now (clearing the pause would only restart it).`,
+    `An auto-promotion countdown runs: the controller would switch users at ${p.at} by itself. Promote switches users now instead of at ${p.at} (clearing the pause would only restart the countdown).`,
   'guard.argoCD.auto': (p: { app: S }) =>
     `Argo CD application "${p.app}" manages this rollout with auto-sync: it may revert this change to what Git says. Change Git, or pause auto-sync first.`,
   'guard.argoCD.unknown': (p: { app: S }) =>
@@ -185,7 +186,7 @@ export const en = {
   'guard.undoKeepsActive': (p: { dropped: S }) =>
     `That is the revision users get now: the controller keeps users there and drops the preview${p.dropped ? ` (${p.dropped})` : ''}.`,
   'guard.sameImagesNewTemplate': (p: { before: V; paths: S }) =>
-    `These are the images users get now (${p.before}), but not its pod template: it differs from the active ReplicaSet's in ${p.paths}. The controller makes a NEW ReplicaSet of it, a new preview, and once it is promoted users get these images without what differs.`,
+    `These are the images users get now (${p.before}), but not their pod template: it differs from the active ReplicaSet's in ${p.paths}. The controller makes a NEW ReplicaSet of it, a new preview; once it is promoted, users get these images with this template, and what only the version they get now has in those fields is gone.`,
   'guard.sameImagesTemplateUnknown': (p: { before: V }) =>
     `These are the images users get now (${p.before}); whether the rest of the pod template is the active ReplicaSet's cannot be told (the ReplicaSet of the current template was not read, or the controller has not caught up). If it differs, the controller makes a NEW ReplicaSet of it, a new preview, and users get it once it is promoted.`,
   'guard.sameImagesUndo': (p: { revision: S; before: V }) =>
@@ -359,6 +360,8 @@ export const en = {
   'status.lastChange': (p: { by: S; action: S; at: S; reason: S }) =>
     `Last change: ${p.action} by ${p.by} at ${p.at}${p.reason ? ` ("${p.reason}")` : ''}`,
   'status.watching': () => 'watching for changes (Ctrl-C to stop)',
+  /** Argo Rollouts' phase message, as shown to people (JSON keeps the cluster's words). */
+  'phase.message': (p: { message: S }) => p.message,
   'status.reconnecting': (p: { detail: S }) =>
     `connection to the API server lost (${p.detail}); reconnecting… the view below may be out of date`,
   'status.reconnected': () => 'reconnected; the view is current again',

@@ -1,5 +1,6 @@
 // 한국어 메시지. en.ts와 같은 키를 모두 가져야 컴파일된다.
 import type { Catalog } from './en.js';
+import { koDetail, koPhaseMessage } from './ko-detail.js';
 
 export const ko: Catalog = {
   // ---- 오류: 클러스터와 kubeconfig (종료 코드 1) ----
@@ -8,21 +9,22 @@ export const ko: Catalog = {
   'err.crdMissing': (p) =>
     `${p.server} 클러스터에 Argo Rollouts API(rollouts.argoproj.io)가 설치되어 있지 않습니다. Argo Rollouts를 설치하거나 --context를 확인하세요.`,
   'err.unreachable': (p) =>
-    `Kubernetes API 서버 ${p.server}에 연결할 수 없습니다 (${p.detail}). 클러스터가 실행 중인지, --context나 --kubeconfig가 맞는지 확인하세요.`,
-  'err.timeout': (p) => `API 서버 ${p.server}가 ${p.timeout} 안에 응답하지 않았습니다. 다시 시도하거나 --request-timeout을 늘리세요.`,
+    `Kubernetes API 서버 ${p.server}에 연결할 수 없습니다 (${koDetail(p.detail)}). 클러스터가 실행 중인지, --context나 --kubeconfig가 맞는지 확인하세요.`,
+  'err.timeout': (p) => `API 서버(${p.server})가 ${p.timeout} 안에 응답하지 않았습니다. 다시 시도하거나 --request-timeout을 늘리세요.`,
   'err.unauthorized': (p) =>
-    `API 서버 ${p.server}가 사용자 "${p.user}"의 인증 정보를 거부했습니다 (401 Unauthorized): 토큰이나 인증서가 만료되었을 수 있습니다. 다시 로그인해 kubeconfig를 갱신한 뒤 재시도하세요.`,
+    `API 서버(${p.server})가 사용자 "${p.user}"의 인증 정보를 거부했습니다 (401 Unauthorized): 토큰이나 인증서가 만료되었을 수 있습니다. 다시 로그인해 kubeconfig를 갱신한 뒤 재시도하세요.`,
   'err.forbidden': (p) =>
     `권한 없음: 사용자 "${p.user}"은(는) 네임스페이스 "${p.ns}"에서 ${p.resource}${p.group ? `.${p.group}` : ''}에 ${p.verb}할 수 없습니다. 이를 허용하는 Role 규칙: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"].`,
   'err.forbiddenCluster': (p) =>
     `권한 없음: 사용자 "${p.user}"은(는) 모든 네임스페이스에서 ${p.resource}${p.group ? `.${p.group}` : ''}에 ${p.verb}할 수 없습니다. 이를 허용하는 ClusterRole 규칙: apiGroups: ["${p.group}"], resources: ["${p.resource}"], verbs: ["${p.verb}"]. 또는 -A 없이 실행하세요.`,
   'err.tls': (p) =>
-    `${p.server}의 TLS 검증에 실패했습니다 (${p.detail}). kubeconfig의 certificate-authority(또는 --certificate-authority)를 확인하세요.`,
-  'err.api': (p) => `API 서버가 ${p.what} 요청에 ${p.code}(으)로 응답했습니다: ${p.message}`,
+    `${p.server}의 TLS 검증에 실패했습니다 (${koDetail(p.detail)}). kubeconfig의 certificate-authority(또는 --certificate-authority)를 확인하세요.`,
+  'err.api': (p) =>
+    `API 서버가 ${p.ns ? `네임스페이스 "${p.ns}"의 ` : ''}${p.resource}${p.name ? ` "${p.name}"` : ''}에 대한 ${p.verb} 요청에 ${p.code}(으)로 응답했습니다: ${p.message}`,
   'err.noKubeconfig': () => `kubeconfig가 없습니다: KUBECONFIG를 설정하거나, --kubeconfig를 주거나, ~/.kube/config를 만드세요.`,
-  'err.kubeconfigRead': (p) => `kubeconfig ${p.path}을(를) 읽을 수 없습니다: ${p.detail}.`,
+  'err.kubeconfigRead': (p) => `kubeconfig ${p.path}을(를) 읽을 수 없습니다: ${koDetail(p.detail)}.`,
   'err.credentialFile': (p) =>
-    `${p.field}에 적힌 ${p.path}을(를) 읽을 수 없습니다: ${({ missing: '파일이 없습니다', denied: '권한이 없습니다', directory: '디렉터리입니다' } as Record<string, string>)[p.detail] ?? p.detail}. 경로를 확인하세요 (상대 경로는 kubeconfig 파일이 있는 디렉터리 기준입니다).`,
+    `${p.field}에 적힌 ${p.path}을(를) 읽을 수 없습니다: ${koDetail(p.detail)}. 경로를 확인하세요 (상대 경로는 kubeconfig 파일이 있는 디렉터리 기준입니다).`,
   'err.kubeconfigBase64': (p) =>
     `kubeconfig의 ${p.kind} "${p.name}"의 "${p.field}"이(가) base64가 아닙니다. kubectl도 거부합니다. PEM 파일 내용을 base64로 넣거나 (base64 -w0 FILE), "${p.field.replace(/-data$/, '')}"로 파일을 지정하세요.`,
   'err.caNotPem': (p) =>
@@ -39,7 +41,7 @@ export const ko: Catalog = {
   'err.userNotFound': (p) => `kubeconfig에 user "${p.user}"이(가) 없습니다. context의 user나 --user를 확인하세요.`,
   'err.noServer': () => `kubeconfig에 API 서버 주소가 없습니다: cluster의 server를 설정하거나 --server를 주세요.`,
   'err.execFailed': (p) =>
-    `kubeconfig의 인증 플러그인 "${p.command}"이(가) 실패했습니다 (${p.code}). 직접 실행해 원인을 확인하고(예: 다시 로그인) 재시도하세요.`,
+    `kubeconfig의 인증 플러그인 "${p.command}"이(가) 실패했습니다 (${koDetail(p.code)}). 직접 실행해 원인을 확인하고(예: 다시 로그인) 재시도하세요.`,
   'err.authProvider': (p) => `kubeconfig의 auth-provider "${p.name}"이(가) 인증 정보를 만들지 못했습니다. 다시 로그인한 뒤 재시도하세요.`,
   'err.internal': (p) => `예상하지 못한 오류: ${p.message}. -v로 다시 실행해 자세한 내용을 확인하고, 계속되면 제보해 주세요.`,
   'err.badServerUrl': (p) => `"${p.server}"은(는) API 서버의 https:// 또는 http:// URL이 아닙니다.`,
@@ -57,14 +59,15 @@ export const ko: Catalog = {
   'usage.unknownContainer': (p) => `rollout "${p.name}"에 컨테이너 "${p.container}"이(가) 없습니다. 컨테이너 목록: ${p.known || '없음'}.`,
   'usage.duplicateContainer': (p) => `컨테이너 "${p.container}"이(가) 두 번 이상 주어졌습니다.`,
   'usage.revisionRenumbered': (p) =>
-    `rollout "${p.name}"의 리비전 ${p.revision}은(는) 이제 리비전 ${p.now}입니다 (${p.images}): Argo Rollouts는 템플릿이 다시 쓰일 때마다 다음 번호를 붙입니다. 그 버전으로 돌아가려면: kubectl bluegreen undo ${p.name} --to-revision ${p.now}`,
+    `rollout "${p.name}"의 revision ${p.revision}은(는) 이제 revision ${p.now}입니다 (${p.images}): Argo Rollouts는 template이 다시 쓰일 때마다 다음 번호를 붙입니다. 그 버전으로 돌아가려면: kubectl bluegreen undo ${p.name} --to-revision ${p.now}`,
   'usage.revisionRenumberedCurrent': (p) =>
-    `rollout "${p.name}"의 리비전 ${p.revision}은(는) 이제 리비전 ${p.now}(${p.images})이며, 지금 rollout의 템플릿입니다: Argo Rollouts는 템플릿이 다시 쓰일 때마다 다음 번호를 붙입니다. 그리로 되돌릴 것이 없습니다. kubectl bluegreen history ${p.name}을(를) 보세요.`,
+    `rollout "${p.name}"의 revision ${p.revision}은(는) 이제 revision ${p.now}(${p.images})이며, 지금 rollout의 template입니다: Argo Rollouts는 template이 다시 쓰일 때마다 다음 번호를 붙입니다. 그 revision으로 undo할 것이 없습니다. kubectl bluegreen history ${p.name}을(를) 보세요.`,
   'usage.unknownRevision': (p) =>
     `rollout "${p.name}"에 revision ${p.revision}이(가) 없습니다. 있는 revision: ${p.available || '없음'} (kubectl bluegreen history ${p.name} 참고).`,
   'usage.badName': (p) =>
-    `"${p.value}"은(는) 올바른 ${p.what} 이름이 아닙니다: 소문자, 숫자, '-', '.'만 쓰고 영문자나 숫자로 시작하고 끝나야 합니다.`,
-  'usage.nameTooLong': (p) => `${p.what} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
+    `"${p.value}"은(는) 올바른 ${koDetail(p.what)} 이름이 아닙니다: 소문자, 숫자, '-', '.'만 쓰고 영문자나 숫자로 시작하고 끝나야 합니다.`,
+  'usage.nameTooLong': (p) =>
+    `${koDetail(p.what)} 이름 "${p.value}"은(는) ${p.length}자입니다. Kubernetes는 최대 ${p.max}자까지 허용합니다.`,
   'usage.badDuration': (p) => `--${p.flag} "${p.value}"은(는) 시간 길이가 아닙니다 (예: 30s, 5m, 1h30m).`,
   'usage.durationTooLong': (p) =>
     `--${p.flag} "${p.value}"은(는) 이 도구가 잴 수 있는 가장 긴 시간(${p.max}, 약 25일)보다 깁니다. ${p.max} 이하로 주세요.`,
@@ -81,7 +84,7 @@ export const ko: Catalog = {
   'usage.flagNotHere': (p) =>
     `${p.flag}은(는) ${p.command}의 플래그가 아닙니다 (${p.commands}의 플래그입니다). kubectl bluegreen ${p.command} --help를 보세요.`,
   'usage.badChoice': (p) => `${p.command}은(는) ${p.flag} "${p.value}"을(를) 지원하지 않습니다. 다음 중 하나를 쓰세요: ${p.allowed}.`,
-  'usage.missingValue': (p) => `${p.flag}에는 값이 필요합니다 (${p.hint}).`,
+  'usage.missingValue': (p) => `${p.flag}에는 값이 필요합니다 (${koDetail(p.hint)}).`,
   'usage.missingArgument': (p) =>
     `${p.command}에는 ${p.what}이(가) 필요합니다: kubectl bluegreen ${p.command} ${p.what}. kubectl bluegreen ${p.command} --help를 보세요.`,
   'usage.tooManyArguments': (p) =>
@@ -104,7 +107,7 @@ export const ko: Catalog = {
   'state.alreadyAborted': (p) =>
     `rollout "${p.name}"은(는) 이미 abort되었습니다. 사용자는 ${p.v}에 접속 중입니다. preview를 되살리려면 kubectl bluegreen retry ${p.name}, 버리려면 undo(또는 set-image)를 실행하세요.`,
   'state.abortedPromote': (p) =>
-    `rollout "${p.name}"은(는) abort된 상태라 일반 promote는 아무것도 하지 않습니다. 먼저 kubectl bluegreen retry ${p.name}로 preview를 되살리거나, abort된 preview를 바로 올리려면 --full을, 버리려면 undo를 쓰세요.`,
+    `rollout "${p.name}"은(는) abort된 상태라 일반 promote는 아무것도 하지 않습니다. 먼저 kubectl bluegreen retry ${p.name}(으)로 preview를 되살리거나, abort된 preview를 바로 사용자에게 내보내려면(promote) --full을, 버리려면 undo를 쓰세요.`,
   'state.notAborted': (p) =>
     `retry할 것이 없습니다: rollout "${p.name}"은(는) abort된 상태가 아닙니다. 사용자는 ${p.v}에 접속 중입니다. retry는 kubectl bluegreen abort 뒤에 preview를 되살립니다.`,
   'state.notObserved': (p) =>
@@ -150,9 +153,9 @@ export const ko: Catalog = {
   'guard.after.afterPromote': (p) =>
     `${p.action} 후에도 사용자는 같은 버전에 접속합니다. ${p.v}은(는) 새 preview가 되고, promote해야 사용자에게 나갑니다.`,
   'guard.after.automatically': (p) =>
-    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 promote 없이 자동으로 사용자가 전환됩니다 (auto-promotion이 켜져 있음).`,
+    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 promote 없이 자동으로 사용자가 전환됩니다 (자동 promote가 켜져 있음).`,
   'guard.after.automaticallyAfter': (p) =>
-    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되고 ${p.seconds}초 뒤 promote 없이 자동으로 사용자가 전환됩니다 (auto-promotion이 켜져 있음).`,
+    `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되고 ${p.seconds}초 뒤 promote 없이 자동으로 사용자가 전환됩니다 (자동 promote가 켜져 있음).`,
   'guard.after.fast': (p) => `${p.action} 후 사용자는 즉시 ${p.v}에 접속합니다 (빠른 롤백).`,
   'guard.downgrade': (p) => `이것은 다운그레이드, 사실상 롤백입니다: ${p.after}은(는) ${p.before}보다 이전 버전입니다 (${p.signals}).`,
   'guard.olderUnknown': (p) =>
@@ -164,7 +167,7 @@ export const ko: Catalog = {
   'guard.analysisNotPassed': (p) =>
     `promote 전 분석(pre-promotion analysis)을 통과하지 못했습니다 (${p.status}${p.message ? `: ${p.message}` : ''}).`,
   'guard.countdown': (p) =>
-    `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다. promote는 카운트다운을 지금 끝냅니다 (일시정지를 지우기만 하면 카운트다운이 다시 시작될 뿐입니다).`,
+    `자동 promote 카운트다운이 진행 중입니다: 컨트롤러가 ${p.at}에 스스로 사용자를 전환합니다. 지금 promote하면 기다리지 않고 즉시 사용자가 전환됩니다 (일시정지만 지우면 카운트다운이 처음부터 다시 시작됩니다).`,
   'guard.argoCD.auto': (p) =>
     `Argo CD 애플리케이션 "${p.app}"이(가) 이 rollout을 auto-sync로 관리합니다: 이 변경을 Git 내용으로 되돌릴 수 있습니다. Git을 바꾸거나 먼저 auto-sync를 멈추세요.`,
   'guard.argoCD.unknown': (p) =>
@@ -174,40 +177,40 @@ export const ko: Catalog = {
   'guard.undoKeepsActive': (p) =>
     `그 revision이 지금 사용자가 접속 중인 버전입니다: 컨트롤러는 사용자를 그대로 두고 preview를 버립니다${p.dropped ? ` (${p.dropped})` : ''}.`,
   'guard.sameImagesNewTemplate': (p) =>
-    `지금 사용자가 받는 이미지(${p.before})와 같지만 pod 템플릿은 다릅니다: 활성 ReplicaSet의 템플릿과 ${p.paths}이(가) 다릅니다. 컨트롤러는 이것으로 새 ReplicaSet, 즉 새 preview를 만들고, promote되면 사용자는 이 이미지를 받지만 다른 부분은 사라집니다.`,
+    `지금 사용자가 접속 중인 버전과 이미지는 같지만(${p.before}) pod template은 다릅니다: active ReplicaSet의 template과 ${p.paths}이(가) 다릅니다. 컨트롤러는 이것으로 새 ReplicaSet, 즉 새 preview를 만듭니다. promote되면 사용자는 같은 이미지를 이 template으로 받고, 그 필드에서 지금 버전에만 있는 설정은 사라집니다.`,
   'guard.sameImagesTemplateUnknown': (p) =>
-    `지금 사용자가 받는 이미지(${p.before})와 같습니다. 나머지 pod 템플릿이 활성 ReplicaSet의 것과 같은지는 알 수 없습니다 (현재 템플릿의 ReplicaSet을 읽지 못했거나 컨트롤러가 아직 반영하지 않았습니다). 다르다면 컨트롤러는 새 ReplicaSet, 즉 새 preview를 만들고, promote되면 사용자가 그것을 받습니다.`,
+    `지금 사용자가 접속 중인 버전과 이미지가 같습니다(${p.before}). 나머지 pod template이 active ReplicaSet의 것과 같은지는 알 수 없습니다 (현재 template의 ReplicaSet을 읽지 못했거나 컨트롤러가 아직 반영하지 않았습니다). 다르다면 컨트롤러는 새 ReplicaSet, 즉 새 preview를 만들고, promote되면 사용자가 그것을 받습니다.`,
   'guard.sameImagesUndo': (p) =>
-    `지금 사용자가 받는 것(${p.before})을 그대로 되돌리려면 대신 undo --to-revision ${p.revision}을(를) 실행하세요.`,
+    `지금 사용자가 접속 중인 버전(${p.before})을 그대로 되돌리려면 대신 undo --to-revision ${p.revision}을(를) 실행하세요.`,
   'guard.morePaths': (p) => ` 외 ${p.count}개`,
   'guard.undoFastRollback': (p) =>
     `그 ReplicaSet이 scale-down 지연 시간 안에 아직 실행 중입니다 (${p.deadline}까지): promote 없이 사용자가 즉시 전환됩니다 (빠른 롤백).`,
   'guard.undoRollbackWindow': (p) =>
-    `spec.rollbackWindow(${p.revisions}개 revision)에 포함됩니다: 컨트롤러는 pause와 분석을 건너뛰고, pod가 준비되는 즉시 promote 없이 사용자를 전환합니다.`,
+    `spec.rollbackWindow(${p.revisions}개 revision)에 포함됩니다: 컨트롤러는 일시정지와 분석을 건너뛰고, pod가 준비되는 즉시 promote 없이 사용자를 전환합니다.`,
   'guard.undoRollbackWindowStuck': (p) =>
-    `spec.rollbackWindow에 포함되지만, Argo Rollouts v1.10 이전(이 컨트롤러: ${p.release})에는 컨트롤러가 blue-green rollout을 pause하지도 전환하지도 않습니다: Progressing("active service cutover pending") 상태로 남고, kubectl bluegreen promote --full로만 사용자가 전환됩니다.`,
+    `spec.rollbackWindow에 포함되지만, Argo Rollouts v1.10 이전(이 컨트롤러: ${p.release})에는 컨트롤러가 blue-green rollout을 일시정지하지도 전환하지도 않습니다: Progressing("active service cutover pending") 상태로 남고, kubectl bluegreen promote --full로만 사용자가 전환됩니다.`,
   'guard.undoToStable': (p) =>
     `stable revision(마지막으로 완전히 promote된 것)입니다: Argo Rollouts v1.10부터(이 컨트롤러: ${p.release}) 여기로 되돌리는 것은 빠른 롤백이어서, pod가 준비되는 즉시 promote 없이 사용자가 전환됩니다.`,
   'guard.undoNewPreview': () => `해당 ReplicaSet이 축소되어 있으므로 새 preview로 돌아오며, 가장 최신 revision 번호를 받습니다.`,
   'guard.undoNotRollback': (p) =>
     `그 ReplicaSet은 scale-down 지연 시간 안에 아직 실행 중이지만, 사용자가 접속 중인 ReplicaSet보다 먼저 만들어지지 않았습니다 (${p.target}, ${p.stable}보다 이전 아님). 그래서 컨트롤러(Argo Rollouts ${p.release})는 이를 롤백으로 보지 않습니다: 새 preview로 돌아오며, 사용자는 promote 후에야 이 버전에 접속합니다.`,
   'guard.fastRollbackReleaseUnknown': (p) =>
-    `사용자가 즉시 전환되는지는 Argo Rollouts 릴리스에 따라 다릅니다${p.release ? ` (컨트롤러 이미지 태그 "${p.release}"는 릴리스가 아님)` : ' (읽을 수 없음: Deployment 조회 권한이 없거나 argo-rollouts Deployment가 없음)'}: v1.10 이전에는 즉시 전환되고, v1.10부터는 그 ReplicaSet이 사용자가 접속 중인 것보다 먼저 만들어졌을 때만 전환됩니다. 여기서는 즉시 전환된다고 가정합니다.`,
+    `사용자가 즉시 전환되는지는 Argo Rollouts 릴리스에 따라 다릅니다${p.release ? ` (컨트롤러 이미지 태그 "${p.release}"은(는) 릴리스가 아님)` : ' (읽을 수 없음: Deployment 조회 권한이 없거나 argo-rollouts Deployment가 없음)'}: v1.10 이전에는 즉시 전환되고, v1.10부터는 그 ReplicaSet이 사용자가 접속 중인 것보다 먼저 만들어졌을 때만 전환됩니다. 여기서는 즉시 전환된다고 가정합니다.`,
   'guard.replacesPreview': (p) => `지금 대기 중인 preview(${p.v})는 교체되어 축소됩니다.`,
   'guard.fullSkipsAnalysis': () => `--full은 남은 일시정지와 모든 분석을 건너뜁니다.`,
   'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,
   'guard.abortLeavesDegraded': (p) =>
     `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
   'guard.abortToStable': (p) =>
-    `stable revision은 ${p.stable}이며, 지금 사용자가 받는 버전이 아닙니다: ${p.before}은(는) post-promotion 검사를 아직 통과하지 못했고, abort하면 컨트롤러가 active Service를 stable revision으로 돌립니다. 사용자는 ${p.stable}(으)로 되돌아갑니다.`,
+    `stable revision은 ${p.stable}이며, 지금 사용자가 접속 중인 버전이 아닙니다: ${p.before}은(는) promote 후 분석을 아직 통과하지 못했고, abort하면 컨트롤러가 active Service를 stable revision으로 돌립니다. 사용자는 ${p.stable}(으)로 되돌아갑니다.`,
   'guard.abortToStableGone': (p) =>
-    `stable revision(ReplicaSet 해시 ${p.hash})은 지금 사용자가 받는 버전(${p.before})이 아니며, 그 ReplicaSet을 찾지 못했습니다: abort하면 컨트롤러가 active Service를 그곳으로 돌리므로 사용자가 어떤 pod에도 닿지 못할 수 있습니다.`,
+    `stable revision(ReplicaSet 해시 ${p.hash})은 지금 사용자가 접속 중인 버전(${p.before})이 아니며, 그 ReplicaSet을 찾지 못했습니다: abort하면 컨트롤러가 active Service를 그곳으로 돌리므로 사용자가 어떤 pod에도 닿지 못할 수 있습니다.`,
   'guard.abortedPromoteFull': () => `rollout이 abort된 상태입니다. --full은 abort를 무시하고 진행합니다.`,
-  'guard.retryAnalysis': () => `promote하기 전에 pre-promotion 분석이 다시 실행됩니다.`,
+  'guard.retryAnalysis': () => `promote하기 전에 promote 전 분석이 다시 실행됩니다.`,
   'guard.ephemeralStripped': (p) =>
     `컨트롤러가 주입한 메타데이터(activeMetadata/previewMetadata)는 복원하는 template에서 뺍니다: ${p.keys}.`,
   'guard.viaWorkload': (p) =>
-    `pod template은 ${p.kind} "${p.workload}"에 있습니다(workloadRef): 변경은 그곳에 그 generation을 고정해 쓰고, 기록은 rollout "${p.name}"에 남깁니다.`,
+    `pod template은 ${p.kind} "${p.workload}"에 있습니다(workloadRef): 변경은 읽은 generation이 그대로일 때만 그곳에 쓰고, 기록은 rollout "${p.name}"에 남깁니다.`,
   'guard.workloadPodsRoll': (p) =>
     `Deployment "${p.workload}"이(가) 자체 pod ${p.replicas}개를 아직 실행 중입니다: Kubernetes가 이 pod들을 즉시 ${p.v}(으)로 교체합니다(Deployment rolling update, blue-green 밖, promote 없음). rollout의 Service가 아닌 다른 Service로 이 pod들에 접속하는 사용자는 지금 바로 ${p.v}을(를) 받습니다. ${p.scaleDown}`,
   'guard.scaleDown.never': () => `(scaleDown: never는 이 pod들을 그대로 둡니다. 마이그레이션이 끝나면 Deployment를 0으로 줄이세요.)`,
@@ -220,11 +223,11 @@ export const ko: Catalog = {
   'guard.dryRunDone': () => `Dry run: 아무것도 바꾸지 않았습니다.`,
   'guard.dryRunServer': () => `Dry run: API 서버가 server-side dry run으로 요청을 받아들였습니다. 아무것도 바꾸지 않았습니다.`,
   'guard.nudgeNote': (p) =>
-    `그 후 ${p.seconds}초가 지나도 Argo Rollouts 컨트롤러가 반응하지 않으면, bluegreen.kubectl.io/nudged-at 애너테이션 PATCH를 최대 ${p.count}번 더 보내 컨트롤러를 깨웁니다 (멈춘 직후의 변경을 컨트롤러가 놓칠 수 있음).`,
+    `그 후 ${p.seconds}초가 지나도 Argo Rollouts 컨트롤러가 반응하지 않으면, bluegreen.kubectl.io/nudged-at annotation PATCH를 최대 ${p.count}번 더 보내 컨트롤러를 깨웁니다 (rollout이 일시정지된 직후의 변경을 컨트롤러가 놓칠 수 있음).`,
   'guard.forced': () => `--force가 주어져 그래도 promote합니다.`,
   'guard.noop': (p) => `rollout "${p.name}"은(는) 이미 ${p.v}을(를) 실행 중입니다. 바꿀 것이 없습니다.`,
   'guard.noopPreview': (p) =>
-    `바꿀 것이 없습니다: ${p.v}은(는) 이미 rollout "${p.name}"에서 대기 중인 preview입니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
+    `바꿀 것이 없습니다: ${p.v}은(는) 이미 rollout "${p.name}"에서 대기 중인 preview입니다. promote하기 전까지 사용자는 계속 ${p.users}에 접속합니다.`,
 
   // ---- 결과 ----
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
@@ -232,7 +235,7 @@ export const ko: Catalog = {
     `rollout "${p.name}" abort 완료: 사용자는 stable revision ${p.v}(으)로 되돌아가고, preview는 축소되고 있습니다.`,
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
   'result.retried': (p) =>
-    `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}을(를) 받습니다.`,
+    `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}에 접속합니다.`,
   'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다${p.where}.`,
   'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다${p.where}. ${p.v}이(가) 새 preview가 되고 있습니다.`,
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다${p.where}.`,
@@ -267,8 +270,8 @@ export const ko: Catalog = {
   'status.active': () => 'ACTIVE · 사용자가 접속 중',
   'status.preview': () => 'PREVIEW · 대기 중, 사용자 접속 없음',
   'status.previewAborted': () => 'PREVIEW · abort됨, 축소 중',
-  'status.previewFirst': () => '첫 버전 · 준비되면 운영 시작',
-  'status.noPreview': () => '대기 중인 preview가 없습니다: 사용자가 원하는 revision에 접속 중입니다.',
+  'status.previewFirst': () => 'FIRST · 첫 버전, 준비되면 운영 시작',
+  'status.noPreview': () => '대기 중인 preview가 없습니다: 사용자는 이미 spec이 지정한 목표 revision에 접속 중입니다.',
   'status.revision': (p) => `revision ${p.n}`,
   'status.pods': (p) => `pod ${p.ready}/${p.want} 준비됨`,
   'status.created': (p) => `${p.age} 전 생성`,
@@ -277,16 +280,16 @@ export const ko: Catalog = {
   'status.service': (p) => `Service ${p.name}`,
   'status.serviceMissing': (p) => `Service ${p.name} 없음`,
   'status.noPreviewService': () => 'preview Service 없음',
-  'status.older': () => 'preview가 지금 사용자가 보는 버전보다 이전 버전입니다:',
+  'status.older': () => 'preview가 지금 사용자가 접속 중인 버전보다 이전 버전입니다:',
   'status.signal.createdBefore': () => 'ReplicaSet이 active보다 먼저 만들어졌습니다',
   'status.signal.servedBefore': (p) => `예전에 revision ${p.revisions}이었습니다`,
   'status.signal.tagLower': (p) => `태그 ${p.preview} < ${p.active}`,
-  'status.olderUnknown': () => 'preview가 사용자가 받는 버전보다 이전 버전인지 알 수 없습니다:',
+  'status.olderUnknown': () => 'preview가 지금 사용자가 접속 중인 버전보다 이전 버전인지 알 수 없습니다:',
   'older.unknown': (p) => `태그 ${p.preview}와(과) ${p.active}: ${p.why}. 그래서 순서를 알 수 없습니다`,
   'older.unknownImages': (p) => `이미지 ${p.preview}와(과) ${p.active}: ${p.why}. 그래서 순서를 알 수 없습니다`,
   'older.why.differentRepository': () => '서로 다른 저장소의 이미지입니다',
   'older.why.nothingToCompare': () =>
-    '사용자가 받는 이미지를 여기서 알 수 없습니다 (같은 이름의 컨테이너가 없거나, 활성 ReplicaSet을 찾지 못했습니다)',
+    '사용자가 접속 중인 버전의 이미지를 여기서 알 수 없습니다 (같은 이름의 컨테이너가 없거나, active ReplicaSet을 찾지 못했습니다)',
   'older.why.noTag': () => '한쪽에 태그가 없습니다 (다이제스트로만 고정)',
   'older.why.floating': () => '움직이는 태그(latest 등)는 버전을 나타내지 않습니다',
   'older.why.sha': () => '커밋 해시에는 순서가 없습니다',
@@ -313,7 +316,8 @@ export const ko: Catalog = {
   'status.next.full': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감`,
   'status.next.fullDowngrade': (p) => `abort된 preview ${p.v}이(가) 사용자에게 나감: 다운그레이드 (promote는 롤백이 아님)`,
   'status.next.retry': (p) => `${p.v}이(가) 다시 preview가 됨. promote 전까지 사용자는 그대로`,
-  'status.next.retryDowngrade': (p) => `${p.v}이(가) 다시 preview가 됨 (사용자 버전보다 이전 버전). promote 전까지 사용자는 그대로`,
+  'status.next.retryDowngrade': (p) =>
+    `${p.v}이(가) 다시 preview가 됨 (사용자가 접속 중인 버전보다 이전 버전). promote 전까지 사용자는 그대로`,
   'status.autoPromotion': () => '자동 promote 켜짐: preview가 준비되면 promote 없이 사용자가 전환됩니다.',
   'status.autoPromotionAt': (p) => `자동 promote: ${p.at}에 (${p.in} 후) 사용자가 preview로 전환됩니다.`,
   'status.analysis': (p) => `${p.which} 분석: ${p.status}${p.message ? ` (${p.message})` : ''}`,
@@ -326,7 +330,7 @@ export const ko: Catalog = {
   'status.workloadUnsupported': (p) =>
     `pod template: ${p.kind} ${p.workload} (workloadRef). kubectl bluegreen은 Deployment의 template만 바꿉니다.`,
   'status.workloadPods': (p) =>
-    `Deployment ${p.workload}이(가) blue-green 밖에서 자체 pod ${p.ready}/${p.want}개를 아직 실행 중입니다: template을 바꾸면 즉시 교체됩니다.`,
+    `Deployment ${p.workload}이(가) blue-green 밖에서 자체 pod를 아직 실행 중입니다(준비 ${p.ready}/${p.want}): template을 바꾸면 즉시 교체됩니다.`,
   'status.workloadMissing': (p) => `${p.kind} ${p.workload} (workloadRef) 없음: 새 revision을 만들 수 없습니다.`,
   'status.workloadUnread': (p) => `${p.kind} ${p.workload} (workloadRef)을(를) 읽을 수 없습니다 (권한 없음).`,
   'status.workloadNotObserved': (p) => `컨트롤러가 Deployment ${p.workload}의 최신 template을 아직 반영하지 않았습니다.`,
@@ -336,12 +340,13 @@ export const ko: Catalog = {
   'status.unpausing': (p) =>
     `promote${p.since ? `(${p.since})` : ''}가 전달되었지만 컨트롤러가 아직 처리하지 않았습니다. 계속 이 상태라면 Argo Rollouts 컨트롤러가 동작하지 않는 것입니다 (실행 중인가요?).`,
   'status.controllerStill': (p) =>
-    `preview(ReplicaSet ${p.replicaSet})는 사용 가능한 상태(${p.ready})인데, 그것도 rollout의 status도 ${p.since}(${p.ago} 전) 이후로 바뀌지 않았습니다: 컨트롤러가 rollout을 진행시키지 않고 있습니다. 컨트롤러가 멈췄거나 오류 상태이거나, Argo Rollouts v1.7.x라면 그 ReplicaSet의 오래된 사본을 캐시에 들고 있을 수 있습니다. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=${p.goal} 로 1분간 지켜보면 이 버전에서 알려진 원인과 다시 움직이게 하는 방법을 알려 줍니다.`,
+    `preview(ReplicaSet ${p.replicaSet})는 사용 가능한 상태(${p.ready})인데, 그것도 rollout의 status도 ${p.since}(${p.ago} 전) 이후로 바뀌지 않았습니다: 컨트롤러가 rollout을 진행시키지 않고 있습니다. 컨트롤러가 멈췄거나 오류 상태이거나, Argo Rollouts v1.7.x라면 그 ReplicaSet의 오래된 사본을 캐시에 들고 있을 수 있습니다. kubectl bluegreen wait ${p.name} -n ${p.ns} --for=${p.goal} 로 1분간 지켜보면 이 Argo Rollouts 릴리스에서 알려진 원인과 다시 움직이게 하는 방법을 알려 줍니다.`,
   'status.manualPause': () => '수동 일시정지 (spec.paused): promote 전까지 아무것도 전환되지 않습니다.',
   'status.argoCD': (p) => `Argo CD가 관리 중 (애플리케이션 "${p.app}"): 여기서 한 변경은 auto-sync로 되돌려질 수 있습니다.`,
   'status.lastChange': (p) => `마지막 변경: ${p.at}에 ${p.by}의 ${p.action}${p.reason ? ` ("${p.reason}")` : ''}`,
   'status.watching': () => '변경을 지켜보는 중 (Ctrl-C로 종료)',
-  'status.reconnecting': (p) => `API 서버 연결이 끊겼습니다 (${p.detail}). 다시 연결하는 중… 아래 화면은 최신이 아닐 수 있습니다`,
+  'phase.message': (p) => koPhaseMessage(p.message),
+  'status.reconnecting': (p) => `API 서버 연결이 끊겼습니다 (${koDetail(p.detail)}). 다시 연결하는 중… 아래 화면은 최신이 아닐 수 있습니다`,
   'status.reconnected': () => '다시 연결되었습니다. 화면이 다시 최신입니다',
   'list.empty': (p) => `${p.ns}에 blue-green rollout이 없습니다.`,
   'list.allNamespaces': () => '모든 네임스페이스',
@@ -352,7 +357,7 @@ export const ko: Catalog = {
   'list.h.active': () => '사용자 접속 (ACTIVE)',
   'list.h.preview': () => '대기 (PREVIEW)',
   'list.h.rev': () => 'REV',
-  'list.h.older': () => '이전 버전',
+  'list.h.older': () => '구버전 여부',
   'list.h.ready': () => '준비',
   'list.h.age': () => '경과',
   'time.s': (p) => `${p.n}초`,
@@ -373,7 +378,7 @@ export const ko: Catalog = {
   'history.h.role': () => '역할',
   'history.h.images': () => '이미지',
   'history.h.created': () => '생성',
-  'history.h.earlier': () => '이전 REVISION',
+  'history.h.earlier': () => '예전 REVISION',
   'history.h.pods': () => 'POD',
   'history.h.replicaSet': () => 'REPLICASET',
   'role.active': () => 'active (사용자 접속)',
@@ -401,7 +406,7 @@ export const ko: Catalog = {
   'wait.timeoutMissing': (p) =>
     `rollout "${p.name}"이(가) ${p.for} 상태가 되기를 ${p.timeout} 동안 기다렸지만 시간이 초과되었습니다: 컨트롤러가 여전히 ${p.object}을(를) 찾지 못합니다. 그것을 만들거나(또는 rollout에서 이름을 고친 뒤) 다시 기다리세요.`,
   'wait.neverPauses': (p) =>
-    `rollout ${p.name}은(는) 승격을 위해 멈추지 않습니다: autoPromotionEnabled가 false가 아니고 autoPromotionSeconds도 없어, 컨트롤러가 프리뷰가 준비되는 즉시 승격합니다 (현재 ${p.now}). --for=promoted 또는 --for=healthy로 기다리거나, spec.strategy.blueGreen.autoPromotionEnabled: false로 설정하세요.`,
+    `rollout ${p.name}은(는) promote 대기로 멈추지 않습니다: autoPromotionEnabled가 false가 아니고 autoPromotionSeconds도 없어, 컨트롤러가 preview가 준비되는 즉시 promote합니다 (현재 ${p.now}). --for=promoted 또는 --for=healthy로 기다리거나, spec.strategy.blueGreen.autoPromotionEnabled: false로 설정하세요.`,
   'wait.degraded': (p) =>
     `rollout "${p.name}"은(는) ${p.now} 상태라 조치 없이는 ${p.for} 상태가 되지 않습니다. kubectl bluegreen status ${p.name}을(를) 보세요.`,
   'wait.controllerStalled': (p) =>
@@ -436,7 +441,7 @@ export const ko: Catalog = {
   'help.history': () => '모든 revision의 이미지, 생성 시각, 지금 역할',
   'help.diff': () => 'active와 preview pod template의 차이',
   'help.wait': () => 'rollout이 healthy, promote 대기, promote 완료가 될 때까지 대기 (CI용)',
-  'help.version': () => '플러그인 버전 (과 Argo Rollouts 컨트롤러 버전) 출력',
+  'help.version': () => '플러그인 버전과 Argo Rollouts 컨트롤러 버전 출력',
   'help.completion': () => '셸 자동완성 스크립트 출력 (bash 또는 zsh)',
   'help.opt.namespace': () => '네임스페이스 (기본: kubeconfig context의 네임스페이스, 없으면 "default")',
   'help.opt.allNamespaces': () => '모든 네임스페이스의 rollout 목록',
@@ -473,7 +478,7 @@ export const ko: Catalog = {
   'help.opt.stallTimeout': () => '컨트롤러가 변경을 이만큼 반영하지 않으면 실패 (종료 코드 1, 기본 60s)',
   'help.opt.client': () => '플러그인 버전만 출력하고 클러스터에 연결하지 않음',
   'help.ex.setImageWorkloadRef': () => 'spec.workloadRef: 이미지는 참조된 Deployment에 설정되고, 기록은 Rollout에 남습니다',
-  'help.ex.undoWorkloadRef': () => 'spec.workloadRef: 그 리비전의 템플릿이 참조된 Deployment에 다시 쓰입니다',
+  'help.ex.undoWorkloadRef': () => 'spec.workloadRef: 그 revision의 template이 참조된 Deployment에 다시 쓰입니다',
   'help.ex.previewOpen': () => '그다음 http://127.0.0.1:8080 을 여세요',
   'help.ex.previewAddress': () => '다른 사람도 접속할 수 있습니다',
   'help.ex.previewJson': () => '열리면 JSON 한 줄, 바뀔 때마다 한 줄',
@@ -483,8 +488,8 @@ export const ko: Catalog = {
 
   // ---- preview (kubectl bluegreen preview) ----
   'help.preview': () => '사용자보다 먼저 preview를 확인: 로컬 포트를 preview Service로 포워딩',
-  'help.opt.port': () => '대기할 로컬 포트 (기본: 비어 있는 포트)',
-  'help.opt.address': () => '대기할 로컬 주소 (IP 주소 또는 localhost)',
+  'help.opt.port': () => '열 로컬 포트 (기본: 비어 있는 포트)',
+  'help.opt.address': () => '열 로컬 주소 (IP 주소 또는 localhost)',
   'status.next.preview': (p) => `${p.v}을(를) 먼저 로컬 포트로 확인, 사용자에게는 영향 없음`,
   'usage.badPort': (p) => `--port "${p.value}"은(는) 포트 번호가 아닙니다 (1-65535, 비어 있는 포트는 0).`,
   'usage.badChunkSize': (p) => `--chunk-size "${p.value}"은(는) 0 이상의 정수가 아닙니다 (0이면 목록을 한 번에 읽습니다).`,
@@ -498,15 +503,15 @@ export const ko: Catalog = {
   'preview.serviceMissing': (p) =>
     `rollout "${p.name}"의 preview Service "${p.svc}"이(가) 네임스페이스 "${p.ns}"에 없습니다. 만들면 컨트롤러가 preview를 가리키게 합니다.`,
   'preview.noPort': (p) => `preview Service "${p.svc}"에 포워딩할 TCP 포트가 없습니다.`,
-  'preview.listenFailed': (p) => `${p.address} 포트 ${p.port}에서 대기할 수 없습니다 (${p.detail}). 다른 --port나 --address를 고르세요.`,
+  'preview.listenFailed': (p) => `${p.address} 포트 ${p.port}을(를) 열 수 없습니다 (${p.detail}). 다른 --port나 --address를 고르세요.`,
   'preview.rolloutGone': (p) => `rollout "${p.name}"이(가) 네임스페이스 "${p.ns}"에서 삭제되어 더 이상 확인할 preview가 없습니다.`,
   'preview.forwarding': (p) => `${p.url} → rollout ${p.name}의 preview로 포워딩 중 (네임스페이스 ${p.ns})`,
   'preview.label.serves': () => '버전',
   'preview.label.via': () => '경로',
-  'preview.servesOlder': (p) => `${p.v}, 지금 사용자가 보는 ${p.active}보다 이전 버전`,
-  'preview.servesOlderUnknown': (p) => `${p.v}, 지금 사용자가 보는 ${p.active}보다 이전 버전인지 알 수 없음:`,
+  'preview.servesOlder': (p) => `${p.v}, 지금 사용자가 접속 중인 ${p.active}보다 이전 버전`,
+  'preview.servesOlderUnknown': (p) => `${p.v}, 지금 사용자가 접속 중인 ${p.active}보다 이전 버전인지 알 수 없음:`,
   'preview.servesNotOlder': (p) => `${p.v}, 사용자는 ${p.active}에 접속 중`,
-  'preview.servesActive': (p) => `${p.v}, 지금 사용자가 보는 버전 (대기 중인 preview 없음)`,
+  'preview.servesActive': (p) => `${p.v}, 지금 사용자가 접속 중인 버전 (대기 중인 preview 없음)`,
   'preview.servesUnknown': (p) => `pod-template hash ${p.hash}인 pod (이 hash의 ReplicaSet이 rollout에 없음)`,
   'preview.via': (p) => `Service ${p.svc} 포트 ${p.port} → pod ${p.pod} 포트 ${p.podPort}`,
   'preview.viaWaiting': (p) => `Service ${p.svc} 포트 ${p.port} → 준비된 pod가 아직 없음, 연결은 준비될 때까지 대기`,
@@ -521,19 +526,20 @@ export const ko: Catalog = {
     `pod ${p.pod}이(가) 사라졌거나 준비되지 않았고, 준비된 다른 preview pod가 없습니다: 연결은 준비될 때까지 대기합니다.`,
   'preview.noPodTimeout': (p) => `연결을 닫았습니다: ${p.seconds}초 안에 준비된 preview pod가 없었습니다.`,
   'preview.noNamedPort': (p) => `연결을 닫았습니다: pod ${p.pod}에 이름이 "${p.port}"인 컨테이너 포트가 없습니다.`,
-  'preview.connection': (p) => `pod ${p.pod} 포트 ${p.port}로 연결`,
+  'preview.connection': (p) => `pod ${p.pod} 포트 ${p.port}(으)로 연결`,
   'preview.connFailed': (p) => `pod ${p.pod}로의 연결 실패: ${p.detail}`,
   'preview.podGone': (p) => `pod ${p.pod}이(가) 더 이상 없습니다`,
   'preview.podAnswered': (p) => `pod ${p.pod}의 kubelet 응답: ${p.message}`,
-  'preview.handshake': (p) => `${p.detail} (API 서버와의 사이에 있는 프록시가 WebSocket 업그레이드를 전달하지 않을 수 있습니다)`,
+  'preview.handshake': (p) => `${koDetail(p.detail)} (API 서버와의 사이에 있는 프록시가 WebSocket 업그레이드를 전달하지 않을 수 있습니다)`,
   'preview.serviceGone': (p) => `preview Service ${p.svc}이(가) 사라졌습니다: 다시 생길 때까지 연결은 실패합니다.`,
-  'preview.reconnecting': (p) => `API 서버 연결이 끊겼습니다 (${p.detail}). 다시 연결하는 중… (포워딩된 연결도 API 서버를 거칩니다)`,
+  'preview.reconnecting': (p) =>
+    `API 서버 연결이 끊겼습니다 (${koDetail(p.detail)}). 다시 연결하는 중… (포워딩된 연결도 API 서버를 거칩니다)`,
   'preview.reconnected': () => `API 서버에 다시 연결되었습니다.`,
   'preview.stopped': (p) => `${p.url} 포워딩을 멈췄습니다.`,
 
   // ---- 전송: kubeconfig 검사, 프록시, 갱신한 인증 정보 (kube/kubeconfig.ts, http.ts, auth.ts) ----
   'err.credentialsRejected': (p) =>
-    `API 서버 ${p.server}가 ${
+    `API 서버(${p.server})가 ${
       p.kind === 'exec'
         ? `인증 플러그인 "${p.name}"에서`
         : p.kind === 'tokenFile'
@@ -544,7 +550,7 @@ export const ko: Catalog = {
   'err.insecureWithCa': (p) =>
     `kubeconfig의 cluster "${p.cluster}"에 인증 기관(CA)과 insecure-skip-tls-verify가 함께 설정되어 있습니다. kubectl도 이를 거부합니다("specifying a root certificates file with the insecure flag is not allowed"). 둘 중 하나를 지우세요.`,
   'err.basicAuth': (p) =>
-    `kubeconfig의 user "${p.user}"는 사용자 이름과 비밀번호(basic 인증)를 씁니다. Kubernetes API 서버는 이를 더 이상 받지 않으므로(1.19에서 제거) 비밀번호를 보내지 않았습니다. 토큰, 클라이언트 인증서 또는 인증 플러그인을 쓰세요.`,
+    `kubeconfig의 user "${p.user}"은(는) 사용자 이름과 비밀번호(basic 인증)를 씁니다. Kubernetes API 서버는 이를 더 이상 받지 않으므로(1.19에서 제거) 비밀번호를 보내지 않았습니다. 토큰, 클라이언트 인증서 또는 인증 플러그인을 쓰세요.`,
   'err.kubeconfigField': (p) =>
     `kubeconfig의 ${p.kind} "${p.name}"에서 "${p.field}"의 형식이 잘못되었습니다: ${
       (
@@ -577,7 +583,7 @@ export const ko: Catalog = {
     `user "${p.user}": uid, 그룹, user-extra를 가장하려면 가장할 사용자(as 또는 --as)도 있어야 합니다. kubectl도 이를 거부합니다.`,
   'err.certWithoutKey': (p) =>
     `kubeconfig의 user "${p.user}"에 클라이언트 인증서는 있지만 클라이언트 키(client-key 또는 client-key-data)가 없습니다.`,
-  'err.tokenControl': (p) => `${p.from}의 토큰에 줄바꿈이나 다른 제어 문자가 있어 보낼 수 없습니다. 토큰을 고치세요.`,
+  'err.tokenControl': (p) => `${koDetail(p.from)}의 토큰에 줄바꿈이나 다른 제어 문자가 있어 보낼 수 없습니다. 토큰을 고치세요.`,
   'err.continueLoop': () =>
     `페이지 단위로 나열하는 중 API 서버가 같은 continue 토큰을 두 번 주었습니다. 끝나지 않으므로 멈춥니다: API 서버(또는 앞의 프록시)를 확인하거나 한 번에 나열하세요 (--chunk-size=0).`,
   'err.badProxyUrl': (p) =>
@@ -585,7 +591,7 @@ export const ko: Catalog = {
       p.reason === 'scheme' ? `스킴은 ${p.schemes} 중 하나여야 합니다` : p.reason === 'host' ? '호스트가 없습니다' : 'URL이 아닙니다'
     }.`,
   'err.proxyAuth': (p) =>
-    `${p.server}로 가는 길의 프록시 ${p.proxy}(${p.source}에서 설정)가 ${
+    `${p.server}(으)로 가는 길의 프록시 ${p.proxy}(${p.source}에서 설정)가 ${
       p.withCredentials === 'yes' ? 'URL에 든 사용자와 비밀번호를 거부했습니다' : '인증을 요구하는데 URL에 사용자와 비밀번호가 없습니다'
     } (${p.status === '407' ? '407 Proxy Authentication Required' : `${p.status} Unauthorized`}). 프록시 인증 정보를 URL에 넣거나(http://USER:PASSWORD@host:port) 확인하세요.`,
   'err.proxyRefused': (p) =>

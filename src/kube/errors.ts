@@ -81,8 +81,14 @@ export function translate(e: unknown, ctx: ErrorContext): CliError | Interrupted
         break;
       }
     }
-    const what = `${t.verb} ${t.resource}${t.name ? ` "${t.name}"` : ''}${t.namespace ? ` in namespace "${t.namespace}"` : ''}`;
-    return new CliError(EXIT.FAILURE, 'err.api', { code: String(e.status), what, message: apiReason(e) }).causedBy(e);
+    return new CliError(EXIT.FAILURE, 'err.api', {
+      code: String(e.status),
+      verb: t.verb,
+      resource: t.resource,
+      name: t.name ?? '',
+      ns: t.namespace ?? '',
+      message: apiReason(e),
+    }).causedBy(e);
   }
   return e;
 }

@@ -259,7 +259,8 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
       // As kubectl's YAML reader (go-yaml v2): a repeated key is the last one, and yes/no/on/off are booleans.
       doc = asObj(text.trim() === '' ? {} : loadYaml(text, { json: true, schema: YAML11 }));
     } catch (e) {
-      const detail = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      // A file that cannot be read, in words; else the YAML parser's own message.
+      const detail = (e as NodeJS.ErrnoException).code ? fileProblem(e) : e instanceof Error ? e.message.split('\n')[0]! : String(e);
       throw new CliError(EXIT.FAILURE, 'err.kubeconfigRead', { path: file, detail });
     }
     const dir = dirname(file);
@@ -290,12 +291,12 @@ export function mergeKubeconfigs(files: string[], fs: FsLike): Merged {
 /** Where a certificate or key comes from: a kubeconfig entry's field, or a command-line flag. */
 type DataSource = { where: Where; field: string } | { flag: string };
 
-/** Why a file could not be read: a word the message translates (missing, denied, directory), else the error's code. */
+/** Why a file could not be read, in words (src/i18n/ko-detail.ts says them in Korean). */
 function fileProblem(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'missing';
-  if (code === 'EACCES' || code === 'EPERM') return 'denied';
-  if (code === 'EISDIR') return 'directory';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
   return code ?? (e instanceof Error ? e.message.split('\n')[0]! : String(e));
 }
 

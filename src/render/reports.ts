@@ -54,7 +54,12 @@ export function listRow(t: T, v: RolloutView, opts: ListOpts): string[] {
     !v.preview ? '-' : v.previewIsOlder ? p.yellow(t('list.yes')) : v.previewIsOlder === null ? p.yellow(t('list.unknown')) : t('list.no'),
     ready,
     age(t, v.createdAt, opts.now),
-    ...(opts.wide ? [clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`), clean(v.message) || '-'] : []),
+    ...(opts.wide
+      ? [
+          clean(`${v.services.active ?? '-'}/${v.services.preview ?? '-'}`),
+          clean(v.message ? t('phase.message', { message: v.message }) : '') || '-',
+        ]
+      : []),
   ];
 }
 

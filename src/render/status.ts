@@ -139,7 +139,7 @@ export function renderStatus(t: T, rawView: RolloutView, actions: NextAction[], 
   const now = extras.now;
   const out: string[] = [];
   out.push(p.bold(t('status.title', { name: v.name, ns: v.namespace })));
-  const phaseLine = `${phaseIcon(v.phase)} ${v.phase}${v.message ? ` · ${v.message}` : ''}`;
+  const phaseLine = `${phaseIcon(v.phase)} ${v.phase}${v.message ? ` · ${t('phase.message', { message: v.message })}` : ''}`;
   out.push(`${t('status.phase')}: ${colorPhase(p, v.phase, phaseLine)}`);
   const w = v.workload;
   if (w) {

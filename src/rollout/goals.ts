@@ -82,9 +82,10 @@ export function degraded(ro: Rollout, workloadGeneration?: number | null): Degra
 }
 
 /** "Phase - message", as the official plugin prints it. */
-export function phaseText(ro: Rollout): string {
+/** The phase and its message, as people read it; `say` puts the message in their language. */
+export function phaseText(ro: Rollout, say: (message: string) => string = (m) => m): string {
   const { phase, message } = getRolloutPhase(ro);
-  return message ? `${phase} - ${message}` : phase;
+  return message ? `${phase} - ${say(message)}` : phase;
 }
 
 /**

@@ -43,7 +43,7 @@ describe('set-image to the images users get, in another template', () => {
     const r = await run(['set-image', 'frontend', `frontend=${V1054}`, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('the controller keeps users there');
-    expect(r.stdout + r.stderr).toContain('but not its pod template');
+    expect(r.stdout + r.stderr).toContain('but not their pod template');
     expect(r.stdout + r.stderr).toContain('spec.containers[frontend].env[BANNER]');
     expect(r.stdout + r.stderr).not.toContain('env[BANNER].value');
     expect(r.stdout + r.stderr).toContain('undo --to-revision 8');
@@ -67,7 +67,7 @@ describe('set-image to the images users get, in another template', () => {
     const r = await run(['set-image', 'frontend', `frontend=${V1054}`, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toContain('the controller keeps users there');
-    expect(r.stdout + r.stderr).not.toContain('but not its pod template');
+    expect(r.stdout + r.stderr).not.toContain('but not their pod template');
   });
 
   it('to :latest, which users get with pull policy Always (its default): the same template, users stay', async () => {

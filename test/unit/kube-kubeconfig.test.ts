@@ -393,7 +393,10 @@ describe('as clientcmd, where the plugin differed', () => {
 
   it('in a pod, contexts without a current-context fall back to the service account too (the empty cluster is ErrEmptyConfig)', () => {
     const noCurrent = config({ current: null });
-    expect(resolve({ ...pod, '/k/config': noCurrent }, {}, podEnv)).toMatchObject({ server: 'https://10.96.0.1:443', tokenFile: `${sa}/token` });
+    expect(resolve({ ...pod, '/k/config': noCurrent }, {}, podEnv)).toMatchObject({
+      server: 'https://10.96.0.1:443',
+      tokenFile: `${sa}/token`,
+    });
     // Not in a pod, or with a context or a cluster named on the command line: what the kubeconfig says.
     expect(failure(() => resolve({ '/k/config': noCurrent })).key).toBe('err.noCurrentContext');
     expect(resolve({ ...pod, '/k/config': noCurrent }, { context: 'c' }, podEnv).server).toBe('https://api.example.com:6443');
