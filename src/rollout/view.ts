@@ -271,9 +271,10 @@ export interface OlderUnknown {
 /**
  * Is `preview` an older build than `active`? From the signals, strongest first: its ReplicaSet was
  * created before the active one; it served revisions lower than the active one before; its image tags
- * compare lower as versions. `older` is true when a signal fires; false when something says it is not
- * older (created in a later second, or every comparable tag is the same or higher); null when nothing
- * can decide (tags that cannot be ordered, and no other signal): that is said, never taken as "not older".
+ * compare lower as versions. `older` is true when a signal fires; false when every tag compares the same
+ * or higher; null when nothing can decide (tags that cannot be ordered, and no other signal): that is
+ * said, never taken as "not older". "Served before" counts from the active template's first number, so
+ * a version rolled back to (renumbered) does not make the one rolled forward again look older.
  */
 export function olderThan(
   preview: RevisionView,
@@ -286,7 +287,9 @@ export function olderThan(
   // One-second resolution: the same second is not "before" (nor "after").
   if (pc < ac) signals.push({ signal: 'createdBefore', previewCreatedAt: preview.createdAt!, activeCreatedAt: active.createdAt! });
   if (active.revision !== null) {
-    const earlier = preview.revisionHistory.filter((r) => r < active.revision!);
+    // Before the active template was first served: its lowest number (it may be a rollback, renumbered).
+    const activeFirst = Math.min(active.revision, ...active.revisionHistory);
+    const earlier = preview.revisionHistory.filter((r) => r < activeFirst);
     if (earlier.length > 0) signals.push({ signal: 'servedBefore', revisions: earlier });
   }
   let tagsNotLower = false;
@@ -328,8 +331,8 @@ export function olderThan(
     }
   }
   if (signals.length > 0) return { older: true, signals, unknown };
-  const createdAfter = pc > ac;
-  const older = createdAfter || (tagsNotLower && unknown.length === 0) ? false : null;
+  // A ReplicaSet made later says nothing of its build's age (an old image set again makes a new one).
+  const older = tagsNotLower && unknown.length === 0 ? false : null;
   // Nothing was compared (a container renamed, or the active ReplicaSet not found): say so, not nothing.
   if (older === null && unknown.length === 0)
     unknown.push({

@@ -1,6 +1,6 @@
 // Focused checks of the view beyond the scenarios: odd objects the real controller (or people) make.
 import { describe, expect, it } from 'vitest';
-import { buildRolloutView, revisionView } from '../../src/rollout/view.js';
+import { buildRolloutView, olderThan, revisionView, type RevisionView } from '../../src/rollout/view.js';
 import type { ReplicaSet, Rollout } from '../../src/rollout/types.js';
 
 const rs = (annotations: Record<string, string>, extra: Partial<ReplicaSet['metadata']> = {}): ReplicaSet => ({
@@ -52,5 +52,49 @@ describe('odd Rollouts', () => {
     const v = buildRolloutView({ rollout: ro, replicaSets: [orphan] });
     expect(v.history).toEqual([]);
     expect(v.active).toMatchObject({ podTemplateHash: 'abc', replicaSet: null }); // hash known, ReplicaSet gone
+  });
+});
+
+// Found on the real controller (v1.10.2) by a review of odd states.
+describe('older, after rollbacks and with tags that cannot be ordered', () => {
+  const version = (image: string, revision: number, history: number[], createdAt: string): RevisionView => ({
+    revision,
+    podTemplateHash: `h${revision}`,
+    replicaSet: `frontend-h${revision}`,
+    images: [image],
+    containers: [{ name: 'frontend', image }],
+    initContainers: [],
+    replicas: 2,
+    readyReplicas: 2,
+    availableReplicas: 2,
+    createdAt,
+    revisionHistory: history,
+    scaleDownDeadline: null,
+    template: null,
+    ephemeralMetadata: null,
+  });
+
+  it('rolling forward again after a rollback is not older (v1.053 rolled back to as revision 3, v1.054 back as 4)', () => {
+    const active = version('frontend:v1.053', 3, [1], '2026-12-01T10:00:00Z');
+    const preview = version('frontend:v1.054', 4, [2], '2026-12-01T10:05:00Z');
+    const r = olderThan(preview, active);
+    expect(r.signals.map((s) => s.signal)).not.toContain('servedBefore');
+    expect(r.older).toBe(false);
+  });
+
+  it('the incident still is: the preview served revisions before the active template was first served', () => {
+    const active = version('frontend:v1.054', 8, [], '2026-12-01T10:00:00Z');
+    const preview = version('frontend:v1.053', 9, [5, 7], '2026-12-01T10:05:00Z');
+    const r = olderThan(preview, active);
+    expect(r.older).toBe(true);
+    expect(r.signals).toContainEqual({ signal: 'servedBefore', revisions: [5, 7] });
+  });
+
+  it('a ReplicaSet made later with tags that cannot be ordered is unknown, never "not older" (an old sha set again)', () => {
+    const active = version('frontend:sha-2222bbb', 2, [], '2026-12-01T10:00:00Z');
+    const preview = version('frontend:sha-1111aaa', 3, [], '2026-12-01T10:05:00Z');
+    const r = olderThan(preview, active);
+    expect(r.older).toBeNull();
+    expect(r.unknown[0]?.comparison).toMatchObject({ kind: 'unknown' });
   });
 });
