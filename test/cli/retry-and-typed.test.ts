@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeApiServer } from './fake-apiserver.js';
 import { runCli } from './run.js';
 import { loadFixture } from '../fixtures/load.js';
+import { typedConfirmation } from '../../src/cli/change/run.js';
+import type { Plan } from '../../src/rollout/plan.js';
 
 const TOKEN = 'sekret-token-0123456789abcdef';
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -118,5 +120,45 @@ describe('a downgrade must be typed', () => {
     });
     expect(ko.stderr).toContain('사용자가 받게 될 버전(v1.050)을 입력하세요');
     expect(fake.writes()).toHaveLength(0);
+  });
+});
+
+// Found by a review of odd states: only a sidecar goes back, and the prompt asked for the main image's tag.
+describe('the version to type is the one that goes back', () => {
+  const plan = (after: string[], previewTags: string[]): Plan => ({
+    action: 'promote',
+    name: 'frontend',
+    namespace: 'apc-fe-ns',
+    needsForce: [],
+    before: { images: ['frontend:v1.054', 'envoy:v1.30.0'], revision: 8 },
+    after: { images: after, revision: 9 },
+    switchesWhen: 'immediately',
+    autoPromotionSeconds: 0,
+    consequences: [
+      {
+        kind: 'downgrade',
+        signals: previewTags.map((previewTag) => ({ signal: 'tagLower', container: 'envoy', previewTag, activeTag: 'v1.30.0' })),
+        keepActive: [],
+      },
+    ],
+    requests: [],
+    target: null,
+  });
+
+  it('a sidecar older, the main image the same: asks for the sidecar and refuses the main tag users keep', () => {
+    const typed = typedConfirmation(plan(['frontend:v1.054', 'envoy:v1.29.0'], ['v1.29.0']))!;
+    expect(typed.expected).toBe('v1.29.0');
+    expect(typed.accepts('v1.054')).toBe(false);
+    expect(typed.accepts('frontend:v1.054')).toBe(false);
+    expect(typed.accepts('v1.29.0')).toBe(true);
+    expect(typed.accepts('envoy:v1.29.0')).toBe(true);
+  });
+
+  it('older by its history alone (no tag went down): any image of the version', () => {
+    const p = plan(['frontend:v1.053'], []);
+    p.consequences = [{ kind: 'downgrade', signals: [{ signal: 'servedBefore', revisions: [5, 7] }], keepActive: [] }];
+    const typed = typedConfirmation(p)!;
+    expect(typed.expected).toBe('v1.053');
+    expect(typed.accepts('frontend:v1.053')).toBe(true);
   });
 });

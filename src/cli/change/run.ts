@@ -162,9 +162,14 @@ async function dryRun(
  * whole image reference. null when y/N is enough.
  */
 export function typedConfirmation(plan: Plan): { expected: string; accepts(answer: string): boolean } | null {
-  if (plan.switchesWhen === 'never' || !plan.after || !plan.consequences.some((c) => c.kind === 'downgrade')) return null;
-  const shorts = plan.after.images;
+  const down = plan.consequences.find((c) => c.kind === 'downgrade');
+  if (plan.switchesWhen === 'never' || !plan.after || !down) return null;
   const tag = (short: string) => /:([^:/@]+)$/.exec(short)?.[1] ?? short;
+  // When tags went down, the version to type is one of those (only a sidecar may go back: typing the
+  // main image's tag, which users keep, confirmed nothing). Otherwise the whole template is older.
+  const lowered = new Set(down.signals.flatMap((s) => (s.signal === 'tagLower' ? [s.previewTag] : [])));
+  const shorts = lowered.size > 0 ? plan.after.images.filter((short) => lowered.has(tag(short))) : plan.after.images;
+  if (shorts.length === 0) shorts.push(...plan.after.images);
   return {
     expected: tag(shorts[0] ?? '?'),
     // The whole reference as written, a digest after the tag included (found by a hostile review: refused).
