@@ -533,7 +533,8 @@ export function buildRolloutView(input: ViewInput): RolloutView {
 export function previewReady(v: RolloutView): boolean {
   if (!v.preview) return false;
   const want = v.spec.previewReplicaCount ?? v.spec.replicas;
-  return v.preview.replicaSet !== null && v.preview.availableReplicas >= want && want > 0;
+  // Zero pods wanted: nothing to wait for (the controller pauses for promotion, and promote switches, on v1.10.2).
+  return v.preview.replicaSet !== null && v.preview.availableReplicas >= want;
 }
 
 /** The pre-promotion analysis has not succeeded (and one is configured). */

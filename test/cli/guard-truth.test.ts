@@ -199,3 +199,18 @@ describe('a named container and * in one set-image', () => {
     expect(fake.writes()).toHaveLength(0);
   });
 });
+
+describe('a rollout scaled to zero (seen on v1.10.2: the controller pauses for promotion, and promote switches)', () => {
+  it('promote is not refused as "not fully ready: 0 of 0"', async () => {
+    await start('forward-paused.yaml', (f) => {
+      f.rollout.spec.replicas = 0;
+      for (const r of f.replicaSets) {
+        r.spec.replicas = 0;
+        r.status = { replicas: 0 };
+      }
+    });
+    const r = await run(['promote', 'frontend', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('not fully ready');
+  });
+});
