@@ -481,6 +481,11 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   }
   const target = picked.target;
   if (!target || !target.template) return refused('undo', v, { key: 'nothingToUndo' });
+  // A status behind the spec: only back to what users get (it drops the change not taken up yet, and
+  // says so). Any other target and what it does were read from the old state, and the write would
+  // replace a template the controller has not seen, unsaid.
+  const toActive = target.podTemplateHash === v.active?.podTemplateHash;
+  if (!v.observed && (!toActive || target.podTemplateHash === v.desiredHash)) return refused('undo', v, { key: 'notObserved' });
   if (target.podTemplateHash === v.desiredHash) return refused('undo', v, { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 });
   const plan = emptyPlan('undo', v);
   plan.target = target;

@@ -214,3 +214,21 @@ describe('a rollout scaled to zero (seen on v1.10.2: the controller pauses for p
     expect(r.stderr).not.toContain('not fully ready');
   });
 });
+
+describe('undo while the controller has not taken up the spec (generation ahead of observedGeneration)', () => {
+  it('is refused with exit 4 instead of planning from the old state and overwriting the unobserved template', async () => {
+    await start('settled.yaml', (f) => {
+      f.rollout.metadata.generation = 6;
+      f.rollout.spec.template.spec.containers[0].image = 'registry.example.com/apc/frontend:v1.055';
+    });
+    const before = fake.rollout('apc-fe-ns', 'frontend')!.spec.template;
+    const r = await run(['undo', 'frontend', '--yes']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('has not yet seen the latest change');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template).toEqual(before);
+    // Back to the active revision is not "already the current revision" (that was the old status).
+    const back = await run(['undo', 'frontend', '--to-revision', '8', '--yes']);
+    expect(back.code).toBe(4);
+    expect(back.stderr).toContain('has not yet seen the latest change');
+  });
+});
