@@ -157,6 +157,8 @@ export const en = {
   'guard.usersNow': (p: { v: V }) => `Users now get ${p.v}.`,
   'guard.usersNowNone': () => `No version serves users yet.`,
   'guard.after.immediately': (p: { action: S; v: V }) => `After ${p.action} they get ${p.v}.`,
+  'guard.after.unpausesOnly': (p: { v: V; before: V }) =>
+    `After this promote they still get ${p.before}: the controller has not paused ${p.v} for promotion yet (spec.paused was set first), so this promote only clears the manual pause, and ${p.v} then waits for one more promote.`,
   'guard.after.same': (p: { action: S; v: V }) => `After ${p.action} they still get ${p.v}.`,
   'guard.after.afterPromote': (p: { action: S; v: V }) =>
     `After ${p.action} they still get the same version; ${p.v} becomes the new preview, and users get it only after a promote.`,
@@ -208,6 +210,8 @@ export const en = {
   'guard.replacesPreview': (p: { v: V }) => `The preview waiting now (${p.v}) is replaced and scaled down.`,
   'guard.fullSkipsAnalysis': () => `--full skips the remaining pauses and every analysis.`,
   'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,
+  'guard.manualPauseHolds': (p: { before: V }) =>
+    `The rollout is paused by hand (spec.paused): while it is, the controller switches no one, not even a fast rollback or an auto-promotion, so users keep ${p.before}. A promote clears the pause; the new version may then wait for one more promote.`,
   'guard.abortLeavesDegraded': (p: { preview: S }) =>
     `The preview ${p.preview} is scaled down and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
   'guard.abortToStable': (p: { before: V; stable: V }) =>
@@ -245,6 +249,8 @@ export const en = {
   'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
   'result.retried': (p: { name: S; v: V; users: V }) =>
     `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
+  'result.unpausedOnly': (p: { name: S; v: V; users: V }) =>
+    `rollout "${p.name}": manual pause cleared; ${p.v} now waits for one more promote, and users still get ${p.users}.`,
   'result.undone': (p: { name: S; revision: S; v: V; where: S }) =>
     `rollout "${p.name}": pod template set back to revision ${p.revision} (${p.v})${p.where}.`,
   'result.imageSet': (p: { name: S; v: V; where: S }) => `rollout "${p.name}": image set${p.where}; ${p.v} is becoming the new preview.`,

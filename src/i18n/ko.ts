@@ -156,6 +156,8 @@ export const ko: Catalog = {
     `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되면 promote 없이 자동으로 사용자가 전환됩니다 (자동 promote가 켜져 있음).`,
   'guard.after.automaticallyAfter': (p) =>
     `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되고 ${p.seconds}초 뒤 promote 없이 자동으로 사용자가 전환됩니다 (자동 promote가 켜져 있음).`,
+  'guard.after.unpausesOnly': (p) =>
+    `이번 promote 후에도 사용자는 ${p.before}에 접속합니다: 컨트롤러가 아직 ${p.v}을(를) promote 대기로 멈추지 않았기 때문에(spec.paused가 먼저 설정됨) 이번 promote는 수동 일시정지만 풀고, 그 뒤 ${p.v}은(는) 한 번 더 promote를 기다립니다.`,
   'guard.after.fast': (p) => `${p.action} 후 사용자는 즉시 ${p.v}에 접속합니다 (빠른 롤백).`,
   'guard.downgrade': (p) => `이것은 다운그레이드, 사실상 롤백입니다: ${p.after}은(는) ${p.before}보다 이전 버전입니다 (${p.signals}).`,
   'guard.olderUnknown': (p) =>
@@ -199,6 +201,8 @@ export const ko: Catalog = {
   'guard.replacesPreview': (p) => `지금 대기 중인 preview(${p.v})는 교체되어 축소됩니다.`,
   'guard.fullSkipsAnalysis': () => `--full은 남은 일시정지와 모든 분석을 건너뜁니다.`,
   'guard.clearsManualPause': () => `rollout이 수동으로 일시정지되어 있습니다 (spec.paused). promote는 일시정지도 풉니다.`,
+  'guard.manualPauseHolds': (p) =>
+    `rollout이 수동으로 일시정지되어 있습니다 (spec.paused): 일시정지 중에는 컨트롤러가 빠른 롤백이나 자동 promote를 포함해 아무도 전환하지 않으므로, 사용자는 계속 ${p.before}에 접속합니다. promote하면 일시정지가 풀리고, 새 버전은 그 뒤 한 번 더 promote를 기다릴 수 있습니다.`,
   'guard.abortLeavesDegraded': (p) =>
     `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
   'guard.abortToStable': (p) =>
@@ -236,6 +240,8 @@ export const ko: Catalog = {
   'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
   'result.retried': (p) =>
     `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}에 접속합니다.`,
+  'result.unpausedOnly': (p) =>
+    `rollout "${p.name}": 수동 일시정지를 풀었습니다. ${p.v}은(는) 이제 한 번 더 promote를 기다리며, 사용자는 계속 ${p.users}에 접속합니다.`,
   'result.undone': (p) => `rollout "${p.name}": pod template을 revision ${p.revision}(${p.v})(으)로 되돌렸습니다${p.where}.`,
   'result.imageSet': (p) => `rollout "${p.name}": 이미지를 바꿨습니다${p.where}. ${p.v}이(가) 새 preview가 되고 있습니다.`,
   'result.imageSetActive': (p) => `rollout "${p.name}": 이미지를 사용자가 이미 접속 중인 ${p.v}(으)로 되돌렸습니다${p.where}.`,

@@ -98,6 +98,8 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
       return [t('guard.fullSkipsAnalysis')];
     case 'clearsManualPause':
       return [t('guard.clearsManualPause')];
+    case 'manualPauseHolds':
+      return [t('guard.manualPauseHolds', { before })];
     case 'abortLeavesDegraded':
       return [t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', ') })];
     case 'abortToStable':
@@ -135,6 +137,7 @@ const WARN: ReadonlySet<Consequence['kind']> = new Set([
   'countdown',
   'workloadPodsRoll',
   'sameImagesNewTemplate',
+  'manualPauseHolds',
   'abortToStable',
 ]);
 
@@ -159,7 +162,9 @@ export function renderGuard(t: T, input: GuardInput, color: boolean): string {
       plan.switchesWhen === 'never'
         ? t('guard.after.same', { action, v: versionText(t, plan.before) })
         : plan.switchesWhen === 'afterPromote'
-          ? t('guard.after.afterPromote', { action, v: vt })
+          ? plan.action === 'promote'
+            ? t('guard.after.unpausesOnly', { v: vt, before: versionText(t, plan.before) })
+            : t('guard.after.afterPromote', { action, v: vt })
           : plan.switchesWhen === 'automatically'
             ? plan.autoPromotionSeconds > 0
               ? t('guard.after.automaticallyAfter', { action, v: vt, seconds: String(plan.autoPromotionSeconds) })

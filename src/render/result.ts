@@ -10,7 +10,9 @@ export function resultLine(t: T, plan: Plan): string {
   const where = via ? t('result.where', { kind: via.workloadKind, workload: via.workload }) : '';
   switch (plan.action) {
     case 'promote':
-      return t('result.promoted', { name, v: versionText(t, plan.after) });
+      return plan.switchesWhen === 'afterPromote'
+        ? t('result.unpausedOnly', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) })
+        : t('result.promoted', { name, v: versionText(t, plan.after) });
     case 'abort':
       return plan.consequences.some((c) => c.kind === 'abortToStable')
         ? t('result.abortedToStable', { name, v: versionText(t, plan.after) })

@@ -70,6 +70,8 @@ export type Consequence =
   | { kind: 'replacesPreview'; replaced: Version }
   | { kind: 'fullSkipsAnalysis' }
   | { kind: 'clearsManualPause' }
+  /** spec.paused: no switch while it holds (no fast rollback, no auto-promotion; seen on v1.10.2). */
+  | { kind: 'manualPauseHolds' }
   | { kind: 'abortLeavesDegraded'; previewImages: string[] }
   /** The stable revision is not the active one: abort sends users to it (null: its ReplicaSet is gone). */
   | { kind: 'abortToStable'; stable: Version | null; hash: string }
@@ -270,6 +272,18 @@ function newPreviewSwitch(plan: Plan, v: RolloutView): void {
   plan.autoPromotionSeconds = v.autoPromotion.enabled ? v.autoPromotion.seconds : 0;
 }
 
+/**
+ * A rollout paused by hand (spec.paused) switches no one: on v1.10.2 an undo within the scale-down delay
+ * left users where they were (the controller even dropped the delay's deadline), and no auto-promotion
+ * runs. What would switch at once or by itself waits for a promote, which clears the pause.
+ */
+function holdForManualPause(plan: Plan, v: RolloutView): void {
+  if (!v.paused.manual || (plan.switchesWhen !== 'immediately' && plan.switchesWhen !== 'automatically')) return;
+  plan.switchesWhen = 'afterPromote';
+  plan.autoPromotionSeconds = 0;
+  plan.consequences.push({ kind: 'manualPauseHolds' });
+}
+
 export interface PlanOptions {
   full?: boolean;
   /** The clock, for a promote during an auto-promotion countdown and for undo's fast rollback. */
@@ -359,6 +373,12 @@ export function planPromote(v: RolloutView, ro: Rollout, opts: PlanOptions): Pla
   }
   if (statusOps.length > 0) plan.requests.push(patch(v, 'status', [...pins(ro), ...statusOps], 'status'));
   if (v.paused.manual) plan.requests.push(patch(v, null, [...pins(ro), { op: 'replace', path: '/spec/paused', value: false }], 'spec'));
+  // Paused by hand before the controller paused this preview for promotion (seen on v1.10.2): the promote
+  // only clears spec.paused; the controller then pauses for promotion, and another promote switches users.
+  if (v.paused.manual && pauses.length === 0 && !opts.full) {
+    if (v.autoPromotion.enabled) newPreviewSwitch(plan, v);
+    else plan.switchesWhen = 'afterPromote';
+  }
   // Not paused yet (still scaling up or analysing): a plain promote would send nothing. Say so rather
   // than pretend; --full is the way to switch as soon as the preview is ready.
   if (plan.requests.length === 0) return refused('promote', v, { key: 'notPausedYet' });
@@ -542,6 +562,7 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
       if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
     }
     if (v.active) plan.consequences.push(...olderConsequences(target, v.active));
+    holdForManualPause(plan, v);
   }
   const stripped = ephemeralKeys(target);
   if (stripped.length > 0) plan.consequences.push({ kind: 'ephemeralStripped', keys: stripped });
@@ -672,6 +693,7 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
       plan.consequences.push(...olderConsequences(candidate, v.active));
     }
   }
+  holdForManualPause(plan, v);
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(home.request(applied.ops));
   return { kind: 'plan', plan };

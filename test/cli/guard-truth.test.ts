@@ -232,3 +232,42 @@ describe('undo while the controller has not taken up the spec (generation ahead 
     expect(back.stderr).toContain('has not yet seen the latest change');
   });
 });
+
+// Seen on v1.10.2: with spec.paused the controller switches no one; an undo within the delay stayed put.
+describe('a rollout paused by hand (spec.paused)', () => {
+  it('undo within the scale-down delay does not promise a fast rollback: users stay until a promote', async () => {
+    await start('fast-rollback.yaml', (f) => {
+      f.rollout.spec.paused = true;
+    });
+    const r = await run(['undo', 'frontend', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('at once (fast rollback)');
+    expect(r.stderr).toContain('paused by hand (spec.paused)');
+    expect(r.stderr).toContain('only after a promote');
+    const json = JSON.parse((await run(['undo', 'frontend', '--dry-run', '-o', 'json'])).stdout);
+    expect(json.switchesWhen).toBe('afterPromote');
+  });
+
+  it('set-image with auto-promotion on is not "switched automatically" while paused', async () => {
+    await start('auto-promotion.yaml', (f) => {
+      f.rollout.spec.paused = true;
+    });
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.099', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('switched to it automatically');
+    expect(r.stderr).toContain('paused by hand (spec.paused)');
+  });
+
+  it('promote before the controller paused the preview for promotion only clears the manual pause, and says so', async () => {
+    await start('forward-paused.yaml', (f) => {
+      f.rollout.spec.paused = true;
+      delete f.rollout.status.pauseConditions;
+    });
+    const r = await run(['promote', 'frontend', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr + r.stdout).toContain('only clears the manual pause');
+    expect(r.stdout).toContain('waits for one more promote');
+    expect(r.stdout).not.toContain('switching users');
+    expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.paused).toBe(false);
+  });
+});
