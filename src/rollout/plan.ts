@@ -16,7 +16,7 @@ import {
 import { POD_TEMPLATE_HASH, type PodTemplateSpec, type Rollout } from './types.js';
 import { rfc3339 } from './time.js';
 import { fastRollback, generation, type ControllerRelease } from './controller.js';
-import { matchActive, undoTemplate, type ImageTarget } from './template-match.js';
+import { matchActive, matchRevision, undoTemplate, type ImageTarget } from './template-match.js';
 
 export type JsonPatchOp = { op: 'test' | 'replace' | 'add'; path: string; value: unknown } | { op: 'remove'; path: string };
 
@@ -692,11 +692,37 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
       };
       plan.consequences.push(...olderConsequences(candidate, v.active));
     }
+    switchLikeUndo(
+      plan,
+      v,
+      ro,
+      opts,
+      (h) => runs(h, applied.images) && matchRevision(v, h, home.template, applied.targets, antiAffinity).kind === 'same',
+    );
   }
   holdForManualPause(plan, v);
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(home.request(applied.ops));
   return { kind: 'plan', plan };
+}
+
+/**
+ * set-image to the very template of an earlier ReplicaSet is an undo to it: the controller takes that
+ * ReplicaSet up again, and within its scale-down delay (or as the stable one, or within the rollback
+ * window) switches users at once, with no promote (seen on v1.10.2; the guard had said "after a promote").
+ * The switch and its reason are the undo's; the images and the request stay set-image's.
+ */
+function switchLikeUndo(plan: Plan, v: RolloutView, ro: Rollout, opts: SetImageOptions, same: (h: RevisionView) => boolean): void {
+  const twin = v.history.find(
+    (h) => h.revision !== null && h.podTemplateHash !== v.active?.podTemplateHash && h.podTemplateHash !== v.desiredHash && same(h),
+  );
+  if (!twin) return;
+  const undo = planUndo(v, ro, { ...opts, toRevision: twin.revision! });
+  if (undo.kind !== 'plan' || undo.plan.switchesWhen !== 'immediately') return;
+  const why = new Set<Consequence['kind']>(['undoFastRollback', 'fastRollbackReleaseUnknown', 'undoToStable', 'undoRollbackWindow']);
+  plan.switchesWhen = 'immediately';
+  plan.autoPromotionSeconds = 0;
+  plan.consequences.push(...undo.plan.consequences.filter((c) => why.has(c.kind)));
 }
 
 /**

@@ -109,7 +109,18 @@ export function matchActive(
   targets: ImageTarget[],
   antiAffinity: boolean,
 ): TemplateMatch {
-  const active = withTemplate(v.active);
+  return matchRevision(v, v.active, written, targets, antiAffinity);
+}
+
+/** The same compare with any revision's ReplicaSet (set-image back to a template a ReplicaSet still has). */
+export function matchRevision(
+  v: RolloutView,
+  revision: RevisionView | null,
+  written: PodTemplateSpec | undefined,
+  targets: ImageTarget[],
+  antiAffinity: boolean,
+): TemplateMatch {
+  const active = withTemplate(revision);
   if (!active) return { kind: 'unknown' };
   let base: PodTemplateSpec;
   if (v.workload) {

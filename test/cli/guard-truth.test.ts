@@ -271,3 +271,30 @@ describe('a rollout paused by hand (spec.paused)', () => {
     expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.paused).toBe(false);
   });
 });
+
+// Seen on v1.10.2: set-image back to a version whose ReplicaSet is still within its scale-down delay
+// switched users within a second ("Fast rollback"), while the guard said "only after a promote".
+describe('set-image back to the template of a ReplicaSet still within its scale-down delay', () => {
+  it('says users switch at once (a fast rollback, as undo says), not after a promote', async () => {
+    await start('fast-rollback.yaml', (f) => {
+      for (const r of f.replicaSets) delete r.spec.template.spec.containers[0].env;
+    });
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.054', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('only after a promote');
+    expect(r.stderr).toContain('fast rollback');
+    const json = JSON.parse(
+      (await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.054', '--dry-run', '-o', 'json'])).stdout,
+    );
+    expect(json.switchesWhen).toBe('immediately');
+  });
+
+  it('a template that differs from that ReplicaSet is a new preview, as before', async () => {
+    await start('fast-rollback.yaml', (f) => {
+      for (const r of f.replicaSets) delete r.spec.template.spec.containers[0].env;
+    });
+    const r = await run(['set-image', 'frontend', 'frontend=registry.example.com/apc/frontend:v1.053', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('only after a promote');
+  });
+});
