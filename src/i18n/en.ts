@@ -318,6 +318,7 @@ export const en = {
   'older.why.ambiguousDigits': () => 'they mix zero-padded and plain numbers',
   'older.why.sameVersionDifferentSuffix': () => 'the same version with different suffixes',
   'older.why.sameVersionDifferentCommit': () => 'the same version built from different commits',
+  'older.why.sameTagOtherDigest': () => 'the same tag on two different digests: two builds the tag cannot order',
   'status.phase': () => 'Phase',
   'status.next': () => 'Next:',
   'status.next.promote': (p: { v: V }) => `users get ${p.v}`,

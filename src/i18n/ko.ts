@@ -305,6 +305,7 @@ export const ko: Catalog = {
   'older.why.ambiguousDigits': () => '0으로 채운 숫자와 그렇지 않은 숫자가 섞여 있습니다',
   'older.why.sameVersionDifferentSuffix': () => '같은 버전에 접미사만 다릅니다',
   'older.why.sameVersionDifferentCommit': () => '같은 버전을 다른 커밋에서 빌드했습니다',
+  'older.why.sameTagOtherDigest': () => '같은 태그가 서로 다른 다이제스트를 가리킵니다: 태그로는 순서를 알 수 없는 두 빌드입니다',
   'status.phase': () => '상태',
   'status.next': () => '다음 동작:',
   'status.next.promote': (p) => `사용자가 ${p.v}에 접속`,

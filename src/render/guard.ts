@@ -25,7 +25,8 @@ export function signalsText(t: T, signals: OlderSignal[]): string {
 /** Why two tags cannot be ordered, in words. */
 export function unknownText(t: T, u: OlderUnknown): string {
   const reason = u.comparison.reason;
-  if (reason === 'differentRepository' || reason === 'nothingToCompare')
+  // Whole references where the tags alone would read the same (or there are none to name).
+  if (reason === 'differentRepository' || reason === 'nothingToCompare' || reason === 'sameTagOtherDigest')
     return t('older.unknownImages', { preview: u.previewImage, active: u.activeImage, why: t(`older.why.${reason}`) });
   return t('older.unknown', {
     preview: u.previewTag ?? u.previewImage,

@@ -104,7 +104,8 @@ export function pulledTag(i: ImageRef): string | undefined {
 
 /**
  * Orders the versions of two image references of the same repository. Beyond the tags: the same
- * digest is the same image (order 0, whatever the tags say); a reference with neither tag nor digest
+ * digest is the same image (order 0, whatever the tags say); the same tag on two digests cannot be
+ * ordered (sameTagOtherDigest); a reference with neither tag nor digest
  * means "latest" (a moving tag); one with a digest only has no tag to compare.
  */
 export function compareImageVersions(a: string, b: string): TagComparison {
@@ -113,7 +114,11 @@ export function compareImageVersions(a: string, b: string): TagComparison {
   const ia = pa.ok ? pa.image : undefined;
   const ib = pb.ok ? pb.image : undefined;
   if (ia?.digest && ia.digest === ib?.digest) return { kind: 'ordered', order: 0, scheme: 'digest' };
-  return compareTagVersions(ia && pulledTag(ia), ib && pulledTag(ib));
+  const byTag = compareTagVersions(ia && pulledTag(ia), ib && pulledTag(ib));
+  // The same tag on two digests (a tag pushed again): two builds, and the tag cannot say which is older.
+  if (byTag.kind === 'ordered' && byTag.order === 0 && ia?.digest && ib?.digest)
+    return { kind: 'unknown', reason: 'sameTagOtherDigest', about: 'both' };
+  return byTag;
 }
 
 /**

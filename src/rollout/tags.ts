@@ -73,7 +73,9 @@ export type TagUnknownReason =
   /** Same version, different variants: 1.2.3 against 1.2.3-hotfix, -alpine against -slim. */
   | 'sameVersionDifferentSuffix'
   /** Same version, different commit hashes: v1.2.3-abc1234 against v1.2.3-def5678. */
-  | 'sameVersionDifferentCommit';
+  | 'sameVersionDifferentCommit'
+  /** The same tag pinned to two different digests: two builds the tag cannot order (image.ts). */
+  | 'sameTagOtherDigest';
 
 export type TagComparison =
   | { kind: 'ordered'; order: -1 | 0 | 1; scheme: TagScheme }
@@ -465,5 +467,7 @@ export function tagComparisonText(a: string | undefined, b: string | undefined, 
       return `tags ${ta} and ${tb} are the same version with different suffixes: their order is unknown`;
     case 'sameVersionDifferentCommit':
       return `tags ${ta} and ${tb} are the same version from different commits: their order is unknown`;
+    case 'sameTagOtherDigest':
+      return `tag ${ta} is on two different digests (two builds): their order is unknown`;
   }
 }

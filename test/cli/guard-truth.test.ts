@@ -298,3 +298,20 @@ describe('set-image back to the template of a ReplicaSet still within its scale-
     expect(r.stderr).toContain('only after a promote');
   });
 });
+
+describe('the same tag on two digests (a tag pushed again)', () => {
+  it('is "cannot be told", naming both digests, never "not older"', async () => {
+    const a = `${V1054}@sha256:${'a'.repeat(64)}`;
+    const b = `${V1054}@sha256:${'b'.repeat(64)}`;
+    await start('forward-paused.yaml', (f) => {
+      rs(f, '5f6d8c9b77').spec.template.spec.containers[0].image = a;
+      rs(f, '8a7b6c5d4e').spec.template.spec.containers[0].image = b;
+      f.rollout.spec.template.spec.containers[0].image = b;
+    });
+    const json = JSON.parse((await run(['status', 'frontend', '-o', 'json'])).stdout);
+    expect(json.previewIsOlder).toBeNull();
+    const r = await run(['promote', 'frontend', '--dry-run']);
+    expect(r.stderr).toContain('two builds the tag cannot order');
+    expect(r.stderr).toContain('sha256:bbbb');
+  });
+});
