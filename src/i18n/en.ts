@@ -212,8 +212,10 @@ export const en = {
   'guard.clearsManualPause': () => `The rollout is manually paused (spec.paused); promote also unpauses it.`,
   'guard.manualPauseHolds': (p: { before: V }) =>
     `The rollout is paused by hand (spec.paused): while it is, the controller switches no one, not even a fast rollback or an auto-promotion, so users keep ${p.before}. A promote clears the pause; the new version may then wait for one more promote.`,
-  'guard.abortLeavesDegraded': (p: { preview: S }) =>
-    `The preview ${p.preview} is scaled down and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
+  'guard.abortLeavesDegraded': (p: { preview: S; seconds: S }) =>
+    `The preview ${p.preview} is scaled down ${p.seconds}s after the abort (abortScaleDownDelaySeconds) and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
+  'guard.abortKeepsPreviewUp': (p: { preview: S }) =>
+    `The preview ${p.preview} stays up (abortScaleDownDelaySeconds: 0 keeps it running) and the rollout shows Degraded; its spec still names ${p.preview}, so run undo (or set-image) afterwards to settle it.`,
   'guard.abortToStable': (p: { before: V; stable: V }) =>
     `The stable revision is ${p.stable}, not what users get now: ${p.before} has not passed its post-promotion checks, and on an abort the controller points the active Service at the stable revision. Users are sent back to ${p.stable}.`,
   'guard.abortToStableGone': (p: { before: V; hash: S }) =>
@@ -244,9 +246,11 @@ export const en = {
 
   // ---- results ----
   'result.promoted': (p: { name: S; v: V }) => `rollout "${p.name}" promoted: the controller is switching users to ${p.v}.`,
-  'result.abortedToStable': (p: { name: S; v: V }) =>
-    `rollout "${p.name}" aborted: users are sent back to the stable revision ${p.v}; the preview is scaling down.`,
-  'result.aborted': (p: { name: S; v: V }) => `rollout "${p.name}" aborted: users stay on ${p.v}; the preview is scaling down.`,
+  'result.abortedToStable': (p: { name: S; v: V; preview: S }) =>
+    `rollout "${p.name}" aborted: users are sent back to the stable revision ${p.v}; ${p.preview}.`,
+  'result.aborted': (p: { name: S; v: V; preview: S }) => `rollout "${p.name}" aborted: users stay on ${p.v}; ${p.preview}.`,
+  'result.previewScalesDown': () => 'the preview is scaling down',
+  'result.previewStaysUp': () => 'the preview stays up (abortScaleDownDelaySeconds: 0)',
   'result.retried': (p: { name: S; v: V; users: V }) =>
     `rollout "${p.name}" retried: ${p.v} comes back as the preview; users stay on ${p.users} until a promote.`,
   'result.unpausedOnly': (p: { name: S; v: V; users: V }) =>

@@ -204,7 +204,9 @@ export const ko: Catalog = {
   'guard.manualPauseHolds': (p) =>
     `rollout이 수동으로 일시정지되어 있습니다 (spec.paused): 일시정지 중에는 컨트롤러가 빠른 롤백이나 자동 promote를 포함해 아무도 전환하지 않으므로, 사용자는 계속 ${p.before}에 접속합니다. promote하면 일시정지가 풀리고, 새 버전은 그 뒤 한 번 더 promote를 기다릴 수 있습니다.`,
   'guard.abortLeavesDegraded': (p) =>
-    `preview ${p.preview}은(는) 축소되고 rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
+    `preview ${p.preview}은(는) abort ${p.seconds}초 뒤 축소되고(abortScaleDownDelaySeconds) rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
+  'guard.abortKeepsPreviewUp': (p) =>
+    `preview ${p.preview}은(는) 계속 실행됩니다(abortScaleDownDelaySeconds: 0). rollout은 Degraded로 표시됩니다. spec에는 여전히 ${p.preview}이(가) 남아 있으니, 이후 undo(또는 set-image)로 정리하세요.`,
   'guard.abortToStable': (p) =>
     `stable revision은 ${p.stable}이며, 지금 사용자가 접속 중인 버전이 아닙니다: ${p.before}은(는) promote 후 분석을 아직 통과하지 못했고, abort하면 컨트롤러가 active Service를 stable revision으로 돌립니다. 사용자는 ${p.stable}(으)로 되돌아갑니다.`,
   'guard.abortToStableGone': (p) =>
@@ -235,9 +237,10 @@ export const ko: Catalog = {
 
   // ---- 결과 ----
   'result.promoted': (p) => `rollout "${p.name}" promote 완료: 컨트롤러가 사용자를 ${p.v}(으)로 전환하고 있습니다.`,
-  'result.abortedToStable': (p) =>
-    `rollout "${p.name}" abort 완료: 사용자는 stable revision ${p.v}(으)로 되돌아가고, preview는 축소되고 있습니다.`,
-  'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, preview는 축소되고 있습니다.`,
+  'result.abortedToStable': (p) => `rollout "${p.name}" abort 완료: 사용자는 stable revision ${p.v}(으)로 되돌아가고, ${p.preview}.`,
+  'result.aborted': (p) => `rollout "${p.name}" abort 완료: 사용자는 ${p.v}에 그대로 있고, ${p.preview}.`,
+  'result.previewScalesDown': () => 'preview는 축소되고 있습니다',
+  'result.previewStaysUp': () => 'preview는 계속 실행됩니다 (abortScaleDownDelaySeconds: 0)',
   'result.retried': (p) =>
     `rollout "${p.name}" 재시도: ${p.v}이(가) 다시 preview가 됩니다. promote하기 전까지 사용자는 계속 ${p.users}에 접속합니다.`,
   'result.unpausedOnly': (p) =>

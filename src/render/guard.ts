@@ -102,7 +102,11 @@ export function consequenceLines(t: T, plan: Plan, c: Consequence): string[] {
     case 'manualPauseHolds':
       return [t('guard.manualPauseHolds', { before })];
     case 'abortLeavesDegraded':
-      return [t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', ') })];
+      return [
+        c.scaleDownSeconds > 0
+          ? t('guard.abortLeavesDegraded', { preview: c.previewImages.join(', '), seconds: String(c.scaleDownSeconds) })
+          : t('guard.abortKeepsPreviewUp', { preview: c.previewImages.join(', ') }),
+      ];
     case 'abortToStable':
       return [
         c.stable

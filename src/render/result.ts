@@ -13,10 +13,13 @@ export function resultLine(t: T, plan: Plan): string {
       return plan.switchesWhen === 'afterPromote'
         ? t('result.unpausedOnly', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) })
         : t('result.promoted', { name, v: versionText(t, plan.after) });
-    case 'abort':
+    case 'abort': {
+      const left = plan.consequences.find((c) => c.kind === 'abortLeavesDegraded');
+      const preview = t(left && left.scaleDownSeconds === 0 ? 'result.previewStaysUp' : 'result.previewScalesDown');
       return plan.consequences.some((c) => c.kind === 'abortToStable')
-        ? t('result.abortedToStable', { name, v: versionText(t, plan.after) })
-        : t('result.aborted', { name, v: versionText(t, plan.before) });
+        ? t('result.abortedToStable', { name, v: versionText(t, plan.after), preview })
+        : t('result.aborted', { name, v: versionText(t, plan.before), preview });
+    }
     case 'retry':
       return t('result.retried', { name, v: versionText(t, plan.after), users: versionText(t, plan.before) });
     case 'undo':

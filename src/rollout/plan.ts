@@ -72,7 +72,8 @@ export type Consequence =
   | { kind: 'clearsManualPause' }
   /** spec.paused: no switch while it holds (no fast rollback, no auto-promotion; seen on v1.10.2). */
   | { kind: 'manualPauseHolds' }
-  | { kind: 'abortLeavesDegraded'; previewImages: string[] }
+  /** scaleDownSeconds: abortScaleDownDelaySeconds (default 30); 0 leaves the preview up (GetAbortScaleDownDelaySecondsOrDefault). */
+  | { kind: 'abortLeavesDegraded'; previewImages: string[]; scaleDownSeconds: number }
   /** The stable revision is not the active one: abort sends users to it (null: its ReplicaSet is gone). */
   | { kind: 'abortToStable'; stable: Version | null; hash: string }
   | { kind: 'abortedPromoteFull' }
@@ -406,7 +407,7 @@ export function planAbort(v: RolloutView, ro: Rollout, opts: Omit<PlanOptions, '
   // Its ReplicaSet not found (no images to name): named by its hash, never by a blank.
   const previewNames =
     v.preview.images.length > 0 ? v.preview.images.map(shortImage) : [`${POD_TEMPLATE_HASH}=${v.preview.podTemplateHash}`];
-  plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: previewNames });
+  plan.consequences.push({ kind: 'abortLeavesDegraded', previewImages: previewNames, scaleDownSeconds: v.spec.abortScaleDownDelaySeconds });
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
   plan.requests.push(patch(v, 'status', [...pins(ro), { op: 'add', path: '/status/abort', value: true }], 'status'));
   return { kind: 'plan', plan };

@@ -315,3 +315,21 @@ describe('the same tag on two digests (a tag pushed again)', () => {
     expect(r.stderr).toContain('sha256:bbbb');
   });
 });
+
+// Argo Rollouts' GetAbortScaleDownDelaySecondsOrDefault (v1.7 to v1.10): 0 leaves the preview up.
+describe('abort and abortScaleDownDelaySeconds', () => {
+  it('0 keeps the preview up, and the guard and the result say so; the default says 30s', async () => {
+    await start('forward-paused.yaml', (f) => {
+      f.rollout.spec.strategy.blueGreen.abortScaleDownDelaySeconds = 0;
+    });
+    const r = await run(['abort', 'frontend', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('stays up (abortScaleDownDelaySeconds: 0');
+    expect(r.stderr).not.toContain('is scaled down');
+    expect(r.stdout).toContain('the preview stays up');
+    await fake.stop();
+    await start('forward-paused.yaml');
+    const d = await run(['abort', 'frontend', '--dry-run']);
+    expect(d.stderr).toContain('is scaled down 30s after the abort');
+  });
+});
