@@ -166,6 +166,8 @@ export const en = {
     `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically once it is ready, with no promote (auto-promotion is on).`,
   'guard.after.automaticallyAfter': (p: { action: S; v: V; seconds: S }) =>
     `After ${p.action}, ${p.v} becomes the new preview, and users are switched to it automatically ${p.seconds}s after it is ready, with no promote (auto-promotion is on).`,
+  'guard.after.unpausesThenAuto': (p: { v: V; before: V }) =>
+    `After this promote they still get ${p.before} for a moment: it clears the manual pause, and the controller then switches them to ${p.v} by itself (auto-promotion is on).`,
   'guard.after.fast': (p: { action: S; v: V }) => `After ${p.action} they get ${p.v} at once (fast rollback).`,
   'guard.downgrade': (p: { after: V; before: V; signals: S }) =>
     `This is a DOWNGRADE, a rollback in effect: ${p.after} is older than ${p.before} (${p.signals}).`,
@@ -328,6 +330,7 @@ export const en = {
   'status.next.promote': (p: { v: V }) => `users get ${p.v}`,
   'status.next.promoteDowngrade': (p: { v: V }) => `users get ${p.v}: a DOWNGRADE (promote is not rollback)`,
   'status.next.promoteUnknown': (p: { v: V }) => `users get ${p.v} (older or not: cannot be told)`,
+  'status.next.promoteUnpausesOnly': (p: { v: V }) => `only clears the manual pause: ${p.v} then waits for one more promote`,
   'status.next.promoteNotReady': (p: { v: V }) => `not yet: the preview is not ready (then users get ${p.v})`,
   'status.next.undoKeeps': (p: { v: V }) => `users stay on ${p.v}; the preview is dropped`,
   'status.next.undoFast': (p: { v: V }) => `users switch to ${p.v} at once (fast rollback)`,

@@ -85,7 +85,7 @@ const PHASE_MESSAGES: Record<string, string> = {
   'waiting for rollout spec update to be observed': '컨트롤러가 spec 변경을 반영하기를 기다리는 중',
   'waiting for rollout spec update to be observed for the reference workload':
     '컨트롤러가 참조된 workload의 spec 변경을 반영하기를 기다리는 중',
-  'waiting for rollout to unpause': '컨트롤러가 일시정지를 풀기를 기다리는 중',
+  'waiting for rollout to unpause': '일시정지가 풀리기(promote)를 기다리는 중',
   'manually paused': '수동 일시정지',
   'rollout is restarting': 'rollout 재시작 중',
   'more replicas need to be updated': '업데이트할 replica가 남아 있음',

@@ -158,6 +158,8 @@ export const ko: Catalog = {
     `${p.action} 후 ${p.v}이(가) 새 preview가 되고, 준비되고 ${p.seconds}초 뒤 promote 없이 자동으로 사용자가 전환됩니다 (자동 promote가 켜져 있음).`,
   'guard.after.unpausesOnly': (p) =>
     `이번 promote 후에도 사용자는 ${p.before}에 접속합니다: 컨트롤러가 아직 ${p.v}을(를) promote 대기로 멈추지 않았기 때문에(spec.paused가 먼저 설정됨) 이번 promote는 수동 일시정지만 풀고, 그 뒤 ${p.v}은(는) 한 번 더 promote를 기다립니다.`,
+  'guard.after.unpausesThenAuto': (p) =>
+    `이번 promote 직후에는 사용자가 아직 ${p.before}에 접속합니다: 수동 일시정지가 풀리면 컨트롤러가 스스로 사용자를 ${p.v}(으)로 전환합니다 (자동 promote가 켜져 있음).`,
   'guard.after.fast': (p) => `${p.action} 후 사용자는 즉시 ${p.v}에 접속합니다 (빠른 롤백).`,
   'guard.downgrade': (p) => `이것은 다운그레이드, 사실상 롤백입니다: ${p.after}은(는) ${p.before}보다 이전 버전입니다 (${p.signals}).`,
   'guard.olderUnknown': (p) =>
@@ -314,6 +316,7 @@ export const ko: Catalog = {
   'status.next.promote': (p) => `사용자가 ${p.v}에 접속`,
   'status.next.promoteDowngrade': (p) => `사용자가 ${p.v}에 접속: 다운그레이드 (promote는 롤백이 아님)`,
   'status.next.promoteUnknown': (p) => `사용자가 ${p.v}에 접속 (이전 버전인지 알 수 없음)`,
+  'status.next.promoteUnpausesOnly': (p) => `수동 일시정지만 풂: 그 뒤 ${p.v}은(는) 한 번 더 promote를 기다림`,
   'status.next.promoteNotReady': (p) => `아직 아님: preview가 준비되지 않음 (이후 사용자는 ${p.v}에 접속)`,
   'status.next.undoKeeps': (p) => `사용자는 ${p.v} 유지, preview는 버림`,
   'status.next.undoFast': (p) => `사용자가 즉시 ${p.v}(으)로 전환 (빠른 롤백)`,

@@ -171,9 +171,11 @@ export function renderGuard(t: T, input: GuardInput, color: boolean): string {
             ? t('guard.after.unpausesOnly', { v: vt, before: versionText(t, plan.before) })
             : t('guard.after.afterPromote', { action, v: vt })
           : plan.switchesWhen === 'automatically'
-            ? plan.autoPromotionSeconds > 0
-              ? t('guard.after.automaticallyAfter', { action, v: vt, seconds: String(plan.autoPromotionSeconds) })
-              : t('guard.after.automatically', { action, v: vt })
+            ? plan.action === 'promote'
+              ? t('guard.after.unpausesThenAuto', { v: vt, before: versionText(t, plan.before) })
+              : plan.autoPromotionSeconds > 0
+                ? t('guard.after.automaticallyAfter', { action, v: vt, seconds: String(plan.autoPromotionSeconds) })
+                : t('guard.after.automatically', { action, v: vt })
             : plan.action === 'undo'
               ? t('guard.after.fast', { action, v: vt })
               : t('guard.after.immediately', { action, v: vt });

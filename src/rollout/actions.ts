@@ -9,6 +9,7 @@ export type Effect =
   | 'promoteDowngrade'
   | 'promoteUnknown'
   | 'promoteNotReady'
+  | 'promoteUnpausesOnly'
   | 'wait'
   | 'undoKeeps'
   | 'undoFast'
@@ -56,11 +57,13 @@ export function nextActions(v: RolloutView, ro: Rollout, now: Date): NextAction[
       const effect =
         p.plan.needsForce.length > 0
           ? 'promoteNotReady'
-          : v.previewIsOlder
-            ? 'promoteDowngrade'
-            : v.previewIsOlder === null
-              ? 'promoteUnknown'
-              : 'promote';
+          : p.plan.switchesWhen === 'afterPromote'
+            ? 'promoteUnpausesOnly'
+            : v.previewIsOlder
+              ? 'promoteDowngrade'
+              : v.previewIsOlder === null
+                ? 'promoteUnknown'
+                : 'promote';
       out.push({ action: 'promote', effect, version: p.plan.after, command: cmd('promote') });
     }
   }

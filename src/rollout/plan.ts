@@ -506,8 +506,10 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   // says so). Any other target and what it does were read from the old state, and the write would
   // replace a template the controller has not seen, unsaid.
   const toActive = target.podTemplateHash === v.active?.podTemplateHash;
-  if (!v.observed && (!toActive || target.podTemplateHash === v.desiredHash)) return refused('undo', v, { key: 'notObserved' });
-  if (target.podTemplateHash === v.desiredHash) return refused('undo', v, { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 });
+  if (!v.observed && !toActive) return refused('undo', v, { key: 'notObserved' });
+  // With the status behind, "the current revision" is the old one: back to the active one is a write.
+  if (target.podTemplateHash === v.desiredHash && v.observed)
+    return refused('undo', v, { key: 'undoAlreadyCurrent', revision: target.revision ?? 0 });
   const plan = emptyPlan('undo', v);
   plan.target = target;
   plan.consequences.push(...home.consequences(target.images.map(shortImage)));
@@ -684,8 +686,17 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
         activeRevision: v.active?.revision ?? null,
       });
     if (v.preview) plan.consequences.push({ kind: 'replacesPreview', replaced: versionOf(v.preview)! });
+    // The template of an earlier ReplicaSet is that ReplicaSet: its own age (created before, served
+    // before) says whether it is older, not only its tags.
+    const twin = switchLikeUndo(
+      plan,
+      v,
+      ro,
+      opts,
+      (h) => runs(h, applied.images) && matchRevision(v, h, home.template, applied.targets, antiAffinity).kind === 'same',
+    );
     if (v.active) {
-      const candidate: RevisionView = {
+      const candidate: RevisionView = twin ?? {
         ...v.active,
         containers: [...applied.images].map(([name, image]) => ({ name, image })),
         createdAt: null,
@@ -693,13 +704,6 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
       };
       plan.consequences.push(...olderConsequences(candidate, v.active));
     }
-    switchLikeUndo(
-      plan,
-      v,
-      ro,
-      opts,
-      (h) => runs(h, applied.images) && matchRevision(v, h, home.template, applied.targets, antiAffinity).kind === 'same',
-    );
   }
   holdForManualPause(plan, v);
   plan.consequences.push(...argoCDConsequences(v, opts.argoAutoSync ?? null));
@@ -713,17 +717,24 @@ export function planSetImage(v: RolloutView, ro: Rollout, changes: ImageChange[]
  * window) switches users at once, with no promote (seen on v1.10.2; the guard had said "after a promote").
  * The switch and its reason are the undo's; the images and the request stay set-image's.
  */
-function switchLikeUndo(plan: Plan, v: RolloutView, ro: Rollout, opts: SetImageOptions, same: (h: RevisionView) => boolean): void {
+function switchLikeUndo(
+  plan: Plan,
+  v: RolloutView,
+  ro: Rollout,
+  opts: SetImageOptions,
+  same: (h: RevisionView) => boolean,
+): RevisionView | null {
   const twin = v.history.find(
     (h) => h.revision !== null && h.podTemplateHash !== v.active?.podTemplateHash && h.podTemplateHash !== v.desiredHash && same(h),
   );
-  if (!twin) return;
+  if (!twin) return null;
   const undo = planUndo(v, ro, { ...opts, toRevision: twin.revision! });
-  if (undo.kind !== 'plan' || undo.plan.switchesWhen !== 'immediately') return;
+  if (undo.kind !== 'plan' || undo.plan.switchesWhen !== 'immediately') return twin;
   const why = new Set<Consequence['kind']>(['undoFastRollback', 'fastRollbackReleaseUnknown', 'undoToStable', 'undoRollbackWindow']);
   plan.switchesWhen = 'immediately';
   plan.autoPromotionSeconds = 0;
   plan.consequences.push(...undo.plan.consequences.filter((c) => why.has(c.kind)));
+  return twin;
 }
 
 /**

@@ -533,8 +533,9 @@ export function buildRolloutView(input: ViewInput): RolloutView {
 export function previewReady(v: RolloutView): boolean {
   if (!v.preview) return false;
   const want = v.spec.previewReplicaCount ?? v.spec.replicas;
-  // Zero pods wanted: nothing to wait for (the controller pauses for promotion, and promote switches, on v1.10.2).
-  return v.preview.replicaSet !== null && v.preview.availableReplicas >= want;
+  // A rollout scaled to zero: nothing to wait for (the controller pauses for promotion, and promote
+  // switches, on v1.10.2). previewReplicaCount 0 is not that: promote scales it up to pods never run.
+  return v.preview.replicaSet !== null && v.preview.availableReplicas >= want && (want > 0 || v.spec.replicas === 0);
 }
 
 /** The pre-promotion analysis has not succeeded (and one is configured). */

@@ -226,10 +226,11 @@ describe('undo while the controller has not taken up the spec (generation ahead 
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('has not yet seen the latest change');
     expect(fake.rollout('apc-fe-ns', 'frontend')!.spec.template).toEqual(before);
-    // Back to the active revision is not "already the current revision" (that was the old status).
-    const back = await run(['undo', 'frontend', '--to-revision', '8', '--yes']);
-    expect(back.code).toBe(4);
-    expect(back.stderr).toContain('has not yet seen the latest change');
+    // Back to the active revision is allowed (users stay; it drops the change not taken up), and is not
+    // "already the current revision" (that was the old status).
+    const back = await run(['undo', 'frontend', '--to-revision', '8', '--dry-run', '-o', 'json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).switchesWhen).toBe('never');
   });
 });
 
@@ -331,5 +332,35 @@ describe('abort and abortScaleDownDelaySeconds', () => {
     await start('forward-paused.yaml');
     const d = await run(['abort', 'frontend', '--dry-run']);
     expect(d.stderr).toContain('is scaled down 30s after the abort');
+  });
+});
+
+describe('review of the odd-state fixes', () => {
+  it('set-image back to an earlier ReplicaSet is judged by that ReplicaSet (created before the active): a downgrade, even with sha tags', async () => {
+    const sha = (t: string) => `registry.example.com/apc/frontend:${t}`;
+    await start('fast-rollback.yaml', (f) => {
+      for (const r of f.replicaSets) {
+        const c = r.spec.template.spec.containers[0];
+        delete c.env;
+        c.image = c.image.endsWith('v1.054') ? sha('sha-1111aaa') : sha('sha-2222bbb');
+      }
+      f.rollout.spec.template.spec.containers[0].image = sha('sha-2222bbb');
+    });
+    const r = await run(['set-image', 'frontend', `frontend=${sha('sha-1111aaa')}`, '--dry-run', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.switchesWhen).toBe('immediately');
+    expect(plan.consequences.map((c: { kind: string }) => c.kind)).toContain('downgrade');
+  });
+
+  it('previewReplicaCount 0 with replicas 3: a preview with no pods is not ready (promote would start pods never run)', async () => {
+    await start('forward-paused.yaml', (f) => {
+      f.rollout.spec.strategy.blueGreen.previewReplicaCount = 0;
+      rs(f, '8a7b6c5d4e').spec.replicas = 0;
+      rs(f, '8a7b6c5d4e').status = { replicas: 0 };
+    });
+    const r = await run(['promote', 'frontend', '--dry-run']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('not fully ready');
   });
 });
