@@ -90,7 +90,7 @@ describe('§9.1 promote during an autoPromotionSeconds countdown', () => {
     await newPreview(ns, 'v1.054');
     const p = await bluegreen(['promote', 'frontend', '-n', ns, '--yes']);
     expect(p.code, p.stderr).toBe(0);
-    expect(p.stderr).toContain('Promote ends the countdown now');
+    expect(p.stderr).toContain('Promote switches users now instead of at');
     const w = await bluegreen(['wait', 'frontend', '-n', ns, '--for=promoted', '--timeout', '30s']);
     expect(w.code, w.stderr).toBe(0);
     const v = await clusterView(ns);
