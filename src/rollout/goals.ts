@@ -10,6 +10,7 @@
 // (a spec that no re-check can fix; a new spec is observed as a new generation first).
 import { COMPLETED_ANALYSIS, getRolloutPhase, isGenerationObserved, isWorkloadGenerationObserved } from './phase.js';
 import type { ObjectMeta, ReplicaSet, Rollout } from './types.js';
+import type { T } from '../i18n/index.js';
 
 export type WaitGoal = 'healthy' | 'paused' | 'promoted';
 
@@ -81,11 +82,10 @@ export function degraded(ro: Rollout, workloadGeneration?: number | null): Degra
   return { kind: 'final', reason, message };
 }
 
-/** "Phase - message", as the official plugin prints it. */
-/** The phase and its message, as people read it; `say` puts the message in their language. */
-export function phaseText(ro: Rollout, say: (message: string) => string = (m) => m): string {
+/** "Phase - message", as the official plugin prints it, the message in the reader's language. */
+export function phaseText(ro: Rollout, t: T): string {
   const { phase, message } = getRolloutPhase(ro);
-  return message ? `${phase} - ${say(message)}` : phase;
+  return message ? `${phase} - ${t('phase.message', { message })}` : phase;
 }
 
 /**

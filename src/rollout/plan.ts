@@ -502,9 +502,9 @@ export function planUndo(v: RolloutView, ro: Rollout, opts: UndoOptions): PlanRe
   }
   const target = picked.target;
   if (!target || !target.template) return refused('undo', v, { key: 'nothingToUndo' });
-  // A status behind the spec: only back to what users get (it drops the change not taken up yet, and
-  // says so). Any other target and what it does were read from the old state, and the write would
-  // replace a template the controller has not seen, unsaid.
+  // A status behind the spec: only back to what users get (which drops the change not taken up yet).
+  // Any other target and what it does were read from the old state, and the write would replace a
+  // template the controller has not seen, unsaid.
   const toActive = target.podTemplateHash === v.active?.podTemplateHash;
   if (!v.observed && !toActive) return refused('undo', v, { key: 'notObserved' });
   // With the status behind, "the current revision" is the old one: back to the active one is a write.

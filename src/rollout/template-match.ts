@@ -120,8 +120,8 @@ export function matchRevision(
   targets: ImageTarget[],
   antiAffinity: boolean,
 ): TemplateMatch {
-  const active = withTemplate(revision);
-  if (!active) return { kind: 'unknown' };
+  const rev = withTemplate(revision);
+  if (!rev) return { kind: 'unknown' };
   let base: PodTemplateSpec;
   if (v.workload) {
     // A Deployment's template is stored defaulted: it is its own base.
@@ -132,7 +132,7 @@ export function matchRevision(
     if (!desired || !v.observed || !sameImages(desired.template, written)) return { kind: 'unknown' };
     base = undoTemplate(desired);
   }
-  const paths = elements(diffTemplates(undoTemplate(active), changed(base, written, targets)).map((c) => c.path));
+  const paths = elements(diffTemplates(undoTemplate(rev), changed(base, written, targets)).map((c) => c.path));
   if (paths.length === 0) return { kind: 'same' };
   if (antiAffinity && paths.every((p) => p.startsWith('spec.affinity'))) return { kind: 'unknown' };
   return { kind: 'differs', paths };

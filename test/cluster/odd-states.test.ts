@@ -23,6 +23,14 @@ printLogsOnFailure();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** v1.052 deployed, v1.054 promoted over it; v1.052's ReplicaSet made in an earlier second, still up within its delay. */
+async function promotedWithinDelay(ns: string): Promise<void> {
+  await deploy(ns, { scaleDownDelaySeconds: 300 });
+  await laterSecondThan(ns, 'v1.052');
+  await newPreview(ns, 'v1.054');
+  await promoteAndWait(ns);
+}
+
 describe('odd states', () => {
   it('a version rolled forward again after an undo is not called older (it was a DOWNGRADE to be typed)', async () => {
     const ns = await newNamespace('e2e-forward-again');
@@ -50,10 +58,7 @@ describe('odd states', () => {
 
   it('set-image back to a version still within its scale-down delay switches users at once, as the guard now says', async () => {
     const ns = await newNamespace('e2e-setimage-fast');
-    await deploy(ns, { scaleDownDelaySeconds: 300 });
-    await laterSecondThan(ns, 'v1.052');
-    await newPreview(ns, 'v1.054');
-    await promoteAndWait(ns);
+    await promotedWithinDelay(ns);
     const old = rsOf(await clusterView(ns), 'v1.052');
     expect(old.replicas).toBe(2); // still up within its delay
     const args = ['set-image', 'frontend', `frontend=${IMAGE('v1.052')}`];
@@ -67,10 +72,7 @@ describe('odd states', () => {
 
   it('paused by hand: undo within the delay does not switch users, and the guard says it waits for a promote', async () => {
     const ns = await newNamespace('e2e-manual-pause');
-    await deploy(ns, { scaleDownDelaySeconds: 300 });
-    await laterSecondThan(ns, 'v1.052');
-    await newPreview(ns, 'v1.054');
-    await promoteAndWait(ns);
+    await promotedWithinDelay(ns);
     const active = (await clusterView(ns)).activeHash;
     await patchRollout(ns, 'merge', { spec: { paused: true } });
     await until('the pause observed', async () => {

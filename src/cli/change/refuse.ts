@@ -25,7 +25,7 @@ export function refusalError(t: Ctx['t'], result: Extract<PlanResult, { kind: 'r
   const params = {
     name: result.name,
     v: versionText(t, result.before),
-    phase: phaseText(ro, (message) => t('phase.message', { message })),
+    phase: phaseText(ro, t),
     strategy: 'strategy' in r ? r.strategy : '',
     revision: 'revision' in r ? String(r.revision) : '',
     kind: 'workloadKind' in r ? r.workloadKind : '',

@@ -65,7 +65,6 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
   const kube = await ctx.kube();
   validateName('namespace', kube.namespace);
   const { t } = ctx;
-  const phaseNow = (ro: Rollout) => phaseText(ro, (message) => t('phase.message', { message }));
   const name = o.rollout;
   const goalText = t(`wait.for.${o.goal}`);
 
@@ -99,17 +98,17 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     if (reached(ro, o.goal, workloadGeneration)) return finish({ code: EXIT.OK });
     // A manual pause (spec.paused) holds the preview for a promote too: only without one does it never wait.
     if (o.goal === 'paused' && !pausesForPromotion(ro) && !ro.spec?.paused) {
-      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.neverPauses', { name, now: phaseNow(ro) }) });
+      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.neverPauses', { name, now: phaseText(ro, t) }) });
     }
     const d = degraded(ro, workloadGeneration);
     missing = d?.kind === 'missingObject' ? d.object : null;
     if (d?.kind === 'final') {
-      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: phaseNow(ro) }) });
+      return finish({ code: EXIT.STATE, error: new CliError(EXIT.STATE, 'wait.degraded', { name, for: goalText, now: phaseText(ro, t) }) });
     }
     spinner.text(
       missing
         ? t('wait.waitingForObject', { name, for: goalText, object: missing })
-        : t('wait.waiting', { name, for: goalText, now: phaseNow(ro) }),
+        : t('wait.waiting', { name, for: goalText, now: phaseText(ro, t) }),
     );
     // Stalled: the rollout waits on the controller (spec not observed, or a promote not acted on) and
     // its status has not changed since. Any status change means the controller is alive.
@@ -135,7 +134,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
       if (o.timeoutMs > 0) {
         timers.push(
           setTimeout(() => {
-            const now = current ? phaseNow(current) : '?';
+            const now = current ? phaseText(current, t) : '?';
             const plain = () =>
               missing
                 ? new CliError(EXIT.TIMEOUT, 'wait.timeoutMissing', { name, for: goalText, timeout: o.timeoutText, object: missing })
@@ -231,7 +230,7 @@ export async function waitForGoal(ctx: Ctx, o: WaitOptions): Promise<ExitCode> {
     return EXIT.FAILURE;
   }
   if (end.error) throw end.error;
-  ctx.out(`${t('wait.reached', { name, for: goalText, now: current ? phaseNow(current) : '' })}\n`);
+  ctx.out(`${t('wait.reached', { name, for: goalText, now: current ? phaseText(current, t) : '' })}\n`);
   return EXIT.OK;
 }
 
